@@ -1,0 +1,114 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The stable `extensions.code` values of this API. Clients branch on these, so they never change
+ * meaning; new failure kinds get new codes.
+ */
+export const ErrorCode = {
+  /** The input is invalid; `extensions.fieldErrors` names each offending input field. */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** A malformed HTTP request, such as a non-UUID `X-Correlation-Id`. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** No valid JWT was sent. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The caller (or this service, upstream) may not do this. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The thing asked for does not exist for this caller. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** A provider failed, answered 5xx or could not be reached. */
+  UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The upstream providers, as `extensions.provider` names them. */
+export type ProviderName = 'CLOUDCOCKPIT';
+
+/** How messages name each provider. */
+export const PROVIDER_LABEL: Record<ProviderName, string> = { CLOUDCOCKPIT: 'CloudCockpit' };
+
+/** A path into the GraphQL arguments, such as `['input', 'providerCustomers', 0, 'margin', 'value']`. */
+export type InputPath = (string | number)[];
+
+/** One invalid input field and what is wrong with it. */
+export interface FieldError {
+  path: InputPath;
+  messages: string[];
+}
+
+export function badUserInput(message: string, fieldErrors: FieldError[] = []): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, fieldErrors } });
+}
+
+export function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+}
+
+export function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN } });
+}
+
+export function notFound(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND } });
+}
+
+/** What a provider's error response says, once its body is read in that provider's own format. */
+export interface UpstreamFailure {
+  provider: ProviderName;
+  /** null when no HTTP response came back (refused, reset, timed out). */
+  httpStatus: number | null;
+  correlationId: string;
+  /** Safe to show to a caller: made here, never the provider's raw body. */
+  message: string;
+  /** Field-level validation errors, named as the provider names the properties. */
+  invalidProperties: { property: string; messages: string[] }[];
+}
+
+/** How an upstream HTTP status reads to our callers. */
+export function errorCodeForStatus(httpStatus: number | null): ErrorCode {
+  if (httpStatus === 400 || httpStatus === 422) return ErrorCode.BAD_USER_INPUT;
+  if (httpStatus === 401 || httpStatus === 403) return ErrorCode.FORBIDDEN;
+  if (httpStatus === 404) return ErrorCode.NOT_FOUND;
+  return ErrorCode.UPSTREAM_ERROR;
+}
+
+/**
+ * A provider's failure as a GraphQL error: `extensions` carry `code`, `provider`, `httpStatus` and
+ * `correlationId`, and for validation failures `fieldErrors` once mapped onto the GraphQL input.
+ */
+export class UpstreamError extends GraphQLError {
+  constructor(
+    readonly failure: UpstreamFailure,
+    fieldErrors?: FieldError[],
+  ) {
+    super(failure.message, {
+      extensions: {
+        code: errorCodeForStatus(failure.httpStatus),
+        provider: failure.provider,
+        httpStatus: failure.httpStatus,
+        correlationId: failure.correlationId,
+        ...(fieldErrors ? { fieldErrors } : {}),
+      },
+    });
+    this.name = 'UpstreamError';
+  }
+
+  get httpStatus(): number | null {
+    return this.failure.httpStatus;
+  }
+
+  /** The same failure with the provider's property names mapped onto the GraphQL input they came from. */
+  atInput(root: InputPath, pathOf: (property: string) => InputPath): UpstreamError {
+    const fieldErrors = this.failure.invalidProperties.map(({ property, messages }) => ({
+      path: [...root, ...pathOf(property)],
+      messages,
+    }));
+    return new UpstreamError(this.failure, fieldErrors);
+  }
+}
+
+/** For `.catch()`: rethrows a provider's validation failure with its properties mapped onto the GraphQL input. */
+export function rethrowAtInput(root: InputPath, pathOf: (property: string) => InputPath): (error: unknown) => never {
+  return (error) => {
+    throw error instanceof UpstreamError ? error.atInput(root, pathOf) : error;
+  };
+}

@@ -1,0 +1,84 @@
+import { RESTDataSource, type AugmentedRequest, type DataSourceRequest, type DataSourceFetchResult } from '@apollo/datasource-rest';
+import type { GraphQLError } from 'graphql';
+import { PROVIDER_LABEL, UpstreamError, type ProviderName, type UpstreamFailure } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Fetcher } from './upstream-fetch.js';
+
+/** Where a provider lives and how to reach it; shared by every request. */
+export interface ProviderEndpoint {
+  baseURL: string;
+  fetch: Fetcher;
+}
+
+/** What a provider client knows of the GraphQL request it serves. */
+export interface ProviderRequestScope {
+  /** Sent upstream so that the provider's audit logs line up with ours. */
+  correlationId: string;
+  logger: Logger;
+}
+
+/** A provider's error response, read in that provider's own format. */
+export type ProviderErrorDescription = Pick<UpstreamFailure, 'message' | 'invalidProperties'> & {
+  correlationId?: string | null;
+};
+
+/**
+ * The base of every provider client: a RESTDataSource (one instance per GraphQL request) whose failures,
+ * HTTP or network, all become {@link UpstreamError}s naming the provider, status and correlation id.
+ * A provider supplies its name and how to read its error bodies.
+ */
+export abstract class ProviderDataSource extends RESTDataSource {
+  protected abstract readonly provider: ProviderName;
+
+  constructor(
+    endpoint: ProviderEndpoint,
+    protected readonly scope: ProviderRequestScope,
+  ) {
+    super({ fetch: endpoint.fetch, logger: scope.logger });
+    // RESTDataSource resolves paths against the base URL; a missing trailing slash would drop its last segment.
+    this.baseURL = endpoint.baseURL.endsWith('/') ? endpoint.baseURL : `${endpoint.baseURL}/`;
+  }
+
+  /** Reads the provider's error body; never copies it whole into what callers see. */
+  protected abstract describeError(httpStatus: number, body: unknown): ProviderErrorDescription;
+
+  protected abstract setHeaders(request: AugmentedRequest): void;
+
+  protected override willSendRequest(_path: string, request: AugmentedRequest): void {
+    this.setHeaders(request);
+  }
+
+  protected override async errorFromResponse({
+    response,
+    parsedBody,
+  }: {
+    response: { status: number };
+    parsedBody: unknown;
+  }): Promise<GraphQLError> {
+    const description = this.describeError(response.status, parsedBody);
+    return new UpstreamError({
+      provider: this.provider,
+      httpStatus: response.status,
+      correlationId: description.correlationId ?? this.scope.correlationId,
+      message: description.message,
+      invalidProperties: description.invalidProperties,
+    });
+  }
+
+  override async fetch<TResult>(path: string, request?: DataSourceRequest): Promise<DataSourceFetchResult<TResult>> {
+    try {
+      return await super.fetch<TResult>(path, request);
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      const timedOut = error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+      this.scope.logger.warn({ provider: this.provider, path, err: error }, 'upstream call failed without a response');
+      throw new UpstreamError({
+        provider: this.provider,
+        httpStatus: null,
+        correlationId: this.scope.correlationId,
+        message: `${PROVIDER_LABEL[this.provider]} could not be reached${timedOut ? ' in time' : ''}`,
+        invalidProperties: [],
+      });
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { actingResellerId, canSee, isReseller } from '../auth.js';
+import { authorized, isUuid } from '../context.js';
+import { badUserInput, notFound, rethrowAtInput } from '../errors.js';
+import type { Resolvers } from '../generated/graphql.js';
+import {
+  decodeCursor,
+  inputPathOfProperty,
+  MAX_PAGE_SIZE,
+  microsoftCustomerDataOf,
+  offerTypeMarginsOf,
+  pagesCovering,
+  parseProviderCustomerData,
+  providerInstancesOf,
+  resellerIdsOf,
+  toAddProviderInstanceRequest,
+  toCustomerConnection,
+  toCustomerViewModel,
+} from '../providers/cloudcockpit/mapping.js';
+
+export const customerResolvers: Resolvers = {
+  Query: {
+    async customer(_, { id }, context) {
+      const { caller, providers } = authorized(context);
+      // CloudCockpit ids are GUIDs: anything else names no customer.
+      if (!isUuid(id)) return null;
+      const customer = await providers.cloudCockpit.getCustomer(id);
+      return customer && canSee(caller, resellerIdsOf(customer)) ? customer : null;
+    },
+
+    async customers(_, { first, after, search }, context) {
+      const { caller, providers } = authorized(context);
+      const pageSize = first ?? 20;
+      if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+        throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, [
+          { path: ['first'], messages: [`must be between 1 and ${MAX_PAGE_SIZE}`] },
+        ]);
+      }
+      const afterOffset = after == null ? -1 : decodeCursor(after);
+      if (afterOffset === null) {
+        throw badUserInput('after is not a cursor of this connection', [{ path: ['after'], messages: ['unknown cursor'] }]);
+      }
+      const offset = afterOffset + 1;
+      const resellerId = isReseller(caller) ? caller.resellerId : null;
+      const pages = await Promise.all(
+        pagesCovering(offset, pageSize).map((page) =>
+          providers.cloudCockpit.listCustomers({ ...page, search: search ?? undefined, resellerId }),
+        ),
+      );
+      return toCustomerConnection(pages, offset, pageSize);
+    },
+  },
+
+  Mutation: {
+    async createCustomer(_, { input }, context) {
+      const { caller, providers } = authorized(context);
+      const body = toCustomerViewModel(input, actingResellerId(caller, input.resellerId), ['input']);
+      const id = await providers.cloudCockpit
+        .createCustomer(body)
+        .catch(rethrowAtInput(['input'], (property) => inputPathOfProperty(property, input)));
+      // Read back what CloudCockpit now holds (statuses of provider instances); fall back to what was sent
+      // if the read is not yet consistent, since the customer does exist.
+      return (await providers.cloudCockpit.getCustomer(id)) ?? { ...body, id };
+    },
+
+    async addProviderInstance(_, { customerId, input, resellerId }, context) {
+      const { caller, providers } = authorized(context);
+      const actingFor = actingResellerId(caller, resellerId);
+      const customerMissing = () => notFound(`There is no customer ${customerId}`);
+      if (!isUuid(customerId)) throw customerMissing();
+      if (isReseller(caller)) {
+        // The service token sees the whole tenant, so a reseller's reach is checked here.
+        const customer = await providers.cloudCockpit.getCustomer(customerId);
+        if (!customer || !canSee(caller, resellerIdsOf(customer))) throw customerMissing();
+      }
+      const body = toAddProviderInstanceRequest(input, ['input']);
+      await providers.cloudCockpit
+        // The document: resellerId "should not be passed if a reseller performs the request".
+        .addProviderInstance(customerId, body, isReseller(caller) ? null : actingFor)
+        .catch(rethrowAtInput(['input'], (property) => inputPathOfProperty(property, input)));
+      const customer = await providers.cloudCockpit.getCustomer(customerId);
+      return customer?.providerCustomers?.[body.providerInstanceId] ?? body;
+    },
+  },
+
+  Customer: {
+    providerInstances: (customer) => providerInstancesOf(customer),
+    associations: (customer) => customer.customerAssociations ?? [],
+  },
+
+  ProviderInstance: {
+    offerTypeMargins: (instance) => offerTypeMarginsOf(instance),
+    providerCustomerData: (instance) => parseProviderCustomerData(instance.providerCustomerData),
+    microsoftCustomerData: (instance) => microsoftCustomerDataOf(instance.providerCustomerData),
+  },
+
+  ProviderInstanceStatus: { PROCESSING: 'Processing', SUCCESS: 'Success', FAILED: 'Failed' },
+  CustomerCreationError: {
+    NONE: 'None',
+    DOMAIN_EXISTS: 'DomainExists',
+    INVALID_COMPANY_INFO: 'InvalidCompanyInfo',
+    UNKNOWN: 'Unknown',
+  },
+};
