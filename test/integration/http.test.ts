@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql, signToken, startTestStack, TEST_JWT_SECRET, type TestStack } from '../support/stack.js';
+
+const LIST = 'query { customers(first: 1) { totalCount } }';
+
+describe('the HTTP surface', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(() => stack.close());
+
+  it('answers /healthz', async () => {
+    const response = await fetch(new URL('/healthz', stack.server.url));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('serves the Sandbox landing page to browsers', async () => {
+    const response = await fetch(stack.server.url, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('embeddable-sandbox');
+  });
+
+  it('lets anyone introspect, and shows the types of the API', async () => {
+    const response = await graphql<{ __schema: { types: { name: string }[] } }>(stack.server.url, '{ __schema { types { name } } }');
+    const names = response.data!.__schema.types.map((t) => t.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['Customer', 'ProviderInstance', 'MicrosoftCustomerData', 'CustomerConnection', 'UUID', 'CountryCode']),
+    );
+  });
+
+  it('requires a JWT for data, with UNAUTHENTICATED', async () => {
+    const anonymous = await graphql(stack.server.url, LIST);
+    expect(anonymous.errors![0]!.extensions.code).toBe('UNAUTHENTICATED');
+    expect(stack.cloudCockpit.calls).toHaveLength(0);
+  });
+
+  it('refuses a token signed with another secret, expired, or without usable claims', async () => {
+    for (const token of [
+      await signToken({}, 'another-secret-that-is-long-enough-too!!'),
+      await signToken({ roles: ['viewer'] }),
+      await signToken({ roles: ['reseller'] }),
+      await signToken({ tenant: 'not a domain' }),
+    ]) {
+      const response = await graphql(stack.server.url, LIST, {}, { token });
+      expect(response.status).toBe(401);
+      expect(response.errors![0]!.extensions.code).toBe('UNAUTHENTICATED');
+    }
+    expect(TEST_JWT_SECRET.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it("passes the caller's correlation id upstream and returns it, or makes one", async () => {
+    const token = await signToken();
+    const correlationId = randomUUID();
+    const given = await graphql(stack.server.url, LIST, {}, { token, headers: { 'x-correlation-id': correlationId } });
+    expect(given.extensions!.correlationId).toBe(correlationId);
+    expect(given.headers.get('x-correlation-id')).toBe(correlationId);
+    expect(stack.cloudCockpit.calls.at(-1)!.headers['x-correlation-id']).toBe(correlationId);
+
+    const made = await graphql(stack.server.url, LIST, {}, { token });
+    expect(made.extensions!.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(made.extensions!.correlationId).not.toBe(correlationId);
+
+    const bad = await graphql(stack.server.url, LIST, {}, { token, headers: { 'x-correlation-id': 'abc' } });
+    expect(bad.status).toBe(400);
+    expect(bad.errors![0]!.extensions.code).toBe('BAD_REQUEST');
+  });
+});

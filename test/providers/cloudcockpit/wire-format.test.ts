@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { customerInput, MICROSOFT_INSTANCE, providerInstanceInput } from '../../support/fixtures.js';
+import { startRecordingServer, type RecordedRequest, type RecordingServer, type Reply } from '../../support/recording-server.js';
+import { graphql, signToken, startTestStack, TEST_CLOUDCOCKPIT_TOKEN, type TestStack } from '../../support/stack.js';
+
+/** What CloudCockpit would hold after the create: the body sent, as the GET returns it. */
+let stored: Record<string, unknown> | undefined;
+let override: ((request: RecordedRequest) => Reply | undefined) | undefined;
+
+function cloudCockpit(request: RecordedRequest): Reply {
+  const overridden = override?.(request);
+  if (overridden) return overridden;
+  if (request.method === 'POST' && request.url === '/v1/Customers') {
+    stored = JSON.parse(request.body) as Record<string, unknown>;
+    return { status: 201, body: JSON.stringify(stored.id) };
+  }
+  if (request.method === 'POST' && request.url.includes('/provider-instances')) return { status: 201, body: '"ok"' };
+  if (request.method === 'GET' && stored) return { status: 200, body: stored };
+  return { status: 404, body: { statusCode: 404, type: 'NotFound', description: 'missing', correlationId: null, errors: [] } };
+}
+
+const CREATE = 'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }';
+const ADD = `mutation($customerId: ID!, $input: AddProviderInstanceInput!, $resellerId: UUID) {
+  addProviderInstance(customerId: $customerId, input: $input, resellerId: $resellerId) { providerInstanceId }
+}`;
+
+describe('CloudCockpit wire format, recorded by an independent server', () => {
+  let recorder: RecordingServer;
+  let stack: TestStack;
+  let token: string;
+
+  beforeAll(async () => {
+    recorder = await startRecordingServer(cloudCockpit);
+    stack = await startTestStack({ cloudCockpitUrl: recorder.url, timeoutMs: 1_000 });
+    token = await signToken({ tenant: 'contoso.example' });
+  });
+  afterEach(() => {
+    recorder.requests.length = 0;
+    override = undefined;
+  });
+  afterAll(async () => {
+    await stack.close();
+    await recorder.close();
+  });
+
+  function expectDocumentedHeaders(request: RecordedRequest, correlationId: string) {
+    expect(request.headers.authorization).toBe(`Bearer ${TEST_CLOUDCOCKPIT_TOKEN}`);
+    expect(request.headers['x-tenant']).toBe('contoso.example');
+    expect(request.headers['x-correlation-id']).toBe(correlationId);
+  }
+
+  it('createCustomer sends POST /v1/Customers with the documented body', async () => {
+    const correlationId = randomUUID();
+    const response = await graphql(url(), CREATE, { input: customerInput({ providerCustomers: [providerInstanceInput()] }) }, {
+      token,
+      headers: { 'x-correlation-id': correlationId },
+    });
+    expect(response.errors).toBeUndefined();
+    const [post, get] = recorder.requests;
+    expect(post!.method).toBe('POST');
+    expect(post!.url).toBe('/v1/Customers');
+    expect(post!.headers['content-type']).toMatch(/^application\/json/);
+    expectDocumentedHeaders(post!, correlationId);
+
+    const body = JSON.parse(post!.body) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(
+      [
+        'id', 'companyName', 'taxId', 'country', 'addressLine1', 'addressLine2', 'city', 'state', 'zip', 'firstName',
+        'middleName', 'lastName', 'email', 'phone', 'internalIdentifier', 'resellerId', 'providerCustomers',
+        'customerAssociations',
+      ].sort(),
+    );
+    expect(body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(body.resellerId).toBeNull();
+    const entry = (body.providerCustomers as Record<string, Record<string, unknown>>)[MICROSOFT_INSTANCE]!;
+    expect(Object.keys(entry).sort()).toEqual(['margin', 'offerTypeMargins', 'providerCustomerData', 'providerInstanceId']);
+    expect(entry.margin).toEqual({ marginRule: { name: 'markup' }, value: 10.6 });
+    // The documents' own spelling: a `Value` dictionary of PascalCase margins.
+    expect(entry.offerTypeMargins).toEqual({ Value: { license: { MarginRule: { Name: 'markup' }, Value: 10 } } });
+    const data = JSON.parse(entry.providerCustomerData as string) as Record<string, unknown>;
+    expect(Object.keys(data)).toEqual([
+      'Domain', 'CredentialsEmail', 'AcceptedMCA', 'AgreementDate', 'KeepPrimaryInformation', 'FirstName', 'LastName',
+      'Email', 'Phone', 'DefaultCulture', 'Language', 'AssociatedPartnerId', 'Qualifications', 'EnableGDAP',
+    ]);
+    expect(data.AgreementDate).toBe('2022-12-28T00:00:00Z');
+
+    expect(get!.method).toBe('GET');
+    expect(get!.url).toBe(`/v1/Customers/${String(body.id)}`);
+    expectDocumentedHeaders(get!, correlationId);
+  });
+
+  it('addProviderInstance sends the documented path, body, and resellerId only for a CSP acting for a reseller', async () => {
+    const customerId = randomUUID();
+    const resellerId = randomUUID();
+    await graphql(url(), ADD, { customerId, input: providerInstanceInput(), resellerId }, { token });
+    const post = recorder.requests.find((r) => r.method === 'POST')!;
+    expect(post.url).toBe(`/v1/Customers/${customerId}/provider-instances?resellerId=${resellerId}`);
+    expect(Object.keys(JSON.parse(post.body) as object).sort()).toEqual([
+      'margin', 'offerTypeMargins', 'providerCustomerData', 'providerInstanceId',
+    ]);
+
+    recorder.requests.length = 0;
+    await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, { token });
+    expect(recorder.requests.find((r) => r.method === 'POST')!.url).toBe(`/v1/Customers/${customerId}/provider-instances`);
+
+    recorder.requests.length = 0;
+    const ownReseller = randomUUID();
+    const reseller = await signToken({ roles: ['reseller'], resellerId: ownReseller });
+    stored = { ...(stored ?? {}), id: customerId, resellerId: ownReseller, providerCustomers: {} };
+    await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, { token: reseller });
+    const resellerPost = recorder.requests.find((r) => r.method === 'POST')!;
+    expect(resellerPost.url).toBe(`/v1/Customers/${customerId}/provider-instances`);
+  });
+
+  it('turns 5xx into UPSTREAM_ERROR without leaking the upstream body', async () => {
+    override = () => ({ status: 500, body: { statusCode: 500, type: 'Boom', description: 'SqlException at line 42', correlationId: 'c', errors: [] } });
+    const response = await graphql(url(), 'query { customers { totalCount } }', {}, { token });
+    const [error] = response.errors!;
+    expect(error!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'CLOUDCOCKPIT', httpStatus: 500, correlationId: 'c' });
+    expect(JSON.stringify(response)).not.toContain('SqlException');
+    expect(error!.path).toEqual(['customers']);
+  });
+
+  it('turns 401 and 403 into FORBIDDEN', async () => {
+    for (const status of [401, 403]) {
+      override = () => ({ status });
+      const response = await graphql(url(), 'query { customers { totalCount } }', {}, { token });
+      expect(response.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', provider: 'CLOUDCOCKPIT', httpStatus: status });
+    }
+  });
+
+  it('turns an unreachable CloudCockpit into UPSTREAM_ERROR with no status', async () => {
+    const closedPort = await startTestStack({ cloudCockpitUrl: 'http://127.0.0.1:9' });
+    try {
+      const correlationId = randomUUID();
+      const response = await graphql(closedPort.server.url, 'query { customers { totalCount } }', {}, {
+        token,
+        headers: { 'x-correlation-id': correlationId },
+      });
+      expect(response.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        provider: 'CLOUDCOCKPIT',
+        httpStatus: null,
+        correlationId,
+      });
+    } finally {
+      await closedPort.close();
+    }
+  });
+
+  function url() {
+    return stack.server.url;
+  }
+});
