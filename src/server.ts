@@ -93,6 +93,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     schema: createSchema(),
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
+    // main.ts owns shutdown: it closes the server, then the emulators, then exits.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, correlationIdPlugin, operationLogPlugin],
     logger,
   });

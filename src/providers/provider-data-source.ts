@@ -1,8 +1,10 @@
-import { RESTDataSource, type AugmentedRequest, type DataSourceRequest, type DataSourceFetchResult } from '@apollo/datasource-rest';
+import { RESTDataSource, type AugmentedRequest, type DataSourceFetchResult, type DataSourceRequest } from '@apollo/datasource-rest';
 import type { GraphQLError } from 'graphql';
 import { PROVIDER_LABEL, UpstreamError, type ProviderName, type UpstreamFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Fetcher } from './upstream-fetch.js';
+
+type FetcherResponse = Awaited<ReturnType<Fetcher>>;
 
 /** Where a provider lives and how to reach it; shared by every request. */
 export interface ProviderEndpoint {
@@ -46,6 +48,28 @@ export abstract class ProviderDataSource extends RESTDataSource {
 
   protected override willSendRequest(_path: string, request: AugmentedRequest): void {
     this.setHeaders(request);
+  }
+
+  /**
+   * Error responses may come with an empty or non-JSON body (ASP.NET's 401, a proxy's 502): read those
+   * as text rather than failing as if the provider had not answered.
+   */
+  protected override async parseBody(response: FetcherResponse): Promise<object | string> {
+    const text = await response.text();
+    const json = /^application\/(.+\+)?json/i.test(response.headers.get('content-type') ?? '');
+    if (!json || text === '') return text;
+    try {
+      return JSON.parse(text) as object;
+    } catch {
+      if (!response.ok) return text;
+      throw new UpstreamError({
+        provider: this.provider,
+        httpStatus: response.status,
+        correlationId: this.scope.correlationId,
+        message: `${PROVIDER_LABEL[this.provider]} answered with a malformed body`,
+        invalidProperties: [],
+      });
+    }
   }
 
   protected override async errorFromResponse({

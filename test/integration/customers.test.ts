@@ -126,7 +126,8 @@ describe('customers over CloudCockpit', () => {
     ];
     const response = await graphql(url, CREATE, { input: customerInput({ providerCustomers: entries }) }, { token: csp });
     const fieldErrors = response.errors![0]!.extensions.fieldErrors as { path: unknown[] }[];
-    expect(fieldErrors.map((f) => f.path)).toContainEqual(['input', 'providerCustomers', 0, 'providerInstanceId']);
+    // CloudCockpit names the dictionary entry (`ProviderCustomers[<id>]`): the list entry with that id.
+    expect(fieldErrors.map((f) => f.path)).toContainEqual(['input', 'providerCustomers', 0]);
   });
 
   it('rejects invalid scalars before anything is sent upstream', async () => {

@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, describe, expect, it } from 'vitest';
+import { customerInput } from '../support/fixtures.js';
+import { graphql } from '../support/stack.js';
+
+/** Runs `src/main.ts` as `npm start` would (without the build), with only the given environment. */
+function startMain(env: Record<string, string>): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: new URL('../..', import.meta.url),
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return Object.assign(child, { output: () => output });
+}
+
+async function waitFor(pattern: RegExp, child: ReturnType<typeof startMain>): Promise<RegExpMatchArray> {
+  for (let i = 0; i < 300; i++) {
+    const match = pattern.exec(child.output());
+    if (match) return match;
+    if (child.exitCode !== null) throw new Error(`exited early: ${child.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${pattern}: ${child.output()}`);
+}
+
+describe('npm start with the embedded defaults', () => {
+  const children: ChildProcess[] = [];
+  afterAll(() => children.forEach((child) => child.kill('SIGTERM')));
+
+  it('serves Sandbox with a working development token in front of the embedded emulator', async () => {
+    const main = startMain({ PORT: '0' });
+    children.push(main);
+    const [, url] = await waitFor(/Apollo Sandbox: (\S+)/, main);
+    const [, token] = await waitFor(/Authorization: Bearer (\S+)/, main);
+    expect(main.output()).toContain('embedded CloudCockpit emulator');
+
+    const page = await (await fetch(url!, { headers: { accept: 'text/html' } })).text();
+    expect(page).toContain(token);
+
+    expect((await fetch(new URL('/healthz', url!))).status).toBe(200);
+    const created = await graphql<{ createCustomer: { id: string; companyName: string } }>(
+      url!,
+      'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id companyName } }',
+      { input: customerInput() },
+      { token },
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data!.createCustomer.companyName).toBe('Contoso Pizza');
+
+    main.kill('SIGTERM');
+    const [code] = (await once(main, 'exit')) as [number | null];
+    expect(code).toBe(0);
+  });
+
+  it('refuses to start in production without a CloudCockpit URL', async () => {
+    const main = startMain({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) });
+    children.push(main);
+    const [code] = (await once(main, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(main.output()).toContain('CLOUDCOCKPIT_URL is required in production');
+  });
+});
