@@ -2,7 +2,8 @@ import { SignJWT } from 'jose';
 import { createAuthenticator } from '../../src/auth.js';
 import type { ProviderEndpoints } from '../../src/context.js';
 import { createLogger } from '../../src/logger.js';
-import { startCloudCockpitEmulator, type RunningEmulator } from '../../src/providers/cloudcockpit/emulator.js';
+import { startCloudCockpitEmulator } from '../../src/providers/cloudcockpit/emulator.js';
+import type { RunningEmulator } from '../../src/providers/emulator-server.js';
 import { createUpstreamFetch } from '../../src/providers/upstream-fetch.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 

@@ -1,0 +1,982 @@
+/**
+ * An in-memory HTTP emulator of CloudCockpit's customer endpoints, for `npm start` without a real URL and
+ * for tests. It is deliberately strict: whatever the real service (ASP.NET Core + FluentValidation) rejects,
+ * the emulator rejects too, with the same status and error-body shape, so that a client which works against
+ * the emulator does not discover new 400s in production.
+ *
+ * Sources: the provider documents `shared/provider-apis/cloudcockpit-create-customer.txt` and
+ * `…-add-provider-instance.txt`, and the wire types in `./wire.ts`. Where those are silent, the comments
+ * below say what is modelled and why.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { GraphQLCountryCode } from 'graphql-scalars';
+import { readAndRecordRequests, serveEmulator, type RecordedCall, type RunningEmulator } from '../emulator-server.js';
+import type {
+  AddProviderInstanceRequest,
+  CustomerAssociation,
+  CustomerCreationError,
+  CustomerPage,
+  CustomerViewModel,
+  ErrorResponse,
+  Margin,
+  MicrosoftCustomerData,
+  OfferTypeMargins,
+  ProviderCustomer,
+  ProviderCustomerStatus,
+} from './wire.js';
+
+// ───────────────────────────── Public API ─────────────────────────────
+
+export interface CloudCockpitEmulatorOptions {
+  /** Bearer token the emulator accepts; when undefined any non-empty Bearer token is accepted. @default undefined */
+  token?: string;
+  /** Provider instances that exist in every tenant. @default [{ id: MICROSOFT_PROVIDER_INSTANCE_ID, kind: 'microsoft' }] */
+  providerInstances?: { id: string; kind: 'microsoft' | 'generic' }[];
+  /** How long a provider customer stays `Processing` before it turns `Success`. @default 0 */
+  processingDelayMs?: number;
+}
+
+/** The provider instance id of the documents' examples. */
+export const MICROSOFT_PROVIDER_INSTANCE_ID = 'cb3cd15b-1d6e-45be-b493-c71549cbfd87';
+
+/**
+ * Creates the emulator app. Pass `calls` to have every request recorded into that array (the app does not
+ * record otherwise, so a long-running `npm start` does not grow without bound).
+ */
+export function createCloudCockpitEmulator(
+  options: CloudCockpitEmulatorOptions & { calls?: RecordedCall[] } = {},
+): express.Express {
+  const instances = providerInstanceKinds(options.providerInstances);
+  const processingDelayMs = options.processingDelayMs ?? 0;
+  if (!Number.isFinite(processingDelayMs) || processingDelayMs < 0) {
+    throw new Error(`processingDelayMs must be a non-negative number, got ${processingDelayMs}`);
+  }
+  const store = new TenantStore();
+
+  const app = express();
+  // The real service sends neither X-Powered-By nor ETags (so never a 304).
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use(assignCorrelationId);
+  app.use(readAndRecordRequests(options.calls));
+
+  const guard: RequestHandler[] = [requireBearer(options.token), requireTenant, requireValidCorrelationId];
+  const ctx: HandlerContext = { store, instances, processingDelayMs };
+
+  app.get('/v1/Customers', ...guard, listCustomers(ctx));
+  app.post('/v1/Customers', ...guard, parseJsonBody, createCustomer(ctx));
+  app.all('/v1/Customers', methodNotAllowed('GET', 'POST'));
+  app.get('/v1/Customers/:customerId', ...guard, getCustomer(ctx));
+  app.all('/v1/Customers/:customerId', methodNotAllowed('GET'));
+  app.post('/v1/Customers/:customerId/provider-instances', ...guard, parseJsonBody, addProviderInstance(ctx));
+  app.all('/v1/Customers/:customerId/provider-instances', methodNotAllowed('POST'));
+
+  app.use((_req, res) => sendError(res, 404, 'The requested resource does not exist.'));
+  app.use(handleUncaughtError);
+  return app;
+}
+
+/** Starts the emulator on `host` (default 127.0.0.1) and `port` (default 0: any free port). */
+export async function startCloudCockpitEmulator(
+  options: CloudCockpitEmulatorOptions & { port?: number; host?: string } = {},
+): Promise<RunningEmulator> {
+  const { port, host, ...emulatorOptions } = options;
+  const calls: RecordedCall[] = [];
+  const app = createCloudCockpitEmulator({ ...emulatorOptions, calls });
+  return serveEmulator(app, calls, { port, host });
+}
+
+// ───────────────────────────── Cross-cutting checks ─────────────────────────────
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+/** Dot-separated DNS labels (letters, digits, inner hyphens), at most 253 characters. */
+const DOMAIN_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/**
+ * System.Text.Json reads a Guid only in the hyphenated "D" format, and .NET writes Guids in lower case; so
+ * ids are compared and echoed lower-cased, whatever case the client sent.
+ */
+function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+interface RequestState {
+  correlationId: string;
+  tenant: string;
+}
+
+function stateOf(res: Response): Partial<RequestState> {
+  return res.locals as Partial<RequestState>;
+}
+
+function correlationIdOf(res: Response): string {
+  return stateOf(res).correlationId ?? randomUUID();
+}
+
+function tenantOf(res: Response): string {
+  const { tenant } = stateOf(res);
+  if (tenant === undefined) throw new Error('requireTenant must run before the handler');
+  return tenant;
+}
+
+/** Chooses the correlation id of every response; a malformed header is rejected later, after authentication. */
+const assignCorrelationId: RequestHandler = (req, res, next) => {
+  const given = req.header('x-correlation-id');
+  const correlationId = isUuid(given) ? given : randomUUID();
+  stateOf(res).correlationId = correlationId;
+  res.setHeader('X-Correlation-Id', correlationId);
+  next();
+};
+
+/**
+ * ASP.NET's JwtBearer handler: anything but `Bearer <non-empty token>` (scheme case-insensitive) is
+ * unauthenticated, and the challenge is a 401 with an empty body and `WWW-Authenticate: Bearer`.
+ * The emulator does not verify JWTs; with `options.token` set it compares the token verbatim.
+ */
+function requireBearer(expectedToken: string | undefined): RequestHandler {
+  return (req, res, next) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '');
+    const token = match?.[1];
+    if (token === undefined || (expectedToken !== undefined && token !== expectedToken)) {
+      res.status(401).setHeader('WWW-Authenticate', 'Bearer');
+      res.end();
+      return;
+    }
+    next();
+  };
+}
+
+/**
+ * The documents only say X-Tenant is "an existent domain for the specified tenant". The emulator cannot know
+ * which tenants exist, so every well-formed domain name is its own (initially empty) tenant — which also lets
+ * tests isolate themselves by tenant. Domains are case-insensitive, so is the tenant key.
+ */
+const requireTenant: RequestHandler = (req, res, next) => {
+  const tenant = req.header('x-tenant');
+  if (tenant === undefined || tenant.trim() === '') {
+    sendValidationErrors(res, [{ propertyName: 'X-Tenant', description: ['The X-Tenant header is required.'] }]);
+    return;
+  }
+  if (!DOMAIN_NAME.test(tenant)) {
+    sendValidationErrors(res, [
+      { propertyName: 'X-Tenant', description: [`The X-Tenant header must be a domain name; '${tenant}' is not.`] },
+    ]);
+    return;
+  }
+  stateOf(res).tenant = tenant.toLowerCase();
+  next();
+};
+
+const requireValidCorrelationId: RequestHandler = (req, res, next) => {
+  const given = req.header('x-correlation-id');
+  if (given !== undefined && !isUuid(given)) {
+    sendValidationErrors(res, [
+      { propertyName: 'X-Correlation-Id', description: ['The X-Correlation-Id header must be a GUID.'] },
+    ]);
+    return;
+  }
+  next();
+};
+
+/** The media types ASP.NET's System.Text.Json input formatter accepts. */
+function isJsonMediaType(contentType: string | undefined): boolean {
+  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return (
+    mediaType === 'application/json' || mediaType === 'text/json' || /^application\/[^/\s]+\+json$/.test(mediaType)
+  );
+}
+
+/** Replaces the raw body by its parsed JSON; 415 for another media type, 400 for an empty or malformed body. */
+const parseJsonBody: RequestHandler = (req, res, next) => {
+  if (!isJsonMediaType(req.header('content-type'))) {
+    const given = req.header('content-type') ?? '';
+    sendError(res, 415, `The content type '${given}' is not supported; use application/json.`);
+    return;
+  }
+  const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+  // ASP.NET's wording, and its empty model-state key, for a missing [FromBody].
+  if (text.trim() === '') {
+    sendValidationErrors(res, [{ propertyName: '', description: ['A non-empty request body is required.'] }]);
+    return;
+  }
+  try {
+    req.body = JSON.parse(text) as unknown;
+  } catch (error) {
+    const detail = error instanceof Error ? ` ${error.message}` : '';
+    sendValidationErrors(res, [{ propertyName: '$', description: [`The request body is not valid JSON.${detail}`] }]);
+    return;
+  }
+  next();
+};
+
+/** ASP.NET endpoint routing answers a known path with an unsupported method with 405, before authentication. */
+function methodNotAllowed(...allowed: string[]): RequestHandler {
+  return (_req, res) => {
+    res.setHeader('Allow', allowed.join(', '));
+    sendError(res, 405, 'The HTTP method is not allowed for this resource.');
+  };
+}
+
+const handleUncaughtError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+  if (res.headersSent) return;
+  // Client errors raised by Express itself (413 body too large, 400 undecodable path, …) keep their status
+  // and their deliberately public message (`expose`).
+  const clientError = error as { status?: unknown; expose?: unknown; message?: unknown } | null;
+  const status = Number(clientError?.status);
+  if (status >= 400 && status < 500) {
+    const exposed = clientError?.expose === true && typeof clientError.message === 'string';
+    sendError(res, status, exposed ? (clientError.message as string) : 'The request is malformed.');
+    return;
+  }
+  // Never leak the stack, as the real service does not.
+  sendError(res, 500, 'An unexpected error occurred.');
+};
+
+// ───────────────────────────── Error bodies ─────────────────────────────
+
+type PropertyErrors = NonNullable<ErrorResponse['errors']>;
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'ValidationError',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  500: 'InternalServerError',
+};
+
+function sendError(res: Response, statusCode: number, description: string, errors: PropertyErrors = []): void {
+  const body: ErrorResponse = {
+    statusCode,
+    type: ERROR_TYPES[statusCode] ?? (statusCode < 500 ? 'BadRequest' : 'InternalServerError'),
+    description,
+    correlationId: correlationIdOf(res),
+    errors,
+  };
+  res.status(statusCode).json(body);
+}
+
+function sendValidationErrors(res: Response, errors: PropertyErrors): void {
+  sendError(res, 400, 'One or more validation errors occurred.', errors);
+}
+
+/** Collects every failure (FluentValidation does not stop at the first), grouped by property in rule order. */
+class Problems {
+  private readonly byProperty = new Map<string, string[]>();
+
+  add(propertyName: string, message: string): void {
+    const messages = this.byProperty.get(propertyName);
+    if (messages) messages.push(message);
+    else this.byProperty.set(propertyName, [message]);
+  }
+
+  get any(): boolean {
+    return this.byProperty.size > 0;
+  }
+
+  toErrors(): PropertyErrors {
+    return [...this.byProperty].map(([propertyName, description]) => ({ propertyName, description }));
+  }
+}
+
+/**
+ * FluentValidation's display name: the last path segment, split at PascalCase boundaries
+ * ("AddressLine1" → "Address Line1").
+ */
+function displayName(propertyName: string): string {
+  const leaf = (propertyName.split('.').pop() ?? propertyName).replace(/\[.*\]$/, '');
+  return splitPascalCase(leaf);
+}
+
+/** Port of FluentValidation's `SplitPascalCase`. */
+function splitPascalCase(input: string): string {
+  const isUpper = (c: string | undefined) => c !== undefined && c !== c.toLowerCase() && c === c.toUpperCase();
+  let out = '';
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i] as string;
+    if (isUpper(c) && ((i > 1 && !isUpper(input[i - 1])) || (i + 1 < input.length && !isUpper(input[i + 1])))) {
+      out += ' ';
+    }
+    out += c;
+  }
+  return out.trim();
+}
+
+/** FluentValidation's default messages, worded as it words them. */
+const message = {
+  notEmpty: (p: string) => `'${displayName(p)}' must not be empty.`,
+  maxLength: (p: string, max: number, length: number) =>
+    `The length of '${displayName(p)}' must be ${max} characters or fewer. You entered ${length} characters.`,
+  email: (p: string) => `'${displayName(p)}' is not a valid email address.`,
+  guid: (p: string) => `'${displayName(p)}' must be a valid GUID.`,
+  string: (p: string) => `'${displayName(p)}' must be a string.`,
+  number: (p: string) => `'${displayName(p)}' must be a number.`,
+  boolean: (p: string) => `'${displayName(p)}' must be a boolean.`,
+  array: (p: string) => `'${displayName(p)}' must be an array.`,
+  object: (p: string) => `'${displayName(p)}' must be a JSON object.`,
+};
+
+// ───────────────────────────── Validation ─────────────────────────────
+
+type JsonObject = Record<string, unknown>;
+
+function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+/** FluentValidation's (ASP.NET-Core-compatible) e-mail check: one `@`, neither first nor last. */
+function isEmailAddress(value: string): boolean {
+  const at = value.indexOf('@');
+  return at > 0 && at !== value.length - 1 && at === value.lastIndexOf('@');
+}
+
+function isCountryCode(value: string): boolean {
+  try {
+    GraphQLCountryCode.parseValue(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const pascal = (field: string) => field.charAt(0).toUpperCase() + field.slice(1);
+
+type CustomerStringField = Exclude<
+  keyof CustomerViewModel,
+  'id' | 'resellerId' | 'providerCustomers' | 'customerAssociations'
+>;
+
+/** The create document's string properties, in its order, with its "Required" and "up to N characters". */
+const CUSTOMER_STRING_FIELDS: { field: CustomerStringField; required: boolean; maxLength?: number }[] = [
+  { field: 'companyName', required: true, maxLength: 255 },
+  { field: 'taxId', required: false, maxLength: 255 },
+  { field: 'country', required: true },
+  { field: 'addressLine1', required: true, maxLength: 255 },
+  { field: 'addressLine2', required: false, maxLength: 255 },
+  { field: 'city', required: true, maxLength: 255 },
+  { field: 'state', required: true, maxLength: 255 },
+  { field: 'zip', required: true, maxLength: 30 },
+  { field: 'firstName', required: true, maxLength: 255 },
+  { field: 'middleName', required: false, maxLength: 255 },
+  { field: 'lastName', required: true, maxLength: 255 },
+  { field: 'email', required: true, maxLength: 255 },
+  { field: 'phone', required: true, maxLength: 30 },
+  { field: 'internalIdentifier', required: false, maxLength: 255 },
+];
+
+/** Validates one string property; returns the value to store (null when absent and optional). */
+function validateStringField(
+  body: JsonObject,
+  { field, required, maxLength }: (typeof CUSTOMER_STRING_FIELDS)[number],
+  problems: Problems,
+): string | null {
+  const propertyName = pascal(field);
+  const value = body[field];
+  if (value === undefined || value === null) {
+    if (required) problems.add(propertyName, message.notEmpty(propertyName));
+    return null;
+  }
+  // System.Text.Json refuses to bind a number or object to a string property.
+  if (typeof value !== 'string') {
+    problems.add(propertyName, message.string(propertyName));
+    return null;
+  }
+  if (required && value.trim() === '') {
+    problems.add(propertyName, message.notEmpty(propertyName));
+    return value;
+  }
+  if (maxLength !== undefined && value.length > maxLength) {
+    problems.add(propertyName, message.maxLength(propertyName, maxLength, value.length));
+  }
+  if (field === 'country' && !isCountryCode(value)) {
+    problems.add(propertyName, `'Country' must be an ISO 3166-1 alpha-2 country code; '${value}' is not.`);
+  }
+  if (field === 'email' && !isEmailAddress(value)) {
+    problems.add(propertyName, message.email(propertyName));
+  }
+  return value;
+}
+
+/** Validates an optional nullable GUID; returns it lower-cased, or null. */
+function validateOptionalUuid(value: unknown, propertyName: string, problems: Problems): string | null {
+  if (value === undefined || value === null) return null;
+  if (!isUuid(value)) {
+    problems.add(propertyName, message.guid(propertyName));
+    return null;
+  }
+  return value.toLowerCase();
+}
+
+type InstanceKind = 'microsoft' | 'generic';
+
+/** A provider customer that passed validation, before the emulator assigns its status. */
+interface AcceptedProviderCustomer {
+  providerInstanceId: string;
+  providerCustomerData: string;
+  margin: Margin;
+  offerTypeMargins: OfferTypeMargins | null;
+  /** The Microsoft `Domain`, when the instance is a Microsoft one. */
+  microsoftDomain: string | null;
+}
+
+type PropertyCheck = { test: (value: unknown) => boolean; message: (propertyName: string) => string };
+const aString: PropertyCheck = { test: (v) => typeof v === 'string', message: message.string };
+const aBoolean: PropertyCheck = { test: (v) => typeof v === 'boolean', message: message.boolean };
+
+/**
+ * Every property the add-provider-instance document lists for a Microsoft instance. Typed against
+ * {@link MicrosoftCustomerData} so that the wire type and this list cannot drift apart. Property names are
+ * matched exactly as documented (PascalCase); whether CloudCockpit would also accept other casings is not
+ * documented, and a strict emulator keeps the client on the documented spelling.
+ */
+const MICROSOFT_PROPERTIES: Record<keyof MicrosoftCustomerData, PropertyCheck> = {
+  Domain: { test: (v) => typeof v === 'string' && v.trim() !== '', message: message.notEmpty },
+  CredentialsEmail: aString,
+  AcceptedMCA: aBoolean,
+  AgreementDate: {
+    // CloudCockpit reads it as a DateTime.
+    test: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
+    message: (p) => `'${displayName(p)}' must be a date, e.g. 2022-12-28T00:00:00Z.`,
+  },
+  KeepPrimaryInformation: aBoolean,
+  FirstName: aString,
+  LastName: aString,
+  Email: aString,
+  Phone: aString,
+  DefaultCulture: aString,
+  Language: aString,
+  // The document's example is 6234552 while the wire type says string; accept either, and null.
+  AssociatedPartnerId: {
+    test: (v) => v === null || typeof v === 'string' || typeof v === 'number',
+    message: (p) => `'${displayName(p)}' must be a string or null.`,
+  },
+  Qualifications: { test: Array.isArray, message: message.array },
+  EnableGDAP: aBoolean,
+};
+
+/** Checks Microsoft customer data; returns its Domain when it is usable. */
+function validateMicrosoftData(data: string, path: string, problems: Problems): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    parsed = undefined;
+  }
+  if (!isJsonObject(parsed)) {
+    problems.add(path, `'${displayName(path)}' must be a JSON object with the Microsoft customer properties.`);
+    return null;
+  }
+  for (const [name, check] of Object.entries(MICROSOFT_PROPERTIES)) {
+    const propertyName = `${path}.${name}`;
+    if (!(name in parsed)) problems.add(propertyName, message.notEmpty(propertyName));
+    else if (!check.test(parsed[name])) problems.add(propertyName, check.message(propertyName));
+  }
+  const domain = parsed['Domain'];
+  return typeof domain === 'string' && domain.trim() !== '' ? domain : null;
+}
+
+function validateMargin(value: unknown, path: string, problems: Problems): Margin | null {
+  if (value === undefined || value === null) {
+    problems.add(path, message.notEmpty(path));
+    return null;
+  }
+  if (!isJsonObject(value)) {
+    problems.add(path, message.object(path));
+    return null;
+  }
+  const rule = value['marginRule'];
+  const name = isJsonObject(rule) ? rule['name'] : undefined;
+  const margin = value['value'];
+  let valid = true;
+  if (typeof name !== 'string' || name.trim() === '') {
+    problems.add(`${path}.MarginRule.Name`, message.notEmpty(`${path}.MarginRule.Name`));
+    valid = false;
+  }
+  if (typeof margin !== 'number' || !Number.isFinite(margin)) {
+    problems.add(`${path}.Value`, message.number(`${path}.Value`));
+    valid = false;
+  }
+  return valid ? { marginRule: { name: name as string }, value: margin as number } : null;
+}
+
+function isOfferTypeMargin(value: unknown): boolean {
+  if (!isJsonObject(value)) return false;
+  const rule = value['MarginRule'];
+  const margin = value['Value'];
+  return (
+    isJsonObject(rule) &&
+    typeof rule['Name'] === 'string' &&
+    rule['Name'].trim() !== '' &&
+    typeof margin === 'number' &&
+    Number.isFinite(margin)
+  );
+}
+
+/** The documented shape is `{"Value": {"<offerType>": {"MarginRule": {"Name": …}, "Value": …}}}`. */
+function validateOfferTypeMargins(value: unknown, path: string, problems: Problems): OfferTypeMargins | null {
+  if (value === undefined || value === null) return null;
+  const byOfferType = isJsonObject(value) ? value['Value'] : undefined;
+  if (!isJsonObject(byOfferType) || !Object.entries(byOfferType).every(([k, v]) => k !== '' && isOfferTypeMargin(v))) {
+    problems.add(
+      path,
+      `'${displayName(path)}' must be null or ` +
+        '{"Value": {"<offerType>": {"MarginRule": {"Name": "<rule>"}, "Value": <number>}}}.',
+    );
+    return null;
+  }
+  return { Value: byOfferType as OfferTypeMargins['Value'] };
+}
+
+/**
+ * The parts of a provider customer both endpoints share: its data, margin and offer-type margins. `prefix` is
+ * `''` for add-provider-instance and `ProviderCustomers[<id>].` for entries of a created customer.
+ */
+function validateProviderCustomerBody(
+  body: JsonObject,
+  prefix: string,
+  providerInstanceId: string | null,
+  kind: InstanceKind | undefined,
+  problems: Problems,
+): AcceptedProviderCustomer | null {
+  const dataPath = `${prefix}ProviderCustomerData`;
+  const data = body['providerCustomerData'];
+  let microsoftDomain: string | null = null;
+  if (isBlank(data)) {
+    problems.add(dataPath, message.notEmpty(dataPath));
+  } else if (typeof data !== 'string') {
+    // It is a JSON document *in a string*; an inline object does not bind to CloudCockpit's string property.
+    problems.add(dataPath, `'${displayName(dataPath)}' must be a string containing JSON.`);
+  } else if (kind === 'microsoft') {
+    microsoftDomain = validateMicrosoftData(data, dataPath, problems);
+  }
+  // Generic instances: the documents do not describe their data, so it is stored as given.
+  const margin = validateMargin(body['margin'], `${prefix}Margin`, problems);
+  const offerTypeMargins = validateOfferTypeMargins(body['offerTypeMargins'], `${prefix}OfferTypeMargins`, problems);
+  if (providerInstanceId === null || kind === undefined || typeof data !== 'string' || margin === null) return null;
+  return { providerInstanceId, providerCustomerData: data, margin, offerTypeMargins, microsoftDomain };
+}
+
+/** Resolves a provider instance id against the tenant's instances, reporting it under `propertyName`. */
+function validateProviderInstanceId(
+  value: unknown,
+  propertyName: string,
+  instances: ReadonlyMap<string, InstanceKind>,
+  problems: Problems,
+): { id: string; kind: InstanceKind } | null {
+  if (isBlank(value)) {
+    problems.add(propertyName, message.notEmpty(propertyName));
+    return null;
+  }
+  if (!isUuid(value)) {
+    problems.add(propertyName, message.guid(propertyName));
+    return null;
+  }
+  const id = value.toLowerCase();
+  const kind = instances.get(id);
+  if (kind === undefined) {
+    problems.add(propertyName, `The provider instance '${id}' does not exist in this tenant.`);
+    return null;
+  }
+  return { id, kind };
+}
+
+interface NewCustomer {
+  /** Null when the client did not choose one. */
+  id: string | null;
+  fields: Record<CustomerStringField, string | null>;
+  resellerId: string | null;
+  providerCustomers: AcceptedProviderCustomer[];
+  customerAssociations: CustomerAssociation[];
+}
+
+function validateNewCustomer(
+  body: JsonObject,
+  instances: ReadonlyMap<string, InstanceKind>,
+  tenant: TenantData,
+  problems: Problems,
+): NewCustomer {
+  // `id` is `string(uuid)`, not nullable, in the document. An all-zero Guid is what .NET sees when the
+  // property is omitted, so it is treated as "not chosen" (assumption: the service then generates one).
+  let id: string | null = null;
+  if (body['id'] !== undefined) {
+    if (!isUuid(body['id'])) problems.add('Id', message.guid('Id'));
+    else if (body['id'] !== NIL_UUID) id = body['id'].toLowerCase();
+  }
+  if (id !== null && tenant.customers.has(id)) problems.add('Id', 'A customer with this id already exists.');
+
+  const fields = {} as Record<CustomerStringField, string | null>;
+  for (const spec of CUSTOMER_STRING_FIELDS) fields[spec.field] = validateStringField(body, spec, problems);
+
+  const resellerId = validateOptionalUuid(body['resellerId'], 'ResellerId', problems);
+  const providerCustomers = validateProviderCustomersMap(body['providerCustomers'], instances, problems);
+  const customerAssociations = validateAssociations(body['customerAssociations'], problems);
+  return { id, fields, resellerId, providerCustomers, customerAssociations };
+}
+
+/** `providerCustomers` is required (`{}` is fine: the rule is NotNull, not NotEmpty) and keyed by instance id. */
+function validateProviderCustomersMap(
+  value: unknown,
+  instances: ReadonlyMap<string, InstanceKind>,
+  problems: Problems,
+): AcceptedProviderCustomer[] {
+  if (value === undefined || value === null) {
+    problems.add('ProviderCustomers', message.notEmpty('ProviderCustomers'));
+    return [];
+  }
+  if (!isJsonObject(value)) {
+    problems.add('ProviderCustomers', `'Provider Customers' must be a JSON object keyed by provider instance id.`);
+    return [];
+  }
+  const accepted: AcceptedProviderCustomer[] = [];
+  const seen = new Set<string>();
+  for (const [key, entry] of Object.entries(value)) {
+    const prefix = `ProviderCustomers[${key}].`;
+    const instance = validateProviderInstanceId(key, `ProviderCustomers[${key}]`, instances, problems);
+    if (instance && seen.has(instance.id)) {
+      // "ABC…" and "abc…" are the same Guid, hence the same dictionary key in .NET.
+      problems.add(`ProviderCustomers[${key}]`, `The provider instance '${instance.id}' is listed more than once.`);
+    }
+    if (instance) seen.add(instance.id);
+    if (!isJsonObject(entry)) {
+      problems.add(`ProviderCustomers[${key}]`, message.object(`ProviderCustomers[${key}]`));
+      continue;
+    }
+    // Assumption: the entry's own providerInstanceId may be omitted, but must not contradict its key.
+    const innerId = entry['providerInstanceId'];
+    const contradicts = !(isUuid(innerId) && isUuid(key) && innerId.toLowerCase() === key.toLowerCase());
+    if (innerId !== undefined && innerId !== null && contradicts) {
+      problems.add(`${prefix}ProviderInstanceId`, `'Provider Instance Id' must equal the entry's key '${key}'.`);
+    }
+    const result = validateProviderCustomerBody(entry, prefix, instance?.id ?? null, instance?.kind, problems);
+    if (result) accepted.push(result);
+  }
+  return accepted;
+}
+
+function validateAssociations(value: unknown, problems: Problems): CustomerAssociation[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    problems.add('CustomerAssociations', message.array('CustomerAssociations'));
+    return [];
+  }
+  return value.map((entry: unknown, index) => {
+    const path = `CustomerAssociations[${index}]`;
+    if (!isJsonObject(entry)) {
+      problems.add(path, message.object(path));
+      return { resellerId: null, name: null };
+    }
+    const resellerId = validateOptionalUuid(entry['resellerId'], `${path}.ResellerId`, problems);
+    const name = entry['name'];
+    if (name !== undefined && name !== null && typeof name !== 'string') {
+      problems.add(`${path}.Name`, message.string(`${path}.Name`));
+    }
+    return { resellerId, name: typeof name === 'string' ? name : null };
+  });
+}
+
+// ───────────────────────────── Store ─────────────────────────────
+
+interface StoredProviderCustomer {
+  providerInstanceId: string;
+  providerCustomerId: string | null;
+  providerCustomerData: string;
+  margin: Margin;
+  offerTypeMargins: OfferTypeMargins | null;
+  status: ProviderCustomerStatus;
+  customerCreationError: CustomerCreationError;
+  /** When processing started (epoch ms); Processing turns Success `processingDelayMs` later, on read. */
+  acceptedAt: number;
+  /** Lower-cased Microsoft Domain, for DomainExists. */
+  microsoftDomain: string | null;
+}
+
+type StoredCustomer = Omit<CustomerViewModel, 'providerCustomers' | 'customerAssociations'> & {
+  providerCustomers: Map<string, StoredProviderCustomer>;
+  customerAssociations: CustomerAssociation[];
+};
+
+interface TenantData {
+  /** Insertion-ordered, which is the creation order lists are returned in. */
+  customers: Map<string, StoredCustomer>;
+}
+
+class TenantStore {
+  private readonly tenants = new Map<string, TenantData>();
+
+  get(tenant: string): TenantData {
+    let data = this.tenants.get(tenant);
+    if (!data) {
+      data = { customers: new Map() };
+      this.tenants.set(tenant, data);
+    }
+    return data;
+  }
+}
+
+/**
+ * CloudCockpit creates the customer at the provider asynchronously and reports the outcome on the entity.
+ * A Microsoft domain is taken when another customer of the tenant holds it in a provider customer that has
+ * not failed. (In reality Microsoft domains are global; within one emulated tenant is the part we can model.)
+ */
+function admitProviderCustomer(
+  accepted: AcceptedProviderCustomer,
+  customerId: string,
+  tenant: TenantData,
+  now: number,
+): StoredProviderCustomer {
+  const domain = accepted.microsoftDomain?.toLowerCase() ?? null;
+  const taken =
+    domain !== null &&
+    [...tenant.customers.values()].some(
+      (other) =>
+        other.id !== customerId &&
+        [...other.providerCustomers.values()].some((pc) => pc.microsoftDomain === domain && pc.status !== 'Failed'),
+    );
+  return {
+    providerInstanceId: accepted.providerInstanceId,
+    providerCustomerId: null,
+    providerCustomerData: accepted.providerCustomerData,
+    margin: accepted.margin,
+    offerTypeMargins: accepted.offerTypeMargins,
+    status: taken ? 'Failed' : 'Processing',
+    customerCreationError: taken ? 'DomainExists' : 'None',
+    acceptedAt: now,
+    microsoftDomain: domain,
+  };
+}
+
+/** Lazily completes processing that has had its time, so no timers outlive the emulator. */
+function settle(customer: StoredCustomer, processingDelayMs: number, now: number): void {
+  for (const pc of customer.providerCustomers.values()) {
+    if (pc.status === 'Processing' && now - pc.acceptedAt >= processingDelayMs) {
+      pc.status = 'Success';
+      pc.providerCustomerId = randomUUID();
+    }
+  }
+}
+
+function toView(customer: StoredCustomer): CustomerViewModel {
+  const providerCustomers: Record<string, ProviderCustomer> = {};
+  for (const [id, pc] of customer.providerCustomers) {
+    providerCustomers[id] = {
+      providerInstanceId: pc.providerInstanceId,
+      providerCustomerId: pc.providerCustomerId,
+      providerCustomerData: pc.providerCustomerData,
+      margin: pc.margin,
+      offerTypeMargins: pc.offerTypeMargins,
+      status: pc.status,
+      customerCreationError: pc.customerCreationError,
+    };
+  }
+  return structuredClone({ ...customer, providerCustomers, customerAssociations: customer.customerAssociations });
+}
+
+function providerInstanceKinds(
+  configured: CloudCockpitEmulatorOptions['providerInstances'],
+): Map<string, InstanceKind> {
+  const list = configured ?? [{ id: MICROSOFT_PROVIDER_INSTANCE_ID, kind: 'microsoft' }];
+  const kinds = new Map<string, InstanceKind>();
+  for (const { id, kind } of list) {
+    if (!isUuid(id)) throw new Error(`Provider instance id '${id}' is not a GUID`);
+    kinds.set(id.toLowerCase(), kind);
+  }
+  return kinds;
+}
+
+// ───────────────────────────── Routes ─────────────────────────────
+
+interface HandlerContext {
+  store: TenantStore;
+  instances: ReadonlyMap<string, InstanceKind>;
+  processingDelayMs: number;
+}
+
+type CustomerRequest = Request<{ customerId: string }>;
+
+function createCustomer({ store, instances }: HandlerContext): RequestHandler {
+  return (req, res) => {
+    const body: unknown = req.body;
+    if (!isJsonObject(body)) {
+      sendValidationErrors(res, [{ propertyName: '$', description: ['The request body must be a JSON object.'] }]);
+      return;
+    }
+    const tenant = store.get(tenantOf(res));
+    const problems = new Problems();
+    const input = validateNewCustomer(body, instances, tenant, problems);
+    if (problems.any) {
+      sendValidationErrors(res, problems.toErrors());
+      return;
+    }
+    const id = input.id ?? randomUUID();
+    const now = Date.now();
+    const { fields } = input;
+    const customer: StoredCustomer = {
+      id,
+      companyName: fields.companyName as string,
+      taxId: fields.taxId,
+      country: fields.country as string,
+      addressLine1: fields.addressLine1 as string,
+      addressLine2: fields.addressLine2,
+      city: fields.city as string,
+      state: fields.state as string,
+      zip: fields.zip as string,
+      firstName: fields.firstName as string,
+      middleName: fields.middleName,
+      lastName: fields.lastName as string,
+      email: fields.email as string,
+      phone: fields.phone as string,
+      internalIdentifier: fields.internalIdentifier,
+      resellerId: input.resellerId,
+      providerCustomers: new Map(),
+      // The document says setting resellerId creates a relation to the reseller, but the emulator has no
+      // resellers (nor their names) to build one from; it returns the associations it was given.
+      customerAssociations: input.customerAssociations,
+    };
+    for (const accepted of input.providerCustomers) {
+      customer.providerCustomers.set(accepted.providerInstanceId, admitProviderCustomer(accepted, id, tenant, now));
+    }
+    tenant.customers.set(id, customer);
+    res.status(201).json(id);
+  };
+}
+
+/** Reads the path's customer id; answers 400 / 404 itself and returns undefined when there is no such customer. */
+function findCustomer(req: CustomerRequest, res: Response, store: TenantStore): StoredCustomer | undefined {
+  const { customerId } = req.params;
+  if (!isUuid(customerId)) {
+    sendValidationErrors(res, [{ propertyName: 'CustomerId', description: [message.guid('CustomerId')] }]);
+    return undefined;
+  }
+  const customer = store.get(tenantOf(res)).customers.get(customerId.toLowerCase());
+  if (!customer) sendError(res, 404, `The customer '${customerId.toLowerCase()}' was not found.`);
+  return customer;
+}
+
+function getCustomer({ store, processingDelayMs }: HandlerContext): RequestHandler<{ customerId: string }> {
+  return (req, res) => {
+    const customer = findCustomer(req, res, store);
+    if (!customer) return;
+    settle(customer, processingDelayMs, Date.now());
+    res.json(toView(customer));
+  };
+}
+
+const SEARCH_FIELDS = ['companyName', 'email', 'taxId', 'internalIdentifier', 'firstName', 'lastName'] as const;
+type SearchField = (typeof SEARCH_FIELDS)[number];
+
+/** ASP.NET binds the first value of a repeated query parameter. */
+function queryValue(value: unknown): string | undefined {
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : undefined;
+}
+
+function parseIntegerQuery(raw: string | undefined, fallback: number, name: string, problems: Problems): number | null {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[+-]?\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) {
+    // ASP.NET model binding's wording.
+    problems.add(name, `The value '${raw}' is not valid for ${name}.`);
+    return null;
+  }
+  return Number(raw);
+}
+
+/**
+ * `GET /v1/Customers`. Not in the documents; modelled on CloudCockpit's list endpoint as wire.ts describes it
+ * (1-based `pageNumber`, `pageSize` 1–2000, `items` + `totalCount`).
+ */
+function listCustomers({ store, processingDelayMs }: HandlerContext): RequestHandler {
+  return (req, res) => {
+    const problems = new Problems();
+    const pageNumber = parseIntegerQuery(queryValue(req.query['pageNumber']), 1, 'PageNumber', problems);
+    const pageSize = parseIntegerQuery(queryValue(req.query['pageSize']), 25, 'PageSize', problems);
+    if (pageNumber !== null && pageNumber < 1) {
+      problems.add('PageNumber', `'Page Number' must be greater than or equal to '1'.`);
+    }
+    if (pageSize !== null && (pageSize < 1 || pageSize > 2000)) {
+      problems.add('PageSize', `'Page Size' must be between 1 and 2000. You entered ${pageSize}.`);
+    }
+    const search = queryValue(req.query['search']) ?? '';
+    const searchFieldRaw = queryValue(req.query['searchField']);
+    let searchField: SearchField | undefined;
+    if (searchFieldRaw !== undefined && searchFieldRaw !== '') {
+      searchField = SEARCH_FIELDS.find((f) => f.toLowerCase() === searchFieldRaw.toLowerCase());
+      if (!searchField) {
+        const allowed = SEARCH_FIELDS.join(', ');
+        problems.add('SearchField', `'Search Field' must be one of: ${allowed}. You entered '${searchFieldRaw}'.`);
+      }
+    }
+    const resellerId = validateOptionalUuid(queryValue(req.query['resellerId']) || undefined, 'ResellerId', problems);
+    if (problems.any || pageNumber === null || pageSize === null) {
+      sendValidationErrors(res, problems.toErrors());
+      return;
+    }
+
+    const needle = search.toLowerCase();
+    const fields: readonly SearchField[] = searchField ? [searchField] : SEARCH_FIELDS;
+    const matches = [...store.get(tenantOf(res)).customers.values()].filter(
+      (c) =>
+        // Assumption: CloudCockpit scopes a CSP's read to one reseller this way — the reseller the customer was
+        // created under, or one it has an association with.
+        (resellerId === null ||
+          c.resellerId === resellerId ||
+          c.customerAssociations.some((a) => a.resellerId === resellerId)) &&
+        (needle === '' || fields.some((f) => (c[f] ?? '').toLowerCase().includes(needle))),
+    );
+    const now = Date.now();
+    const items = matches.slice((pageNumber - 1) * pageSize, pageNumber * pageSize).map((c) => {
+      settle(c, processingDelayMs, now);
+      return toView(c);
+    });
+    const page: CustomerPage = { items, pageNumber, pageSize, totalCount: matches.length };
+    res.json(page);
+  };
+}
+
+function addProviderInstance({ store, instances }: HandlerContext): RequestHandler<{ customerId: string }> {
+  return (req, res) => {
+    const body: unknown = req.body;
+    if (!isJsonObject(body)) {
+      sendValidationErrors(res, [{ propertyName: '$', description: ['The request body must be a JSON object.'] }]);
+      return;
+    }
+    // Static validation first (ASP.NET validates the model before the action looks the customer up).
+    const problems = new Problems();
+    // The document's resellerId only relates the instance to a reseller; the emulator checks its format only.
+    validateOptionalUuid(queryValue(req.query['resellerId']), 'ResellerId', problems);
+    const request = body as Partial<Record<keyof AddProviderInstanceRequest, unknown>>;
+    const instance = validateProviderInstanceId(request.providerInstanceId, 'ProviderInstanceId', instances, problems);
+    const accepted = validateProviderCustomerBody(body, '', instance?.id ?? null, instance?.kind, problems);
+    if (!isUuid(req.params.customerId)) {
+      problems.add('CustomerId', message.guid('CustomerId'));
+    }
+    if (problems.any || !accepted) {
+      sendValidationErrors(res, problems.toErrors());
+      return;
+    }
+
+    const customer = findCustomer(req, res, store);
+    if (!customer) return;
+    if (customer.providerCustomers.has(accepted.providerInstanceId)) {
+      sendValidationErrors(res, [
+        {
+          propertyName: 'ProviderInstanceId',
+          description: [`The customer already has the provider instance '${accepted.providerInstanceId}'.`],
+        },
+      ]);
+      return;
+    }
+    const tenant = store.get(tenantOf(res));
+    customer.providerCustomers.set(
+      accepted.providerInstanceId,
+      admitProviderCustomer(accepted, customer.id, tenant, Date.now()),
+    );
+    res.status(201).json(accepted.providerInstanceId);
+  };
+}

@@ -1,0 +1,99 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Request, type RequestHandler } from 'express';
+
+/**
+ * What every provider emulator shares: serving an Express app on loopback, and recording each request
+ * so that tests can count and inspect upstream calls.
+ */
+
+/** One request as the emulator received it. */
+export interface RecordedCall {
+  method: string;
+  /** Path with query string, as sent. */
+  path: string;
+  /** Lower-cased header names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** The body parsed as JSON; the raw text when it is not JSON; undefined when there was none. */
+  body: unknown;
+}
+
+export interface RunningEmulator {
+  /** Base URL without trailing slash, e.g. `http://127.0.0.1:43123`. */
+  url: string;
+  close(): Promise<void>;
+  /** Every request received, in arrival order (a live array: tests may reset it with `calls.length = 0`). */
+  calls: RecordedCall[];
+}
+
+/**
+ * Reads every body into a Buffer before anything else looks at it, and records the request into `calls` when
+ * given (also when reading fails, e.g. 413). Buffering first means (a) calls rejected early (401, 400 on headers)
+ * are still recorded with their body and (b) each emulator decides itself when to parse, keeping the real
+ * service's order: authentication, headers, then 415 / malformed JSON.
+ */
+export function readAndRecordRequests(calls?: RecordedCall[]): RequestHandler {
+  // Kestrel's default request body limit.
+  const readRaw = express.raw({ type: () => true, limit: '30mb' });
+  return (req, res, next) => {
+    readRaw(req, res, (error?: unknown) => {
+      calls?.push({
+        method: req.method,
+        path: req.originalUrl,
+        headers: flattenHeaders(req.headers),
+        body: decodeRecordedBody(req.body),
+      });
+      next(error);
+    });
+  };
+}
+
+/** Serves `app` on loopback and returns its URL, its recorded calls and an idempotent `close`. */
+export async function serveEmulator(
+  app: express.Express,
+  calls: RecordedCall[],
+  { port = 0, host = '127.0.0.1' }: { port?: number | undefined; host?: string | undefined } = {},
+): Promise<RunningEmulator> {
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port: boundPort } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${boundPort}`,
+    calls,
+    close: () => (closing ??= closeServer(server)),
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    // fetch keeps connections alive; without this, close() waits for them to time out.
+    server.closeAllConnections();
+  });
+}
+
+function flattenHeaders(headers: Request['headers']): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function decodeRecordedBody(body: unknown): unknown {
+  if (!Buffer.isBuffer(body) || body.length === 0) return undefined;
+  const text = body.toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
