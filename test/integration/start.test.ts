@@ -1,13 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerInput } from '../support/fixtures.js';
 import { graphql } from '../support/stack.js';
 
-/** Runs `src/main.ts` as `npm start` would (without the build), with only the given environment. */
+const projectRoot = new URL('../..', import.meta.url);
+
+/** Runs the built server as `npm start` does after its build, with only the given environment. */
 function startMain(env: Record<string, string>): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: new URL('../..', import.meta.url),
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -29,6 +31,10 @@ async function waitFor(pattern: RegExp, child: ReturnType<typeof startMain>): Pr
 
 describe('npm start with the embedded defaults', () => {
   const children: ChildProcess[] = [];
+  beforeAll(() => {
+    // `npm start` = prestart (`npm run build`) + `node dist/main.js`.
+    execFileSync('npm', ['run', 'build'], { cwd: projectRoot, stdio: 'ignore' });
+  }, 120_000);
   afterAll(() => children.forEach((child) => child.kill('SIGTERM')));
 
   it('serves Sandbox with a working development token in front of the embedded emulator', async () => {
