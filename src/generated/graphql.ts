@@ -69,8 +69,8 @@ export type CreateCustomerInput = {
   /** Provider instances to add the customer to as it is created. */
   providerCustomers?: InputMaybe<Array<AddProviderInstanceInput>>;
   /**
-   * The reseller to relate the customer to; null relates it to the CSP directly. A reseller caller's own
-   * reseller id is always used, whatever is given here.
+   * The reseller to relate the customer to; null relates it to the CSP directly. A reseller caller's
+   * customers are always its own: it may leave this out or give its own id, and any other is FORBIDDEN.
    */
   resellerId?: InputMaybe<Scalars['UUID']['input']>;
   state: Scalars['String']['input'];

@@ -189,6 +189,16 @@ describe('customers over CloudCockpit', () => {
     const list = await graphql<{ customers: { nodes: { id: string }[] } }>(url, LIST, { first: 50 }, { token: reseller });
     expect(list.data!.customers.nodes.map((n) => n.id)).toEqual([mine.data!.createCustomer.id]);
 
+    // The reseller's add reads the customer before and after: the second read must see the new instance.
+    const addMine = await graphql<{ addProviderInstance: { status: string } }>(
+      url,
+      ADD,
+      { customerId: mine.data!.createCustomer.id, input: providerInstanceInput() },
+      { token: reseller },
+    );
+    expect(addMine.data!.addProviderInstance.status).toBe('SUCCESS');
+    expect(stack.cloudCockpit.calls.filter((c) => c.path === `/v1/Customers/${mine.data!.createCustomer.id}`)).toHaveLength(3);
+
     const add = await graphql(url, ADD, { customerId: direct.data!.createCustomer.id, input: providerInstanceInput() }, { token: reseller });
     expect(add.errors![0]!.extensions.code).toBe('NOT_FOUND');
     const otherReseller = await graphql(url, CREATE, { input: customerInput({ resellerId: randomUUID() }) }, { token: reseller });
