@@ -1,4 +1,4 @@
-import type { AugmentedRequest, RequestDeduplicationPolicy, RequestOptions } from '@apollo/datasource-rest';
+import type { AugmentedRequest } from '@apollo/datasource-rest';
 import { UpstreamError } from '../../errors.js';
 import {
   ProviderDataSource,
@@ -83,20 +83,6 @@ export class CloudCockpitClient extends ProviderDataSource {
     request.headers['x-tenant'] = this.scope.tenant;
     request.headers['x-correlation-id'] = this.scope.correlationId;
     request.headers['accept'] = 'application/json';
-  }
-
-  /**
-   * Adding a provider instance changes the customer, so a later read of that customer in the same
-   * GraphQL request must not be served from RESTDataSource's per-request deduplication.
-   */
-  protected override requestDeduplicationPolicyFor(url: URL, request: RequestOptions): RequestDeduplicationPolicy {
-    const policy = super.requestDeduplicationPolicyFor(url, request);
-    const customerUrl = /^(.*\/v1\/Customers\/[^/]+)\/provider-instances$/.exec(url.origin + url.pathname)?.[1];
-    if (policy.policy === 'do-not-deduplicate' && customerUrl) {
-      const customerKey = this.cacheKeyFor(new URL(customerUrl), { method: 'GET' });
-      return { ...policy, invalidateDeduplicationKeys: [...(policy.invalidateDeduplicationKeys ?? []), customerKey] };
-    }
-    return policy;
   }
 
   protected describeError(httpStatus: number, body: unknown): ProviderErrorDescription {
