@@ -4,6 +4,8 @@ import { z } from 'zod';
  * The server's configuration, read once from the environment. Every variable is listed in the README's
  * configuration table; keep the two in step.
  */
+const timeout = z.coerce.number().int().positive().default(10_000);
+
 const Environment = z.object({
   NODE_ENV: z.string().default('development'),
   /** @default 4000 */
@@ -15,7 +17,25 @@ const Environment = z.object({
   CLOUDCOCKPIT_URL: z.url().optional(),
   CLOUDCOCKPIT_TOKEN: z.string().min(1).optional(),
   /** Per-request timeout for CloudCockpit calls. @default 10000 */
-  CLOUDCOCKPIT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  CLOUDCOCKPIT_TIMEOUT_MS: timeout,
+
+  ADOBE_AEP_URL: z.url().optional(),
+  /** Sent as `Authorization`. */
+  ADOBE_AEP_TOKEN: z.string().min(1).optional(),
+  /** Sent as `x-gw-ims-authorization`. */
+  ADOBE_IMS_AUTHORIZATION: z.string().min(1).optional(),
+  ADOBE_AEP_TIMEOUT_MS: timeout,
+
+  NET3_URL: z.url().optional(),
+  /** Sent as `Authorization: Bearer`; or use NET3_USERNAME and NET3_PASSWORD (Basic). */
+  NET3_API_KEY: z.string().min(1).optional(),
+  NET3_USERNAME: z.string().min(1).optional(),
+  NET3_PASSWORD: z.string().min(1).optional(),
+  NET3_TIMEOUT_MS: timeout,
+
+  WEBEX_URL: z.url().optional(),
+  WEBEX_TOKEN: z.string().min(1).optional(),
+  WEBEX_TIMEOUT_MS: timeout,
 
   /** HS256 secret for callers' JWTs. */
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
@@ -27,11 +47,21 @@ const Environment = z.object({
 
 export type Environment = z.infer<typeof Environment>;
 
-export interface UpstreamConfig {
-  /** Base URL; undefined means "start the embedded emulator". */
+/** Where a provider is and how long to wait for it; `url` undefined means "start the embedded emulator". */
+export interface UpstreamConfig<Credentials> {
   url: string | undefined;
-  token: string | undefined;
   timeoutMs: number;
+  /** undefined when `url` is: the emulator's own credentials are used then. */
+  credentials: Credentials | undefined;
+}
+
+export type Net3Credentials = { apiKey: string } | { username: string; password: string };
+
+export interface UpstreamsConfig {
+  cloudCockpit: UpstreamConfig<{ token: string }>;
+  experiencePlatform: UpstreamConfig<{ token: string; imsAuthorization: string }>;
+  net3: UpstreamConfig<Net3Credentials>;
+  webex: UpstreamConfig<{ token: string }>;
 }
 
 export type JwtConfig =
@@ -44,7 +74,7 @@ export interface Config {
   production: boolean;
   port: number;
   logLevel: Environment['LOG_LEVEL'];
-  cloudCockpit: UpstreamConfig;
+  upstreams: UpstreamsConfig;
   jwt: JwtConfig;
 }
 
@@ -61,12 +91,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
 
-  if (production && !e.CLOUDCOCKPIT_URL) {
-    throw new ConfigError('CLOUDCOCKPIT_URL is required in production: the embedded emulator is for development only');
-  }
-  if (e.CLOUDCOCKPIT_URL && !e.CLOUDCOCKPIT_TOKEN) {
-    throw new ConfigError('CLOUDCOCKPIT_TOKEN is required when CLOUDCOCKPIT_URL is set');
-  }
+  const upstream = <C>(name: string, url: string | undefined, timeoutMs: number, credentials: C | undefined, needs: string) => {
+    if (!url && production) {
+      throw new ConfigError(`${name}_URL is required in production: the embedded emulator is for development only`);
+    }
+    if (url && !credentials) throw new ConfigError(`${needs} required when ${name}_URL is set`);
+    return { url, timeoutMs, credentials: url ? credentials : undefined };
+  };
+  const net3Credentials: Net3Credentials | undefined = e.NET3_API_KEY
+    ? { apiKey: e.NET3_API_KEY }
+    : e.NET3_USERNAME && e.NET3_PASSWORD
+      ? { username: e.NET3_USERNAME, password: e.NET3_PASSWORD }
+      : undefined;
+  const upstreams: UpstreamsConfig = {
+    cloudCockpit: upstream(
+      'CLOUDCOCKPIT',
+      e.CLOUDCOCKPIT_URL,
+      e.CLOUDCOCKPIT_TIMEOUT_MS,
+      e.CLOUDCOCKPIT_TOKEN ? { token: e.CLOUDCOCKPIT_TOKEN } : undefined,
+      'CLOUDCOCKPIT_TOKEN is',
+    ),
+    experiencePlatform: upstream(
+      'ADOBE_AEP',
+      e.ADOBE_AEP_URL,
+      e.ADOBE_AEP_TIMEOUT_MS,
+      e.ADOBE_AEP_TOKEN && e.ADOBE_IMS_AUTHORIZATION
+        ? { token: e.ADOBE_AEP_TOKEN, imsAuthorization: e.ADOBE_IMS_AUTHORIZATION }
+        : undefined,
+      'ADOBE_AEP_TOKEN and ADOBE_IMS_AUTHORIZATION are',
+    ),
+    net3: upstream('NET3', e.NET3_URL, e.NET3_TIMEOUT_MS, net3Credentials, 'NET3_API_KEY, or NET3_USERNAME and NET3_PASSWORD, are'),
+    webex: upstream('WEBEX', e.WEBEX_URL, e.WEBEX_TIMEOUT_MS, e.WEBEX_TOKEN ? { token: e.WEBEX_TOKEN } : undefined, 'WEBEX_TOKEN is'),
+  };
+
   if (e.JWT_SECRET && e.JWKS_URL) {
     throw new ConfigError('Set JWT_SECRET or JWKS_URL, not both');
   }
@@ -81,7 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
-    cloudCockpit: { url: e.CLOUDCOCKPIT_URL, token: e.CLOUDCOCKPIT_TOKEN, timeoutMs: e.CLOUDCOCKPIT_TIMEOUT_MS },
+    upstreams,
     jwt,
   };
 }

@@ -6,10 +6,16 @@ import { requireCaller } from './auth.js';
 import { ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import { CloudCockpitClient, type CloudCockpitEndpoint } from './providers/cloudcockpit/client.js';
+import { ExperiencePlatformClient, type ExperiencePlatformEndpoint } from './providers/experience-platform/client.js';
+import { Net3Client, type Net3Endpoint } from './providers/net3/client.js';
+import { WebexClient, type WebexEndpoint } from './providers/webex/client.js';
 
 /** The provider clients of one request, acting for its caller. */
 export interface Providers {
   cloudCockpit: CloudCockpitClient;
+  experiencePlatform: ExperiencePlatformClient;
+  net3: Net3Client;
+  webex: WebexClient;
 }
 
 /** What every resolver receives. */
@@ -18,6 +24,8 @@ export interface RequestContext {
   correlationId: string;
   logger: Logger;
   caller: Caller | null;
+  /** The caller's IP address as this server saw it (Net3 records it as `requesterIP`). */
+  clientIp: string | null;
   /** null while no caller is authenticated: nothing goes upstream for an anonymous request. */
   providers: Providers | null;
 }
@@ -25,6 +33,9 @@ export interface RequestContext {
 /** Where the providers are; fixed for the process. */
 export interface ProviderEndpoints {
   cloudCockpit: CloudCockpitEndpoint;
+  experiencePlatform: ExperiencePlatformEndpoint;
+  net3: Net3Endpoint;
+  webex: WebexEndpoint;
 }
 
 export interface ContextDependencies {
@@ -36,20 +47,20 @@ export interface ContextDependencies {
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createContextFactory({ authenticator, logger, endpoints }: ContextDependencies) {
-  return async function createContext(headers: IncomingHttpHeaders): Promise<RequestContext> {
+  return async function createContext(headers: IncomingHttpHeaders, clientIp: string | null): Promise<RequestContext> {
     const correlationId = correlationIdOf(headers['x-correlation-id']);
     const requestLogger = logger.child({ correlationId });
     const caller = await authenticator.authenticate(headers.authorization);
+    const scope = { correlationId, logger: requestLogger };
     const providers = caller
       ? {
-          cloudCockpit: new CloudCockpitClient(endpoints.cloudCockpit, {
-            correlationId,
-            logger: requestLogger,
-            tenant: caller.tenant,
-          }),
+          cloudCockpit: new CloudCockpitClient(endpoints.cloudCockpit, { ...scope, tenant: caller.tenant }),
+          experiencePlatform: new ExperiencePlatformClient(endpoints.experiencePlatform, scope),
+          net3: new Net3Client(endpoints.net3, scope),
+          webex: new WebexClient(endpoints.webex, scope),
         }
       : null;
-    return { correlationId, logger: requestLogger, caller, providers };
+    return { correlationId, logger: requestLogger, caller, clientIp, providers };
   };
 }
 

@@ -1,11 +1,27 @@
 import { startCloudCockpitEmulator } from './providers/cloudcockpit/emulator.js';
+import { startExperiencePlatformEmulator } from './providers/experience-platform/emulator.js';
+import { startNet3Emulator } from './providers/net3/emulator.js';
+import { startWebexEmulator } from './providers/webex/emulator.js';
 
 /**
- * `npm run emulators`: every provider emulator on fixed loopback ports, for pointing a server (or curl)
- * at them through the `*_URL` variables.
+ * `npm run emulators`: every provider emulator on fixed loopback ports (accepting any credentials), for
+ * pointing a server, or curl, at them through the `*_URL` variables.
  */
-const cloudCockpit = await startCloudCockpitEmulator({ port: Number(process.env.CLOUDCOCKPIT_EMULATOR_PORT ?? 4101) });
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
+  startCloudCockpitEmulator({ port: port('CLOUDCOCKPIT_EMULATOR_PORT', 4101) }),
+  startExperiencePlatformEmulator({ port: port('ADOBE_AEP_EMULATOR_PORT', 4102) }),
+  startNet3Emulator({ port: port('NET3_EMULATOR_PORT', 4103) }),
+  startWebexEmulator({ port: port('WEBEX_EMULATOR_PORT', 4104) }),
+]);
 
 process.stdout.write(
-  ['Provider emulators (any Bearer token is accepted):', `  CLOUDCOCKPIT_URL=${cloudCockpit.url}`, ''].join('\n'),
+  [
+    'Provider emulators (any credentials are accepted):',
+    `  CLOUDCOCKPIT_URL=${cloudCockpit.url}`,
+    `  ADOBE_AEP_URL=${experiencePlatform.url}`,
+    `  NET3_URL=${net3.url}`,
+    `  WEBEX_URL=${webex.url}`,
+    '',
+  ].join('\n'),
 );

@@ -15,16 +15,25 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   /** The thing asked for does not exist for this caller. */
   NOT_FOUND: 'NOT_FOUND',
+  /** The provider already has this (e.g. Webex's 409 on a duplicate externalId). */
+  CONFLICT: 'CONFLICT',
+  /** The provider asked us to wait (423 Locked, 429 Too Many Requests); `extensions.retryAfterSeconds` says how long. */
+  UPSTREAM_BUSY: 'UPSTREAM_BUSY',
   /** A provider failed, answered 5xx or could not be reached. */
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** The upstream providers, as `extensions.provider` names them. */
-export type ProviderName = 'CLOUDCOCKPIT';
+export type ProviderName = 'CLOUDCOCKPIT' | 'EXPERIENCE_PLATFORM' | 'NET3' | 'WEBEX_WHOLESALE';
 
 /** How messages name each provider. */
-export const PROVIDER_LABEL: Record<ProviderName, string> = { CLOUDCOCKPIT: 'CloudCockpit' };
+export const PROVIDER_LABEL: Record<ProviderName, string> = {
+  CLOUDCOCKPIT: 'CloudCockpit',
+  EXPERIENCE_PLATFORM: 'Adobe Experience Platform',
+  NET3: 'Net3',
+  WEBEX_WHOLESALE: 'Webex Wholesale',
+};
 
 /** A path into the GraphQL arguments, such as `['input', 'providerCustomers', 0, 'margin', 'value']`. */
 export type InputPath = (string | number)[];
@@ -61,6 +70,8 @@ export interface UpstreamFailure {
   message: string;
   /** Field-level validation errors, named as the provider names the properties. */
   invalidProperties: { property: string; messages: string[] }[];
+  /** The provider's `Retry-After`, in seconds, when it sent one. */
+  retryAfterSeconds?: number | null;
 }
 
 /** How an upstream HTTP status reads to our callers. */
@@ -68,6 +79,8 @@ export function errorCodeForStatus(httpStatus: number | null): ErrorCode {
   if (httpStatus === 400 || httpStatus === 422) return ErrorCode.BAD_USER_INPUT;
   if (httpStatus === 401 || httpStatus === 403) return ErrorCode.FORBIDDEN;
   if (httpStatus === 404) return ErrorCode.NOT_FOUND;
+  if (httpStatus === 409) return ErrorCode.CONFLICT;
+  if (httpStatus === 423 || httpStatus === 429) return ErrorCode.UPSTREAM_BUSY;
   return ErrorCode.UPSTREAM_ERROR;
 }
 
@@ -86,6 +99,7 @@ export class UpstreamError extends GraphQLError {
         provider: failure.provider,
         httpStatus: failure.httpStatus,
         correlationId: failure.correlationId,
+        ...(failure.retryAfterSeconds != null ? { retryAfterSeconds: failure.retryAfterSeconds } : {}),
         ...(fieldErrors ? { fieldErrors } : {}),
       },
     });

@@ -1,25 +1,16 @@
 import { createAuthenticator } from './auth.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { startCloudCockpitEmulator } from './providers/cloudcockpit/emulator.js';
-import { createUpstreamFetch } from './providers/upstream-fetch.js';
 import { startServer } from './server.js';
-
-/** The token the embedded emulators accept when no real credentials are configured. */
-const EMULATOR_TOKEN = 'emulator-token';
+import { resolveUpstreams } from './upstreams.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const closers: (() => Promise<void>)[] = [];
 
-  const cloudCockpit = { url: config.cloudCockpit.url ?? '', token: config.cloudCockpit.token ?? '' };
-  if (!config.cloudCockpit.url) {
-    const emulator = await startCloudCockpitEmulator({ token: EMULATOR_TOKEN });
-    closers.push(() => emulator.close());
-    Object.assign(cloudCockpit, { url: emulator.url, token: EMULATOR_TOKEN });
-    logger.warn({ url: emulator.url }, 'CLOUDCOCKPIT_URL is not set: using the embedded CloudCockpit emulator');
-  }
+  const upstreams = await resolveUpstreams(config.upstreams, logger);
+  closers.push(() => upstreams.close());
 
   const authenticator = await createAuthenticator(config.jwt);
   const server = await startServer({
@@ -27,13 +18,7 @@ async function main(): Promise<void> {
     production: config.production,
     logger,
     authenticator,
-    endpoints: {
-      cloudCockpit: {
-        baseURL: cloudCockpit.url,
-        token: cloudCockpit.token,
-        fetch: createUpstreamFetch({ timeoutMs: config.cloudCockpit.timeoutMs }),
-      },
-    },
+    endpoints: upstreams.endpoints,
   });
   closers.unshift(() => server.close());
   logger.info({ url: server.url }, 'Provisioning Graph is serving GraphQL and Apollo Sandbox');

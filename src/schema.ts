@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { customerResolvers } from './resolvers/customers.js';
+import { experiencePlatformResolvers } from './resolvers/experience-platform.js';
+import { net3Resolvers } from './resolvers/net3.js';
 import { scalarResolvers } from './resolvers/scalars.js';
+import { wholesaleResolvers } from './resolvers/webex.js';
 
 /** `schema/`, found from this module whether it runs from `src/` (tsx) or from `dist/src/` (built). */
 function schemaDirectory(): string {
@@ -29,6 +32,6 @@ export function loadTypeDefs(): string[] {
 export function createSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [scalarResolvers, customerResolvers],
+    resolvers: [scalarResolvers, customerResolvers, experiencePlatformResolvers, net3Resolvers, wholesaleResolvers],
   });
 }

@@ -78,6 +78,8 @@ const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger, authenticator, production } = options;
   const app = express();
+  // Behind a load balancer on the same host, req.ip is the client's address from X-Forwarded-For.
+  app.set('trust proxy', 'loopback');
   const httpServer = http.createServer(app);
 
   const landingPage = production
@@ -112,7 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const context = await createContext(req.headers);
+        const context = await createContext(req.headers, req.ip ?? null);
         res.setHeader('X-Correlation-Id', context.correlationId);
         return context;
       },

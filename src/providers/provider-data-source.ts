@@ -76,7 +76,7 @@ export abstract class ProviderDataSource extends RESTDataSource {
     response,
     parsedBody,
   }: {
-    response: { status: number };
+    response: FetcherResponse;
     parsedBody: unknown;
   }): Promise<GraphQLError> {
     const description = this.describeError(response.status, parsedBody);
@@ -86,6 +86,7 @@ export abstract class ProviderDataSource extends RESTDataSource {
       correlationId: description.correlationId ?? this.scope.correlationId,
       message: description.message,
       invalidProperties: description.invalidProperties,
+      retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after')),
     });
   }
 
@@ -105,4 +106,12 @@ export abstract class ProviderDataSource extends RESTDataSource {
       });
     }
   }
+}
+
+/** `Retry-After` as seconds: either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | null {
+  if (!header) return null;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }

@@ -131,11 +131,11 @@ describe('customers over CloudCockpit', () => {
   });
 
   it('rejects invalid scalars before anything is sent upstream', async () => {
-    const callsBefore = stack.cloudCockpit.calls.length;
+    const callsBefore = stack.emulators.cloudCockpit.calls.length;
     const response = await graphql(url, CREATE, { input: customerInput({ country: 'XX', email: 'nope' }) }, { token: csp });
     expect(response.status).toBe(400);
     expect(response.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
-    expect(stack.cloudCockpit.calls.length).toBe(callsBefore);
+    expect(stack.emulators.cloudCockpit.calls.length).toBe(callsBefore);
   });
 
   it('refuses both or neither kind of provider customer data, naming the field', async () => {
@@ -197,7 +197,7 @@ describe('customers over CloudCockpit', () => {
       { token: reseller },
     );
     expect(addMine.data!.addProviderInstance.status).toBe('SUCCESS');
-    expect(stack.cloudCockpit.calls.filter((c) => c.path === `/v1/Customers/${mine.data!.createCustomer.id}`)).toHaveLength(3);
+    expect(stack.emulators.cloudCockpit.calls.filter((c) => c.path === `/v1/Customers/${mine.data!.createCustomer.id}`)).toHaveLength(3);
 
     const add = await graphql(url, ADD, { customerId: direct.data!.createCustomer.id, input: providerInstanceInput() }, { token: reseller });
     expect(add.errors![0]!.extensions.code).toBe('NOT_FOUND');

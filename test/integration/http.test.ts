@@ -35,7 +35,7 @@ describe('the HTTP surface', () => {
   it('requires a JWT for data, with UNAUTHENTICATED', async () => {
     const anonymous = await graphql(stack.server.url, LIST);
     expect(anonymous.errors![0]!.extensions.code).toBe('UNAUTHENTICATED');
-    expect(stack.cloudCockpit.calls).toHaveLength(0);
+    expect(stack.emulators.cloudCockpit.calls).toHaveLength(0);
   });
 
   it('refuses a token signed with another secret, expired, or without usable claims', async () => {
@@ -58,7 +58,7 @@ describe('the HTTP surface', () => {
     const given = await graphql(stack.server.url, LIST, {}, { token, headers: { 'x-correlation-id': correlationId } });
     expect(given.extensions!.correlationId).toBe(correlationId);
     expect(given.headers.get('x-correlation-id')).toBe(correlationId);
-    expect(stack.cloudCockpit.calls.at(-1)!.headers['x-correlation-id']).toBe(correlationId);
+    expect(stack.emulators.cloudCockpit.calls.at(-1)!.headers['x-correlation-id']).toBe(correlationId);
 
     const made = await graphql(stack.server.url, LIST, {}, { token });
     expect(made.extensions!.correlationId).toMatch(/^[0-9a-f-]{36}$/);

@@ -4,11 +4,20 @@ import type { ProviderEndpoints } from '../../src/context.js';
 import { createLogger } from '../../src/logger.js';
 import { startCloudCockpitEmulator } from '../../src/providers/cloudcockpit/emulator.js';
 import type { RunningEmulator } from '../../src/providers/emulator-server.js';
+import { startExperiencePlatformEmulator } from '../../src/providers/experience-platform/emulator.js';
+import { startNet3Emulator } from '../../src/providers/net3/emulator.js';
+import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
 import { createUpstreamFetch } from '../../src/providers/upstream-fetch.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
-export const TEST_CLOUDCOCKPIT_TOKEN = 'cloudcockpit-test-token';
+/** What the test emulators accept and the test server sends. */
+export const TEST_CREDENTIALS = {
+  cloudCockpit: { token: 'cloudcockpit-test-token' },
+  experiencePlatform: { token: 'aep-test-token', imsAuthorization: 'ims-test-authorization' },
+  net3: { apiKey: 'net3-test-api-key' },
+  webex: { token: 'webex-test-token' },
+};
 
 export interface TokenClaims {
   sub?: string;
@@ -58,19 +67,37 @@ export async function graphql<TData = Record<string, unknown>>(
 
 export interface TestStack {
   server: RunningServer;
-  cloudCockpit: RunningEmulator;
+  /** The emulators started for this stack (also those a test pointed elsewhere with `urls`). */
+  emulators: Record<keyof ProviderEndpoints, RunningEmulator>;
   close(): Promise<void>;
 }
 
-/** The API on a free loopback port, in front of a CloudCockpit at `cloudCockpitUrl` or a fresh emulator. */
-export async function startTestStack(options: { cloudCockpitUrl?: string; timeoutMs?: number } = {}): Promise<TestStack> {
-  const cloudCockpit = await startCloudCockpitEmulator({ token: TEST_CLOUDCOCKPIT_TOKEN });
+export interface TestStackOptions {
+  /** Send a provider's calls here instead of to its emulator (a recording server, a closed port …). */
+  urls?: Partial<Record<keyof ProviderEndpoints, string>>;
+  /** Per-call upstream timeout. @default 5000 */
+  timeoutMs?: number;
+  /** How long a Webex customer stays `provisioning` in the emulator. @default 0 */
+  webexProvisioningDelayMs?: number;
+}
+
+/** The API on a free loopback port, in front of fresh emulators of every provider. */
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const credentials = TEST_CREDENTIALS;
+  const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
+    startCloudCockpitEmulator(credentials.cloudCockpit),
+    startExperiencePlatformEmulator(credentials.experiencePlatform),
+    startNet3Emulator({ credentials: credentials.net3 }),
+    startWebexEmulator({ ...credentials.webex, provisioningDelayMs: options.webexProvisioningDelayMs ?? 0 }),
+  ]);
+  const emulators = { cloudCockpit, experiencePlatform, net3, webex };
+  const fetch = createUpstreamFetch({ timeoutMs: options.timeoutMs ?? 5_000 });
+  const baseURL = (name: keyof ProviderEndpoints) => options.urls?.[name] ?? emulators[name].url;
   const endpoints: ProviderEndpoints = {
-    cloudCockpit: {
-      baseURL: options.cloudCockpitUrl ?? cloudCockpit.url,
-      token: TEST_CLOUDCOCKPIT_TOKEN,
-      fetch: createUpstreamFetch({ timeoutMs: options.timeoutMs ?? 5_000 }),
-    },
+    cloudCockpit: { baseURL: baseURL('cloudCockpit'), fetch, ...credentials.cloudCockpit },
+    experiencePlatform: { baseURL: baseURL('experiencePlatform'), fetch, ...credentials.experiencePlatform },
+    net3: { baseURL: baseURL('net3'), fetch, credentials: credentials.net3 },
+    webex: { baseURL: baseURL('webex'), fetch, ...credentials.webex },
   };
   const server = await startServer({
     port: 0,
@@ -82,10 +109,10 @@ export async function startTestStack(options: { cloudCockpitUrl?: string; timeou
   });
   return {
     server,
-    cloudCockpit,
+    emulators,
     async close() {
       await server.close();
-      await cloudCockpit.close();
+      await Promise.all(Object.values(emulators).map((emulator) => emulator.close()));
     },
   };
 }

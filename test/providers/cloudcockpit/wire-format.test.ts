@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { customerInput, MICROSOFT_INSTANCE, providerInstanceInput } from '../../support/fixtures.js';
 import { startRecordingServer, type RecordedRequest, type RecordingServer, type Reply } from '../../support/recording-server.js';
-import { graphql, signToken, startTestStack, TEST_CLOUDCOCKPIT_TOKEN, type TestStack } from '../../support/stack.js';
+import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../../support/stack.js';
 
 /** What CloudCockpit would hold after the create: the body sent, as the GET returns it. */
 let stored: Record<string, unknown> | undefined;
@@ -32,7 +32,7 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
 
   beforeAll(async () => {
     recorder = await startRecordingServer(cloudCockpit);
-    stack = await startTestStack({ cloudCockpitUrl: recorder.url, timeoutMs: 1_000 });
+    stack = await startTestStack({ urls: { cloudCockpit: recorder.url }, timeoutMs: 1_000 });
     token = await signToken({ tenant: 'contoso.example' });
   });
   afterEach(() => {
@@ -45,7 +45,7 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
   });
 
   function expectDocumentedHeaders(request: RecordedRequest, correlationId: string) {
-    expect(request.headers.authorization).toBe(`Bearer ${TEST_CLOUDCOCKPIT_TOKEN}`);
+    expect(request.headers.authorization).toBe(`Bearer ${TEST_CREDENTIALS.cloudCockpit.token}`);
     expect(request.headers['x-tenant']).toBe('contoso.example');
     expect(request.headers['x-correlation-id']).toBe(correlationId);
   }
@@ -131,7 +131,7 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
   });
 
   it('turns an unreachable CloudCockpit into UPSTREAM_ERROR with no status', async () => {
-    const closedPort = await startTestStack({ cloudCockpitUrl: 'http://127.0.0.1:9' });
+    const closedPort = await startTestStack({ urls: { cloudCockpit: 'http://127.0.0.1:9' } });
     try {
       const correlationId = randomUUID();
       const response = await graphql(closedPort.server.url, 'query { customers { totalCount } }', {}, {

@@ -1,0 +1,3 @@
+import type { Resolvers } from '../generated/graphql.js';
+
+export const net3Resolvers: Resolvers = {};

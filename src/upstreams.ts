@@ -1,0 +1,60 @@
+import type { UpstreamConfig, UpstreamsConfig } from './config.js';
+import type { ProviderEndpoints } from './context.js';
+import type { Logger } from './logger.js';
+import { startCloudCockpitEmulator } from './providers/cloudcockpit/emulator.js';
+import type { RunningEmulator } from './providers/emulator-server.js';
+import { startExperiencePlatformEmulator } from './providers/experience-platform/emulator.js';
+import { startNet3Emulator } from './providers/net3/emulator.js';
+import { createUpstreamFetch } from './providers/upstream-fetch.js';
+import { startWebexEmulator } from './providers/webex/emulator.js';
+
+/** The credentials the embedded emulators are started with, and that are then sent to them. */
+export const EMULATOR_CREDENTIALS = {
+  cloudCockpit: { token: 'emulator-cloudcockpit-token' },
+  experiencePlatform: { token: 'emulator-aep-token', imsAuthorization: 'emulator-ims-authorization' },
+  net3: { apiKey: 'emulator-net3-api-key' },
+  webex: { token: 'emulator-webex-token' },
+};
+
+export interface Upstreams {
+  endpoints: ProviderEndpoints;
+  /** Stops the emulators this started, if any. */
+  close(): Promise<void>;
+}
+
+/**
+ * Every provider's endpoint: the configured URL and credentials, or, where no URL is set, an embedded
+ * emulator on loopback (config.ts refuses that in production).
+ */
+export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger): Promise<Upstreams> {
+  const emulators: RunningEmulator[] = [];
+  async function locate<C>(name: string, upstream: UpstreamConfig<C>, emulated: C, start: (credentials: C) => Promise<RunningEmulator>) {
+    const common = { fetch: createUpstreamFetch({ timeoutMs: upstream.timeoutMs }) };
+    if (upstream.url && upstream.credentials) return { ...common, baseURL: upstream.url, credentials: upstream.credentials };
+    const emulator = await start(emulated);
+    emulators.push(emulator);
+    logger.warn({ url: emulator.url }, `${name} URL is not set: using the embedded ${name} emulator`);
+    return { ...common, baseURL: emulator.url, credentials: emulated };
+  }
+
+  const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
+    locate('CloudCockpit', config.cloudCockpit, EMULATOR_CREDENTIALS.cloudCockpit, (c) => startCloudCockpitEmulator(c)),
+    locate('Adobe Experience Platform', config.experiencePlatform, EMULATOR_CREDENTIALS.experiencePlatform, (c) =>
+      startExperiencePlatformEmulator(c),
+    ),
+    locate('Net3', config.net3, EMULATOR_CREDENTIALS.net3, (c) => startNet3Emulator({ credentials: c })),
+    locate('Webex Wholesale', config.webex, EMULATOR_CREDENTIALS.webex, (c) => startWebexEmulator(c)),
+  ]);
+
+  return {
+    endpoints: {
+      cloudCockpit: { ...cloudCockpit, token: cloudCockpit.credentials.token },
+      experiencePlatform: { ...experiencePlatform, ...experiencePlatform.credentials },
+      net3,
+      webex: { ...webex, token: webex.credentials.token },
+    },
+    close: async () => {
+      await Promise.all(emulators.map((emulator) => emulator.close()));
+    },
+  };
+}
