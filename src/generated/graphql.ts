@@ -162,6 +162,22 @@ export type CustomerEdge = {
   node: Customer;
 };
 
+/** Something a customer is entitled to at a provider: an Adobe value proposition, a Webex package. */
+export type Entitlement = {
+  /** What it is called at that provider (an Adobe value proposition id, a Webex package name). */
+  name: Scalars['String']['output'];
+  /** The provider that grants it. */
+  provider: Provider;
+};
+
+/** One invalid input field and what is wrong with it. */
+export type FieldError = {
+  __typename?: 'FieldError';
+  messages: Array<Scalars['String']['output']>;
+  /** The path into the mutation's arguments, such as `["input", "net3", "contacts", "0", "email"]`. */
+  path: Array<Scalars['String']['output']>;
+};
+
 /** A price margin: a rule and its value. */
 export type Margin = {
   __typename?: 'Margin';
@@ -280,6 +296,35 @@ export type PageInfo = {
   hasPreviousPage: Scalars['Boolean']['output'];
   /** The cursor of the first edge of this page, to pass as `before`. */
   startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** The upstream providers this API provisions customers at. */
+export enum Provider {
+  /** CloudCockpit: the canonical customer record and its provider instances. */
+  Cloudcockpit = 'CLOUDCOCKPIT',
+  /** Adobe Experience Platform. */
+  ExperiencePlatform = 'EXPERIENCE_PLATFORM',
+  /** Net3 onboarding and logins. */
+  Net3 = 'NET3',
+  /** Cisco Webex Wholesale. */
+  WebexWholesale = 'WEBEX_WHOLESALE'
+}
+
+/** Why one provider's part of a provisioning failed; the other providers' parts are unaffected. */
+export type ProviderFailure = {
+  __typename?: 'ProviderFailure';
+  /** The same stable code a GraphQL error would carry in `extensions.code`, such as `BAD_USER_INPUT` or `UPSTREAM_ERROR`. */
+  code: Scalars['String']['output'];
+  /** The correlation id sent to the provider (or the provider's own tracking id), to quote to its support. */
+  correlationId: Scalars['String']['output'];
+  /** The input fields the provider (or this API) refused. */
+  fieldErrors: Array<FieldError>;
+  /** The provider's HTTP status; null when it could not be reached or the input was refused before sending. */
+  httpStatus?: Maybe<Scalars['Int']['output']>;
+  message: Scalars['String']['output'];
+  provider: Provider;
+  /** Set when the provider asked to wait before a retry (`Retry-After`). */
+  retryAfterSeconds?: Maybe<Scalars['Int']['output']>;
 };
 
 /** The customer in one provider instance of the tenant, such as a Microsoft CSP instance. */
@@ -404,6 +449,10 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
+  Entitlement: never;
+}>;
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
@@ -419,6 +468,8 @@ export type ResolversTypes = ResolversObject<{
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EmailAddress: ResolverTypeWrapper<Scalars['EmailAddress']['output']>;
+  Entitlement: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Entitlement']>;
+  FieldError: ResolverTypeWrapper<FieldError>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -433,6 +484,8 @@ export type ResolversTypes = ResolversObject<{
   OfferTypeMargin: ResolverTypeWrapper<OfferTypeMargin>;
   OfferTypeMarginInput: OfferTypeMarginInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Provider: Provider;
+  ProviderFailure: ResolverTypeWrapper<ProviderFailure>;
   ProviderInstance: ResolverTypeWrapper<ProviderCustomer>;
   ProviderInstanceStatus: null;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -453,6 +506,8 @@ export type ResolversParentTypes = ResolversObject<{
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   DateTime: Scalars['DateTime']['output'];
   EmailAddress: Scalars['EmailAddress']['output'];
+  Entitlement: ResolversInterfaceTypes<ResolversParentTypes>['Entitlement'];
+  FieldError: FieldError;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -467,6 +522,7 @@ export type ResolversParentTypes = ResolversObject<{
   OfferTypeMargin: OfferTypeMargin;
   OfferTypeMarginInput: OfferTypeMarginInput;
   PageInfo: PageInfo;
+  ProviderFailure: ProviderFailure;
   ProviderInstance: ProviderCustomer;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
@@ -525,6 +581,15 @@ export interface EmailAddressScalarConfig extends GraphQLScalarTypeConfig<Resolv
   name: 'EmailAddress';
 }
 
+export type EntitlementResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Entitlement'] = ResolversParentTypes['Entitlement']> = ResolversObject<{
+  __resolveType: TypeResolveFn<null, ParentType, ContextType>;
+}>;
+
+export type FieldErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FieldError'] = ResolversParentTypes['FieldError']> = ResolversObject<{
+  messages?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -572,6 +637,16 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type ProviderFailureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProviderFailure'] = ResolversParentTypes['ProviderFailure']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fieldErrors?: Resolver<Array<ResolversTypes['FieldError']>, ParentType, ContextType>;
+  httpStatus?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
+  retryAfterSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
 export type ProviderInstanceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProviderInstance'] = ResolversParentTypes['ProviderInstance']> = ResolversObject<{
   customerCreationError?: Resolver<Maybe<ResolversTypes['CustomerCreationError']>, ParentType, ContextType>;
   margin?: Resolver<Maybe<ResolversTypes['Margin']>, ParentType, ContextType>;
@@ -603,6 +678,8 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   EmailAddress?: GraphQLScalarType;
+  Entitlement?: EntitlementResolvers<ContextType>;
+  FieldError?: FieldErrorResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Margin?: MarginResolvers<ContextType>;
   MarginRule?: MarginRuleResolvers<ContextType>;
@@ -610,6 +687,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   OfferTypeMargin?: OfferTypeMarginResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  ProviderFailure?: ProviderFailureResolvers<ContextType>;
   ProviderInstance?: ProviderInstanceResolvers<ContextType>;
   ProviderInstanceStatus?: ProviderInstanceStatusResolvers;
   Query?: QueryResolvers<ContextType>;
