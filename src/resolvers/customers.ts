@@ -1,7 +1,7 @@
 import { actingResellerId, canSee, isReseller } from '../auth.js';
-import { authorized, isUuid } from '../context.js';
-import { badUserInput, notFound, rethrowAtInput } from '../errors.js';
-import type { Resolvers } from '../generated/graphql.js';
+import { authorized, isUuid, type RequestContext } from '../context.js';
+import { badUserInput, notFound, rethrowAtInput, type InputPath } from '../errors.js';
+import type { AddProviderInstanceInput, CreateCustomerInput, Resolvers } from '../generated/graphql.js';
 import {
   decodeCursor,
   inputPathOfProperty,
@@ -16,6 +16,7 @@ import {
   toCustomerConnection,
   toCustomerViewModel,
 } from '../providers/cloudcockpit/mapping.js';
+import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
 
 export const customerResolvers: Resolvers = {
   Query: {
@@ -51,35 +52,9 @@ export const customerResolvers: Resolvers = {
   },
 
   Mutation: {
-    async createCustomer(_, { input }, context) {
-      const { caller, providers } = authorized(context);
-      const body = toCustomerViewModel(input, actingResellerId(caller, input.resellerId), ['input']);
-      const id = await providers.cloudCockpit
-        .createCustomer(body)
-        .catch(rethrowAtInput(['input'], (property) => inputPathOfProperty(property, input)));
-      // Read back what CloudCockpit now holds (statuses of provider instances); fall back to what was sent
-      // if the read is not yet consistent, since the customer does exist.
-      return (await providers.cloudCockpit.getCustomer(id)) ?? { ...body, id };
-    },
-
-    async addProviderInstance(_, { customerId, input, resellerId }, context) {
-      const { caller, providers } = authorized(context);
-      const actingFor = actingResellerId(caller, resellerId);
-      const customerMissing = () => notFound(`There is no customer ${customerId}`);
-      if (!isUuid(customerId)) throw customerMissing();
-      if (isReseller(caller)) {
-        // The service token sees the whole tenant, so a reseller's reach is checked here.
-        const customer = await providers.cloudCockpit.getCustomer(customerId);
-        if (!customer || !canSee(caller, resellerIdsOf(customer))) throw customerMissing();
-      }
-      const body = toAddProviderInstanceRequest(input, ['input']);
-      await providers.cloudCockpit
-        // The document: resellerId "should not be passed if a reseller performs the request".
-        .addProviderInstance(customerId, body, isReseller(caller) ? null : actingFor)
-        .catch(rethrowAtInput(['input'], (property) => inputPathOfProperty(property, input)));
-      const customer = await providers.cloudCockpit.getCustomer(customerId);
-      return customer?.providerCustomers?.[body.providerInstanceId] ?? body;
-    },
+    createCustomer: (_, { input }, context) => createCloudCockpitCustomer(context, input, ['input']),
+    addProviderInstance: (_, { customerId, input, resellerId }, context) =>
+      addCloudCockpitProviderInstance(context, customerId, input, resellerId, ['input']),
   },
 
   Customer: {
@@ -101,3 +76,45 @@ export const customerResolvers: Resolvers = {
     UNKNOWN: 'Unknown',
   },
 };
+
+/** Creates the customer in CloudCockpit and returns it as CloudCockpit then holds it. */
+export async function createCloudCockpitCustomer(
+  context: RequestContext,
+  input: CreateCustomerInput,
+  at: InputPath,
+): Promise<CustomerViewModel> {
+  const { caller, providers } = authorized(context);
+  const body = toCustomerViewModel(input, actingResellerId(caller, input.resellerId), at);
+  const id = await providers.cloudCockpit
+    .createCustomer(body)
+    .catch(rethrowAtInput(at, (property) => inputPathOfProperty(property, input)));
+  // Read back what CloudCockpit now holds (statuses of provider instances); fall back to what was sent
+  // if the read is not yet consistent, since the customer does exist.
+  return (await providers.cloudCockpit.getCustomer(id)) ?? { ...body, id };
+}
+
+/** Adds the customer to a provider instance and returns that instance as CloudCockpit then holds it. */
+export async function addCloudCockpitProviderInstance(
+  context: RequestContext,
+  customerId: string,
+  input: AddProviderInstanceInput,
+  resellerId: string | null | undefined,
+  at: InputPath,
+): Promise<ProviderCustomer> {
+  const { caller, providers } = authorized(context);
+  const actingFor = actingResellerId(caller, resellerId);
+  const customerMissing = () => notFound(`There is no customer ${customerId}`);
+  if (!isUuid(customerId)) throw customerMissing();
+  if (isReseller(caller)) {
+    // The service token sees the whole tenant, so a reseller's reach is checked here.
+    const customer = await providers.cloudCockpit.getCustomer(customerId);
+    if (!customer || !canSee(caller, resellerIdsOf(customer))) throw customerMissing();
+  }
+  const body = toAddProviderInstanceRequest(input, at);
+  await providers.cloudCockpit
+    // The document: resellerId "should not be passed if a reseller performs the request".
+    .addProviderInstance(customerId, body, isReseller(caller) ? null : actingFor)
+    .catch(rethrowAtInput(at, (property) => inputPathOfProperty(property, input)));
+  const customer = await providers.cloudCockpit.getCustomer(customerId);
+  return customer?.providerCustomers?.[body.providerInstanceId] ?? body;
+}
