@@ -1,35 +1,163 @@
 import type { AugmentedRequest } from '@apollo/datasource-rest';
+import { UpstreamError } from '../../errors.js';
 import {
   ProviderDataSource,
   type ProviderEndpoint,
   type ProviderErrorDescription,
   type ProviderRequestScope,
 } from '../provider-data-source.js';
+import type { ErrorResponse, OrgStatusResponse, ProvisioningRequest, ProvisioningResponse } from './wire.js';
 
 export interface ExperiencePlatformEndpoint extends ProviderEndpoint {
-  /** Sent as `Authorization` (`ADOBE_AEP_TOKEN`). */
+  /** The IMS service token (`ADOBE_AEP_TOKEN`), sent as `Authorization: Bearer <token>`. */
   token: string;
-  /** Sent as `x-gw-ims-authorization` (`ADOBE_IMS_AUTHORIZATION`). */
+  /** The gateway service token (`ADOBE_IMS_AUTHORIZATION`), sent as `x-gw-ims-authorization: Bearer <token>`. */
   imsAuthorization: string;
 }
 
-/** Adobe Experience Platform provisioning gateway. SKELETON: methods to be written. */
+/**
+ * Adobe Experience Platform's provisioning gateway, one method per endpoint. Every call carries the two IMS
+ * tokens and the customer's organization in `x-gw-ims-org-id`.
+ */
 export class ExperiencePlatformClient extends ProviderDataSource {
   protected readonly provider = 'EXPERIENCE_PLATFORM' as const;
+  private readonly token: string;
+  private readonly imsAuthorization: string;
 
-  constructor(
-    private readonly endpoint: ExperiencePlatformEndpoint,
-    scope: ProviderRequestScope,
-  ) {
+  constructor(endpoint: ExperiencePlatformEndpoint, scope: ProviderRequestScope) {
     super(endpoint, scope);
+    this.token = endpoint.token;
+    this.imsAuthorization = endpoint.imsAuthorization;
   }
 
+  /**
+   * `POST /provisioning/customer`. `reprovision` is sent only when given, as `true` or `false`; the gateway
+   * compares `x-gw-ims-org-id` with the body's `customer.imsOrgId`, so both come from the same value.
+   */
+  async provision(body: ProvisioningRequest, reprovision: boolean | null): Promise<ProvisioningResponse> {
+    return this.post<ProvisioningResponse>('provisioning/customer', {
+      body,
+      params: reprovision === null ? undefined : { reprovision: String(reprovision) },
+      headers: { 'x-gw-ims-org-id': body.customer.imsOrgId },
+    });
+  }
+
+  /**
+   * `GET /provisioning/status?request=<storedRequest.id>`; null when the gateway has no such request in the
+   * organization. Not in our document: the gateway publishes this endpoint next to the provisioning one, and
+   * answers an unknown request with a 500 "Provisioning Status could not be found" rather than a 404.
+   */
+  async getProvisioningStatus(requestId: string, imsOrgId: string): Promise<OrgStatusResponse | null> {
+    try {
+      return await this.get<OrgStatusResponse>('provisioning/status', {
+        params: { request: requestId },
+        headers: { 'x-gw-ims-org-id': imsOrgId },
+      });
+    } catch (error) {
+      if (error instanceof UpstreamError && error.failure.message === STATUS_NOT_FOUND) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Adobe's gateways take IMS tokens as `Bearer <token>` in `Authorization` and in `x-gw-ims-authorization`
+   * alike (Adobe I/O's gateway-token check strips that scheme). A configured value that already carries the
+   * scheme is sent as it is, so either form of `ADOBE_AEP_TOKEN` / `ADOBE_IMS_AUTHORIZATION` works.
+   */
   protected setHeaders(request: AugmentedRequest): void {
-    request.headers['authorization'] = this.endpoint.token;
-    request.headers['x-gw-ims-authorization'] = this.endpoint.imsAuthorization;
+    request.headers['authorization'] = asBearer(this.token);
+    request.headers['x-gw-ims-authorization'] = asBearer(this.imsAuthorization);
+    // Adobe's APIs take `x-request-id` for tracing a call through their logs; ours is the correlation id.
+    request.headers['x-request-id'] = this.scope.correlationId;
+    request.headers['accept'] = 'application/json';
   }
 
-  protected describeError(httpStatus: number, _body: unknown): ProviderErrorDescription {
-    return { message: `Adobe Experience Platform failed (HTTP ${httpStatus})`, invalidProperties: [] };
+  protected describeError(httpStatus: number, body: unknown): ProviderErrorDescription {
+    const error = isErrorResponse(body) ? body : null;
+    const reason = safeText(error?.reason);
+    if (httpStatus === 500 && /could not be found/i.test(reason)) return { message: STATUS_NOT_FOUND, invalidProperties: [] };
+    const invalidProperties = httpStatus === 400 ? propertiesNamedIn(reason) : [];
+    return { message: messageFor(httpStatus, reason), invalidProperties };
   }
+}
+
+const STATUS_NOT_FOUND = 'Adobe Experience Platform has no such provisioning request in the organization';
+
+function asBearer(token: string): string {
+  return /^Bearer\s/i.test(token) ? token : `Bearer ${token}`;
+}
+
+function isErrorResponse(body: unknown): body is Partial<ErrorResponse> {
+  return typeof body === 'object' && body !== null && ('reason' in body || 'message' in body);
+}
+
+/** The gateway's reason as one short line: no control characters, at most 500 characters. */
+function safeText(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  // eslint-disable-next-line no-control-regex
+  const line = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return line.length > 500 ? `${line.slice(0, 500)}…` : line;
+}
+
+function messageFor(httpStatus: number, reason: string): string {
+  if (httpStatus === 400) return `Adobe Experience Platform rejected the request${reason ? `: ${reason}` : ''}`;
+  if (httpStatus === 401 || httpStatus === 403) {
+    return 'Adobe Experience Platform refused this service’s credentials for the organization';
+  }
+  if (httpStatus === 404) return 'Adobe Experience Platform has no such resource';
+  // A 500's reason may describe Adobe's internals: it is not repeated to callers.
+  return `Adobe Experience Platform failed (HTTP ${httpStatus})`;
+}
+
+/** The document's request properties, by the leaf name a free-text reason may use. */
+const PROPERTY_BY_LEAF: Record<string, string> = {
+  imsOrgId: 'customer.imsOrgId',
+  contact: 'customer.contact',
+  tenentId: 'customer.tenentId',
+  tenantId: 'customer.tenentId',
+  region: 'customer.region',
+  valuePropId: 'entitlement.valuePropId',
+  valuePropSKUID: 'entitlement.valuePropSKUID',
+  location: 'entitlement.location',
+  metrics: 'entitlement.metrics',
+  numberOfProfiles: 'entitlement.metrics.numberOfProfiles',
+  capacityCPU: 'entitlement.metrics.capacityCPU',
+  capacityStorage: 'entitlement.metrics.capacityStorage',
+  capacityBandwidth: 'entitlement.metrics.capacityBandwidth',
+  eccid: 'reports.eccid',
+  dealRegistrationNumber: 'reports.dealRegistrationNumber',
+  startDate: 'reports.startDate',
+  endDate: 'reports.endDate',
+  recordOwner: 'reports.recordOwner',
+  // The gateway fills nothing else from this header: our client sends the body's customer.imsOrgId in it.
+  'x-gw-ims-org-id': 'customer.imsOrgId',
+};
+
+const QUALIFIED_PROBLEM = /^((?:customer|entitlement|reports)(?:\.[A-Za-z][A-Za-z0-9]*)*|x-gw-ims-org-id)\s*:\s*(.+)$/;
+
+/**
+ * The properties a 400's `reason` names. The document gives `reason` no structure; the gateway (and our
+ * emulator) write problems as `<property path>: <problem>`, several joined by `; `. A reason in other words
+ * is matched by the document's property names it mentions.
+ */
+export function propertiesNamedIn(reason: string): { property: string; messages: string[] }[] {
+  const found = new Map<string, string[]>();
+  const add = (property: string, message: string) => found.set(property, [...(found.get(property) ?? []), message]);
+  for (const problem of reason.split(/;\s*/).map((p) => p.trim()).filter(Boolean)) {
+    const qualified = QUALIFIED_PROBLEM.exec(problem);
+    if (qualified?.[1] && qualified[2]) {
+      const named = qualified[1];
+      add(PROPERTY_BY_LEAF[named] ?? named, qualified[2]);
+      continue;
+    }
+    const paths = problem.match(/\b(?:customer|entitlement|reports)(?:\.[A-Za-z][A-Za-z0-9]*)+/g);
+    if (paths) {
+      for (const path of new Set(paths)) add(path, problem);
+      continue;
+    }
+    for (const [leaf, property] of Object.entries(PROPERTY_BY_LEAF)) {
+      if (new RegExp(`(^|[^A-Za-z0-9-])${leaf}($|[^A-Za-z0-9-])`).test(problem)) add(property, problem);
+    }
+  }
+  return [...found].map(([property, messages]) => ({ property, messages }));
 }

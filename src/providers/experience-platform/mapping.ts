@@ -1,0 +1,198 @@
+import { badUserInput, type FieldError, type InputPath } from '../../errors.js';
+import type {
+  ExperiencePlatformMetricsInput,
+  ExperiencePlatformProvisioningInput,
+  ExperiencePlatformReportsInput,
+  ExperiencePlatformSection,
+} from '../../generated/graphql.js';
+import type { CustomerViewModel } from '../cloudcockpit/wire.js';
+import {
+  IMS_ORG_ID_FORMAT,
+  type ProvisioningEntitlement,
+  type ProvisioningMetrics,
+  type ProvisioningReports,
+  type ProvisioningRequest,
+  type ProvisioningResponse,
+  type ProvisioningState,
+} from './wire.js';
+
+/** Maps a property as the gateway names it (`customer.tenentId`) to where it sits in a GraphQL input. */
+export type PathOfProperty = (property: string) => InputPath;
+
+// ---------------------------------------------------------------------------------------------
+// GraphQL input -> wire
+
+/**
+ * The `POST /provisioning/customer` body. Refuses here, with full input paths, what cannot be written in the
+ * gateway's strings (negative metrics) or would go out as a header (the organization id), and an end before
+ * the start. Optional values that were not given are left out of the body.
+ */
+export function toProvisioningRequest(
+  input: ExperiencePlatformProvisioningInput,
+  at: InputPath = [],
+  pathOf: PathOfProperty = inputPathOfProperty,
+): ProvisioningRequest {
+  const problems: { property: string; message: string }[] = [];
+  const imsOrgIdProblem = imsOrgIdProblemOf(input.customer.imsOrgId);
+  if (imsOrgIdProblem) problems.push({ property: 'customer.imsOrgId', message: imsOrgIdProblem });
+  for (const [name, value] of Object.entries(input.entitlement.metrics ?? {})) {
+    if (typeof value === 'number' && value < 0) {
+      problems.push({ property: `entitlement.metrics.${name}`, message: 'Must be zero or more' });
+    }
+  }
+  const { startDate, endDate } = input.reports ?? {};
+  if (startDate != null && endDate != null && toInstant(endDate) < toInstant(startDate)) {
+    problems.push({ property: 'reports.endDate', message: 'Must not be before startDate' });
+  }
+  if (problems.length > 0) {
+    const fieldErrors: FieldError[] = problems.map((p) => ({ path: [...at, ...pathOf(p.property)], messages: [p.message] }));
+    throw badUserInput(`The Adobe Experience Platform input is invalid: ${problems.map((p) => p.message).join('; ')}`, fieldErrors);
+  }
+
+  const { customer, entitlement, reports } = input;
+  const body: ProvisioningRequest = {
+    customer: {
+      name: customer.name,
+      imsOrgId: customer.imsOrgId,
+      contact: customer.contact,
+      tenentId: customer.tenantId,
+      region: customer.region,
+    },
+    entitlement: toEntitlement(entitlement),
+  };
+  if (reports) body.reports = toReports(reports);
+  return body;
+}
+
+function toEntitlement(input: ExperiencePlatformProvisioningInput['entitlement']): ProvisioningEntitlement {
+  const entitlement: ProvisioningEntitlement = { valuePropId: input.valuePropId, valuePropSKUID: input.valuePropSKUID };
+  if (input.location != null) entitlement.location = input.location;
+  if (input.metrics) entitlement.metrics = toMetrics(input.metrics);
+  return entitlement;
+}
+
+/** GraphQL `Int`s are 32-bit, so `String(n)` is always plain decimal digits, never an exponent. */
+function toMetrics(input: ExperiencePlatformMetricsInput): ProvisioningMetrics {
+  const metrics: ProvisioningMetrics = {};
+  if (input.numberOfProfiles != null) metrics.numberOfProfiles = String(input.numberOfProfiles);
+  if (input.capacityCPU != null) metrics.capacityCPU = String(input.capacityCPU);
+  if (input.capacityStorage != null) metrics.capacityStorage = String(input.capacityStorage);
+  if (input.capacityBandwidth != null) metrics.capacityBandwidth = String(input.capacityBandwidth);
+  return metrics;
+}
+
+function toReports(input: ExperiencePlatformReportsInput): ProvisioningReports {
+  const reports: ProvisioningReports = {};
+  if (input.eccid != null) reports.eccid = input.eccid;
+  if (input.dealRegistrationNumber != null) reports.dealRegistrationNumber = input.dealRegistrationNumber;
+  if (input.startDate != null) reports.startDate = toWireDate(input.startDate);
+  if (input.endDate != null) reports.endDate = toWireDate(input.endDate);
+  if (input.recordOwner != null) reports.recordOwner = input.recordOwner;
+  return reports;
+}
+
+/**
+ * The document only says "string". Dates go out as RFC 3339 in UTC with milliseconds
+ * (`2025-01-01T00:00:00.000Z`, `Date.toISOString()`), which Java's `Instant.parse` and `OffsetDateTime.parse`
+ * (the gateway is a Java service) both read.
+ */
+export function toWireDate(value: Date | string): string {
+  return new Date(toInstant(value)).toISOString();
+}
+
+function toInstant(value: Date | string): number {
+  return value instanceof Date ? value.getTime() : Date.parse(value);
+}
+
+/** Why a value is not an IMS organization id; null when it is one. */
+export function imsOrgIdProblemOf(value: string): string | null {
+  return IMS_ORG_ID_FORMAT.test(value)
+    ? null
+    : 'Must be an IMS organization id: 24 hexadecimal digits and @AdobeOrg, such as 0123456789ABCDEF01234567@AdobeOrg';
+}
+
+/**
+ * The full provisioning input for the fan-out, from the canonical customer (just created in CloudCockpit) and
+ * the Adobe section. Adobe's customer has only a name and a contact of the canonical fields: the section's
+ * overrides win, else the company name and the primary contact's e-mail.
+ */
+export function experiencePlatformInputFromCanonical(
+  customer: CustomerViewModel,
+  section: ExperiencePlatformSection,
+): ExperiencePlatformProvisioningInput {
+  return {
+    customer: {
+      name: section.name ?? customer.companyName,
+      imsOrgId: section.imsOrgId,
+      contact: section.contact ?? customer.email,
+      tenantId: section.tenantId,
+      region: section.region,
+    },
+    entitlement: section.entitlement,
+    reports: section.reports ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gateway property names -> GraphQL input paths
+
+/** Where a gateway property (`customer.tenentId`, `entitlement.metrics.capacityCPU`) sits in an {@link ExperiencePlatformProvisioningInput}. */
+export function inputPathOfProperty(property: string): InputPath {
+  const [section, ...rest] = property.split('.').filter(Boolean);
+  if (section !== 'customer' && section !== 'entitlement' && section !== 'reports') return [];
+  return [section, ...rest.map(graphqlFieldName)];
+}
+
+/**
+ * Where a gateway property sits in an {@link ExperiencePlatformSection}: the customer's fields are the section's
+ * own (a refused defaulted name or contact points at the override that would fix it).
+ */
+export function sectionPathOfProperty(property: string): InputPath {
+  const path = inputPathOfProperty(property);
+  return path[0] === 'customer' ? path.slice(1) : path;
+}
+
+function graphqlFieldName(wireName: string): string {
+  return wireName === 'tenentId' ? 'tenantId' : wireName;
+}
+
+// ---------------------------------------------------------------------------------------------
+// wire -> GraphQL
+
+/**
+ * Adobe does not document its status words. The emulator speaks `inProgress`, `completed` and `failed`; the
+ * spellings Adobe's services use elsewhere (`IN_PROGRESS`, `processing`, `SUCCESS`, `succeeded`, `ERROR` …) are
+ * read the same way, and anything else is `unknown` rather than a failed response.
+ */
+export function provisioningStateOf(status: string | null | undefined): ProvisioningState {
+  const word = (status ?? '').toLowerCase().replace(/[\s_-]/g, '');
+  if (['inprogress', 'processing', 'pending', 'running', 'queued', 'started', 'accepted'].includes(word)) return 'inProgress';
+  if (['completed', 'complete', 'success', 'succeeded', 'successful', 'done', 'provisioned'].includes(word)) return 'completed';
+  if (['failed', 'failure', 'error', 'errored'].includes(word)) return 'failed';
+  return 'unknown';
+}
+
+export function isFinalState(state: ProvisioningState): boolean {
+  return state === 'completed' || state === 'failed';
+}
+
+/**
+ * A gateway timestamp as a time: epoch milliseconds (see `StoredRequest.timestamp`); 0 and absent are "no time".
+ * A value below 10^11 cannot be milliseconds of this century, so it is read as seconds.
+ */
+export function timeOf(timestamp: number | null | undefined): Date | null {
+  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp <= 0) return null;
+  return new Date(timestamp < 1e11 ? timestamp * 1000 : timestamp);
+}
+
+/** A metric string as a GraphQL Int; null when absent or not a whole number that fits. */
+export function metricValueOf(value: string | null | undefined): number | null {
+  if (typeof value !== 'string' || !/^\d+$/.test(value.trim())) return null;
+  const number = Number(value.trim());
+  return number <= 2_147_483_647 ? number : null;
+}
+
+/** The entitlement Adobe stored with the request. */
+export function entitlementOf(response: ProvisioningResponse): ProvisioningEntitlement | null {
+  return response.storedRequest?.stored?.entitlement ?? null;
+}

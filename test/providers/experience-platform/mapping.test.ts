@@ -1,0 +1,205 @@
+import { describe, it, expect } from 'vitest';
+import type { GraphQLError } from 'graphql';
+import type { ExperiencePlatformProvisioningInput, ExperiencePlatformSection } from '../../../src/generated/graphql.js';
+import type { CustomerViewModel } from '../../../src/providers/cloudcockpit/wire.js';
+import { propertiesNamedIn } from '../../../src/providers/experience-platform/client.js';
+import {
+  entitlementOf,
+  experiencePlatformInputFromCanonical,
+  inputPathOfProperty,
+  isFinalState,
+  metricValueOf,
+  provisioningStateOf,
+  sectionPathOfProperty,
+  timeOf,
+  toProvisioningRequest,
+  toWireDate,
+} from '../../../src/providers/experience-platform/mapping.js';
+import type { ProvisioningResponse } from '../../../src/providers/experience-platform/wire.js';
+
+const ORG = '0123456789ABCDEF01234567@AdobeOrg';
+
+function input(overrides: Partial<ExperiencePlatformProvisioningInput> = {}): ExperiencePlatformProvisioningInput {
+  return {
+    customer: { name: 'Contoso Pizza', imsOrgId: ORG, contact: 'ana@contoso.example', tenantId: 'contosopizza', region: 'NLD2' },
+    entitlement: {
+      valuePropId: 'rtcdp-prime',
+      valuePropSKUID: '65304520CA01A12',
+      location: 'EU',
+      metrics: { numberOfProfiles: 1_000_000, capacityCPU: 8, capacityStorage: 500, capacityBandwidth: 0 },
+    },
+    reports: {
+      eccid: '1234567',
+      dealRegistrationNumber: 'DR-42',
+      startDate: new Date('2025-01-01T00:00:00Z'),
+      endDate: new Date('2025-12-31T12:30:00.250Z'),
+      recordOwner: 'owner@partner.example',
+    },
+    ...overrides,
+  };
+}
+
+function fieldErrorsOf(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return (error as GraphQLError).extensions;
+  }
+  throw new Error('expected a BAD_USER_INPUT');
+}
+
+describe('Experience Platform mapping: GraphQL input to wire', () => {
+  it('writes the document\'s body: tenentId, metrics as decimal strings, dates as RFC 3339 UTC', () => {
+    expect(toProvisioningRequest(input())).toEqual({
+      customer: { name: 'Contoso Pizza', imsOrgId: ORG, contact: 'ana@contoso.example', tenentId: 'contosopizza', region: 'NLD2' },
+      entitlement: {
+        valuePropId: 'rtcdp-prime',
+        valuePropSKUID: '65304520CA01A12',
+        location: 'EU',
+        metrics: { numberOfProfiles: '1000000', capacityCPU: '8', capacityStorage: '500', capacityBandwidth: '0' },
+      },
+      reports: {
+        eccid: '1234567',
+        dealRegistrationNumber: 'DR-42',
+        startDate: '2025-01-01T00:00:00.000Z',
+        endDate: '2025-12-31T12:30:00.250Z',
+        recordOwner: 'owner@partner.example',
+      },
+    });
+  });
+
+  it('leaves out what was not given, rather than sending nulls', () => {
+    const body = toProvisioningRequest(
+      input({
+        entitlement: { valuePropId: 'rtcdp', valuePropSKUID: 'SKU', location: null, metrics: { capacityCPU: 4, numberOfProfiles: null } },
+        reports: null,
+      }),
+    );
+    expect(body.entitlement).toEqual({ valuePropId: 'rtcdp', valuePropSKUID: 'SKU', metrics: { capacityCPU: '4' } });
+    expect('reports' in body).toBe(false);
+    expect(JSON.stringify(body)).not.toContain('null');
+  });
+
+  it('writes a DateTime given as a string in the same UTC form', () => {
+    expect(toWireDate('2025-03-01T10:00:00+02:00')).toBe('2025-03-01T08:00:00.000Z');
+  });
+
+  it('refuses a malformed organization id, negative metrics and an end before the start, at full input paths', () => {
+    const bad = input({
+      customer: { ...input().customer, imsOrgId: 'contoso\r\nx-evil: 1' },
+      entitlement: { ...input().entitlement, metrics: { capacityCPU: -1 } },
+      reports: { startDate: new Date('2025-02-01T00:00:00Z'), endDate: new Date('2025-01-31T00:00:00Z') },
+    });
+    expect(fieldErrorsOf(() => toProvisioningRequest(bad, ['input']))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: [
+        { path: ['input', 'customer', 'imsOrgId'], messages: [expect.stringMatching(/@AdobeOrg/)] },
+        { path: ['input', 'entitlement', 'metrics', 'capacityCPU'], messages: ['Must be zero or more'] },
+        { path: ['input', 'reports', 'endDate'], messages: ['Must not be before startDate'] },
+      ],
+    });
+  });
+
+  it('reports local problems of a section-built input at the section\'s own paths', () => {
+    const bad = input({ customer: { ...input().customer, imsOrgId: 'nope' } });
+    expect(fieldErrorsOf(() => toProvisioningRequest(bad, ['input', 'experiencePlatform'], sectionPathOfProperty))).toMatchObject({
+      fieldErrors: [{ path: ['input', 'experiencePlatform', 'imsOrgId'] }],
+    });
+  });
+});
+
+describe('Experience Platform mapping: from the canonical customer', () => {
+  const canonical = {
+    id: '9d4f3c1e-2b7a-4d8e-9f01-23456789abcd',
+    companyName: 'Contoso Pizza Lda',
+    email: 'ana.silva@contoso.example',
+  } as CustomerViewModel;
+  const section: ExperiencePlatformSection = {
+    imsOrgId: ORG,
+    tenantId: 'contosopizza',
+    region: 'NLD2',
+    entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: 'SKU' },
+    reports: { eccid: '42' },
+    reprovision: true,
+  };
+
+  it('takes the name and contact from the canonical customer, the rest from the section', () => {
+    expect(experiencePlatformInputFromCanonical(canonical, section)).toEqual({
+      customer: { name: 'Contoso Pizza Lda', imsOrgId: ORG, contact: 'ana.silva@contoso.example', tenantId: 'contosopizza', region: 'NLD2' },
+      entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: 'SKU' },
+      reports: { eccid: '42' },
+    });
+  });
+
+  it('lets the section override the name and the contact', () => {
+    const full = experiencePlatformInputFromCanonical(canonical, { ...section, name: 'Contoso EU', contact: 'adobe@contoso.example', reports: null });
+    expect(full.customer).toMatchObject({ name: 'Contoso EU', contact: 'adobe@contoso.example' });
+    expect(full.reports).toBeNull();
+    expect(toProvisioningRequest(full).customer.tenentId).toBe('contosopizza');
+  });
+});
+
+describe('Experience Platform mapping: gateway properties to input paths', () => {
+  it('maps the document\'s properties onto the full input, tenentId onto tenantId', () => {
+    expect(inputPathOfProperty('customer.tenentId')).toEqual(['customer', 'tenantId']);
+    expect(inputPathOfProperty('entitlement.metrics.capacityCPU')).toEqual(['entitlement', 'metrics', 'capacityCPU']);
+    expect(inputPathOfProperty('reports.endDate')).toEqual(['reports', 'endDate']);
+    expect(inputPathOfProperty('reprovision')).toEqual([]);
+  });
+
+  it('maps the customer\'s properties onto the section\'s own fields', () => {
+    expect(sectionPathOfProperty('customer.tenentId')).toEqual(['tenantId']);
+    expect(sectionPathOfProperty('customer.name')).toEqual(['name']);
+    expect(sectionPathOfProperty('entitlement.valuePropSKUID')).toEqual(['entitlement', 'valuePropSKUID']);
+  });
+
+  it('reads the properties a 400 reason names, qualified or in free text', () => {
+    expect(propertiesNamedIn('customer.tenentId: is required; entitlement.metrics.capacityCPU: must be a string')).toEqual([
+      { property: 'customer.tenentId', messages: ['is required'] },
+      { property: 'entitlement.metrics.capacityCPU', messages: ['must be a string'] },
+    ]);
+    expect(propertiesNamedIn('x-gw-ims-org-id: must be the organization of customer.imsOrgId')).toEqual([
+      { property: 'customer.imsOrgId', messages: ['must be the organization of customer.imsOrgId'] },
+    ]);
+    expect(propertiesNamedIn('Invalid valuePropSKUID for this region')).toEqual([
+      { property: 'customer.region', messages: ['Invalid valuePropSKUID for this region'] },
+      { property: 'entitlement.valuePropSKUID', messages: ['Invalid valuePropSKUID for this region'] },
+    ]);
+    expect(propertiesNamedIn('Value entitlement.valuePropId is unknown')).toEqual([
+      { property: 'entitlement.valuePropId', messages: ['Value entitlement.valuePropId is unknown'] },
+    ]);
+    expect(propertiesNamedIn('Something went wrong')).toEqual([]);
+  });
+});
+
+describe('Experience Platform mapping: wire to GraphQL', () => {
+  it('reads status words, Adobe\'s spellings alike, and anything else as unknown', () => {
+    expect(['inProgress', 'IN_PROGRESS', 'processing'].map(provisioningStateOf)).toEqual(['inProgress', 'inProgress', 'inProgress']);
+    expect(['completed', 'SUCCESS', 'Succeeded'].map(provisioningStateOf)).toEqual(['completed', 'completed', 'completed']);
+    expect(['failed', 'ERROR'].map(provisioningStateOf)).toEqual(['failed', 'failed']);
+    expect(provisioningStateOf('paused')).toBe('unknown');
+    expect(provisioningStateOf(null)).toBe('unknown');
+    expect([isFinalState('completed'), isFinalState('failed'), isFinalState('inProgress'), isFinalState('unknown')]).toEqual([
+      true, true, false, false,
+    ]);
+  });
+
+  it('reads timestamps as epoch milliseconds, 0 as no time, and a value too small for milliseconds as seconds', () => {
+    expect(timeOf(1_735_689_600_000)).toEqual(new Date('2025-01-01T00:00:00Z'));
+    expect(timeOf(1_735_689_600)).toEqual(new Date('2025-01-01T00:00:00Z'));
+    expect(timeOf(0)).toBeNull();
+    expect(timeOf(undefined)).toBeNull();
+  });
+
+  it('reads metrics as Ints, null when absent, not whole or too large', () => {
+    expect(['1000000', ' 8 ', undefined, '1.5', '10GB', '3000000000'].map(metricValueOf)).toEqual([1_000_000, 8, null, null, null, null]);
+  });
+
+  it('takes the entitlement Adobe stored', () => {
+    const response: ProvisioningResponse = {
+      storedRequest: { id: 'r', imsOrgId: ORG, timestamp: 0, stored: toProvisioningRequest(input()) },
+    };
+    expect(entitlementOf(response)?.valuePropSKUID).toBe('65304520CA01A12');
+    expect(entitlementOf({ storedRequest: null })).toBeNull();
+  });
+});
