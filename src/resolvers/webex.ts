@@ -1,3 +1,130 @@
-import type { Resolvers } from '../generated/graphql.js';
+import { isReseller } from '../auth.js';
+import { authorized, type Providers, type RequestContext } from '../context.js';
+import { badUserInput, forbidden, rethrowAtInput, type InputPath } from '../errors.js';
+import { Provider, type Resolvers, type WholesaleCustomerInput } from '../generated/graphql.js';
+import {
+  acceptedCustomer,
+  decodeCursor,
+  inputPathOfProperty,
+  knownPackagesOf,
+  MAX_PAGE_SIZE,
+  packageDetailsOf,
+  packageOf,
+  toProvisionRequest,
+  toWholesaleCustomerConnection,
+} from '../providers/webex/mapping.js';
+import type { WholesaleCustomer } from '../providers/webex/wire.js';
 
-export const wholesaleResolvers: Resolvers = {};
+/**
+ * Provisions a customer at Webex Wholesale: what `provisionWholesaleCustomer` and the fan-out
+ * `provisionCustomer` both do. `at` is where `input` sits in the operation's arguments (`['input']`, or
+ * `['input', '<section>']` in the fan-out), so that Webex's validation errors point into the caller's input.
+ * The result is the customer as Webex has just accepted it: `provisioning`, with the id Webex gave it.
+ */
+export async function provisionWholesaleCustomer(
+  context: RequestContext,
+  input: WholesaleCustomerInput,
+  at: InputPath,
+): Promise<WholesaleCustomer> {
+  const { providers } = authorized(context);
+  const body = toProvisionRequest(input, at);
+  const id = await providers.webex.provisionCustomer(body).catch(rethrowAtInput(at, inputPathOfProperty));
+  return acceptedCustomer(body, id);
+}
+
+/**
+ * The Webex token is the partner's and Webex knows nothing of resellers: every Webex customer of the partner
+ * is visible through it. So only CSP users use Webex directly; a reseller's customers reach Webex through
+ * the fan-out, for customers that are its own.
+ */
+function cspProviders(context: RequestContext): Providers {
+  const { caller, providers } = authorized(context);
+  if (isReseller(caller)) throw forbidden('Only CSP users may use Webex Wholesale directly');
+  return providers;
+}
+
+export const wholesaleResolvers: Resolvers = {
+  Query: {
+    async wholesaleCustomer(_, { id }, context) {
+      const providers = cspProviders(context);
+      // An empty id would address the list endpoint instead of a customer.
+      if (id.trim() === '') return null;
+      return providers.webex.getCustomer(id);
+    },
+
+    async wholesaleCustomers(_, { externalId, status, first, after }, context) {
+      const providers = cspProviders(context);
+      const max = first ?? 20;
+      if (max < 1 || max > MAX_PAGE_SIZE) {
+        throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, [
+          { path: ['first'], messages: [`must be between 1 and ${MAX_PAGE_SIZE}`] },
+        ]);
+      }
+      const afterOffset = after == null ? -1 : decodeCursor(after);
+      if (afterOffset === null) {
+        throw badUserInput('after is not a cursor of this connection', [{ path: ['after'], messages: ['unknown cursor'] }]);
+      }
+      const offset = afterOffset + 1;
+      const page = await providers.webex.listCustomers({
+        externalId: externalId ?? undefined,
+        status: status ?? undefined,
+        offset,
+        max,
+      });
+      return toWholesaleCustomerConnection(page, offset);
+    },
+  },
+
+  Mutation: {
+    async provisionWholesaleCustomer(_, { input }, context) {
+      cspProviders(context);
+      return provisionWholesaleCustomer(context, input, ['input']);
+    },
+  },
+
+  WholesaleCustomer: {
+    orgId: (customer) => customer.orgId ?? null,
+    packages: (customer) => knownPackagesOf(customer),
+    packageDetails: (customer) => packageDetailsOf(customer),
+    errors: (customer) => customer.errors ?? [],
+  },
+
+  WholesalePackage: {
+    provider: () => Provider.WebexWholesale,
+    package: (entry) => packageOf(entry.name),
+    warnings: (entry) => entry.warnings ?? [],
+    errors: (entry) => entry.errors ?? [],
+  },
+
+  WholesalePackageName: {
+    COMMON_AREA_CALLING: 'common_area_calling',
+    WEBEX_CALLING: 'webex_calling',
+    WEBEX_MEETINGS: 'webex_meetings',
+    WEBEX_SUITE: 'webex_suite',
+    WEBEX_VOICE: 'webex_voice',
+    CX_ESSENTIALS: 'cx_essentials',
+    WEBEX_CALLING_STANDARD: 'webex_calling_standard',
+    CISCO_CALLING_PLAN: 'cisco_calling_plan',
+    ATTENDANT_CONSOLE: 'attendant_console',
+    CX_PREMIUM_AGENT: 'cx_premium_agent',
+    CX_STANDARD_AGENT: 'cx_standard_agent',
+    CX_VOICE_PORTS: 'cx_voice_ports',
+    CX_AI_ASSISTANT: 'cx_ai_assistant',
+    WEBEX_AI_AGENT: 'webex_ai_agent',
+  },
+  WholesaleCustomerStatus: {
+    PROVISIONED: 'provisioned',
+    PROVISIONED_WITH_ERRORS: 'provisioned_with_errors',
+    PROVISIONING: 'provisioning',
+    UPDATING: 'updating',
+    DELETING: 'deleting',
+    ERROR: 'error',
+    PENDING_RPL_REVIEW: 'pending_rpl_review',
+  },
+  WholesalePackageStatus: {
+    PROVISIONED: 'provisioned',
+    PROVISIONING: 'provisioning',
+    DELETING: 'deleting',
+    ERROR: 'error',
+  },
+};
