@@ -79,6 +79,8 @@ export interface TestStackOptions {
   timeoutMs?: number;
   /** How long a Webex customer stays `provisioning` in the emulator. @default 0 */
   webexProvisioningDelayMs?: number;
+  /** How long an Adobe provisioning stays in progress in the emulator. @default 0 */
+  experiencePlatformProvisioningDelayMs?: number;
 }
 
 /** The API on a free loopback port, in front of fresh emulators of every provider. */
@@ -86,7 +88,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const credentials = TEST_CREDENTIALS;
   const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
     startCloudCockpitEmulator(credentials.cloudCockpit),
-    startExperiencePlatformEmulator(credentials.experiencePlatform),
+    startExperiencePlatformEmulator({
+      ...credentials.experiencePlatform,
+      provisioningDelayMs: options.experiencePlatformProvisioningDelayMs ?? 0,
+    }),
     startNet3Emulator({ credentials: credentials.net3 }),
     startWebexEmulator({ ...credentials.webex, provisioningDelayMs: options.webexProvisioningDelayMs ?? 0 }),
   ]);
