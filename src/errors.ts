@@ -21,6 +21,8 @@ export const ErrorCode = {
   UPSTREAM_BUSY: 'UPSTREAM_BUSY',
   /** A provider failed, answered 5xx or could not be reached. */
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+  /** A fault of this API's own; its details are in the log, never in the response. */
+  INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

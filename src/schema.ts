@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import { customerResolvers } from './resolvers/customers.js';
 import { experiencePlatformResolvers } from './resolvers/experience-platform.js';
 import { net3Resolvers } from './resolvers/net3.js';
+import { provisioningResolvers } from './resolvers/provisioning.js';
 import { scalarResolvers } from './resolvers/scalars.js';
 import { wholesaleResolvers } from './resolvers/webex.js';
 
@@ -32,6 +33,13 @@ export function loadTypeDefs(): string[] {
 export function createSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [scalarResolvers, customerResolvers, experiencePlatformResolvers, net3Resolvers, wholesaleResolvers],
+    resolvers: [
+      scalarResolvers,
+      customerResolvers,
+      experiencePlatformResolvers,
+      net3Resolvers,
+      wholesaleResolvers,
+      provisioningResolvers,
+    ],
   });
 }

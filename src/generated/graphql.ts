@@ -4,11 +4,14 @@ import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcock
 import type { ProvisioningResponse, StoredRequest, ProvisioningEntitlement, ProvisioningMetrics, OrgStatusResponse, ActionStatus, ProvisioningState } from '../providers/experience-platform/wire.js';
 import type { ProvisionCustomerModelResponse, TypeCustomerInfo, TypeCustomerAddress, TypeProvisionDemoContactModel } from '../providers/net3/wire.js';
 import type { WholesaleCustomer as WholesaleCustomerResource, WholesalePackage as WholesalePackageResource, WholesalePackageName as WholesalePackageWireName } from '../providers/webex/wire.js';
+import type { ProviderName } from '../errors.js';
+import type { ProviderFailureRecord, ProvisionCustomerResult } from '../provisioning/provision-customer.js';
 import type { RequestContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+export type EnumResolverSignature<T, AllowedValues = any> = { [key in keyof T]?: AllowedValues };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -242,6 +245,9 @@ export type ExperiencePlatformMetricsInput = {
   numberOfProfiles?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** The Adobe Experience Platform part of a `provisionCustomer`: the provisioning, or why it failed. */
+export type ExperiencePlatformOutcome = ExperiencePlatformProvisioning | ProviderFailure;
+
 /**
  * What Adobe Experience Platform answered to a provisioning (`POST /provisioning/customer`): the request as Adobe
  * stored it, the entitlement, and, while Adobe keeps working on it, where it stands.
@@ -471,6 +477,13 @@ export type Mutation = {
   /** Creates a customer in CloudCockpit and returns it as CloudCockpit then holds it. */
   createCustomer: Customer;
   /**
+   * Provisions a customer at every provider its input names: the CloudCockpit customer first (the others need its
+   * id), then the provider instances, Adobe Experience Platform, Net3 and Webex Wholesale all at once. A failure of
+   * the CloudCockpit customer fails the mutation (nothing else was started); any later failure is reported in its
+   * section of the payload.
+   */
+  provisionCustomer: ProvisionCustomerPayload;
+  /**
    * Provisions a customer at Adobe Experience Platform (`POST /provisioning/customer`). Adobe refuses to provision
    * an organization twice for the same value proposition: pass `reprovision: true` to provision it again (also to
    * retry after a lost answer); when `reprovision` is left out Adobe's default applies.
@@ -499,6 +512,11 @@ export type MutationAddProviderInstanceArgs = {
 
 export type MutationCreateCustomerArgs = {
   input: CreateCustomerInput;
+};
+
+
+export type MutationProvisionCustomerArgs = {
+  input: ProvisionCustomerInput;
 };
 
 
@@ -695,6 +713,9 @@ export type Net3CustomerInput = {
   typePricingTierId?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** The Net3 part of a `provisionCustomer`: the provisioning, or why it failed. */
+export type Net3Outcome = Net3Provisioning | ProviderFailure;
+
 /**
  * A customer provisioned at Net3 (`POST /provisioning/customer`): created in Net3's OnBoarding and in its
  * Logins (N3TLogins), with a login for each contact.
@@ -870,12 +891,55 @@ export type ProviderInstance = {
   status?: Maybe<ProviderInstanceStatus>;
 };
 
+/** One provider instance's part of a `provisionCustomer`: the instance, or why it failed. */
+export type ProviderInstanceOutcome = ProviderFailure | ProviderInstance;
+
 /** The creation status of a customer at a provider instance. */
 export enum ProviderInstanceStatus {
   Failed = 'Failed',
   Processing = 'Processing',
   Success = 'Success'
 }
+
+/**
+ * Everything needed to onboard a customer everywhere it belongs, in one mutation. The canonical customer is created
+ * in CloudCockpit first; each section is optional and holds only what is that provider's own: names, address,
+ * e-mail, phone and country come from `customer` unless a section overrides them.
+ */
+export type ProvisionCustomerInput = {
+  /** The canonical customer (CloudCockpit `POST /v1/Customers`). */
+  customer: CreateCustomerInput;
+  /** Adobe Experience Platform provisioning. */
+  experiencePlatform?: InputMaybe<ExperiencePlatformSection>;
+  /** Net3 onboarding and logins. */
+  net3?: InputMaybe<Net3Section>;
+  /** CloudCockpit provider instances to add the customer to, such as a Microsoft CSP instance. */
+  providerInstances?: InputMaybe<Array<AddProviderInstanceInput>>;
+  /** Cisco Webex Wholesale provisioning; its `externalId` is the CloudCockpit customer id. */
+  wholesale?: InputMaybe<WholesaleSection>;
+};
+
+/**
+ * What `provisionCustomer` did at each provider. One provider failing neither fails nor undoes the others: its
+ * section holds a `ProviderFailure` while the others hold their results.
+ */
+export type ProvisionCustomerPayload = {
+  __typename?: 'ProvisionCustomerPayload';
+  /** The customer as CloudCockpit holds it. */
+  customer: Customer;
+  /** What the customer is now entitled to across providers: Adobe value propositions and Webex packages. */
+  entitlements: Array<Entitlement>;
+  /** Null when the input had no `experiencePlatform` section. */
+  experiencePlatform?: Maybe<ExperiencePlatformOutcome>;
+  /** Every section that failed; empty when all succeeded. */
+  failures: Array<ProviderFailure>;
+  /** Null when the input had no `net3` section. */
+  net3?: Maybe<Net3Outcome>;
+  /** One outcome per entry of `input.providerInstances`, in the same order. */
+  providerInstances: Array<ProviderInstanceOutcome>;
+  /** Null when the input had no `wholesale` section. */
+  wholesale?: Maybe<WholesaleOutcome>;
+};
 
 export type Query = {
   __typename?: 'Query';
@@ -1117,6 +1181,9 @@ export type WholesaleMeetingsParametersInput = {
   timezone?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The Webex Wholesale part of a `provisionCustomer`: the customer (status `PROVISIONING` at first), or why it failed. */
+export type WholesaleOutcome = ProviderFailure | WholesaleCustomer;
+
 /** One Webex Wholesale package of a customer, with where its provisioning stands. */
 export type WholesalePackage = Entitlement & {
   __typename?: 'WholesalePackage';
@@ -1286,6 +1353,25 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
+  ExperiencePlatformOutcome:
+    | ( ProvisioningResponse )
+    | ( ProviderFailureRecord )
+  ;
+  Net3Outcome:
+    | ( ProvisionCustomerModelResponse )
+    | ( ProviderFailureRecord )
+  ;
+  ProviderInstanceOutcome:
+    | ( ProviderFailureRecord )
+    | ( ProviderCustomer )
+  ;
+  WholesaleOutcome:
+    | ( ProviderFailureRecord )
+    | ( WholesaleCustomerResource )
+  ;
+}>;
 
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
@@ -1315,6 +1401,7 @@ export type ResolversTypes = ResolversObject<{
   ExperiencePlatformEntitlementInput: ExperiencePlatformEntitlementInput;
   ExperiencePlatformMetrics: ResolverTypeWrapper<ProvisioningMetrics>;
   ExperiencePlatformMetricsInput: ExperiencePlatformMetricsInput;
+  ExperiencePlatformOutcome: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ExperiencePlatformOutcome']>;
   ExperiencePlatformProvisioning: ResolverTypeWrapper<ProvisioningResponse>;
   ExperiencePlatformProvisioningAction: ResolverTypeWrapper<ActionStatus>;
   ExperiencePlatformProvisioningInput: ExperiencePlatformProvisioningInput;
@@ -1343,16 +1430,20 @@ export type ResolversTypes = ResolversObject<{
   Net3CreatedByInput: Net3CreatedByInput;
   Net3Customer: ResolverTypeWrapper<TypeCustomerInfo>;
   Net3CustomerInput: Net3CustomerInput;
+  Net3Outcome: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Net3Outcome']>;
   Net3Provisioning: ResolverTypeWrapper<ProvisionCustomerModelResponse>;
   Net3ProvisioningInput: Net3ProvisioningInput;
   Net3Section: Net3Section;
   OfferTypeMargin: ResolverTypeWrapper<OfferTypeMargin>;
   OfferTypeMarginInput: OfferTypeMarginInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Provider: Provider;
-  ProviderFailure: ResolverTypeWrapper<ProviderFailure>;
+  Provider: ResolverTypeWrapper<ProviderName>;
+  ProviderFailure: ResolverTypeWrapper<ProviderFailureRecord>;
   ProviderInstance: ResolverTypeWrapper<ProviderCustomer>;
+  ProviderInstanceOutcome: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ProviderInstanceOutcome']>;
   ProviderInstanceStatus: null;
+  ProvisionCustomerInput: ProvisionCustomerInput;
+  ProvisionCustomerPayload: ResolverTypeWrapper<ProvisionCustomerResult>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UUID: ResolverTypeWrapper<Scalars['UUID']['output']>;
@@ -1369,6 +1460,7 @@ export type ResolversTypes = ResolversObject<{
   WholesaleCustomerInput: WholesaleCustomerInput;
   WholesaleCustomerStatus: null;
   WholesaleMeetingsParametersInput: WholesaleMeetingsParametersInput;
+  WholesaleOutcome: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['WholesaleOutcome']>;
   WholesalePackage: ResolverTypeWrapper<WholesalePackageResource>;
   WholesalePackageName: ResolverTypeWrapper<WholesalePackageWireName>;
   WholesalePackageStatus: null;
@@ -1396,6 +1488,7 @@ export type ResolversParentTypes = ResolversObject<{
   ExperiencePlatformEntitlementInput: ExperiencePlatformEntitlementInput;
   ExperiencePlatformMetrics: ProvisioningMetrics;
   ExperiencePlatformMetricsInput: ExperiencePlatformMetricsInput;
+  ExperiencePlatformOutcome: ResolversUnionTypes<ResolversParentTypes>['ExperiencePlatformOutcome'];
   ExperiencePlatformProvisioning: ProvisioningResponse;
   ExperiencePlatformProvisioningAction: ActionStatus;
   ExperiencePlatformProvisioningInput: ExperiencePlatformProvisioningInput;
@@ -1422,14 +1515,18 @@ export type ResolversParentTypes = ResolversObject<{
   Net3CreatedByInput: Net3CreatedByInput;
   Net3Customer: TypeCustomerInfo;
   Net3CustomerInput: Net3CustomerInput;
+  Net3Outcome: ResolversUnionTypes<ResolversParentTypes>['Net3Outcome'];
   Net3Provisioning: ProvisionCustomerModelResponse;
   Net3ProvisioningInput: Net3ProvisioningInput;
   Net3Section: Net3Section;
   OfferTypeMargin: OfferTypeMargin;
   OfferTypeMarginInput: OfferTypeMarginInput;
   PageInfo: PageInfo;
-  ProviderFailure: ProviderFailure;
+  ProviderFailure: ProviderFailureRecord;
   ProviderInstance: ProviderCustomer;
+  ProviderInstanceOutcome: ResolversUnionTypes<ResolversParentTypes>['ProviderInstanceOutcome'];
+  ProvisionCustomerInput: ProvisionCustomerInput;
+  ProvisionCustomerPayload: ProvisionCustomerResult;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   UUID: Scalars['UUID']['output'];
@@ -1445,6 +1542,7 @@ export type ResolversParentTypes = ResolversObject<{
   WholesaleCustomerInfoOverrideInput: WholesaleCustomerInfoOverrideInput;
   WholesaleCustomerInput: WholesaleCustomerInput;
   WholesaleMeetingsParametersInput: WholesaleMeetingsParametersInput;
+  WholesaleOutcome: ResolversUnionTypes<ResolversParentTypes>['WholesaleOutcome'];
   WholesalePackage: WholesalePackageResource;
   WholesaleProvisioningIssue: WholesaleProvisioningIssue;
   WholesaleProvisioningParametersInput: WholesaleProvisioningParametersInput;
@@ -1523,6 +1621,10 @@ export type ExperiencePlatformMetricsResolvers<ContextType = RequestContext, Par
   numberOfProfiles?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
+export type ExperiencePlatformOutcomeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperiencePlatformOutcome'] = ResolversParentTypes['ExperiencePlatformOutcome']> = ResolversObject<{
+  __resolveType: TypeResolveFn<'ExperiencePlatformProvisioning' | 'ProviderFailure', ParentType, ContextType>;
+}>;
+
 export type ExperiencePlatformProvisioningResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperiencePlatformProvisioning'] = ResolversParentTypes['ExperiencePlatformProvisioning']> = ResolversObject<{
   connectionString?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   entitlement?: Resolver<Maybe<ResolversTypes['ExperiencePlatformEntitlement']>, ParentType, ContextType>;
@@ -1532,6 +1634,7 @@ export type ExperiencePlatformProvisioningResolvers<ContextType = RequestContext
   requestStatus?: Resolver<Maybe<ResolversTypes['ExperiencePlatformRequestStatus']>, ParentType, ContextType>;
   status?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   storedRequest?: Resolver<Maybe<ResolversTypes['ExperiencePlatformStoredRequest']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type ExperiencePlatformProvisioningActionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperiencePlatformProvisioningAction'] = ResolversParentTypes['ExperiencePlatformProvisioningAction']> = ResolversObject<{
@@ -1599,6 +1702,7 @@ export type MicrosoftCustomerDataResolvers<ContextType = RequestContext, ParentT
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addProviderInstance?: Resolver<ResolversTypes['ProviderInstance'], ParentType, ContextType, RequireFields<MutationAddProviderInstanceArgs, 'customerId' | 'input'>>;
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
+  provisionCustomer?: Resolver<ResolversTypes['ProvisionCustomerPayload'], ParentType, ContextType, RequireFields<MutationProvisionCustomerArgs, 'input'>>;
   provisionExperiencePlatform?: Resolver<ResolversTypes['ExperiencePlatformProvisioning'], ParentType, ContextType, RequireFields<MutationProvisionExperiencePlatformArgs, 'input'>>;
   provisionNet3Customer?: Resolver<ResolversTypes['Net3Provisioning'], ParentType, ContextType, RequireFields<MutationProvisionNet3CustomerArgs, 'input'>>;
   provisionWholesaleCustomer?: Resolver<ResolversTypes['WholesaleCustomer'], ParentType, ContextType, RequireFields<MutationProvisionWholesaleCustomerArgs, 'input'>>;
@@ -1644,12 +1748,17 @@ export type Net3CustomerResolvers<ContextType = RequestContext, ParentType exten
   typePricingTierId?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
+export type Net3OutcomeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Net3Outcome'] = ResolversParentTypes['Net3Outcome']> = ResolversObject<{
+  __resolveType: TypeResolveFn<'Net3Provisioning' | 'ProviderFailure', ParentType, ContextType>;
+}>;
+
 export type Net3ProvisioningResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Net3Provisioning'] = ResolversParentTypes['Net3Provisioning']> = ResolversObject<{
   addresses?: Resolver<Array<ResolversTypes['Net3Address']>, ParentType, ContextType>;
   contacts?: Resolver<Array<ResolversTypes['Net3Contact']>, ParentType, ContextType>;
   created?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   customer?: Resolver<ResolversTypes['Net3Customer'], ParentType, ContextType>;
   requestCreated?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type OfferTypeMarginResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OfferTypeMargin'] = ResolversParentTypes['OfferTypeMargin']> = ResolversObject<{
@@ -1664,6 +1773,8 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type ProviderResolvers = EnumResolverSignature<{ CLOUDCOCKPIT?: any, EXPERIENCE_PLATFORM?: any, NET3?: any, WEBEX_WHOLESALE?: any }, ResolversTypes['Provider']>;
+
 export type ProviderFailureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProviderFailure'] = ResolversParentTypes['ProviderFailure']> = ResolversObject<{
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1672,6 +1783,7 @@ export type ProviderFailureResolvers<ContextType = RequestContext, ParentType ex
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
   retryAfterSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type ProviderInstanceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProviderInstance'] = ResolversParentTypes['ProviderInstance']> = ResolversObject<{
@@ -1683,9 +1795,24 @@ export type ProviderInstanceResolvers<ContextType = RequestContext, ParentType e
   providerCustomerId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   providerInstanceId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   status?: Resolver<Maybe<ResolversTypes['ProviderInstanceStatus']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ProviderInstanceOutcomeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProviderInstanceOutcome'] = ResolversParentTypes['ProviderInstanceOutcome']> = ResolversObject<{
+  __resolveType: TypeResolveFn<'ProviderFailure' | 'ProviderInstance', ParentType, ContextType>;
 }>;
 
 export type ProviderInstanceStatusResolvers = { FAILED: 'Failed', PROCESSING: 'Processing', SUCCESS: 'Success' };
+
+export type ProvisionCustomerPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProvisionCustomerPayload'] = ResolversParentTypes['ProvisionCustomerPayload']> = ResolversObject<{
+  customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  entitlements?: Resolver<Array<ResolversTypes['Entitlement']>, ParentType, ContextType>;
+  experiencePlatform?: Resolver<Maybe<ResolversTypes['ExperiencePlatformOutcome']>, ParentType, ContextType>;
+  failures?: Resolver<Array<ResolversTypes['ProviderFailure']>, ParentType, ContextType>;
+  net3?: Resolver<Maybe<ResolversTypes['Net3Outcome']>, ParentType, ContextType>;
+  providerInstances?: Resolver<Array<ResolversTypes['ProviderInstanceOutcome']>, ParentType, ContextType>;
+  wholesale?: Resolver<Maybe<ResolversTypes['WholesaleOutcome']>, ParentType, ContextType>;
+}>;
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
@@ -1717,6 +1844,7 @@ export type WholesaleCustomerResolvers<ContextType = RequestContext, ParentType 
   packageDetails?: Resolver<Array<ResolversTypes['WholesalePackage']>, ParentType, ContextType>;
   packages?: Resolver<Array<ResolversTypes['WholesalePackageName']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['WholesaleCustomerStatus'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type WholesaleCustomerConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WholesaleCustomerConnection'] = ResolversParentTypes['WholesaleCustomerConnection']> = ResolversObject<{
@@ -1731,6 +1859,10 @@ export type WholesaleCustomerEdgeResolvers<ContextType = RequestContext, ParentT
 }>;
 
 export type WholesaleCustomerStatusResolvers = { DELETING: 'deleting', ERROR: 'error', PENDING_RPL_REVIEW: 'pending_rpl_review', PROVISIONED: 'provisioned', PROVISIONED_WITH_ERRORS: 'provisioned_with_errors', PROVISIONING: 'provisioning', UPDATING: 'updating' };
+
+export type WholesaleOutcomeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WholesaleOutcome'] = ResolversParentTypes['WholesaleOutcome']> = ResolversObject<{
+  __resolveType: TypeResolveFn<'ProviderFailure' | 'WholesaleCustomer', ParentType, ContextType>;
+}>;
 
 export type WholesalePackageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WholesalePackage'] = ResolversParentTypes['WholesalePackage']> = ResolversObject<{
   errors?: Resolver<Array<ResolversTypes['WholesaleProvisioningIssue']>, ParentType, ContextType>;
@@ -1763,6 +1895,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Entitlement?: EntitlementResolvers<ContextType>;
   ExperiencePlatformEntitlement?: ExperiencePlatformEntitlementResolvers<ContextType>;
   ExperiencePlatformMetrics?: ExperiencePlatformMetricsResolvers<ContextType>;
+  ExperiencePlatformOutcome?: ExperiencePlatformOutcomeResolvers<ContextType>;
   ExperiencePlatformProvisioning?: ExperiencePlatformProvisioningResolvers<ContextType>;
   ExperiencePlatformProvisioningAction?: ExperiencePlatformProvisioningActionResolvers<ContextType>;
   ExperiencePlatformProvisioningState?: ExperiencePlatformProvisioningStateResolvers;
@@ -1778,12 +1911,16 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Net3Contact?: Net3ContactResolvers<ContextType>;
   Net3ContactRole?: Net3ContactRoleResolvers;
   Net3Customer?: Net3CustomerResolvers<ContextType>;
+  Net3Outcome?: Net3OutcomeResolvers<ContextType>;
   Net3Provisioning?: Net3ProvisioningResolvers<ContextType>;
   OfferTypeMargin?: OfferTypeMarginResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Provider?: ProviderResolvers;
   ProviderFailure?: ProviderFailureResolvers<ContextType>;
   ProviderInstance?: ProviderInstanceResolvers<ContextType>;
+  ProviderInstanceOutcome?: ProviderInstanceOutcomeResolvers<ContextType>;
   ProviderInstanceStatus?: ProviderInstanceStatusResolvers;
+  ProvisionCustomerPayload?: ProvisionCustomerPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   UUID?: GraphQLScalarType;
   WholesaleAddress?: WholesaleAddressResolvers<ContextType>;
@@ -1791,6 +1928,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   WholesaleCustomerConnection?: WholesaleCustomerConnectionResolvers<ContextType>;
   WholesaleCustomerEdge?: WholesaleCustomerEdgeResolvers<ContextType>;
   WholesaleCustomerStatus?: WholesaleCustomerStatusResolvers;
+  WholesaleOutcome?: WholesaleOutcomeResolvers<ContextType>;
   WholesalePackage?: WholesalePackageResolvers<ContextType>;
   WholesalePackageName?: WholesalePackageNameResolvers;
   WholesalePackageStatus?: WholesalePackageStatusResolvers;

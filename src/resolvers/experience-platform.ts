@@ -87,8 +87,6 @@ export const experiencePlatformResolvers: Resolvers = {
     sku: (entitlement) => entitlement.valuePropSKUID,
     location: (entitlement) => entitlement.location ?? null,
     metrics: (entitlement) => entitlement.metrics ?? null,
-    // Lets `Entitlement` resolve to this type without a shared `__resolveType`: only Adobe's have a valuePropId.
-    __isTypeOf: (value) => typeof value === 'object' && value !== null && 'valuePropId' in value,
   },
 
   ExperiencePlatformMetrics: {

@@ -72,9 +72,14 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
+type ProviderUrls = Partial<Record<keyof ProviderEndpoints, string>>;
+
 export interface TestStackOptions {
-  /** Send a provider's calls here instead of to its emulator (a recording server, a closed port …). */
-  urls?: Partial<Record<keyof ProviderEndpoints, string>>;
+  /**
+   * Send a provider's calls here instead of to its emulator (a recording server, a closed port …); as a
+   * function, made from the started emulators (e.g. a proxy in front of one).
+   */
+  urls?: ProviderUrls | ((emulators: TestStack['emulators']) => Promise<ProviderUrls>);
   /** Per-call upstream timeout. @default 5000 */
   timeoutMs?: number;
   /** How long a Webex customer stays `provisioning` in the emulator. @default 0 */
@@ -97,7 +102,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   ]);
   const emulators = { cloudCockpit, experiencePlatform, net3, webex };
   const fetch = createUpstreamFetch({ timeoutMs: options.timeoutMs ?? 5_000 });
-  const baseURL = (name: keyof ProviderEndpoints) => options.urls?.[name] ?? emulators[name].url;
+  const urls = typeof options.urls === 'function' ? await options.urls(emulators) : options.urls;
+  const baseURL = (name: keyof ProviderEndpoints) => urls?.[name] ?? emulators[name].url;
   const endpoints: ProviderEndpoints = {
     cloudCockpit: { baseURL: baseURL('cloudCockpit'), fetch, ...credentials.cloudCockpit },
     experiencePlatform: { baseURL: baseURL('experiencePlatform'), fetch, ...credentials.experiencePlatform },

@@ -1,0 +1,218 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RequestBarrier, startBarrierProxy, type BarrierProxy } from '../support/barrier-proxy.js';
+import { customerInput, providerInstanceInput } from '../support/fixtures.js';
+import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
+
+const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
+  provisionCustomer(input: $input) {
+    customer { id companyName }
+    providerInstances {
+      __typename
+      ... on ProviderInstance { providerInstanceId status }
+      ... on ProviderFailure { provider code }
+    }
+    experiencePlatform {
+      __typename
+      ... on ExperiencePlatformProvisioning { storedRequest { id } entitlement { name sku } }
+      ... on ProviderFailure { provider httpStatus code message correlationId fieldErrors { path messages } }
+    }
+    net3 {
+      __typename
+      ... on Net3Provisioning { customer { customerId customerName } contacts { email roles } }
+      ... on ProviderFailure { provider httpStatus code message correlationId fieldErrors { path messages } }
+    }
+    wholesale {
+      __typename
+      ... on WholesaleCustomer { id externalId status }
+      ... on ProviderFailure { provider httpStatus code message correlationId }
+    }
+    entitlements { __typename provider name }
+    failures { provider code }
+  }
+}`;
+
+const WHOLESALE = `query Wholesale($id: ID!) { wholesaleCustomer(id: $id) { id status orgId packageDetails { name status } } }`;
+
+type Payload = {
+  customer: { id: string; companyName: string };
+  providerInstances: Record<string, unknown>[];
+  experiencePlatform: Record<string, unknown> | null;
+  net3: Record<string, unknown> | null;
+  wholesale: Record<string, unknown> & { id?: string };
+  entitlements: { __typename: string; provider: string; name: string }[];
+  failures: { provider: string; code: string }[];
+};
+
+const ADDRESS = { addressLine1: 'Rua Augusta 100', city: 'Lisboa', stateOrProvince: 'Lisboa', zipOrPostalCode: '1100-053', country: 'PT' };
+
+/** A provisionCustomer input with every section: only what is each provider's own. */
+function everywhere(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    customer: customerInput(),
+    providerInstances: [providerInstanceInput()],
+    experiencePlatform: {
+      imsOrgId: `${randomBytes(12).toString('hex').toUpperCase()}@AdobeOrg`,
+      tenantId: 'contosopizza',
+      region: 'NLD2',
+      entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: '65304520CA01A12', location: 'EU' },
+    },
+    net3: { serviceLevelId: 2, primaryContactRoles: ['PRIMARY', 'BILLING'] },
+    wholesale: {
+      provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
+      packages: ['WEBEX_CALLING', 'WEBEX_MEETINGS'],
+      provisioningParameters: {
+        calling: { location: { name: 'Sede', address: ADDRESS, timezone: 'Europe/Lisbon', language: 'pt_pt' } },
+        meetings: { timezone: 'Europe/Lisbon' },
+      },
+    },
+    ...overrides,
+  };
+}
+
+describe('provisionCustomer: one mutation for the whole onboarding', () => {
+  let stack: TestStack;
+  let csp: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    csp = await signToken();
+  });
+  afterAll(() => stack.close());
+
+  it('provisions a customer at all four providers, each taking what it needs from the canonical customer', async () => {
+    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: everywhere() }, { token: csp });
+    expect(response.errors).toBeUndefined();
+    const payload = response.data!.provisionCustomer;
+    const customerId = payload.customer.id;
+
+    expect(payload.failures).toEqual([]);
+    expect(payload.providerInstances).toEqual([
+      { __typename: 'ProviderInstance', providerInstanceId: 'cb3cd15b-1d6e-45be-b493-c71549cbfd87', status: 'SUCCESS' },
+    ]);
+    expect(payload.experiencePlatform).toMatchObject({
+      __typename: 'ExperiencePlatformProvisioning',
+      entitlement: { name: 'rtcdp-prime', sku: '65304520CA01A12' },
+    });
+    expect(payload.net3).toMatchObject({
+      __typename: 'Net3Provisioning',
+      customer: { customerId, customerName: 'Contoso Pizza' },
+      contacts: [{ email: 'ana.silva@contoso.example', roles: ['PRIMARY', 'BILLING'] }],
+    });
+    expect(payload.wholesale).toMatchObject({ __typename: 'WholesaleCustomer', externalId: customerId, status: 'PROVISIONING' });
+    expect(payload.entitlements).toEqual([
+      { __typename: 'ExperiencePlatformEntitlement', provider: 'EXPERIENCE_PLATFORM', name: 'rtcdp-prime' },
+      { __typename: 'WholesalePackage', provider: 'WEBEX_WHOLESALE', name: 'webex_calling' },
+      { __typename: 'WholesalePackage', provider: 'WEBEX_WHOLESALE', name: 'webex_meetings' },
+    ]);
+
+    // What each provider received came from the canonical customer.
+    const adobeBody = stack.emulators.experiencePlatform.calls.at(-1)!.body as { customer: Record<string, string> };
+    expect(adobeBody.customer).toMatchObject({ name: 'Contoso Pizza', contact: 'ana.silva@contoso.example' });
+    const webexBody = stack.emulators.webex.calls.at(-1)!.body as Record<string, Record<string, string>>;
+    expect(webexBody.address).toMatchObject({ addressLine1: 'Rua Augusta 100', city: 'Lisboa', zipOrPostalCode: '1100-053', country: 'PT' });
+    expect(webexBody.customerInfo).toMatchObject({ name: 'Contoso Pizza', primaryEmail: 'ana.silva@contoso.example' });
+
+    // Webex finishes later; the customer then reads as provisioned.
+    const later = await graphql<{ wholesaleCustomer: { status: string; orgId: string | null } }>(
+      stack.server.url,
+      WHOLESALE,
+      { id: payload.wholesale.id },
+      { token: csp },
+    );
+    expect(later.data!.wholesaleCustomer).toMatchObject({ status: 'PROVISIONED', orgId: expect.any(String) });
+  });
+
+  it('fails as a whole, calling no other provider, when CloudCockpit refuses the customer', async () => {
+    const callsBefore = ['experiencePlatform', 'net3', 'webex'].map((p) => stack.emulators[p as 'net3'].calls.length);
+    const response = await graphql(
+      stack.server.url,
+      PROVISION,
+      { input: everywhere({ customer: customerInput({ zip: '1'.repeat(31) }) }) },
+      { token: csp },
+    );
+    expect(response.data).toBeNull();
+    expect(response.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      provider: 'CLOUDCOCKPIT',
+      fieldErrors: [{ path: ['input', 'customer', 'zip'] }],
+    });
+    expect(['experiencePlatform', 'net3', 'webex'].map((p) => stack.emulators[p as 'net3'].calls.length)).toEqual(callsBefore);
+  });
+
+  it('reports a refused section at its own input path and still provisions the others', async () => {
+    const input = everywhere();
+    (input.experiencePlatform as Record<string, unknown>).imsOrgId = 'not-an-org';
+    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input }, { token: csp });
+    const payload = response.data!.provisionCustomer;
+    expect(payload.experiencePlatform).toMatchObject({
+      __typename: 'ProviderFailure',
+      provider: 'EXPERIENCE_PLATFORM',
+      code: 'BAD_USER_INPUT',
+      httpStatus: null,
+      correlationId: response.extensions!.correlationId,
+      fieldErrors: [{ path: ['input', 'experiencePlatform', 'imsOrgId'] }],
+    });
+    expect(payload.failures).toEqual([{ provider: 'EXPERIENCE_PLATFORM', code: 'BAD_USER_INPUT' }]);
+    expect(payload.net3).toMatchObject({ __typename: 'Net3Provisioning' });
+    expect(payload.wholesale).toMatchObject({ __typename: 'WholesaleCustomer' });
+  });
+});
+
+describe('provisionCustomer with one provider down', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    // Nothing listens on the discard port: Net3 cannot be reached.
+    stack = await startTestStack({ urls: { net3: 'http://127.0.0.1:9' } });
+  });
+  afterAll(() => stack.close());
+
+  it('returns the other three results and a typed failure for the fourth', async () => {
+    const token = await signToken();
+    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: everywhere() }, { token });
+    expect(response.errors).toBeUndefined();
+    const payload = response.data!.provisionCustomer;
+    expect(payload.net3).toEqual({
+      __typename: 'ProviderFailure',
+      provider: 'NET3',
+      httpStatus: null,
+      code: 'UPSTREAM_ERROR',
+      message: 'Net3 could not be reached',
+      correlationId: response.extensions!.correlationId,
+      fieldErrors: [],
+    });
+    expect(payload.providerInstances[0]).toMatchObject({ __typename: 'ProviderInstance' });
+    expect(payload.experiencePlatform).toMatchObject({ __typename: 'ExperiencePlatformProvisioning' });
+    expect(payload.wholesale).toMatchObject({ __typename: 'WholesaleCustomer' });
+    expect(payload.failures).toEqual([{ provider: 'NET3', code: 'UPSTREAM_ERROR' }]);
+  });
+});
+
+describe('provisionCustomer concurrency', () => {
+  let stack: TestStack;
+  let proxies: BarrierProxy[];
+  const barrier = new RequestBarrier(3);
+
+  beforeAll(async () => {
+    // Adobe, Net3 and Webex each sit behind a proxy that holds its request until all three have arrived.
+    stack = await startTestStack({
+      urls: async ({ experiencePlatform, net3, webex }) => {
+        proxies = await Promise.all([experiencePlatform, net3, webex].map((emulator) => startBarrierProxy(emulator.url, barrier)));
+        const [adobeProxy, net3Proxy, webexProxy] = proxies.map((proxy) => proxy.url);
+        return { experiencePlatform: adobeProxy, net3: net3Proxy, webex: webexProxy };
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await Promise.all(proxies.map((proxy) => proxy.close()));
+  });
+
+  it('calls the providers after the customer’s creation at the same time', async () => {
+    const token = await signToken();
+    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: everywhere() }, { token });
+    expect(response.data!.provisionCustomer.failures).toEqual([]);
+    expect(barrier.filled).toBe(true);
+  });
+});
