@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 
 /**
  * What every provider emulator shares: serving an Express app on loopback, and recording each request
@@ -96,4 +96,35 @@ function decodeRecordedBody(body: unknown): unknown {
   } catch {
     return text;
   }
+}
+
+/** Where an emulator listens: loopback and any free port unless told otherwise. */
+export interface ListenOptions {
+  /** @default 0 (any free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+}
+
+/** Starts the emulator `create` makes, recording every call it receives. */
+export async function startEmulator<Options>(
+  create: (options: Options & { calls: RecordedCall[] }) => express.Express,
+  options: Options & ListenOptions,
+): Promise<RunningEmulator> {
+  const { port, host, ...emulatorOptions } = options;
+  const calls: RecordedCall[] = [];
+  return serveEmulator(create({ ...(emulatorOptions as Options), calls }), calls, { port, host });
+}
+
+/** The media type of a `Content-Type` header, lower-cased and without parameters. */
+export function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** A known path asked with another method: 405 with `Allow`, the body in the provider's own error shape. */
+export function methodNotAllowed(allowed: string[], sendBody: (res: Response) => void): RequestHandler {
+  return (_req, res) => {
+    res.setHeader('Allow', allowed.join(', '));
+    sendBody(res);
+  };
 }

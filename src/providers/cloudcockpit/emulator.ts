@@ -11,7 +11,15 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { GraphQLCountryCode } from 'graphql-scalars';
-import { readAndRecordRequests, serveEmulator, type RecordedCall, type RunningEmulator } from '../emulator-server.js';
+import {
+  mediaTypeOf,
+  methodNotAllowed,
+  readAndRecordRequests,
+  startEmulator,
+  type ListenOptions,
+  type RecordedCall,
+  type RunningEmulator,
+} from '../emulator-server.js';
 import type {
   AddProviderInstanceRequest,
   CustomerAssociation,
@@ -67,25 +75,20 @@ export function createCloudCockpitEmulator(
 
   app.get('/v1/Customers', ...guard, listCustomers(ctx));
   app.post('/v1/Customers', ...guard, parseJsonBody, createCustomer(ctx));
-  app.all('/v1/Customers', methodNotAllowed('GET', 'POST'));
+  app.all('/v1/Customers', notAllowed('GET', 'POST'));
   app.get('/v1/Customers/:customerId', ...guard, getCustomer(ctx));
-  app.all('/v1/Customers/:customerId', methodNotAllowed('GET'));
+  app.all('/v1/Customers/:customerId', notAllowed('GET'));
   app.post('/v1/Customers/:customerId/provider-instances', ...guard, parseJsonBody, addProviderInstance(ctx));
-  app.all('/v1/Customers/:customerId/provider-instances', methodNotAllowed('POST'));
+  app.all('/v1/Customers/:customerId/provider-instances', notAllowed('POST'));
 
   app.use((_req, res) => sendError(res, 404, 'The requested resource does not exist.'));
   app.use(handleUncaughtError);
   return app;
 }
 
-/** Starts the emulator on `host` (default 127.0.0.1) and `port` (default 0: any free port). */
-export async function startCloudCockpitEmulator(
-  options: CloudCockpitEmulatorOptions & { port?: number; host?: string } = {},
-): Promise<RunningEmulator> {
-  const { port, host, ...emulatorOptions } = options;
-  const calls: RecordedCall[] = [];
-  const app = createCloudCockpitEmulator({ ...emulatorOptions, calls });
-  return serveEmulator(app, calls, { port, host });
+/** Starts the emulator on loopback (any free port unless `port` is given), recording its calls. */
+export function startCloudCockpitEmulator(options: CloudCockpitEmulatorOptions & ListenOptions = {}): Promise<RunningEmulator> {
+  return startEmulator(createCloudCockpitEmulator, options);
 }
 
 // ───────────────────────────── Cross-cutting checks ─────────────────────────────
@@ -183,7 +186,7 @@ const requireValidCorrelationId: RequestHandler = (req, res, next) => {
 
 /** The media types ASP.NET's System.Text.Json input formatter accepts. */
 function isJsonMediaType(contentType: string | undefined): boolean {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const mediaType = mediaTypeOf(contentType);
   return (
     mediaType === 'application/json' || mediaType === 'text/json' || /^application\/[^/\s]+\+json$/.test(mediaType)
   );
@@ -213,11 +216,8 @@ const parseJsonBody: RequestHandler = (req, res, next) => {
 };
 
 /** ASP.NET endpoint routing answers a known path with an unsupported method with 405, before authentication. */
-function methodNotAllowed(...allowed: string[]): RequestHandler {
-  return (_req, res) => {
-    res.setHeader('Allow', allowed.join(', '));
-    sendError(res, 405, 'The HTTP method is not allowed for this resource.');
-  };
+function notAllowed(...allowed: string[]): RequestHandler {
+  return methodNotAllowed(allowed, (res) => sendError(res, 405, 'The HTTP method is not allowed for this resource.'));
 }
 
 const handleUncaughtError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {

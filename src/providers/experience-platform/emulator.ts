@@ -9,7 +9,15 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
-import { readAndRecordRequests, serveEmulator, type RecordedCall, type RunningEmulator } from '../emulator-server.js';
+import {
+  mediaTypeOf,
+  methodNotAllowed,
+  readAndRecordRequests,
+  startEmulator,
+  type ListenOptions,
+  type RecordedCall,
+  type RunningEmulator,
+} from '../emulator-server.js';
 import {
   IMS_ORG_ID_FORMAT,
   type ActionStatus,
@@ -59,22 +67,18 @@ export function createExperiencePlatformEmulator(
 
   const authenticate = requireGatewayTokens(options.token, options.imsAuthorization);
   app.post('/provisioning/customer', authenticate, requireOrgHeader, parseJsonBody, provision(store));
-  app.all('/provisioning/customer', methodNotAllowed('POST'));
+  app.all('/provisioning/customer', notAllowed('POST'));
   app.get('/provisioning/status', authenticate, readStatus(store, provisioningDelayMs));
-  app.all('/provisioning/status', methodNotAllowed('GET'));
+  app.all('/provisioning/status', notAllowed('GET'));
 
   app.use((_req, res) => sendError(res, 404, 'Not Found', 'No such resource'));
   app.use(handleUncaughtError);
   return app;
 }
 
-/** Starts the emulator on `host` (default 127.0.0.1) and `port` (default 0: any free port). */
-export async function startExperiencePlatformEmulator(
-  options: ExperiencePlatformEmulatorOptions & { port?: number; host?: string } = {},
-): Promise<RunningEmulator> {
-  const { port, host, ...emulatorOptions } = options;
-  const calls: RecordedCall[] = [];
-  return serveEmulator(createExperiencePlatformEmulator({ ...emulatorOptions, calls }), calls, { port, host });
+/** Starts the emulator on loopback (any free port unless `port` is given), recording its calls. */
+export function startExperiencePlatformEmulator(options: ExperiencePlatformEmulatorOptions & ListenOptions = {}): Promise<RunningEmulator> {
+  return startEmulator(createExperiencePlatformEmulator, options);
 }
 
 // ───────────────────────────── Error bodies ─────────────────────────────
@@ -111,11 +115,8 @@ const handleUncaughtError: ErrorRequestHandler = (error: unknown, _req, res, _ne
   sendError(res, 500, MESSAGES[500], 'An unexpected error occurred');
 };
 
-function methodNotAllowed(...allowed: string[]): RequestHandler {
-  return (_req, res) => {
-    res.setHeader('Allow', allowed.join(', '));
-    sendError(res, 405, 'Method Not Allowed', `Use ${allowed.join(' or ')}`);
-  };
+function notAllowed(...allowed: string[]): RequestHandler {
+  return methodNotAllowed(allowed, (res) => sendError(res, 405, 'Method Not Allowed', `Use ${allowed.join(' or ')}`));
 }
 
 // ───────────────────────────── Headers ─────────────────────────────
@@ -152,7 +153,7 @@ const requireOrgHeader: RequestHandler = (req, res, next) => {
 };
 
 function isJsonMediaType(contentType: string | undefined): boolean {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const mediaType = mediaTypeOf(contentType);
   return mediaType === 'application/json' || /^application\/[^/\s]+\+json$/.test(mediaType);
 }
 

@@ -12,7 +12,14 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import type { Net3Credentials } from '../../config.js';
-import { readAndRecordRequests, serveEmulator, type RecordedCall, type RunningEmulator } from '../emulator-server.js';
+import {
+  mediaTypeOf,
+  readAndRecordRequests,
+  startEmulator,
+  type ListenOptions,
+  type RecordedCall,
+  type RunningEmulator,
+} from '../emulator-server.js';
 import {
   CONTACT_ROLE_VALUES,
   serviceStackJson,
@@ -66,13 +73,9 @@ export function createNet3Emulator(options: Net3EmulatorOptions & { calls?: Reco
   return app;
 }
 
-/** Starts the emulator on `host` (default 127.0.0.1) and `port` (default 0: any free port). */
-export async function startNet3Emulator(
-  options: Net3EmulatorOptions & { port?: number; host?: string } = {},
-): Promise<RunningEmulator> {
-  const { port, host, ...emulatorOptions } = options;
-  const calls: RecordedCall[] = [];
-  return serveEmulator(createNet3Emulator({ ...emulatorOptions, calls }), calls, { port, host });
+/** Starts the emulator on loopback (any free port unless `port` is given), recording its calls. */
+export function startNet3Emulator(options: Net3EmulatorOptions & ListenOptions = {}): Promise<RunningEmulator> {
+  return startEmulator(createNet3Emulator, options);
 }
 
 // ───────────────────────────── Request state and error bodies ─────────────────────────────
@@ -204,7 +207,7 @@ interface BindingError {
 }
 
 function isJsonMediaType(contentType: string | undefined): boolean {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const mediaType = mediaTypeOf(contentType);
   return mediaType === 'application/json' || mediaType === 'text/json';
 }
 

@@ -11,7 +11,15 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { GraphQLCountryCode } from 'graphql-scalars';
-import { readAndRecordRequests, serveEmulator, type RecordedCall, type RunningEmulator } from '../emulator-server.js';
+import {
+  mediaTypeOf,
+  methodNotAllowed,
+  readAndRecordRequests,
+  startEmulator,
+  type ListenOptions,
+  type RecordedCall,
+  type RunningEmulator,
+} from '../emulator-server.js';
 import {
   WHOLESALE_CUSTOMER_STATUSES,
   WHOLESALE_PACKAGES,
@@ -76,22 +84,18 @@ export function createWebexEmulator(options: WebexEmulatorOptions & { calls?: Re
   app.get(collection, ...guard, listCustomers(ctx));
   app.post(collection, ...guard, parseJsonBody, provisionCustomer(ctx));
   // Update (PUT) and delete (DELETE) exist at Webex but are not emulated: this API does not call them.
-  app.all(collection, methodNotAllowed('GET', 'POST'));
+  app.all(collection, notAllowed('GET', 'POST'));
   app.get(`${collection}/:customerId`, ...guard, getCustomer(ctx));
-  app.all(`${collection}/:customerId`, methodNotAllowed('GET'));
+  app.all(`${collection}/:customerId`, notAllowed('GET'));
 
   app.use((_req, res) => sendError(res, 404, [{ description: 'The requested resource could not be found.' }]));
   app.use(handleUncaughtError);
   return app;
 }
 
-/** Starts the emulator on `host` (default 127.0.0.1) and `port` (default 0: any free port). */
-export async function startWebexEmulator(
-  options: WebexEmulatorOptions & { port?: number; host?: string } = {},
-): Promise<RunningEmulator> {
-  const { port, host, ...emulatorOptions } = options;
-  const calls: RecordedCall[] = [];
-  return serveEmulator(createWebexEmulator({ ...emulatorOptions, calls }), calls, { port, host });
+/** Starts the emulator on loopback (any free port unless `port` is given), recording its calls. */
+export function startWebexEmulator(options: WebexEmulatorOptions & ListenOptions = {}): Promise<RunningEmulator> {
+  return startEmulator(createWebexEmulator, options);
 }
 
 // ───────────────────────────── Settings ─────────────────────────────
@@ -210,7 +214,7 @@ function throttle({ lockedRetryAfterSeconds, rateLimit }: Settings): RequestHand
 }
 
 function isJsonMediaType(contentType: string | undefined): boolean {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const mediaType = mediaTypeOf(contentType);
   return mediaType === 'application/json' || /^application\/[^/\s]+\+json$/.test(mediaType);
 }
 
@@ -234,11 +238,8 @@ const parseJsonBody: RequestHandler = (req, res, next) => {
   next();
 };
 
-function methodNotAllowed(...allowed: string[]): RequestHandler {
-  return (_req, res) => {
-    res.setHeader('Allow', allowed.join(', '));
-    sendError(res, 405, [{ description: 'The HTTP method is not supported for this resource.' }]);
-  };
+function notAllowed(...allowed: string[]): RequestHandler {
+  return methodNotAllowed(allowed, (res) => sendError(res, 405, [{ description: 'The HTTP method is not supported for this resource.' }]));
 }
 
 const handleUncaughtError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
