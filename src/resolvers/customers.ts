@@ -1,9 +1,9 @@
 import { actingResellerId, canSee, isReseller } from '../auth.js';
 import { authorized, isUuid, type RequestContext } from '../context.js';
-import { badUserInput, notFound, rethrowAtInput, type InputPath } from '../errors.js';
+import { notFound, rethrowAtInput, type InputPath } from '../errors.js';
 import type { AddProviderInstanceInput, CreateCustomerInput, Resolvers } from '../generated/graphql.js';
 import {
-  decodeCursor,
+  customerCursors,
   inputPathOfProperty,
   MAX_PAGE_SIZE,
   microsoftCustomerDataOf,
@@ -16,6 +16,7 @@ import {
   toCustomerConnection,
   toCustomerViewModel,
 } from '../providers/cloudcockpit/mapping.js';
+import { requestedWindow } from '../relay.js';
 import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
 
 export const customerResolvers: Resolvers = {
@@ -30,17 +31,7 @@ export const customerResolvers: Resolvers = {
 
     async customers(_, { first, after, search }, context) {
       const { caller, providers } = authorized(context);
-      const pageSize = first ?? 20;
-      if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-        throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, [
-          { path: ['first'], messages: [`must be between 1 and ${MAX_PAGE_SIZE}`] },
-        ]);
-      }
-      const afterOffset = after == null ? -1 : decodeCursor(after);
-      if (afterOffset === null) {
-        throw badUserInput('after is not a cursor of this connection', [{ path: ['after'], messages: ['unknown cursor'] }]);
-      }
-      const offset = afterOffset + 1;
+      const { offset, size: pageSize } = requestedWindow(first, after, { cursors: customerCursors, maxSize: MAX_PAGE_SIZE });
       const resellerId = isReseller(caller) ? caller.resellerId : null;
       const pages = await Promise.all(
         pagesCovering(offset, pageSize).map((page) =>

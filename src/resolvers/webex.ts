@@ -1,10 +1,9 @@
 import { isReseller } from '../auth.js';
 import { authorized, type Providers, type RequestContext } from '../context.js';
-import { badUserInput, forbidden, rethrowAtInput, type InputPath } from '../errors.js';
+import { forbidden, rethrowAtInput, type InputPath } from '../errors.js';
 import { Provider, type Resolvers, type WholesaleCustomerInput } from '../generated/graphql.js';
 import {
   acceptedCustomer,
-  decodeCursor,
   inputPathOfProperty,
   knownPackagesOf,
   MAX_PAGE_SIZE,
@@ -12,7 +11,9 @@ import {
   packageOf,
   toProvisionRequest,
   toWholesaleCustomerConnection,
+  wholesaleCustomerCursors,
 } from '../providers/webex/mapping.js';
+import { requestedWindow } from '../relay.js';
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
 
 /**
@@ -54,17 +55,7 @@ export const wholesaleResolvers: Resolvers = {
 
     async wholesaleCustomers(_, { externalId, status, first, after }, context) {
       const providers = cspProviders(context);
-      const max = first ?? 20;
-      if (max < 1 || max > MAX_PAGE_SIZE) {
-        throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, [
-          { path: ['first'], messages: [`must be between 1 and ${MAX_PAGE_SIZE}`] },
-        ]);
-      }
-      const afterOffset = after == null ? -1 : decodeCursor(after);
-      if (afterOffset === null) {
-        throw badUserInput('after is not a cursor of this connection', [{ path: ['after'], messages: ['unknown cursor'] }]);
-      }
-      const offset = afterOffset + 1;
+      const { offset, size: max } = requestedWindow(first, after, { cursors: wholesaleCustomerCursors, maxSize: MAX_PAGE_SIZE });
       const page = await providers.webex.listCustomers({
         externalId: externalId ?? undefined,
         status: status ?? undefined,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badUserInput, type InputPath } from '../../errors.js';
+import { connectionOf, offsetCursors, type Connection } from '../../relay.js';
 import type {
   AddProviderInstanceInput,
   CreateCustomerInput,
@@ -239,15 +240,7 @@ export function inputPathOfProperty(property: string, input: CreateCustomerInput
 /** Largest `pageSize` CloudCockpit accepts. */
 export const MAX_PAGE_SIZE = 2000;
 
-export function encodeCursor(offset: number): string {
-  return Buffer.from(`customer:${offset}`, 'utf8').toString('base64url');
-}
-
-/** The offset a cursor points at; null when it is not one of ours. */
-export function decodeCursor(cursor: string): number | null {
-  const match = /^customer:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return match?.[1] ? Number(match[1]) : null;
-}
+export const customerCursors = offsetCursors('customer');
 
 /**
  * The CloudCockpit pages (1-based, of size `first`) that hold the window [offset, offset + first).
@@ -265,11 +258,8 @@ export function resellerIdsOf(customer: CustomerViewModel): (string | null | und
   return [customer.resellerId, ...(customer.customerAssociations ?? []).map((a) => a.resellerId)];
 }
 
-export interface CustomerConnectionWindow {
-  edges: { cursor: string; node: CustomerViewModel }[];
-  nodes: CustomerViewModel[];
+export interface CustomerConnectionWindow extends Connection<CustomerViewModel> {
   totalCount: number;
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
 /** The connection for [offset, offset + first) out of the pages {@link pagesCovering} named, in order. */
@@ -277,17 +267,6 @@ export function toCustomerConnection(pages: CustomerPage[], offset: number, firs
   const firstPage = pages[0];
   const pageStart = firstPage ? (firstPage.pageNumber - 1) * first : offset;
   const nodes = pages.flatMap((p) => p.items).slice(offset - pageStart, offset - pageStart + first);
-  const edges = nodes.map((node, i) => ({ cursor: encodeCursor(offset + i), node }));
   const totalCount = firstPage?.totalCount ?? 0;
-  return {
-    edges,
-    nodes,
-    totalCount,
-    pageInfo: {
-      hasNextPage: offset + nodes.length < totalCount,
-      hasPreviousPage: offset > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  return { ...connectionOf(nodes, offset, offset + nodes.length < totalCount, customerCursors), totalCount };
 }

@@ -1,4 +1,5 @@
 import { badUserInput, type InputPath } from '../../errors.js';
+import { connectionOf, offsetCursors, type Connection } from '../../relay.js';
 import type { WholesaleAddressInput, WholesaleCustomerInput, WholesaleSection } from '../../generated/graphql.js';
 import type { CustomerViewModel } from '../cloudcockpit/wire.js';
 import {
@@ -193,15 +194,7 @@ export function inputPathOfProperty(property: string): InputPath {
 /** The largest `first`: Webex clamps larger `max` values to the endpoint's own page limit anyway. */
 export const MAX_PAGE_SIZE = 100;
 
-export function encodeCursor(offset: number): string {
-  return Buffer.from(`wholesale-customer:${offset}`, 'utf8').toString('base64url');
-}
-
-/** The offset a cursor points at; null when it is not one of ours. */
-export function decodeCursor(cursor: string): number | null {
-  const match = /^wholesale-customer:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return match?.[1] ? Number(match[1]) : null;
-}
+export const wholesaleCustomerCursors = offsetCursors('wholesale-customer');
 
 /** One page of `GET /v1/wholesale/customers`, with whether its `Link` header named a next page. */
 export interface WholesaleCustomerPage extends WholesaleCustomerList {
@@ -218,27 +211,10 @@ export function hasNextLink(header: string | null): boolean {
   });
 }
 
-export interface WholesaleCustomerConnectionWindow {
-  edges: { cursor: string; node: WholesaleCustomer }[];
-  nodes: WholesaleCustomer[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
-
 /**
  * The connection for the page read at `offset`. Webex may return fewer items than asked for (it clamps
  * `max`), so whether more follow is taken from its `Link` header, never from the count.
  */
-export function toWholesaleCustomerConnection(page: WholesaleCustomerPage, offset: number): WholesaleCustomerConnectionWindow {
-  const nodes = page.items;
-  const edges = nodes.map((node, i) => ({ cursor: encodeCursor(offset + i), node }));
-  return {
-    edges,
-    nodes,
-    pageInfo: {
-      hasNextPage: page.hasNextPage && nodes.length > 0,
-      hasPreviousPage: offset > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+export function toWholesaleCustomerConnection(page: WholesaleCustomerPage, offset: number): Connection<WholesaleCustomer> {
+  return connectionOf(page.items, offset, page.hasNextPage && page.items.length > 0, wholesaleCustomerCursors);
 }

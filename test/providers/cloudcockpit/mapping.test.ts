@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AddProviderInstanceInput, CreateCustomerInput } from '../../../src/generated/graphql.js';
 import {
-  decodeCursor,
-  encodeCursor,
+  customerCursors,
   inputPathOfProperty,
   microsoftCustomerDataOf,
   offerTypeMarginsOf,
@@ -133,8 +132,8 @@ describe('CloudCockpit property names to GraphQL input paths', () => {
 
 describe('Relay cursors over CloudCockpit pages', () => {
   it('round-trips cursors and refuses foreign ones', () => {
-    expect(decodeCursor(encodeCursor(41))).toBe(41);
-    expect(decodeCursor('garbage')).toBeNull();
+    expect(customerCursors.decode(customerCursors.encode(41))).toBe(41);
+    expect(customerCursors.decode('garbage')).toBeNull();
   });
 
   it('reads one page when aligned and two when the window straddles pages', () => {
@@ -151,7 +150,7 @@ describe('Relay cursors over CloudCockpit pages', () => {
     const page = (n: number) => ({ items: customers.slice((n - 1) * 5, n * 5), pageNumber: n, pageSize: 5, totalCount: 12 });
     const window = toCustomerConnection([page(1), page(2)], 3, 5);
     expect(window.nodes.map((c) => c.id)).toEqual(['c3', 'c4', 'c5', 'c6', 'c7']);
-    expect(decodeCursor(window.edges[0]!.cursor)).toBe(3);
+    expect(customerCursors.decode(window.edges[0]!.cursor)).toBe(3);
     expect(window.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
     const last = toCustomerConnection([page(3)], 10, 5);
     expect(last.nodes.map((c) => c.id)).toEqual(['c10', 'c11']);

@@ -8,8 +8,6 @@ import type { CustomerViewModel } from '../../../src/providers/cloudcockpit/wire
 import {
   acceptedCustomer,
   customerIdOfUrl,
-  decodeCursor,
-  encodeCursor,
   hasNextLink,
   inputPathOfProperty,
   knownPackagesOf,
@@ -17,6 +15,7 @@ import {
   packageOf,
   toProvisionRequest,
   toWholesaleCustomerConnection,
+  wholesaleCustomerCursors,
   wholesaleInputFromCanonical,
 } from '../../../src/providers/webex/mapping.js';
 import type { WholesaleCustomer } from '../../../src/providers/webex/wire.js';
@@ -258,9 +257,9 @@ describe('Webex mapping: error properties to input paths', () => {
 
 describe('Webex mapping: paging', () => {
   it('round-trips cursors and refuses foreign ones', () => {
-    expect(decodeCursor(encodeCursor(41))).toBe(41);
-    expect(decodeCursor('bm90LWEtY3Vyc29y')).toBeNull();
-    expect(decodeCursor(Buffer.from('customer:3').toString('base64url'))).toBeNull();
+    expect(wholesaleCustomerCursors.decode(wholesaleCustomerCursors.encode(41))).toBe(41);
+    expect(wholesaleCustomerCursors.decode('bm90LWEtY3Vyc29y')).toBeNull();
+    expect(wholesaleCustomerCursors.decode(Buffer.from('customer:3').toString('base64url'))).toBeNull();
   });
 
   it('reads rel="next" from a Link header, among other links and relations', () => {
@@ -275,7 +274,7 @@ describe('Webex mapping: paging', () => {
   it('builds edges with offsets from where the page was read, and trusts the Link header for more', () => {
     const items = [{ id: 'a' }, { id: 'b' }] as WholesaleCustomer[];
     const connection = toWholesaleCustomerConnection({ items, hasNextPage: true }, 10);
-    expect(connection.edges.map((e) => decodeCursor(e.cursor))).toEqual([10, 11]);
+    expect(connection.edges.map((e) => wholesaleCustomerCursors.decode(e.cursor))).toEqual([10, 11]);
     expect(connection.nodes).toBe(items);
     expect(connection.pageInfo).toEqual({
       hasNextPage: true,
