@@ -1,13 +1,14 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
 /**
- * Structured logs (JSON lines). Credentials are redacted wherever they might sit, so that a log line
- * never carries a caller's JWT or a provider's token, whatever a future log call passes in.
+ * Structured logs (JSON lines) to `destination` (standard output by default). Credentials are redacted
+ * wherever they might sit, so that a log line never carries a caller's JWT or a provider's token, whatever a
+ * future log call passes in.
  */
-export function createLogger(level: string = 'info'): Logger {
-  return pino({
+export function createLogger(level: string = 'info', destination?: DestinationStream): Logger {
+  const options = {
     level,
     redact: {
       paths: [
@@ -22,5 +23,6 @@ export function createLogger(level: string = 'info'): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import type { DestinationStream } from 'pino';
 import { createAuthenticator } from '../../src/auth.js';
 import type { ProviderEndpoints } from '../../src/context.js';
 import { createLogger } from '../../src/logger.js';
@@ -84,6 +85,8 @@ export interface TestStackOptions {
   timeoutMs?: number;
   /** How long a Webex customer stays `provisioning` in the emulator. @default 0 */
   webexProvisioningDelayMs?: number;
+  /** Where the server's logs go, at level `trace`; by default nowhere. */
+  logs?: DestinationStream;
   /** How long an Adobe provisioning stays in progress in the emulator. @default 0 */
   experiencePlatformProvisioningDelayMs?: number;
 }
@@ -114,7 +117,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     port: 0,
     host: '127.0.0.1',
     production: false,
-    logger: createLogger('silent'),
+    logger: options.logs ? createLogger('trace', options.logs) : createLogger('silent'),
     authenticator: await createAuthenticator({ kind: 'secret', secret: TEST_JWT_SECRET }),
     endpoints,
   });
