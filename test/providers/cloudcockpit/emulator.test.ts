@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { MICROSOFT_PROVIDER_INSTANCE_ID, startCloudCockpitEmulator } from '../../../src/providers/cloudcockpit/emulator.js';
 import type { RunningEmulator } from '../../../src/providers/emulator-server.js';
+import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../../support/emulator-call.js';
 import type {
   AddProviderInstanceRequest,
   CustomerPage,
@@ -47,52 +48,23 @@ function newTenant(): string {
   return `t${tenantCounter}.contoso.example`;
 }
 
-interface CallOptions {
-  method?: string;
+interface CallOptions extends EmulatorCallOptions {
   /** null: no X-Tenant header. */
   tenant?: string | null;
   /** null: no Authorization header; otherwise the whole header value. */
   authorization?: string | null;
-  /** Serialised as JSON. */
-  body?: unknown;
-  /** Sent verbatim instead of `body`. */
-  rawBody?: string;
-  /** null: no Content-Type header. */
-  contentType?: string | null;
-  headers?: Record<string, string>;
   on?: RunningEmulator;
 }
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: unknown;
-}
-
-async function call(path: string, options: CallOptions = {}): Promise<Reply> {
-  const target = options.on ?? emulator;
-  const headers: Record<string, string> = { ...options.headers };
-  const authorization = options.authorization === undefined ? `Bearer ${TOKEN}` : options.authorization;
-  if (authorization !== null) headers['Authorization'] = authorization;
-  const tenant = options.tenant === undefined ? 'default.contoso.example' : options.tenant;
-  if (tenant !== null) headers['X-Tenant'] = tenant;
-  const hasBody = options.body !== undefined || options.rawBody !== undefined;
-  const contentType = options.contentType === undefined ? (hasBody ? 'application/json' : null) : options.contentType;
-  if (contentType !== null) headers['Content-Type'] = contentType;
-  const response = await fetch(`${target.url}${path}`, {
-    method: options.method ?? (hasBody ? 'POST' : 'GET'),
-    headers,
-    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+function call(path: string, options: CallOptions = {}): Promise<EmulatorReply> {
+  return callEmulator(`${(options.on ?? emulator).url}${path}`, {
+    ...options,
+    headers: {
+      Authorization: options.authorization === undefined ? `Bearer ${TOKEN}` : options.authorization,
+      'X-Tenant': options.tenant === undefined ? 'default.contoso.example' : options.tenant,
+      ...options.headers,
+    },
   });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = text === '' ? undefined : (JSON.parse(text) as unknown);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
 }
 
 function microsoftData(
@@ -178,12 +150,12 @@ function withDomain(Domain: string) {
   return providerInstanceRequest({ providerCustomerData: microsoftData({ Domain }) });
 }
 
-function errorBody(reply: Reply): ErrorResponse {
+function errorBody(reply: EmulatorReply): ErrorResponse {
   return reply.json as ErrorResponse;
 }
 
 /** The errors of a 400 as `{ propertyName: description[] }`, after checking the error-body shape. */
-function validationErrors(reply: Reply): Record<string, string[]> {
+function validationErrors(reply: EmulatorReply): Record<string, string[]> {
   expect(reply.status, reply.text).toBe(400);
   const body = errorBody(reply);
   expect(Object.keys(body).sort()).toEqual(['correlationId', 'description', 'errors', 'statusCode', 'type']);
@@ -703,7 +675,7 @@ describe('GET /v1/Customers', () => {
   });
 
   const list = async (query: string) => call(`/v1/Customers${query}`, { tenant });
-  const companies = (reply: Reply) => (reply.json as CustomerPage).items.map((c) => c.companyName);
+  const companies = (reply: EmulatorReply) => (reply.json as CustomerPage).items.map((c) => c.companyName);
 
   it('defaults to page 1 of 25, in creation order', async () => {
     const reply = await list('');

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { RunningEmulator } from '../../../src/providers/emulator-server.js';
+import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../../support/emulator-call.js';
 import { startExperiencePlatformEmulator } from '../../../src/providers/experience-platform/emulator.js';
 import type {
   ErrorResponse,
@@ -56,40 +57,23 @@ function request(org: string, overrides: { customer?: object; entitlement?: obje
   };
 }
 
-interface CallOptions {
-  method?: string;
+interface CallOptions extends EmulatorCallOptions {
   /** null: no header; otherwise the whole header value. */
   authorization?: string | null;
   gateway?: string | null;
   org?: string | null;
-  body?: unknown;
-  rawBody?: string;
-  contentType?: string | null;
   on?: RunningEmulator;
 }
 
-interface Reply<T = unknown> {
-  status: number;
-  json: T;
-}
-
-async function call<T = unknown>(path: string, options: CallOptions = {}): Promise<Reply<T>> {
-  const headers: Record<string, string> = {};
-  const authorization = options.authorization === undefined ? `Bearer ${TOKEN}` : options.authorization;
-  if (authorization !== null) headers['Authorization'] = authorization;
-  const gateway = options.gateway === undefined ? `Bearer ${GATEWAY_TOKEN}` : options.gateway;
-  if (gateway !== null) headers['x-gw-ims-authorization'] = gateway;
-  if (options.org != null) headers['x-gw-ims-org-id'] = options.org;
-  const hasBody = options.body !== undefined || options.rawBody !== undefined;
-  const contentType = options.contentType === undefined ? (hasBody ? 'application/json' : null) : options.contentType;
-  if (contentType !== null) headers['Content-Type'] = contentType;
-  const response = await fetch(`${(options.on ?? emulator).url}${path}`, {
-    method: options.method ?? (hasBody ? 'POST' : 'GET'),
-    headers,
-    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+function call<T = unknown>(path: string, options: CallOptions = {}): Promise<EmulatorReply<T>> {
+  return callEmulator<T>(`${(options.on ?? emulator).url}${path}`, {
+    ...options,
+    headers: {
+      Authorization: options.authorization === undefined ? `Bearer ${TOKEN}` : options.authorization,
+      'x-gw-ims-authorization': options.gateway === undefined ? `Bearer ${GATEWAY_TOKEN}` : options.gateway,
+      'x-gw-ims-org-id': options.org,
+    },
   });
-  const text = await response.text();
-  return { status: response.status, json: (text === '' ? undefined : JSON.parse(text)) as T };
 }
 
 /** POSTs a provisioning request with the org header taken from the body unless told otherwise. */
@@ -102,7 +86,7 @@ function provision(body: ProvisioningRequest | unknown, options: CallOptions & {
   });
 }
 
-function expectRejection(reply: Reply, status: number, reason: RegExp) {
+function expectRejection(reply: EmulatorReply, status: number, reason: RegExp) {
   expect(reply.status).toBe(status);
   const body = reply.json as ErrorResponse;
   expect(Object.keys(body).sort()).toEqual(['message', 'reason']);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { RunningEmulator } from '../../../src/providers/emulator-server.js';
+import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../../support/emulator-call.js';
 import { startNet3Emulator } from '../../../src/providers/net3/emulator.js';
 import type { ErrorResponse, ProvisionCustomerModelResponse, ResponseError } from '../../../src/providers/net3/wire.js';
 
@@ -32,48 +33,20 @@ afterAll(async () => {
 
 // ───────────── helpers ─────────────
 
-interface CallOptions {
-  method?: string;
+interface CallOptions extends EmulatorCallOptions {
+  /** @default /provisioning/customer */
   path?: string;
   /** null: no Authorization header; otherwise the whole header value. */
   authorization?: string | null;
-  /** Serialised as JSON. */
-  body?: unknown;
-  /** Sent verbatim instead of `body`. */
-  rawBody?: string;
-  /** null: no Content-Type header. */
-  contentType?: string | null;
   on?: RunningEmulator;
 }
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: unknown;
-}
-
-async function call(options: CallOptions = {}): Promise<Reply> {
-  const target = options.on ?? emulator;
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  const authorization = options.authorization === undefined ? `Bearer ${API_KEY}` : options.authorization;
-  if (authorization !== null) headers['Authorization'] = authorization;
-  const hasBody = options.body !== undefined || options.rawBody !== undefined;
-  const contentType = options.contentType === undefined ? (hasBody ? 'application/json' : null) : options.contentType;
-  if (contentType !== null) headers['Content-Type'] = contentType;
-  const response = await fetch(`${target.url}${options.path ?? '/provisioning/customer'}`, {
-    method: options.method ?? 'POST',
-    headers,
-    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+function call(options: CallOptions = {}): Promise<EmulatorReply> {
+  return callEmulator(`${(options.on ?? emulator).url}${options.path ?? '/provisioning/customer'}`, {
+    method: 'POST',
+    ...options,
+    headers: { Accept: 'application/json', Authorization: options.authorization === undefined ? `Bearer ${API_KEY}` : options.authorization },
   });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = text === '' ? undefined : (JSON.parse(text) as unknown);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
 }
 
 function contact(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -116,14 +89,14 @@ function validBody(overrides: Record<string, unknown> = {}, customer: Record<str
   };
 }
 
-function responseStatusOf(reply: Reply): ErrorResponse['responseStatus'] {
+function responseStatusOf(reply: EmulatorReply): ErrorResponse['responseStatus'] {
   const body = reply.json as ErrorResponse;
   expect(Object.keys(body)).toEqual(['responseStatus']);
   return body.responseStatus;
 }
 
 /** The field errors of a 400, as `{ fieldName: errorCode[] }`, after checking ServiceStack's body shape. */
-function fieldErrors(reply: Reply): Record<string, string[]> {
+function fieldErrors(reply: EmulatorReply): Record<string, string[]> {
   expect(reply.status, reply.text).toBe(400);
   const status = responseStatusOf(reply);
   const errors = status.errors as ResponseError[];
@@ -133,7 +106,7 @@ function fieldErrors(reply: Reply): Record<string, string[]> {
   return byField;
 }
 
-async function provision(body: Record<string, unknown>, on?: RunningEmulator, authorization?: string): Promise<Reply> {
+async function provision(body: Record<string, unknown>, on?: RunningEmulator, authorization?: string): Promise<EmulatorReply> {
   return call({ body, ...(on ? { on } : {}), ...(authorization ? { authorization } : {}) });
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { RunningEmulator } from '../../../src/providers/emulator-server.js';
+import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../../support/emulator-call.js';
 import { startWebexEmulator } from '../../../src/providers/webex/emulator.js';
 import type { WebexErrorResponse, WholesaleCustomer, WholesaleCustomerList } from '../../../src/providers/webex/wire.js';
 
@@ -31,44 +32,17 @@ afterAll(async () => {
 
 // ───────────── helpers ─────────────
 
-interface CallOptions {
-  method?: string;
+interface CallOptions extends EmulatorCallOptions {
   /** null: no Authorization header; otherwise the whole header value. */
   authorization?: string | null;
-  body?: unknown;
-  rawBody?: string;
-  contentType?: string | null;
-  headers?: Record<string, string>;
   on?: RunningEmulator;
 }
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  json: unknown;
-}
-
-async function call(path: string, options: CallOptions = {}): Promise<Reply> {
-  const target = options.on ?? emulator;
-  const headers: Record<string, string> = { ...options.headers };
-  const authorization = options.authorization === undefined ? `Bearer ${TOKEN}` : options.authorization;
-  if (authorization !== null) headers['Authorization'] = authorization;
-  const hasBody = options.body !== undefined || options.rawBody !== undefined;
-  const contentType = options.contentType === undefined ? (hasBody ? 'application/json' : null) : options.contentType;
-  if (contentType !== null) headers['Content-Type'] = contentType;
-  const response = await fetch(`${target.url}${path}`, {
-    method: options.method ?? (hasBody ? 'POST' : 'GET'),
-    headers,
-    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+function call(path: string, options: CallOptions = {}): Promise<EmulatorReply> {
+  return callEmulator(`${(options.on ?? emulator).url}${path}`, {
+    ...options,
+    headers: { Authorization: options.authorization === undefined ? `Bearer ${TOKEN}` : options.authorization, ...options.headers },
   });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = text === '' ? undefined : (JSON.parse(text) as unknown);
-  } catch {
-    json = text;
-  }
-  return { status: response.status, headers: response.headers, json };
 }
 
 function address(overrides: Record<string, unknown> = {}) {
@@ -107,7 +81,7 @@ function validBody(overrides: Record<string, unknown> = {}): Record<string, unkn
   };
 }
 
-async function provision(body: unknown, options: CallOptions = {}): Promise<Reply> {
+async function provision(body: unknown, options: CallOptions = {}): Promise<EmulatorReply> {
   return call('/v1/wholesale/customers', { body, ...options });
 }
 
@@ -121,7 +95,7 @@ async function rejected(body: unknown, options: CallOptions = {}): Promise<strin
   return error.errors!.map((e) => e.description);
 }
 
-function idOf(reply: Reply): string {
+function idOf(reply: EmulatorReply): string {
   return (reply.json as { url: string }).url.split('/').at(-1)!;
 }
 
