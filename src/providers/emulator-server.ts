@@ -128,3 +128,37 @@ export function methodNotAllowed(allowed: string[], sendBody: (res: Response) =>
     sendBody(res);
   };
 }
+
+/** `application/json` or a `+json` structured-syntax type (RFC 6839). */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  const mediaType = mediaTypeOf(contentType);
+  return mediaType === 'application/json' || /^application\/[^/\s]+\+json$/.test(mediaType);
+}
+
+/** Why a body could not be read as JSON. */
+export type JsonBodyProblem =
+  | { kind: 'unsupported-media-type'; contentType: string }
+  | { kind: 'empty' }
+  | { kind: 'malformed'; detail: string };
+
+/**
+ * Replaces the raw body (see {@link readAndRecordRequests}) by its parsed JSON. A body of another media type,
+ * an empty one or a malformed one is refused through `refuse`, in the provider's own error shape.
+ */
+export function jsonBodyParser(
+  accepts: (contentType: string | undefined) => boolean,
+  refuse: (res: Response, problem: JsonBodyProblem) => void,
+): RequestHandler {
+  return (req, res, next) => {
+    const contentType = req.header('content-type');
+    if (!accepts(contentType)) return refuse(res, { kind: 'unsupported-media-type', contentType: contentType ?? '' });
+    const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    if (text.trim() === '') return refuse(res, { kind: 'empty' });
+    try {
+      req.body = JSON.parse(text) as unknown;
+    } catch (error) {
+      return refuse(res, { kind: 'malformed', detail: error instanceof Error ? error.message : '' });
+    }
+    next();
+  };
+}

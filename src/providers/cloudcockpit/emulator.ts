@@ -12,6 +12,8 @@ import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { GraphQLCountryCode } from 'graphql-scalars';
 import {
+  isJsonMediaType,
+  jsonBodyParser,
   mediaTypeOf,
   methodNotAllowed,
   readAndRecordRequests,
@@ -185,35 +187,21 @@ const requireValidCorrelationId: RequestHandler = (req, res, next) => {
 };
 
 /** The media types ASP.NET's System.Text.Json input formatter accepts. */
-function isJsonMediaType(contentType: string | undefined): boolean {
-  const mediaType = mediaTypeOf(contentType);
-  return (
-    mediaType === 'application/json' || mediaType === 'text/json' || /^application\/[^/\s]+\+json$/.test(mediaType)
-  );
+/** ASP.NET Core's JSON input formatter also reads `text/json`. */
+function readsAsJson(contentType: string | undefined): boolean {
+  return isJsonMediaType(contentType) || mediaTypeOf(contentType) === 'text/json';
 }
 
-/** Replaces the raw body by its parsed JSON; 415 for another media type, 400 for an empty or malformed body. */
-const parseJsonBody: RequestHandler = (req, res, next) => {
-  if (!isJsonMediaType(req.header('content-type'))) {
-    const given = req.header('content-type') ?? '';
-    sendError(res, 415, `The content type '${given}' is not supported; use application/json.`);
-    return;
-  }
-  const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-  // ASP.NET's wording, and its empty model-state key, for a missing [FromBody].
-  if (text.trim() === '') {
+const parseJsonBody = jsonBodyParser(readsAsJson, (res, problem) => {
+  if (problem.kind === 'unsupported-media-type') {
+    sendError(res, 415, `The content type '${problem.contentType}' is not supported; use application/json.`);
+  } else if (problem.kind === 'empty') {
+    // ASP.NET's wording, and its empty model-state key, for a missing [FromBody].
     sendValidationErrors(res, [{ propertyName: '', description: ['A non-empty request body is required.'] }]);
-    return;
+  } else {
+    sendValidationErrors(res, [{ propertyName: '$', description: [`The request body is not valid JSON. ${problem.detail}`] }]);
   }
-  try {
-    req.body = JSON.parse(text) as unknown;
-  } catch (error) {
-    const detail = error instanceof Error ? ` ${error.message}` : '';
-    sendValidationErrors(res, [{ propertyName: '$', description: [`The request body is not valid JSON.${detail}`] }]);
-    return;
-  }
-  next();
-};
+});
 
 /** ASP.NET endpoint routing answers a known path with an unsupported method with 405, before authentication. */
 function notAllowed(...allowed: string[]): RequestHandler {

@@ -10,7 +10,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import {
-  mediaTypeOf,
+  isJsonMediaType,
+  jsonBodyParser,
   methodNotAllowed,
   readAndRecordRequests,
   startEmulator,
@@ -152,30 +153,11 @@ const requireOrgHeader: RequestHandler = (req, res, next) => {
   next();
 };
 
-function isJsonMediaType(contentType: string | undefined): boolean {
-  const mediaType = mediaTypeOf(contentType);
-  return mediaType === 'application/json' || /^application\/[^/\s]+\+json$/.test(mediaType);
-}
-
 /** The document consumes `application/json` only: another media type is a 415, a missing or broken body a 400. */
-const parseJsonBody: RequestHandler = (req, res, next) => {
-  if (!isJsonMediaType(req.header('content-type'))) {
-    sendError(res, 415, 'Unsupported Media Type', 'Content-Type: must be application/json');
-    return;
-  }
-  const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-  if (text.trim() === '') {
-    sendInvalid(res, ['body: a ProvisioningRequest is required']);
-    return;
-  }
-  try {
-    req.body = JSON.parse(text) as unknown;
-  } catch {
-    sendInvalid(res, ['body: is not valid JSON']);
-    return;
-  }
-  next();
-};
+const parseJsonBody = jsonBodyParser(isJsonMediaType, (res, problem) => {
+  if (problem.kind === 'unsupported-media-type') sendError(res, 415, 'Unsupported Media Type', 'Content-Type: must be application/json');
+  else sendInvalid(res, [problem.kind === 'empty' ? 'body: a ProvisioningRequest is required' : 'body: is not valid JSON']);
+});
 
 /** The first value of a query parameter, as a Java service binds it. */
 function queryValue(value: unknown): string | undefined {

@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { GraphQLCountryCode } from 'graphql-scalars';
 import {
-  mediaTypeOf,
+  isJsonMediaType,
+  jsonBodyParser,
   methodNotAllowed,
   readAndRecordRequests,
   startEmulator,
@@ -213,30 +214,14 @@ function throttle({ lockedRetryAfterSeconds, rateLimit }: Settings): RequestHand
   };
 }
 
-function isJsonMediaType(contentType: string | undefined): boolean {
-  const mediaType = mediaTypeOf(contentType);
-  return mediaType === 'application/json' || /^application\/[^/\s]+\+json$/.test(mediaType);
-}
-
-/** Replaces the raw body by its parsed JSON; 415 for another media type, 400 for an empty or malformed body. */
-const parseJsonBody: RequestHandler = (req, res, next) => {
-  if (!isJsonMediaType(req.header('content-type'))) {
+const parseJsonBody = jsonBodyParser(isJsonMediaType, (res, problem) => {
+  if (problem.kind === 'unsupported-media-type') {
     sendError(res, 415, [{ description: 'The request body must be sent as application/json.' }]);
-    return;
+  } else {
+    const description = problem.kind === 'empty' ? 'A request body is required.' : 'The request body is not valid JSON.';
+    sendError(res, 400, [{ description, errorCode: ERROR_CODE.invalidRequest }]);
   }
-  const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-  if (text.trim() === '') {
-    sendError(res, 400, [{ description: 'A request body is required.', errorCode: ERROR_CODE.invalidRequest }]);
-    return;
-  }
-  try {
-    req.body = JSON.parse(text) as unknown;
-  } catch {
-    sendError(res, 400, [{ description: 'The request body is not valid JSON.', errorCode: ERROR_CODE.invalidRequest }]);
-    return;
-  }
-  next();
-};
+});
 
 function notAllowed(...allowed: string[]): RequestHandler {
   return methodNotAllowed(allowed, (res) => sendError(res, 405, [{ description: 'The HTTP method is not supported for this resource.' }]));
