@@ -37,6 +37,15 @@ const Environment = z.object({
   WEBEX_TOKEN: z.string().min(1).optional(),
   WEBEX_TIMEOUT_MS: timeout,
 
+  /** Where the embedded ledger (PGlite) keeps its files. @default ./data */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** A PostgreSQL server for the ledger instead of the embedded one. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  /** How long a process holds a provisioning step before another may take it over as abandoned. @default 120000 */
+  LEDGER_LEASE_MS: z.coerce.number().int().positive().default(120_000),
+  /** How often the worker looks for steps to follow or recover. @default 1000 */
+  WORKER_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
+
   /** HS256 secret for callers' JWTs. */
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   /** JWKS of the identity provider that signs callers' JWTs (RS256, ES256 …). */
@@ -75,6 +84,7 @@ export interface Config {
   port: number;
   logLevel: Environment['LOG_LEVEL'];
   upstreams: UpstreamsConfig;
+  ledger: { databaseUrl: string | undefined; dataDir: string; leaseMs: number; workerIntervalMs: number };
   jwt: JwtConfig;
 }
 
@@ -139,6 +149,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     upstreams,
+    ledger: {
+      databaseUrl: e.DATABASE_URL,
+      dataDir: e.DATA_DIR,
+      leaseMs: e.LEDGER_LEASE_MS,
+      workerIntervalMs: e.WORKER_INTERVAL_MS,
+    },
     jwt,
   };
 }

@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Authenticator, Caller } from './auth.js';
 import { requireCaller } from './auth.js';
 import { ErrorCode } from './errors.js';
+import type { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
 import { CloudCockpitClient, type CloudCockpitEndpoint } from './providers/cloudcockpit/client.js';
 import { ExperiencePlatformClient, type ExperiencePlatformEndpoint } from './providers/experience-platform/client.js';
@@ -28,6 +29,8 @@ export interface RequestContext {
   clientIp: string | null;
   /** null while no caller is authenticated: nothing goes upstream for an anonymous request. */
   providers: Providers | null;
+  /** The durable record of provisionings. */
+  ledger: Ledger;
 }
 
 /** Where the providers are; fixed for the process. */
@@ -38,30 +41,43 @@ export interface ProviderEndpoints {
   webex: WebexEndpoint;
 }
 
-export interface ContextDependencies {
-  authenticator: Authenticator;
+/** What every context is made from, fixed for the process. */
+export interface ContextServices {
   logger: Logger;
   endpoints: ProviderEndpoints;
+  ledger: Ledger;
+}
+
+export interface ContextDependencies extends ContextServices {
+  authenticator: Authenticator;
 }
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createContextFactory({ authenticator, logger, endpoints }: ContextDependencies) {
+export function createContextFactory({ authenticator, ...services }: ContextDependencies) {
   return async function createContext(headers: IncomingHttpHeaders, clientIp: string | null): Promise<RequestContext> {
     const correlationId = correlationIdOf(headers['x-correlation-id']);
-    const requestLogger = logger.child({ correlationId });
     const caller = await authenticator.authenticate(headers.authorization);
-    const scope = { correlationId, logger: requestLogger };
-    const providers = caller
-      ? {
-          cloudCockpit: new CloudCockpitClient(endpoints.cloudCockpit, { ...scope, tenant: caller.tenant }),
-          experiencePlatform: new ExperiencePlatformClient(endpoints.experiencePlatform, scope),
-          net3: new Net3Client(endpoints.net3, scope),
-          webex: new WebexClient(endpoints.webex, scope),
-        }
-      : null;
-    return { correlationId, logger: requestLogger, caller, clientIp, providers };
+    return contextFor(services, { caller, correlationId, clientIp });
   };
+}
+
+/** A context acting for `caller`: a request's, or the worker's when it resumes a caller's provisioning. */
+export function contextFor(
+  { logger, endpoints, ledger }: ContextServices,
+  { caller, correlationId, clientIp }: { caller: Caller | null; correlationId: string; clientIp: string | null },
+): RequestContext {
+  const requestLogger = logger.child({ correlationId });
+  const scope = { correlationId, logger: requestLogger };
+  const providers = caller
+    ? {
+        cloudCockpit: new CloudCockpitClient(endpoints.cloudCockpit, { ...scope, tenant: caller.tenant }),
+        experiencePlatform: new ExperiencePlatformClient(endpoints.experiencePlatform, scope),
+        net3: new Net3Client(endpoints.net3, scope),
+        webex: new WebexClient(endpoints.webex, scope),
+      }
+    : null;
+  return { correlationId, logger: requestLogger, caller, clientIp, providers, ledger };
 }
 
 /** CloudCockpit documents `X-Correlation-Id` as a UUID; anything else is refused here rather than upstream. */

@@ -21,6 +21,10 @@ export const ErrorCode = {
   UPSTREAM_BUSY: 'UPSTREAM_BUSY',
   /** A provider failed, answered 5xx or could not be reached. */
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+  /** A step was not started because one it depends on failed (the CloudCockpit customer). */
+  NOT_STARTED: 'NOT_STARTED',
+  /** The provisioning is being worked on by another request or process right now. */
+  IN_PROGRESS: 'IN_PROGRESS',
   /** A fault of this API's own; its details are in the log, never in the response. */
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -1,5 +1,6 @@
 import { createAuthenticator } from './auth.js';
 import { ConfigError, loadConfig } from './config.js';
+import { openLedger } from './ledger/open.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 import { resolveUpstreams } from './upstreams.js';
@@ -12,6 +13,14 @@ async function main(): Promise<void> {
   const upstreams = await resolveUpstreams(config.upstreams, logger);
   closers.push(() => upstreams.close());
 
+  const { ledger, database } = await openLedger({
+    databaseUrl: config.ledger.databaseUrl,
+    dataDir: config.ledger.dataDir,
+    leaseMs: config.ledger.leaseMs,
+  });
+  closers.push(() => database.close());
+  logger.info({ database: database.kind, ...(database.kind === 'pglite' ? { dataDir: config.ledger.dataDir } : {}) }, 'ledger ready');
+
   const authenticator = await createAuthenticator(config.jwt);
   const server = await startServer({
     port: config.port,
@@ -19,6 +28,7 @@ async function main(): Promise<void> {
     logger,
     authenticator,
     endpoints: upstreams.endpoints,
+    ledger,
   });
   closers.unshift(() => server.close());
   logger.info({ url: server.url }, 'Provisioning Graph is serving GraphQL and Apollo Sandbox');

@@ -11,6 +11,7 @@ import cors from 'cors';
 import express from 'express';
 import type { Authenticator } from './auth.js';
 import { createContextFactory, type ProviderEndpoints, type RequestContext } from './context.js';
+import type { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
 import { createSchema } from './schema.js';
 
@@ -23,6 +24,7 @@ export interface ServerOptions {
   logger: Logger;
   authenticator: Authenticator;
   endpoints: ProviderEndpoints;
+  ledger: Ledger;
 }
 
 export interface RunningServer {
@@ -102,7 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   await apollo.start();
 
-  const createContext = createContextFactory({ authenticator, logger, endpoints: options.endpoints });
+  const createContext = createContextFactory({ authenticator, logger, endpoints: options.endpoints, ledger: options.ledger });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

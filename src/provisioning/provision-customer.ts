@@ -1,35 +1,27 @@
+import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import type { RequestContext } from '../context.js';
-import { ErrorCode, UpstreamError, type FieldError, type ProviderName } from '../errors.js';
+import { authorized, type RequestContext } from '../context.js';
+import { ErrorCode, notFound, UpstreamError, type FieldError, type InputPath } from '../errors.js';
 import type { ProvisionCustomerInput } from '../generated/graphql.js';
+import type { OperationRecord, PlannedStep, StepFailure, StepRecord } from '../ledger/ledger.js';
 import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
-import { experiencePlatformInputFromCanonical, sectionPathOfProperty } from '../providers/experience-platform/mapping.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
-import { net3InputFromCanonical, net3SectionPathOfProperty } from '../providers/net3/mapping.js';
+import { requesterIpOf } from '../providers/net3/mapping.js';
 import type { ProvisionCustomerModelResponse } from '../providers/net3/wire.js';
-import { wholesaleInputFromCanonical } from '../providers/webex/mapping.js';
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
-import { addCloudCockpitProviderInstance, createCloudCockpitCustomer } from '../resolvers/customers.js';
-import { provisionExperiencePlatform } from '../resolvers/experience-platform.js';
-import { provisionNet3Customer } from '../resolvers/net3.js';
-import { provisionWholesaleCustomer } from '../resolvers/webex.js';
+import { stepKindOf } from './steps.js';
 
 /** Why one provider's part failed, as the schema's `ProviderFailure` shows it. */
-export interface ProviderFailureRecord {
+export interface ProviderFailureRecord extends StepFailure {
   __typename: 'ProviderFailure';
-  provider: ProviderName;
-  httpStatus: number | null;
-  code: string;
-  message: string;
-  correlationId: string;
-  retryAfterSeconds: number | null;
-  fieldErrors: { path: string[]; messages: string[] }[];
 }
 
 /** A provider's result, or why it failed. */
 export type Outcome<T> = T | ProviderFailureRecord;
 
 export interface ProvisionCustomerResult {
+  /** The ledger's record of this provisioning. */
+  operationId: string;
   customer: CustomerViewModel;
   providerInstances: Outcome<ProviderCustomer>[];
   experiencePlatform: Outcome<ProvisioningResponse> | null;
@@ -41,73 +33,162 @@ export function isFailure(outcome: unknown): outcome is ProviderFailureRecord {
   return (outcome as ProviderFailureRecord | null)?.__typename === 'ProviderFailure';
 }
 
+/** Where each step's input sits in the mutation's arguments, for error paths. */
+function inputPathOf(step: PlannedStep): InputPath {
+  if (step.step === 'customer') return ['input', 'customer'];
+  if (step.step.startsWith('providerInstance:')) return ['input', 'providerInstances', step.position - 1];
+  return ['input', step.step];
+}
+
 /**
- * Onboards a customer everywhere its input names. CloudCockpit's customer comes first: the other providers
- * copy its names and address and key their records by its id. Then every other call starts at once; each
+ * Onboards a customer everywhere its input names. Every step is written to the ledger before anything is
+ * called, with the stable ids that make a repeat safe (the CloudCockpit customer id is made here; Net3's
+ * customerId and Webex's externalId are that id). CloudCockpit's customer comes first: the other providers
+ * copy its names and address and key their records by its id. Then every other step starts at once; each
  * settles on its own, so one provider failing neither fails nor undoes the others.
  */
 export async function provisionCustomer(context: RequestContext, input: ProvisionCustomerInput): Promise<ProvisionCustomerResult> {
-  const customer = await createCloudCockpitCustomer(context, input.customer, ['input', 'customer']);
-  const { experiencePlatform, net3, wholesale } = input;
-
-  const [providerInstances, experiencePlatformOutcome, net3Outcome, wholesaleOutcome] = await Promise.all([
-    Promise.all(
-      (input.providerInstances ?? []).map((entry, index) =>
-        settle(context, 'CLOUDCOCKPIT', () =>
-          addCloudCockpitProviderInstance(context, customer.id, entry, input.customer.resellerId, ['input', 'providerInstances', index]),
-        ),
-      ),
-    ),
-    experiencePlatform
-      ? settle(context, 'EXPERIENCE_PLATFORM', () =>
-          provisionExperiencePlatform(
-            context,
-            experiencePlatformInputFromCanonical(customer, experiencePlatform),
-            ['input', 'experiencePlatform'],
-            { reprovision: experiencePlatform.reprovision, pathOfProperty: sectionPathOfProperty },
-          ),
-        )
-      : null,
-    net3
-      ? settle(context, 'NET3', () =>
-          provisionNet3Customer(context, net3InputFromCanonical(customer, net3), ['input', 'net3'], net3SectionPathOfProperty),
-        )
-      : null,
-    wholesale
-      ? settle(context, 'WEBEX_WHOLESALE', () =>
-          provisionWholesaleCustomer(context, wholesaleInputFromCanonical(customer, wholesale), ['input', 'wholesale']),
-        )
-      : null,
-  ]);
-
+  const { caller } = authorized(context);
+  const customerInput = { ...input.customer, id: input.customer.id ?? randomUUID() };
+  // Net3 records who asked and when: fixed now, so that a repeat after a crash sends the same request.
+  const net3 = input.net3 && {
+    ...input.net3,
+    requesterIP: input.net3.requesterIP ?? requesterIpOf(context.clientIp),
+    requestCreated: input.net3.requestCreated ?? new Date().toISOString(),
+  };
+  const plan: PlannedStep[] = [
+    { step: 'customer', provider: 'CLOUDCOCKPIT', position: 0, input: customerInput },
+    ...(input.providerInstances ?? []).map((entry, index) => ({
+      step: `providerInstance:${entry.providerInstanceId}`,
+      provider: 'CLOUDCOCKPIT' as const,
+      position: index + 1,
+      input: { ...entry, resellerId: input.customer.resellerId ?? null },
+    })),
+    ...(input.experiencePlatform
+      ? [{ step: 'experiencePlatform', provider: 'EXPERIENCE_PLATFORM' as const, position: 1000, input: input.experiencePlatform }]
+      : []),
+    ...(net3 ? [{ step: 'net3', provider: 'NET3' as const, position: 1001, input: net3 }] : []),
+    ...(input.wholesale ? [{ step: 'wholesale', provider: 'WEBEX_WHOLESALE' as const, position: 1002, input: input.wholesale }] : []),
+  ];
+  const operationId = randomUUID();
+  await context.ledger.beginOperation(
+    {
+      id: operationId,
+      tenant: caller.tenant,
+      caller,
+      kind: 'provisionCustomer',
+      customerId: customerInput.id,
+      request: { ...input, customer: customerInput, net3 },
+      correlationId: context.correlationId,
+    },
+    plan,
+  );
+  const { customer, outcomes } = await runSteps(context, operationId, plan, null);
+  const outcomeOf = (step: string) => outcomes.get(step) ?? null;
   return {
+    operationId,
     customer,
-    providerInstances,
-    experiencePlatform: experiencePlatformOutcome,
-    net3: net3Outcome,
-    wholesale: wholesaleOutcome,
+    providerInstances: plan.filter((s) => s.step.startsWith('providerInstance:')).map((s) => outcomeOf(s.step) as Outcome<ProviderCustomer>),
+    experiencePlatform: outcomeOf('experiencePlatform') as Outcome<ProvisioningResponse> | null,
+    net3: outcomeOf('net3') as Outcome<ProvisionCustomerModelResponse> | null,
+    wholesale: outcomeOf('wholesale') as Outcome<WholesaleCustomer> | null,
   };
 }
 
-/** Runs one provider's part; its failure becomes a {@link ProviderFailureRecord} instead of an error. */
-async function settle<T>(context: RequestContext, provider: ProviderName, run: () => Promise<T>): Promise<Outcome<T>> {
+/**
+ * Resumes a provisioning that partly failed: its failed and unstarted steps run again, the succeeded ones
+ * never. Steps another process is still running are left to it.
+ */
+export async function retryProvisioning(context: RequestContext, id: string): Promise<OperationRecord> {
+  const { caller } = authorized(context);
+  const operation = await context.ledger.operation(caller.tenant, id);
+  if (!operation) throw notFound(`There is no provisioning ${id}`);
+  const steps = await context.ledger.stepsOf([id]);
+  const customerStep = steps.find((s) => s.step === 'customer');
+  const customer = customerStep?.status === 'SUCCEEDED' ? (customerStep.result as CustomerViewModel) : null;
+  const toRun = steps.filter((s) => s.status === 'FAILED' || (s.status === 'PENDING' && s.attempts === 0));
+  if (toRun.length > 0) await runSteps(context, id, toRun, customer);
+  return (await context.ledger.operation(caller.tenant, id)) ?? operation;
+}
+
+/**
+ * Runs steps of an operation: the customer's first when it is among them (without it nothing else can run),
+ * then the others at once. Each is started in the ledger before its call and finished after it.
+ */
+async function runSteps(
+  context: RequestContext,
+  operationId: string,
+  steps: Pick<StepRecord, 'step' | 'position' | 'input'>[],
+  knownCustomer: CustomerViewModel | null,
+): Promise<{ customer: CustomerViewModel; outcomes: Map<string, unknown> }> {
+  const outcomes = new Map<string, unknown>();
+  let customer = knownCustomer;
+  const customerStep = steps.find((s) => s.step === 'customer');
+  if (customerStep) {
+    try {
+      customer = (await runStep(context, operationId, customerStep, null)) as CustomerViewModel;
+    } catch (error) {
+      const notStarted = steps.filter((s) => s !== customerStep);
+      const failure = failureOf(context, 'CLOUDCOCKPIT', notStartedError());
+      await Promise.all(notStarted.map((s) => context.ledger.failStep(operationId, s.step, failure)));
+      throw error;
+    }
+  }
+  if (!customer) throw new Error(`provisioning ${operationId} has no CloudCockpit customer to build on`);
+  const canonical = customer;
+  await Promise.all(
+    steps
+      .filter((s) => s !== customerStep)
+      .map(async (s) => {
+        try {
+          outcomes.set(s.step, await runStep(context, operationId, s, canonical));
+        } catch (error) {
+          outcomes.set(s.step, { __typename: 'ProviderFailure', ...failureOf(context, stepKindOf(s.step).provider, error) });
+        }
+      }),
+  );
+  return { customer: canonical, outcomes };
+}
+
+/** One step: started in the ledger, its provider called, its answer or failure recorded. */
+async function runStep(
+  context: RequestContext,
+  operationId: string,
+  step: Pick<StepRecord, 'step' | 'position' | 'input'>,
+  customer: CustomerViewModel | null,
+): Promise<unknown> {
+  const kind = stepKindOf(step.step);
+  if (!(await context.ledger.startStep(operationId, step.step, context.correlationId))) {
+    throw new GraphQLError(`Step ${step.step} of provisioning ${operationId} is being run by another request`, {
+      extensions: { code: ErrorCode.IN_PROGRESS },
+    });
+  }
   try {
-    return await run();
+    const answer = await kind.run(context, step.input as never, customer as CustomerViewModel, inputPathOf(step as PlannedStep));
+    await context.ledger.completeStep(operationId, step.step, answer);
+    return answer.response;
   } catch (error) {
-    const failure = failureOf(context, provider, error);
+    const failure = failureOf(context, kind.provider, error);
     context.logger.warn(
-      { provider, code: failure.code, httpStatus: failure.httpStatus, ...(failure.code === ErrorCode.INTERNAL ? { err: error } : {}) },
+      { provider: kind.provider, step: step.step, code: failure.code, httpStatus: failure.httpStatus, ...(failure.code === ErrorCode.INTERNAL ? { err: error } : {}) },
       'provisioning step failed',
     );
-    return failure;
+    await context.ledger.failStep(operationId, step.step, failure);
+    throw error;
   }
 }
 
-function failureOf(context: RequestContext, provider: ProviderName, error: unknown): ProviderFailureRecord {
-  const common = { __typename: 'ProviderFailure' as const, provider, retryAfterSeconds: null };
+function notStartedError(): GraphQLError {
+  return new GraphQLError('Not started: the CloudCockpit customer was not created', {
+    extensions: { code: ErrorCode.NOT_STARTED },
+  });
+}
+
+/** A step's error as a failure record: safe to show, to store and to return in the payload. */
+export function failureOf(context: RequestContext, provider: StepFailure['provider'], error: unknown): StepFailure {
   if (error instanceof UpstreamError) {
     return {
-      ...common,
+      provider,
       httpStatus: error.failure.httpStatus,
       code: String(error.extensions.code),
       message: error.message,
@@ -116,29 +197,16 @@ function failureOf(context: RequestContext, provider: ProviderName, error: unkno
       fieldErrors: fieldErrorsOf(error),
     };
   }
+  const common = { provider, httpStatus: null, correlationId: context.correlationId, retryAfterSeconds: null };
   if (error instanceof GraphQLError && typeof error.extensions.code === 'string') {
     // Refused here before anything was sent (bad input, a role the caller lacks).
-    return {
-      ...common,
-      httpStatus: null,
-      code: error.extensions.code,
-      message: error.message,
-      correlationId: context.correlationId,
-      fieldErrors: fieldErrorsOf(error),
-    };
+    return { ...common, code: error.extensions.code, message: error.message, fieldErrors: fieldErrorsOf(error) };
   }
   // A bug of ours: say so without its details, which go to the log.
-  return {
-    ...common,
-    httpStatus: null,
-    code: ErrorCode.INTERNAL,
-    message: 'An unexpected error occurred',
-    correlationId: context.correlationId,
-    fieldErrors: [],
-  };
+  return { ...common, code: ErrorCode.INTERNAL, message: 'An unexpected error occurred', fieldErrors: [] };
 }
 
-function fieldErrorsOf(error: GraphQLError): ProviderFailureRecord['fieldErrors'] {
+function fieldErrorsOf(error: GraphQLError): StepFailure['fieldErrors'] {
   const fieldErrors = (error.extensions.fieldErrors ?? []) as FieldError[];
   return fieldErrors.map(({ path, messages }) => ({ path: path.map(String), messages }));
 }

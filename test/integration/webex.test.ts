@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Providers, RequestContext } from '../../src/context.js';
 import { WholesalePackageName } from '../../src/generated/graphql.js';
+import { openLedger } from '../../src/ledger/open.js';
 import { createLogger } from '../../src/logger.js';
 import type { CustomerViewModel } from '../../src/providers/cloudcockpit/wire.js';
 import type { RunningEmulator } from '../../src/providers/emulator-server.js';
@@ -323,6 +324,7 @@ describe('Webex Wholesale: the service function the fan-out calls', () => {
       clientIp: null,
       // The fan-out's context holds every provider; this service function uses Webex only.
       providers: { webex } as Partial<Providers> as Providers,
+      ledger: (await openLedger({ dataDir: 'memory://' })).ledger,
     };
   });
   afterAll(() => emulator.close());

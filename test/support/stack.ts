@@ -2,6 +2,8 @@ import { SignJWT } from 'jose';
 import type { DestinationStream } from 'pino';
 import { createAuthenticator } from '../../src/auth.js';
 import type { ProviderEndpoints } from '../../src/context.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
+import { openLedger } from '../../src/ledger/open.js';
 import { createLogger } from '../../src/logger.js';
 import { startCloudCockpitEmulator } from '../../src/providers/cloudcockpit/emulator.js';
 import type { RunningEmulator } from '../../src/providers/emulator-server.js';
@@ -70,6 +72,7 @@ export interface TestStack {
   server: RunningServer;
   /** The emulators started for this stack (also those a test pointed elsewhere with `urls`). */
   emulators: Record<keyof ProviderEndpoints, RunningEmulator>;
+  ledger: Ledger;
   close(): Promise<void>;
 }
 
@@ -113,6 +116,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     net3: { baseURL: baseURL('net3'), fetch, credentials: credentials.net3 },
     webex: { baseURL: baseURL('webex'), fetch, ...credentials.webex },
   };
+  const { ledger, database } = await openLedger({ dataDir: 'memory://' });
   const server = await startServer({
     port: 0,
     host: '127.0.0.1',
@@ -120,12 +124,15 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     logger: options.logs ? createLogger('trace', options.logs) : createLogger('silent'),
     authenticator: await createAuthenticator({ kind: 'secret', secret: TEST_JWT_SECRET }),
     endpoints,
+    ledger,
   });
   return {
     server,
     emulators,
+    ledger,
     async close() {
       await server.close();
+      await database.close();
       await Promise.all(Object.values(emulators).map((emulator) => emulator.close()));
     },
   };

@@ -1,0 +1,80 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** Something SQL can be sent to: the database, or one transaction of it. */
+export interface Queryable {
+  /** One statement with `$1`-style parameters; its rows. */
+  query<Row>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** Several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+/**
+ * The ledger's PostgreSQL: PGlite embedded in a directory, or a PostgreSQL server. Both speak the same SQL,
+ * so everything above this file runs unchanged on either.
+ */
+export interface Database extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A PostgreSQL connection string; when unset, PGlite in `dataDir`. */
+  url?: string;
+  /** Where PGlite keeps its files; `memory://` keeps them in memory. */
+  dataDir: string;
+}
+
+export async function openDatabase({ url, dataDir }: DatabaseOptions): Promise<Database> {
+  return url ? openPostgres(url) : openPGlite(dataDir);
+}
+
+async function openPGlite(dataDir: string): Promise<Database> {
+  const db = await PGlite.create(dataDir);
+  const over = (target: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
+    query: async <Row>(sql: string, params?: unknown[]) => (await target.query<Row>(sql, params)).rows,
+    exec: async (sql) => {
+      await target.exec(sql);
+    },
+  });
+  return {
+    kind: 'pglite',
+    ...over(db),
+    // PGlite is one connection: its transactions queue behind each other, as rows locks would make them.
+    transaction: (work) => db.transaction((tx) => work(over(tx))),
+    close: () => db.close(),
+  };
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // Fail at start-up, not at the first request, when the server cannot be reached.
+  await pool.query('SELECT 1');
+  const over = (target: pg.Pool | pg.PoolClient): Queryable => ({
+    query: async <Row>(sql: string, params?: unknown[]) => (await target.query(sql, params)).rows as Row[],
+    exec: async (sql) => {
+      await target.query(sql);
+    },
+  });
+  return {
+    kind: 'postgres',
+    ...over(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(over(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,351 @@
+import type { Caller } from '../auth.js';
+import type { ProviderName } from '../errors.js';
+import type { Database, Queryable } from './database.js';
+
+/**
+ * A step's life: PENDING from before its call (write-ahead) until the provider answers; then SUCCEEDED, FAILED,
+ * or IN_PROGRESS while the provider finishes the work later (Webex, Adobe's `pollRequired`).
+ */
+export type StepStatus = 'PENDING' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
+
+/** Derived from the steps whenever one changes. */
+export type OperationStatus = 'RUNNING' | 'WAITING' | 'SUCCEEDED' | 'PARTIALLY_FAILED' | 'FAILED';
+
+/** Why a step failed, as `ProviderFailure` shows it. */
+export interface StepFailure {
+  provider: ProviderName;
+  httpStatus: number | null;
+  code: string;
+  message: string;
+  correlationId: string;
+  retryAfterSeconds: number | null;
+  fieldErrors: { path: string[]; messages: string[] }[];
+}
+
+export interface OperationRecord {
+  id: string;
+  tenant: string;
+  caller: Caller;
+  kind: string;
+  customerId: string | null;
+  request: unknown;
+  status: OperationStatus;
+  correlationId: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface StepRecord {
+  operationId: string;
+  step: string;
+  provider: ProviderName;
+  position: number;
+  status: StepStatus;
+  attempts: number;
+  input: unknown;
+  upstreamIds: Record<string, string>;
+  result: unknown;
+  failure: StepFailure | null;
+  correlationId: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  nextCheckAt: Date | null;
+  updatedAt: Date;
+}
+
+/** A step to record before anything is called. */
+export interface PlannedStep {
+  step: string;
+  provider: ProviderName;
+  position: number;
+  input: unknown;
+}
+
+/** What a provider's answer makes of a step. */
+export interface StepCompletion {
+  status: 'SUCCEEDED' | 'IN_PROGRESS';
+  result: unknown;
+  upstreamIds: Record<string, string>;
+  /** For IN_PROGRESS: when to ask the provider again. */
+  nextCheckAt?: Date;
+}
+
+export interface LedgerOptions {
+  /** Names this process in leases. */
+  owner: string;
+  /**
+   * How long a step stays this process's once taken, before another process may assume it abandoned
+   * (a crash) and take it over. Longer than any provider call with its retries. @default 120000
+   */
+  leaseMs?: number;
+}
+
+interface OperationRow {
+  id: string;
+  tenant: string;
+  caller: Caller;
+  kind: string;
+  customer_id: string | null;
+  request: unknown;
+  status: OperationStatus;
+  correlation_id: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface StepRow {
+  operation_id: string;
+  step: string;
+  provider: ProviderName;
+  position: number;
+  status: StepStatus;
+  attempts: number;
+  input: unknown;
+  upstream_ids: Record<string, string>;
+  result: unknown;
+  failure: StepFailure | null;
+  correlation_id: string | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  next_check_at: Date | null;
+  updated_at: Date;
+}
+
+const operationOf = (row: OperationRow): OperationRecord => ({
+  id: row.id,
+  tenant: row.tenant,
+  caller: row.caller,
+  kind: row.kind,
+  customerId: row.customer_id,
+  request: row.request,
+  status: row.status,
+  correlationId: row.correlation_id,
+  createdAt: new Date(row.created_at),
+  updatedAt: new Date(row.updated_at),
+});
+
+const dateOrNull = (value: Date | null) => (value === null ? null : new Date(value));
+
+const stepOf = (row: StepRow): StepRecord => ({
+  operationId: row.operation_id,
+  step: row.step,
+  provider: row.provider,
+  position: row.position,
+  status: row.status,
+  attempts: row.attempts,
+  input: row.input,
+  upstreamIds: row.upstream_ids,
+  result: row.result,
+  failure: row.failure,
+  correlationId: row.correlation_id,
+  startedAt: dateOrNull(row.started_at),
+  finishedAt: dateOrNull(row.finished_at),
+  nextCheckAt: dateOrNull(row.next_check_at),
+  updatedAt: new Date(row.updated_at),
+});
+
+/** JSON for a jsonb parameter: both drivers take text and let PostgreSQL parse it. */
+const json = (value: unknown) => JSON.stringify(value ?? null);
+
+/**
+ * The durable record of every provisioning: operations, their steps with upstream ids, statuses, correlation
+ * ids and errors. Steps are written before their call and finished after it, so that a crash leaves a trail
+ * that {@link leaseDueSteps} hands to whichever process takes the work over.
+ */
+export class Ledger {
+  readonly owner: string;
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly db: Database,
+    options: LedgerOptions,
+  ) {
+    this.owner = options.owner;
+    this.leaseMs = options.leaseMs ?? 120_000;
+  }
+
+  /** Write-ahead: the operation and every step it will take, PENDING and leased to this process, at once. */
+  async beginOperation(
+    operation: Pick<OperationRecord, 'id' | 'tenant' | 'caller' | 'kind' | 'customerId' | 'request' | 'correlationId'>,
+    steps: PlannedStep[],
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO provisioning_operations (id, tenant, caller, kind, customer_id, request, status, correlation_id)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, 'RUNNING', $7)`,
+        [
+          operation.id,
+          operation.tenant,
+          json(operation.caller),
+          operation.kind,
+          operation.customerId,
+          json(operation.request),
+          operation.correlationId,
+        ],
+      );
+      for (const step of steps) {
+        await tx.query(
+          `INSERT INTO provisioning_steps (operation_id, step, provider, position, status, input, lease_owner, lease_expires_at)
+           VALUES ($1, $2, $3, $4, 'PENDING', $5::jsonb, $6, now() + make_interval(secs => $7))`,
+          [operation.id, step.step, step.provider, step.position, json(step.input), this.owner, this.leaseMs / 1000],
+        );
+      }
+    });
+  }
+
+  /**
+   * A step is about to call its provider: one more attempt, under this process's lease. False when another
+   * live process holds the step (its lease has not expired): the caller must then leave it alone.
+   */
+  async startStep(operationId: string, step: string, correlationId: string): Promise<boolean> {
+    const claimed = await this.db.query(
+      `UPDATE provisioning_steps
+         SET status = 'PENDING', attempts = attempts + 1, correlation_id = $3, started_at = now(), failure = NULL,
+             lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5), updated_at = now()
+       WHERE operation_id = $1 AND step = $2 AND status IN ('PENDING', 'FAILED')
+         AND (lease_owner IS NULL OR lease_owner = $4 OR lease_expires_at < now())
+       RETURNING step`,
+      [operationId, step, correlationId, this.owner, this.leaseMs / 1000],
+    );
+    await this.refreshOperationStatus(this.db, operationId);
+    return claimed.length === 1;
+  }
+
+  async completeStep(operationId: string, step: string, completion: StepCompletion): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE provisioning_steps
+           SET status = $3, result = $4::jsonb, upstream_ids = upstream_ids || $5::jsonb, failure = NULL,
+               finished_at = CASE WHEN $3 = 'SUCCEEDED' THEN now() END, next_check_at = $6,
+               lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE operation_id = $1 AND step = $2`,
+        [
+          operationId,
+          step,
+          completion.status,
+          json(completion.result),
+          json(completion.upstreamIds),
+          completion.status === 'IN_PROGRESS' ? (completion.nextCheckAt ?? new Date()) : null,
+        ],
+      );
+      await this.refreshOperationStatus(tx, operationId);
+    });
+  }
+
+  async failStep(operationId: string, step: string, failure: StepFailure): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE provisioning_steps
+           SET status = 'FAILED', failure = $3::jsonb, finished_at = now(), next_check_at = NULL,
+               lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE operation_id = $1 AND step = $2`,
+        [operationId, step, json(failure)],
+      );
+      await this.refreshOperationStatus(tx, operationId);
+    });
+  }
+
+  /** Asks the worker to look at an IN_PROGRESS step again at `at`, and gives up this process's lease on it. */
+  async checkAgainAt(operationId: string, step: string, at: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE provisioning_steps SET next_check_at = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       WHERE operation_id = $1 AND step = $2`,
+      [operationId, step, at],
+    );
+  }
+
+  /**
+   * Takes up to `limit` steps that need the worker: IN_PROGRESS ones due for a check, and PENDING ones whose
+   * lease expired (the process running them died). `FOR UPDATE SKIP LOCKED` lets replicas share the work,
+   * each step going to exactly one of them.
+   */
+  async leaseDueSteps(limit: number): Promise<StepRecord[]> {
+    const rows = await this.db.query<StepRow>(
+      `UPDATE provisioning_steps s
+         SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
+       FROM (
+         SELECT operation_id, step FROM provisioning_steps
+         WHERE status IN ('PENDING', 'IN_PROGRESS')
+           AND (lease_expires_at IS NULL OR lease_expires_at < now())
+           AND (status = 'PENDING' OR next_check_at <= now())
+         ORDER BY next_check_at NULLS FIRST
+         LIMIT $3
+         FOR UPDATE SKIP LOCKED
+       ) due
+       WHERE s.operation_id = due.operation_id AND s.step = due.step
+       RETURNING s.*`,
+      [this.owner, this.leaseMs / 1000, limit],
+    );
+    return rows.map(stepOf);
+  }
+
+  async operation(tenant: string, id: string): Promise<OperationRecord | null> {
+    const [row] = await this.db.query<OperationRow>('SELECT * FROM provisioning_operations WHERE tenant = $1 AND id = $2', [
+      tenant,
+      id,
+    ]);
+    return row ? operationOf(row) : null;
+  }
+
+  /** Any tenant's operation: for the worker, which acts for the operation's own caller. */
+  async operationById(id: string): Promise<OperationRecord | null> {
+    const [row] = await this.db.query<OperationRow>('SELECT * FROM provisioning_operations WHERE id = $1', [id]);
+    return row ? operationOf(row) : null;
+  }
+
+  /** The steps of these operations, in each operation's order. */
+  async stepsOf(operationIds: readonly string[]): Promise<StepRecord[]> {
+    if (operationIds.length === 0) return [];
+    const rows = await this.db.query<StepRow>(
+      'SELECT * FROM provisioning_steps WHERE operation_id = ANY($1::uuid[]) ORDER BY operation_id, position, step',
+      [operationIds],
+    );
+    return rows.map(stepOf);
+  }
+
+  /** A page of the tenant's operations, newest first. */
+  async operations(
+    tenant: string,
+    { offset, limit, status }: { offset: number; limit: number; status?: OperationStatus | null },
+  ): Promise<{ items: OperationRecord[]; totalCount: number }> {
+    const filter = status ? 'AND status = $2' : '';
+    const params: unknown[] = status ? [tenant, status] : [tenant];
+    const [count] = await this.db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM provisioning_operations WHERE tenant = $1 ${filter}`,
+      params,
+    );
+    const rows = await this.db.query<OperationRow>(
+      `SELECT * FROM provisioning_operations WHERE tenant = $1 ${filter}
+       ORDER BY created_at DESC, id DESC OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+      [...params, offset, limit],
+    );
+    return { items: rows.map(operationOf), totalCount: count?.count ?? 0 };
+  }
+
+  /** The tenant's operations for these customers, newest first. */
+  async operationsOfCustomers(tenant: string, customerIds: readonly string[]): Promise<OperationRecord[]> {
+    if (customerIds.length === 0) return [];
+    const rows = await this.db.query<OperationRow>(
+      `SELECT * FROM provisioning_operations WHERE tenant = $1 AND customer_id = ANY($2::uuid[])
+       ORDER BY created_at DESC, id DESC`,
+      [tenant, customerIds],
+    );
+    return rows.map(operationOf);
+  }
+
+  private async refreshOperationStatus(tx: Queryable, operationId: string): Promise<void> {
+    await tx.query(
+      `UPDATE provisioning_operations o SET updated_at = now(), status = (
+         SELECT CASE
+           WHEN bool_or(s.status = 'PENDING') THEN 'RUNNING'
+           WHEN bool_and(s.status = 'FAILED') THEN 'FAILED'
+           WHEN bool_or(s.status = 'FAILED') THEN 'PARTIALLY_FAILED'
+           WHEN bool_or(s.status = 'IN_PROGRESS') THEN 'WAITING'
+           ELSE 'SUCCEEDED'
+         END
+         FROM provisioning_steps s WHERE s.operation_id = o.id)
+       WHERE o.id = $1`,
+      [operationId],
+    );
+  }
+}

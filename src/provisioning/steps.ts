@@ -1,0 +1,206 @@
+import type { RequestContext } from '../context.js';
+import { authorized } from '../context.js';
+import { UpstreamError, type InputPath, type ProviderName } from '../errors.js';
+import type {
+  AddProviderInstanceInput,
+  CreateCustomerInput,
+  ExperiencePlatformSection,
+  Net3Section,
+  WholesaleSection,
+} from '../generated/graphql.js';
+import type { StepCompletion, StepRecord } from '../ledger/ledger.js';
+import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
+import {
+  experiencePlatformInputFromCanonical,
+  isFinalState,
+  provisioningStateOf,
+  sectionPathOfProperty,
+} from '../providers/experience-platform/mapping.js';
+import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
+import { net3InputFromCanonical, net3SectionPathOfProperty } from '../providers/net3/mapping.js';
+import { wholesaleInputFromCanonical } from '../providers/webex/mapping.js';
+import type { WholesaleCustomer } from '../providers/webex/wire.js';
+import { addCloudCockpitProviderInstance, createCloudCockpitCustomer } from '../resolvers/customers.js';
+import { provisionExperiencePlatform } from '../resolvers/experience-platform.js';
+import { provisionNet3Customer } from '../resolvers/net3.js';
+import { provisionWholesaleCustomer } from '../resolvers/webex.js';
+
+/** What a provider's answer makes of a step, and what the GraphQL payload shows of it. */
+export interface StepAnswer extends StepCompletion {
+  /** The provider's answer as the payload shows it; may hold secrets that `result` leaves out. */
+  response: unknown;
+}
+
+/** The input of a CloudCockpit provider-instance step: the instance, and the reseller a CSP acted for. */
+export type ProviderInstanceStepInput = AddProviderInstanceInput & { resellerId?: string | null };
+
+/**
+ * One kind of provisioning step: how to call its provider, how to find out after a crash whether the
+ * provider already has it, and how to follow work the provider finishes later.
+ */
+export interface StepKind<Input> {
+  provider: ProviderName;
+  /** Calls the provider: the first time, or again after a failure. */
+  run(context: RequestContext, input: Input, customer: CustomerViewModel, at: InputPath): Promise<StepAnswer>;
+  /**
+   * After the process that ran the step died during the call: what the provider already has, or null when it
+   * has nothing and the step is to run again. Providers without a read endpoint recognise a repeat instead.
+   */
+  reconcile(context: RequestContext, input: Input, customer: CustomerViewModel): Promise<StepAnswer | null>;
+  /** For IN_PROGRESS steps: how the provider's work stands now. */
+  follow?(context: RequestContext, step: StepRecord): Promise<StepAnswer | { checkAgainInSeconds: number }>;
+}
+
+/** How long to wait before asking a provider again about work it finishes later. */
+export const FOLLOW_INTERVAL_SECONDS = 2;
+const later = (seconds = FOLLOW_INTERVAL_SECONDS) => new Date(Date.now() + seconds * 1000);
+
+const succeeded = (response: unknown, upstreamIds: Record<string, string>, result: unknown = response): StepAnswer => ({
+  status: 'SUCCEEDED',
+  response,
+  result,
+  upstreamIds,
+});
+
+export const customerStep: StepKind<CreateCustomerInput & { id: string }> = {
+  provider: 'CLOUDCOCKPIT',
+  async run(context, input, _customer, at) {
+    const customer = await createCloudCockpitCustomer(context, input, at);
+    return succeeded(customer, { customerId: customer.id });
+  },
+  async reconcile(context, input) {
+    // The id is made before the first call, so the customer is found by it if CloudCockpit created it.
+    const customer = await authorized(context).providers.cloudCockpit.getCustomer(input.id);
+    return customer ? succeeded(customer, { customerId: customer.id }) : null;
+  },
+};
+
+export const providerInstanceStep: StepKind<ProviderInstanceStepInput> = {
+  provider: 'CLOUDCOCKPIT',
+  async run(context, { resellerId, ...input }, customer, at) {
+    const instance = await addCloudCockpitProviderInstance(context, customer.id, input, resellerId, at);
+    return succeeded(instance, { customerId: customer.id, providerInstanceId: input.providerInstanceId });
+  },
+  async reconcile(context, input, customer) {
+    const current = await authorized(context).providers.cloudCockpit.getCustomer(customer.id);
+    const instance = current?.providerCustomers?.[input.providerInstanceId];
+    return instance ? succeeded(instance, { customerId: customer.id, providerInstanceId: input.providerInstanceId }) : null;
+  },
+};
+
+/** Adobe's answer without its secret: the connection string is shown once, to the caller, and never stored. */
+function storableAdobeAnswer(response: ProvisioningResponse): ProvisioningResponse {
+  const { connectionString: _secret, ...rest } = response;
+  return rest;
+}
+
+function adobeAnswer(response: ProvisioningResponse): StepAnswer {
+  const ids: Record<string, string> = {};
+  if (response.storedRequest?.id) ids.storedRequestId = response.storedRequest.id;
+  if (response.storedRequest?.imsOrgId) ids.imsOrgId = response.storedRequest.imsOrgId;
+  const waiting = response.pollRequired === true && ids.storedRequestId !== undefined;
+  return {
+    status: waiting ? 'IN_PROGRESS' : 'SUCCEEDED',
+    response,
+    result: storableAdobeAnswer(response),
+    upstreamIds: ids,
+    ...(waiting ? { nextCheckAt: later() } : {}),
+  };
+}
+
+export const experiencePlatformStep: StepKind<ExperiencePlatformSection> = {
+  provider: 'EXPERIENCE_PLATFORM',
+  async run(context, section, customer, at) {
+    const response = await provisionExperiencePlatform(context, experiencePlatformInputFromCanonical(customer, section), at, {
+      reprovision: section.reprovision,
+      pathOfProperty: sectionPathOfProperty,
+    });
+    return adobeAnswer(response);
+  },
+  async reconcile(context, section, customer) {
+    // Adobe has no read by organization: repeat. An organization already entitled to the value proposition is
+    // refused as "already provisioned", which is the first call's success seen again.
+    try {
+      return await this.run(context, section, customer, ['input', 'experiencePlatform']);
+    } catch (error) {
+      if (error instanceof UpstreamError && error.httpStatus === 400 && /already provisioned/i.test(error.message)) {
+        return succeeded(null, { imsOrgId: section.imsOrgId });
+      }
+      throw error;
+    }
+  },
+  async follow(context, step) {
+    const { storedRequestId, imsOrgId } = step.upstreamIds;
+    if (!storedRequestId || !imsOrgId) return succeeded(step.result, step.upstreamIds);
+    const status = await authorized(context).providers.experiencePlatform.getProvisioningStatus(storedRequestId, imsOrgId);
+    const state = provisioningStateOf(status?.status);
+    if (!isFinalState(state)) return { checkAgainInSeconds: FOLLOW_INTERVAL_SECONDS };
+    if (state === 'failed') throw reportedFailure(context, 'EXPERIENCE_PLATFORM', `Adobe Experience Platform reports request ${storedRequestId} failed`);
+    return succeeded({ ...(step.result as object), requestStatus: status }, step.upstreamIds);
+  },
+};
+
+export const net3Step: StepKind<Net3Section> = {
+  provider: 'NET3',
+  async run(context, section, customer, at) {
+    const response = await provisionNet3Customer(context, net3InputFromCanonical(customer, section), at, net3SectionPathOfProperty);
+    const ids: Record<string, string> = { customerId: customer.id };
+    if (response.customer?.localId != null) ids.localId = String(response.customer.localId);
+    return succeeded(response, ids);
+  },
+  async reconcile(context, section, customer) {
+    // Net3 has no read endpoint: repeat. Its customerId is the CloudCockpit id, so a call that already went
+    // through comes back as 409, recognised rather than duplicated.
+    try {
+      return await this.run(context, section, customer, ['input', 'net3']);
+    } catch (error) {
+      if (error instanceof UpstreamError && error.httpStatus === 409) return succeeded(null, { customerId: customer.id });
+      throw error;
+    }
+  },
+};
+
+/** Webex's final statuses; the others mean it is still working. */
+const WEBEX_FINAL = new Set(['provisioned', 'provisioned_with_errors', 'error']);
+
+function webexAnswer(customer: WholesaleCustomer): StepAnswer {
+  const ids = { id: customer.id, externalId: customer.externalId };
+  if (!WEBEX_FINAL.has(customer.status)) return { status: 'IN_PROGRESS', response: customer, result: customer, upstreamIds: ids, nextCheckAt: later() };
+  return succeeded(customer, ids);
+}
+
+export const wholesaleStep: StepKind<WholesaleSection> = {
+  provider: 'WEBEX_WHOLESALE',
+  async run(context, section, customer, at) {
+    return webexAnswer(await provisionWholesaleCustomer(context, wholesaleInputFromCanonical(customer, section), at));
+  },
+  async reconcile(context, _section, customer) {
+    // The externalId is the CloudCockpit id: Webex finds the customer by it if the first call went through.
+    const page = await authorized(context).providers.webex.listCustomers({ externalId: customer.id, offset: 0, max: 1 });
+    const found = page.items[0];
+    return found ? webexAnswer(found) : null;
+  },
+  async follow(context, step) {
+    const id = step.upstreamIds.id;
+    const current = id ? await authorized(context).providers.webex.getCustomer(id) : null;
+    if (!current) throw reportedFailure(context, 'WEBEX_WHOLESALE', `Webex Wholesale no longer knows customer ${id ?? '(no id)'}`);
+    if (current.status === 'error') throw reportedFailure(context, 'WEBEX_WHOLESALE', 'Webex Wholesale could not provision the customer');
+    const answer = webexAnswer(current);
+    return answer.status === 'IN_PROGRESS' ? { checkAgainInSeconds: FOLLOW_INTERVAL_SECONDS } : answer;
+  },
+};
+
+/** A provider finished its work with a failure: the step fails as if its call had. */
+function reportedFailure(context: RequestContext, provider: ProviderName, message: string): UpstreamError {
+  return new UpstreamError({ provider, httpStatus: null, correlationId: context.correlationId, message, invalidProperties: [] });
+}
+
+/** The kind of a ledger step, by its name. */
+export function stepKindOf(step: string): StepKind<never> {
+  if (step === 'customer') return customerStep as StepKind<never>;
+  if (step.startsWith('providerInstance:')) return providerInstanceStep as StepKind<never>;
+  if (step === 'experiencePlatform') return experiencePlatformStep as StepKind<never>;
+  if (step === 'net3') return net3Step as StepKind<never>;
+  if (step === 'wholesale') return wholesaleStep as StepKind<never>;
+  throw new Error(`unknown provisioning step ${step}`);
+}
