@@ -151,7 +151,7 @@ async function runSteps(
 }
 
 /** One step: started in the ledger, its provider called, its answer or failure recorded. */
-async function runStep(
+export async function runStep(
   context: RequestContext,
   operationId: string,
   step: Pick<StepRecord, 'step' | 'position' | 'input'>,

@@ -1,5 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerInput } from '../support/fixtures.js';
 import { graphql } from '../support/stack.js';
@@ -10,7 +13,8 @@ const projectRoot = new URL('../..', import.meta.url);
 function startMain(env: Record<string, string>): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    // The ledger goes to a directory of the test's own, never the checkout's ./data.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', DATA_DIR: mkdtempSync(join(tmpdir(), 'provisioning-graph-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
