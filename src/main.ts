@@ -2,6 +2,7 @@ import { createAuthenticator } from './auth.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openLedger } from './ledger/open.js';
 import { createLogger } from './logger.js';
+import { ProvisioningWorker } from './provisioning/worker.js';
 import { startServer } from './server.js';
 import { resolveUpstreams } from './upstreams.js';
 
@@ -20,6 +21,11 @@ async function main(): Promise<void> {
   });
   closers.push(() => database.close());
   logger.info({ database: database.kind, ...(database.kind === 'pglite' ? { dataDir: config.ledger.dataDir } : {}) }, 'ledger ready');
+
+  // Its first pass recovers what a crash left pending; it stops before the upstreams and the database close.
+  const worker = new ProvisioningWorker({ logger, endpoints: upstreams.endpoints, ledger }, { intervalMs: config.ledger.workerIntervalMs });
+  worker.start();
+  closers.unshift(() => worker.stop());
 
   const authenticator = await createAuthenticator(config.jwt);
   const server = await startServer({

@@ -148,6 +148,14 @@ const stepOf = (row: StepRow): StepRecord => ({
 const json = (value: unknown) => JSON.stringify(value ?? null);
 
 /**
+ * SQL: operation `o` concerns reseller `$2`: asked for by it, or for a customer created under it or associated
+ * with it.
+ */
+const CONCERNS_RESELLER = `(o.caller->>'resellerId' = $2::text
+  OR o.request->'customer'->>'resellerId' = $2::text
+  OR o.request->'customer'->'customerAssociations' @> jsonb_build_array(jsonb_build_object('resellerId', $2::text)))`;
+
+/**
  * The durable record of every provisioning: operations, their steps with upstream ids, statuses, correlation
  * ids and errors. Steps are written before their call and finished after it, so that a crash leaves a trail
  * that {@link leaseDueSteps} hands to whichever process takes the work over.
@@ -198,17 +206,19 @@ export class Ledger {
    * live process holds the step (its lease has not expired): the caller must then leave it alone.
    */
   async startStep(operationId: string, step: string, correlationId: string): Promise<boolean> {
-    const claimed = await this.db.query(
-      `UPDATE provisioning_steps
-         SET status = 'PENDING', attempts = attempts + 1, correlation_id = $3, started_at = now(), failure = NULL,
-             lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5), updated_at = now()
-       WHERE operation_id = $1 AND step = $2 AND status IN ('PENDING', 'FAILED')
-         AND (lease_owner IS NULL OR lease_owner = $4 OR lease_expires_at < now())
-       RETURNING step`,
-      [operationId, step, correlationId, this.owner, this.leaseMs / 1000],
-    );
-    await this.refreshOperationStatus(this.db, operationId);
-    return claimed.length === 1;
+    return this.db.transaction(async (tx) => {
+      const claimed = await tx.query(
+        `UPDATE provisioning_steps
+           SET status = 'PENDING', attempts = attempts + 1, correlation_id = $3, started_at = now(), failure = NULL,
+               lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5), updated_at = now()
+         WHERE operation_id = $1 AND step = $2 AND status IN ('PENDING', 'FAILED')
+           AND (lease_owner IS NULL OR lease_owner = $4 OR lease_expires_at < now())
+         RETURNING step`,
+        [operationId, step, correlationId, this.owner, this.leaseMs / 1000],
+      );
+      await this.refreshOperationStatus(tx, operationId);
+      return claimed.length === 1;
+    });
   }
 
   async completeStep(operationId: string, step: string, completion: StepCompletion): Promise<void> {
@@ -333,7 +343,138 @@ export class Ledger {
     return rows.map(operationOf);
   }
 
+  /**
+   * The tenant's operations begun under a request's correlation id since `since`, oldest first: what a request
+   * left behind when its process died before answering (the idempotency keys look for it).
+   */
+  async operationsByCorrelationId(tenant: string, correlationId: string, since: Date): Promise<OperationRecord[]> {
+    const rows = await this.db.query<OperationRow>(
+      `SELECT * FROM provisioning_operations WHERE tenant = $1 AND correlation_id = $2 AND created_at >= $3
+       ORDER BY created_at, id`,
+      [tenant, correlationId, since],
+    );
+    return rows.map(operationOf);
+  }
+
+  /** The database the ledger keeps its tables in, for the stores beside it (idempotency keys) that share its migrations. */
+  get database(): Database {
+    return this.db;
+  }
+
+  /** How long a process holds work before another may take it over as abandoned (`LEDGER_LEASE_MS`). */
+  get leaseDurationMs(): number {
+    return this.leaseMs;
+  }
+
+  /** These operations of the tenant, by id; ids of other tenants' operations, or of none, are left out. */
+  async operationsByIds(tenant: string, ids: readonly string[]): Promise<OperationRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.query<OperationRow>(
+      'SELECT * FROM provisioning_operations WHERE tenant = $1 AND id = ANY($2::uuid[])',
+      [tenant, ids],
+    );
+    return rows.map(operationOf);
+  }
+
+  /**
+   * What each of these customers has at each provider: per customer and step name, the step of its newest
+   * operation that succeeded or that the provider is still working on. One query for a whole page of customers.
+   */
+  async currentStepsOfCustomers(tenant: string, customerIds: readonly string[]): Promise<{ customerId: string; step: StepRecord }[]> {
+    if (customerIds.length === 0) return [];
+    const rows = await this.db.query<StepRow & { customer_id: string }>(
+      `SELECT DISTINCT ON (o.customer_id, s.step) o.customer_id, s.*
+       FROM provisioning_steps s JOIN provisioning_operations o ON o.id = s.operation_id
+       WHERE o.tenant = $1 AND o.customer_id = ANY($2::uuid[]) AND s.status IN ('SUCCEEDED', 'IN_PROGRESS')
+       ORDER BY o.customer_id, s.step, o.created_at DESC, o.id DESC`,
+      [tenant, customerIds],
+    );
+    return rows.map((row) => ({ customerId: row.customer_id, step: stepOf(row) }));
+  }
+
+  /**
+   * A page of the tenant's operations that concern one reseller, newest first: those it asked for, and those
+   * for a customer created under it or associated with it (as `canSee` decides for a customer).
+   */
+  async operationsOfReseller(
+    tenant: string,
+    resellerId: string,
+    { offset, limit, status }: { offset: number; limit: number; status?: OperationStatus | null },
+  ): Promise<{ items: OperationRecord[]; totalCount: number }> {
+    const filter = `${CONCERNS_RESELLER} ${status ? 'AND o.status = $3' : ''}`;
+    const params: unknown[] = status ? [tenant, resellerId, status] : [tenant, resellerId];
+    const [count] = await this.db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM provisioning_operations o WHERE o.tenant = $1 AND ${filter}`,
+      params,
+    );
+    const rows = await this.db.query<OperationRow>(
+      `SELECT o.* FROM provisioning_operations o WHERE o.tenant = $1 AND ${filter}
+       ORDER BY o.created_at DESC, o.id DESC OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+      [...params, offset, limit],
+    );
+    return { items: rows.map(operationOf), totalCount: count?.count ?? 0 };
+  }
+
+  /**
+   * The customers the tenant provisioned, as CloudCockpit returned each when its `customer` step succeeded (the
+   * newest such record per customer), in the order they were provisioned: the customer list while CloudCockpit
+   * cannot be reached. `resellerId` keeps those created under or associated with that reseller; `search` matches
+   * case-insensitively within the fields CloudCockpit's own search looks at.
+   */
+  async provisionedCustomers(
+    tenant: string,
+    { resellerId, search, offset, limit }: { resellerId: string | null; search: string | null; offset: number; limit: number },
+  ): Promise<{ items: unknown[]; totalCount: number }> {
+    const [page] = await this.db.query<{ items: unknown[]; total_count: number }>(
+      `WITH provisioned AS (
+         SELECT DISTINCT ON (o.customer_id) s.result AS customer, o.created_at, o.id
+         FROM provisioning_operations o JOIN provisioning_steps s ON s.operation_id = o.id AND s.step = 'customer'
+         WHERE o.tenant = $1 AND s.status = 'SUCCEEDED' AND jsonb_typeof(s.result) = 'object'
+         ORDER BY o.customer_id, o.created_at DESC, o.id DESC
+       ), matching AS (
+         SELECT * FROM provisioned
+         WHERE ($2::text IS NULL
+                OR customer->>'resellerId' = $2::text
+                OR customer->'customerAssociations' @> jsonb_build_array(jsonb_build_object('resellerId', $2::text)))
+           AND ($3::text IS NULL OR EXISTS (
+                SELECT 1 FROM unnest(ARRAY['companyName', 'email', 'taxId', 'internalIdentifier', 'firstName', 'lastName']) AS field
+                WHERE strpos(lower(coalesce(customer->>field, '')), lower($3::text)) > 0))
+       )
+       SELECT (SELECT count(*)::int FROM matching) AS total_count,
+              coalesce((SELECT jsonb_agg(customer ORDER BY created_at, id)
+                        FROM (SELECT * FROM matching ORDER BY created_at, id OFFSET $4 LIMIT $5) page), '[]'::jsonb) AS items`,
+      [tenant, resellerId, search, offset, limit],
+    );
+    return { items: page?.items ?? [], totalCount: page?.total_count ?? 0 };
+  }
+
+  /**
+   * The worker could not settle a step this time (its provider was unreachable or busy, or it waits on the
+   * customer step): the step stays as it is, `failure` says why (null: nothing failed) and it is due again at
+   * `at`. A PENDING step stays this process's until then, since a PENDING step whose lease ran out is due at once;
+   * an IN_PROGRESS one is released, due again at its next check. False when this process no longer holds the step.
+   */
+  async postponeStep(operationId: string, step: string, at: Date, failure: StepFailure | null): Promise<boolean> {
+    const updated = await this.db.query(
+      `UPDATE provisioning_steps
+         SET failure = $3::jsonb, next_check_at = $4::timestamptz,
+             lease_owner = CASE WHEN status = 'PENDING' THEN lease_owner END,
+             lease_expires_at = CASE WHEN status = 'PENDING' THEN $4::timestamptz END,
+             updated_at = now()
+       WHERE operation_id = $1 AND step = $2 AND status IN ('PENDING', 'IN_PROGRESS') AND lease_owner = $5
+       RETURNING step`,
+      [operationId, step, failure === null ? null : json(failure), at, this.owner],
+    );
+    return updated.length === 1;
+  }
+
+  /**
+   * Derives the operation's status from its steps. Call it inside the transaction that changed a step: the row
+   * lock makes concurrent step changes take turns, and the UPDATE, a statement of its own, then sees every
+   * step as committed by the others (READ COMMITTED), so the last one to finish writes the true status.
+   */
   private async refreshOperationStatus(tx: Queryable, operationId: string): Promise<void> {
+    await tx.query('SELECT 1 FROM provisioning_operations WHERE id = $1 FOR UPDATE', [operationId]);
     await tx.query(
       `UPDATE provisioning_operations o SET updated_at = now(), status = (
          SELECT CASE

@@ -178,7 +178,8 @@ export async function runStep(
   }
 }
 
-function notStartedError(): GraphQLError {
+/** Why a step that needs the CloudCockpit customer was not run: the customer was not created. */
+export function notStartedError(): GraphQLError {
   return new GraphQLError('Not started: the CloudCockpit customer was not created', {
     extensions: { code: ErrorCode.NOT_STARTED },
   });

@@ -190,9 +190,15 @@ export const wholesaleStep: StepKind<WholesaleSection> = {
   },
 };
 
+/**
+ * A provider reports that its work ended in failure: final, unlike a call that did not get through, which has no
+ * HTTP status either and is worth repeating.
+ */
+export class ReportedFailure extends UpstreamError {}
+
 /** A provider finished its work with a failure: the step fails as if its call had. */
 function reportedFailure(context: RequestContext, provider: ProviderName, message: string): UpstreamError {
-  return new UpstreamError({ provider, httpStatus: null, correlationId: context.correlationId, message, invalidProperties: [] });
+  return new ReportedFailure({ provider, httpStatus: null, correlationId: context.correlationId, message, invalidProperties: [] });
 }
 
 /** The kind of a ledger step, by its name. */

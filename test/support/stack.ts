@@ -2,9 +2,11 @@ import { SignJWT } from 'jose';
 import type { DestinationStream } from 'pino';
 import { createAuthenticator } from '../../src/auth.js';
 import type { ProviderEndpoints } from '../../src/context.js';
+import type { IdempotencyOptions } from '../../src/idempotency.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { openLedger } from '../../src/ledger/open.js';
 import { createLogger } from '../../src/logger.js';
+import { ProvisioningWorker, type ProvisioningWorkerOptions } from '../../src/provisioning/worker.js';
 import { startCloudCockpitEmulator } from '../../src/providers/cloudcockpit/emulator.js';
 import type { RunningEmulator } from '../../src/providers/emulator-server.js';
 import { startExperiencePlatformEmulator } from '../../src/providers/experience-platform/emulator.js';
@@ -73,6 +75,8 @@ export interface TestStack {
   /** The emulators started for this stack (also those a test pointed elsewhere with `urls`). */
   emulators: Record<keyof ProviderEndpoints, RunningEmulator>;
   ledger: Ledger;
+  /** The background worker, when the stack was started with `worker`. */
+  worker: ProvisioningWorker | null;
   close(): Promise<void>;
 }
 
@@ -92,6 +96,18 @@ export interface TestStackOptions {
   logs?: DestinationStream;
   /** How long an Adobe provisioning stays in progress in the emulator. @default 0 */
   experiencePlatformProvisioningDelayMs?: number;
+  /**
+   * Keep the provisionings in this ledger (one on PostgreSQL, or one another stack shares) instead of a fresh
+   * in-memory one; its owner closes its database. @default a new in-memory PGlite ledger
+   */
+  ledger?: Ledger;
+  /** `Idempotency-Key` settings (a short TTL, abandonment); the server's defaults unless given. */
+  idempotency?: IdempotencyOptions;
+  /**
+   * Runs the background worker, as `npm start` does, with these options (short intervals for tests); `leaseMs`
+   * is the lease of the ledger opened here. @default no worker
+   */
+  worker?: ProvisioningWorkerOptions & { leaseMs?: number };
 }
 
 /** The API on a free loopback port, in front of fresh emulators of every provider. */
@@ -116,23 +132,32 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     net3: { baseURL: baseURL('net3'), fetch, credentials: credentials.net3 },
     webex: { baseURL: baseURL('webex'), fetch, ...credentials.webex },
   };
-  const { ledger, database } = await openLedger({ dataDir: 'memory://' });
+  // A ledger given by the test is closed by the test; only one opened here is closed with the stack.
+  const { ledger, database } = options.ledger
+    ? { ledger: options.ledger, database: null }
+    : await openLedger({ dataDir: 'memory://', leaseMs: options.worker?.leaseMs });
+  const logger = options.logs ? createLogger('trace', options.logs) : createLogger('silent');
+  const worker = options.worker ? new ProvisioningWorker({ logger, endpoints, ledger }, options.worker) : null;
+  worker?.start();
   const server = await startServer({
     port: 0,
     host: '127.0.0.1',
     production: false,
-    logger: options.logs ? createLogger('trace', options.logs) : createLogger('silent'),
+    logger,
     authenticator: await createAuthenticator({ kind: 'secret', secret: TEST_JWT_SECRET }),
     endpoints,
     ledger,
+    idempotency: options.idempotency,
   });
   return {
     server,
     emulators,
     ledger,
+    worker,
     async close() {
       await server.close();
-      await database.close();
+      await worker?.stop();
+      await database?.close();
       await Promise.all(Object.values(emulators).map((emulator) => emulator.close()));
     },
   };

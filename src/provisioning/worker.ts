@@ -1,0 +1,274 @@
+import { GraphQLError } from 'graphql';
+import { contextFor, type ContextServices, type RequestContext } from '../context.js';
+import { ErrorCode, UpstreamError, type ProviderName } from '../errors.js';
+import type { OperationRecord, StepFailure, StepRecord } from '../ledger/ledger.js';
+import type { Logger } from '../logger.js';
+import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
+import { failureOf, notStartedError, runStep } from './provision-customer.js';
+import { ReportedFailure, stepKindOf, type StepAnswer } from './steps.js';
+
+export interface ProvisioningWorkerOptions {
+  /** The pause between the end of one pass over the due steps and the start of the next (`WORKER_INTERVAL_MS`). @default 1000 */
+  intervalMs?: number;
+  /** The most steps one pass takes; the rest wait for the next pass, or for another replica. @default 20 */
+  batchSize?: number;
+  /** The wait after a step's first transient failure, doubled after each further one in a row. @default 2000 */
+  initialBackoffMs?: number;
+  /** The longest wait between two tries of a step that keeps failing transiently. @default 300000 */
+  maxBackoffMs?: number;
+  /**
+   * Transient failures in a row (provider unreachable, 5xx, 423, 429) after which the worker gives a step up as
+   * FAILED, its last failure recorded; `retryProvisioning` can still run it again. @default 10
+   */
+  maxTransientFailures?: number;
+}
+
+/** A transient failure kept on a step the worker will try again, with how many there have been in a row. */
+interface RepeatedFailure extends StepFailure {
+  failuresInARow: number;
+}
+
+/**
+ * Follows every unfinished provisioning step in the background, so that nothing waits for a caller to ask again:
+ *
+ * - PENDING steps whose lease ran out belonged to a process that died before or during their call. What the
+ *   provider already has is looked up (or the call safely repeated) and recorded; when it has nothing, the step
+ *   runs again.
+ * - IN_PROGRESS steps are work a provider finishes later (Webex customers, Adobe's `pollRequired`): asked about
+ *   when due, until the provider reports a final state.
+ *
+ * Steps come from `leaseDueSteps`, which gives each to exactly one process, so replicas on one PostgreSQL share
+ * the work. The worker acts for the caller who asked for the provisioning, under the step's correlation id, so
+ * that the providers' audit trails show the same caller and id as the original request.
+ */
+export class ProvisioningWorker {
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly maxTransientFailures: number;
+  private readonly logger: Logger;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private pass: Promise<void> | undefined;
+
+  constructor(
+    private readonly services: ContextServices,
+    options: ProvisioningWorkerOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 1_000;
+    this.batchSize = options.batchSize ?? 20;
+    this.initialBackoffMs = options.initialBackoffMs ?? 2_000;
+    this.maxBackoffMs = options.maxBackoffMs ?? 300_000;
+    this.maxTransientFailures = options.maxTransientFailures ?? 10;
+    this.logger = services.logger.child({ component: 'provisioning-worker', owner: services.ledger.owner });
+  }
+
+  /** Runs a pass at once, which recovers what a crash left behind, then one every `intervalMs`. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.pass = this.passThenSchedule();
+  }
+
+  /** No pass starts after this; resolves once the pass under way, if any, has finished. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.pass;
+  }
+
+  /** One pass: takes the steps due now and settles each as far as it can. Resolves to how many it took. */
+  async runOnce(): Promise<number> {
+    const steps = await this.services.ledger.leaseDueSteps(this.batchSize);
+    const byOperation = new Map<string, StepRecord[]>();
+    for (const step of steps) byOperation.set(step.operationId, [...(byOperation.get(step.operationId) ?? []), step]);
+    await Promise.all([...byOperation].map(([operationId, ofOperation]) => this.settleOperation(operationId, ofOperation)));
+    return steps.length;
+  }
+
+  private async passThenSchedule(): Promise<void> {
+    try {
+      await this.runOnce();
+    } catch (error) {
+      // The database may be away for a moment; the next pass tries again, and leases keep steps from being lost.
+      this.logger.error({ err: error }, 'provisioning worker pass failed');
+    }
+    if (!this.running) return;
+    this.timer = setTimeout(() => (this.pass = this.passThenSchedule()), this.intervalMs);
+    // The HTTP server keeps the process alive, not the worker: a test or a shutdown need not wait for a timer.
+    this.timer.unref();
+  }
+
+  /** The customer step first: the others copy the customer it creates. */
+  private async settleOperation(operationId: string, steps: StepRecord[]): Promise<void> {
+    const operation = await this.services.ledger.operationById(operationId);
+    if (!operation) return;
+    const customerStep = steps.find((s) => s.step === 'customer');
+    if (customerStep) await this.settleSafely(operation, customerStep);
+    await Promise.all(steps.filter((s) => s !== customerStep).map((s) => this.settleSafely(operation, s)));
+  }
+
+  /** One step's trouble never stops the others or the loop: its lease runs out and a later pass takes it again. */
+  private async settleSafely(operation: OperationRecord, step: StepRecord): Promise<void> {
+    try {
+      await (step.status === 'IN_PROGRESS' ? this.follow(operation, step) : this.recover(operation, step));
+    } catch (error) {
+      this.logger.error({ err: error, operationId: operation.id, step: step.step }, 'provisioning worker could not settle a step');
+    }
+  }
+
+  /** A context acting for the operation's caller, under the correlation id of the step's last call. */
+  private contextOf(operation: OperationRecord, step: StepRecord): RequestContext {
+    return contextFor(this.services, {
+      caller: operation.caller,
+      correlationId: step.correlationId ?? operation.correlationId,
+      clientIp: null,
+    });
+  }
+
+  /** A PENDING step its process abandoned: found at the provider, or run again. */
+  private async recover(operation: OperationRecord, step: StepRecord): Promise<void> {
+    const { ledger } = this.services;
+    const context = this.contextOf(operation, step);
+    const kind = stepKindOf(step.step);
+    let customer: CustomerViewModel | null = null;
+    if (step.step !== 'customer') {
+      const [customerStep] = (await ledger.stepsOf([operation.id])).filter((s) => s.step === 'customer');
+      if (!customerStep || customerStep.status === 'FAILED') {
+        // As provisionCustomer does when the customer fails: recorded, and retryProvisioning runs it later.
+        await ledger.failStep(operation.id, step.step, failureOf(context, 'CLOUDCOCKPIT', notStartedError()));
+        this.logSettled(context, operation, step, 'FAILED', 'not started: the CloudCockpit customer was not created');
+        return;
+      }
+      if (customerStep.status !== 'SUCCEEDED') {
+        // The customer step is still being run (or recovered) elsewhere: look again after a pass.
+        await ledger.postponeStep(operation.id, step.step, new Date(Date.now() + this.intervalMs), step.failure);
+        return;
+      }
+      customer = customerStep.result as CustomerViewModel;
+    }
+    // No attempt was started, so nothing was sent: the step simply runs. Otherwise the call may have gone
+    // through before the process died, and the provider is asked first.
+    if (step.attempts > 0) {
+      let found: StepAnswer | null;
+      try {
+        found = await kind.reconcile(context, step.input as never, customer as CustomerViewModel);
+      } catch (error) {
+        await this.tryAgainLater(context, operation, step, kind.provider, error);
+        return;
+      }
+      if (found) {
+        await ledger.completeStep(operation.id, step.step, found);
+        this.logSettled(context, operation, step, found.status, 'found at the provider');
+        return;
+      }
+    }
+    try {
+      await runStep(context, operation.id, step, customer);
+    } catch (error) {
+      // runStep has recorded the failure; another process holding the step is no outcome at all.
+      if (error instanceof GraphQLError && error.extensions.code === ErrorCode.IN_PROGRESS) return;
+    }
+    const [after] = (await ledger.stepsOf([operation.id])).filter((s) => s.step === step.step);
+    this.logSettled(context, operation, step, after?.status ?? 'UNKNOWN', step.attempts > 0 ? 'ran again' : 'ran');
+  }
+
+  /** An IN_PROGRESS step due for a check: how the provider's work stands now. */
+  private async follow(operation: OperationRecord, step: StepRecord): Promise<void> {
+    const { ledger } = this.services;
+    const context = this.contextOf(operation, step);
+    const kind = stepKindOf(step.step);
+    if (!kind.follow) {
+      // Only kinds that can follow produce IN_PROGRESS steps; should one appear anyway, it must not wait forever.
+      const failure = failureOf(context, kind.provider, new Error(`step ${step.step} cannot be followed`));
+      await ledger.failStep(operation.id, step.step, failure);
+      this.logSettled(context, operation, step, 'FAILED', 'cannot be followed');
+      return;
+    }
+    let outcome: StepAnswer | { checkAgainInSeconds: number };
+    try {
+      outcome = await kind.follow(context, step);
+    } catch (error) {
+      await this.tryAgainLater(context, operation, step, kind.provider, error);
+      return;
+    }
+    if ('checkAgainInSeconds' in outcome) {
+      await ledger.postponeStep(operation.id, step.step, new Date(Date.now() + outcome.checkAgainInSeconds * 1000), null);
+      return;
+    }
+    await ledger.completeStep(operation.id, step.step, outcome);
+    this.logSettled(context, operation, step, outcome.status, 'followed');
+  }
+
+  /**
+   * A provider that could not be reached or asked to wait is asked again later: after its `Retry-After` when it
+   * sent one, else after a back-off doubling with each failure in a row, up to a bound. Any other failure is
+   * final: the provider refused the request, or reported its work failed.
+   */
+  private async tryAgainLater(
+    context: RequestContext,
+    operation: OperationRecord,
+    step: StepRecord,
+    provider: ProviderName,
+    error: unknown,
+  ): Promise<void> {
+    const failure = failureOf(context, provider, error);
+    const failuresInARow = ((step.failure as RepeatedFailure | null)?.failuresInARow ?? 0) + 1;
+    if (!isTransient(error) || failuresInARow >= this.maxTransientFailures) {
+      await this.services.ledger.failStep(operation.id, step.step, failure);
+      this.logSettled(context, operation, step, 'FAILED', isTransient(error) ? 'gave up after transient failures' : 'refused', {
+        code: failure.code,
+        httpStatus: failure.httpStatus,
+        ...(failure.code === ErrorCode.INTERNAL ? { err: error } : {}),
+      });
+      return;
+    }
+    const waitMs =
+      failure.retryAfterSeconds !== null
+        ? failure.retryAfterSeconds * 1000
+        : Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (failuresInARow - 1));
+    const repeated: RepeatedFailure = { ...failure, failuresInARow };
+    await this.services.ledger.postponeStep(operation.id, step.step, new Date(Date.now() + waitMs), repeated);
+    context.logger.info(
+      {
+        operationId: operation.id,
+        step: step.step,
+        provider,
+        code: failure.code,
+        httpStatus: failure.httpStatus,
+        failuresInARow,
+        waitMs,
+        ...(failure.code === ErrorCode.INTERNAL ? { err: error } : {}),
+      },
+      'provisioning step will be tried again',
+    );
+  }
+
+  private logSettled(
+    context: RequestContext,
+    operation: OperationRecord,
+    step: StepRecord,
+    outcome: string,
+    how: string,
+    details: Record<string, unknown> = {},
+  ): void {
+    context.logger.info(
+      { operationId: operation.id, step: step.step, was: step.status, outcome, how, ...details },
+      'provisioning worker settled a step',
+    );
+  }
+}
+
+/** Worth asking again: no answer, the provider's own trouble, or a request to wait. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof ReportedFailure) return false;
+  if (error instanceof UpstreamError) {
+    const status = error.httpStatus;
+    return status === null || status === 408 || status === 423 || status === 429 || status >= 500;
+  }
+  // Refused here before anything was sent (bad input, a role the caller lacks): it would be refused again.
+  if (error instanceof GraphQLError) return false;
+  // Our own trouble (the database for a moment, a bug): logged, and tried again within the bound.
+  return true;
+}

@@ -1,0 +1,208 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ledger, type StepRecord } from '../../src/ledger/ledger.js';
+import { startCloudCockpitEmulator } from '../../src/providers/cloudcockpit/emulator.js';
+import type { RunningEmulator } from '../../src/providers/emulator-server.js';
+import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
+import { postgresBackend, type TestDatabase } from '../support/databases.js';
+import { customerInput } from '../support/fixtures.js';
+import { graphql, signToken, TEST_CREDENTIALS, TEST_JWT_SECRET } from '../support/stack.js';
+
+const projectRoot = new URL('../..', import.meta.url);
+const TENANT = 'contoso.example';
+const REPLICAS = ['a', 'b'] as const;
+type Replica = (typeof REPLICAS)[number];
+const CUSTOMERS = 8;
+/** How long each status check is kept at the proxy: a second check of the same step meanwhile would overlap it. */
+const CHECK_HOLD_MS = 300;
+
+/** One `GET /v1/wholesale/customers/{id}`: a check of a Webex customer by the worker of one replica. */
+interface Check {
+  replica: Replica;
+  webexId: string;
+}
+
+/**
+ * One replica's way to Webex. Status checks are held a moment and counted per Webex customer across both replicas'
+ * proxies, so that two replicas following one step at once would show as two checks of it in flight together.
+ */
+async function startCheckCountingProxy(
+  target: string,
+  replica: Replica,
+  shared: { checks: Check[]; inFlight: Map<string, number>; mostInFlight: number },
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const path = req.url ?? '/';
+      const webexId = req.method === 'GET' ? /^\/v1\/wholesale\/customers\/([^/?]+)$/.exec(path)?.[1] : undefined;
+      if (webexId) {
+        shared.checks.push({ replica, webexId });
+        const inFlight = (shared.inFlight.get(webexId) ?? 0) + 1;
+        shared.inFlight.set(webexId, inFlight);
+        shared.mostInFlight = Math.max(shared.mostInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, CHECK_HOLD_MS));
+      }
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([name]) => !['host', 'connection', 'content-length'].includes(name)),
+      ) as Record<string, string>;
+      const upstream = await fetch(new URL(path, target), {
+        method: req.method,
+        headers,
+        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+      });
+      const answer = Buffer.from(await upstream.arrayBuffer());
+      if (webexId) shared.inFlight.set(webexId, shared.inFlight.get(webexId)! - 1);
+      const responseHeaders: Record<string, string> = {};
+      upstream.headers.forEach((value, name) => {
+        if (!['content-encoding', 'transfer-encoding', 'connection', 'content-length'].includes(name)) responseHeaders[name] = value;
+      });
+      res.writeHead(upstream.status, responseHeaders);
+      res.end(answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A replica: the server as a process of its own (`src/main.ts` through tsx, so that no build is needed). */
+async function startReplica(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  for (let i = 0; i < 600; i++) {
+    const url = /"url":"([^"]+\/graphql)"/.exec(output)?.[1];
+    if (url) return { child, url };
+    if (child.exitCode !== null) throw new Error(`the replica exited early: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`the replica did not start: ${output}`);
+}
+
+const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
+  provisionCustomer(input: $input) { customer { id } wholesale { __typename ... on WholesaleCustomer { id status } } }
+}`;
+
+describe.skipIf(!postgresBackend)('two server replicas on one PostgreSQL', () => {
+  let db: TestDatabase;
+  let cloudCockpit: RunningEmulator;
+  let webex: RunningEmulator;
+  const proxies: { close(): Promise<void> }[] = [];
+  const replicas = new Map<Replica, { child: ChildProcess; url: string }>();
+  const shared = { checks: [] as Check[], inFlight: new Map<string, number>(), mostInFlight: 0 };
+
+  beforeAll(async () => {
+    db = await postgresBackend!.create();
+    [cloudCockpit, webex] = await Promise.all([
+      startCloudCockpitEmulator(TEST_CREDENTIALS.cloudCockpit),
+      // Long enough for a few checks of each customer (one every 2 s), so that the replicas take turns at them.
+      startWebexEmulator({ ...TEST_CREDENTIALS.webex, provisioningDelayMs: 5_000 }),
+    ]);
+    await Promise.all(
+      REPLICAS.map(async (replica) => {
+        const proxy = await startCheckCountingProxy(webex.url, replica, shared);
+        proxies.push(proxy);
+        replicas.set(
+          replica,
+          await startReplica({
+            NODE_ENV: 'development',
+            LOG_LEVEL: 'info',
+            PORT: '0',
+            DATABASE_URL: db.url!,
+            LEDGER_LEASE_MS: '10000',
+            WORKER_INTERVAL_MS: '50',
+            JWT_SECRET: TEST_JWT_SECRET,
+            CLOUDCOCKPIT_URL: cloudCockpit.url,
+            CLOUDCOCKPIT_TOKEN: TEST_CREDENTIALS.cloudCockpit.token,
+            WEBEX_URL: proxy.url,
+            WEBEX_TOKEN: TEST_CREDENTIALS.webex.token,
+          }),
+        );
+      }),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(
+      [...replicas.values()].map(async ({ child }) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }),
+    );
+    await Promise.all([...proxies, cloudCockpit, webex].map((server) => server?.close()));
+    await db?.drop();
+  });
+
+  it('follows each Webex customer through exactly one replica at a time, the two sharing the work', { timeout: 90_000 }, async () => {
+    const token = await signToken();
+    const responses = await Promise.all(
+      Array.from({ length: CUSTOMERS }, (_, index) =>
+        graphql<{ provisionCustomer: { customer: { id: string }; wholesale: { __typename: string; id: string; status: string } } }>(
+          replicas.get(REPLICAS[index % 2]!)!.url,
+          PROVISION,
+          {
+            input: {
+              customer: customerInput({ id: randomUUID(), companyName: `Replica Test ${index + 1}` }),
+              wholesale: {
+                provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
+                packages: ['WEBEX_MEETINGS'],
+                provisioningParameters: { meetings: { timezone: 'Europe/Lisbon' } },
+              },
+            },
+          },
+          { token },
+        ),
+      ),
+    );
+    const webexIds = responses.map((response) => {
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.provisionCustomer.wholesale).toMatchObject({ __typename: 'WholesaleCustomer', status: 'PROVISIONING' });
+      return response.data!.provisionCustomer.wholesale.id;
+    });
+
+    // Read the shared ledger as a third party would.
+    const observer = new Ledger(db.database, { owner: 'test-observer' });
+    const wholesaleSteps = async (): Promise<StepRecord[]> => {
+      const { items } = await observer.operations(TENANT, { offset: 0, limit: 50 });
+      return (await observer.stepsOf(items.map((o) => o.id))).filter((s) => s.step === 'wholesale');
+    };
+    const deadline = Date.now() + 45_000;
+    let steps = await wholesaleSteps();
+    while (steps.some((s) => s.status === 'IN_PROGRESS') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      steps = await wholesaleSteps();
+    }
+
+    expect(steps).toHaveLength(CUSTOMERS);
+    expect(steps.map((s) => [s.status, (s.result as { status: string }).status])).toEqual(
+      Array.from({ length: CUSTOMERS }, () => ['SUCCEEDED', 'provisioned']),
+    );
+    expect(steps.map((s) => s.upstreamIds.id).sort()).toEqual([...webexIds].sort());
+    // Never two checks of one step at once: each step was leased to one replica at a time.
+    expect(shared.mostInFlight).toBe(1);
+    // Every customer was checked while Webex was still provisioning it and again once it was done.
+    for (const webexId of webexIds) expect(shared.checks.filter((c) => c.webexId === webexId).length).toBeGreaterThanOrEqual(2);
+    // And the replicas shared the checks.
+    expect(new Set(shared.checks.map((c) => c.replica))).toEqual(new Set(REPLICAS));
+  });
+});

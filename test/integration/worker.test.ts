@@ -1,0 +1,404 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Caller } from '../../src/auth.js';
+import { contextFor, type ProviderEndpoints } from '../../src/context.js';
+import { Ledger, type StepRecord } from '../../src/ledger/ledger.js';
+import { openLedger } from '../../src/ledger/open.js';
+import { createLogger } from '../../src/logger.js';
+import type { CustomerViewModel } from '../../src/providers/cloudcockpit/wire.js';
+import type { RunningEmulator } from '../../src/providers/emulator-server.js';
+import { createUpstreamFetch } from '../../src/providers/upstream-fetch.js';
+import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
+import { customerStep, net3Step, wholesaleStep } from '../../src/provisioning/steps.js';
+import { customerInput, providerInstanceInput } from '../support/fixtures.js';
+import { testBackends, type TestBackend } from '../support/databases.js';
+import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
+import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack, type TestStackOptions } from '../support/stack.js';
+
+const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
+  provisionCustomer(input: $input) {
+    customer { id }
+    experiencePlatform { __typename ... on ExperiencePlatformProvisioning { pollRequired storedRequest { id } } }
+    wholesale { __typename ... on WholesaleCustomer { id status } }
+    failures { provider code }
+  }
+}`;
+
+type Payload = {
+  customer: { id: string };
+  experiencePlatform: { __typename: string; pollRequired?: boolean; storedRequest?: { id: string } } | null;
+  wholesale: { __typename: string; id?: string; status?: string } | null;
+  failures: { provider: string; code: string }[];
+};
+
+const TENANT = 'contoso.example';
+/** The caller `signToken()` signs for. */
+const CSP: Caller = { subject: 'user-1', tenant: TENANT, roles: ['csp'], resellerId: null };
+
+const experiencePlatformSection = () => ({
+  imsOrgId: `${randomBytes(12).toString('hex').toUpperCase()}@AdobeOrg`,
+  tenantId: 'contosopizza',
+  region: 'NLD2',
+  entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: '65304520CA01A12', location: 'EU' },
+});
+const wholesaleSection = () => ({
+  provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
+  packages: ['WEBEX_MEETINGS'],
+  provisioningParameters: { meetings: { timezone: 'Europe/Lisbon' } },
+});
+
+/**
+ * Sections as resolvers see them, and so as the ledger stores them: enum values in the providers' own spelling, and
+ * Net3's requester fixed as provisionCustomer fixes it before writing ahead.
+ */
+const storedNet3Section = () => ({
+  serviceLevelId: 2,
+  primaryContactRoles: ['Primary', 'Billing'],
+  requesterIP: '203.0.113.7',
+  requestCreated: '2025-01-02T03:04:05.000Z',
+});
+const storedWholesaleSection = () => ({ ...wholesaleSection(), packages: ['webex_meetings'] });
+
+/** Polls `read` until `done` holds of its value, for at most `timeoutMs`; the last value either way. */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function provision(stack: TestStack, input: Record<string, unknown>): Promise<{ payload: Payload; correlationId: string }> {
+  const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input }, { token: await signToken() });
+  expect(response.errors).toBeUndefined();
+  return { payload: response.data!.provisionCustomer, correlationId: response.extensions!.correlationId as string };
+}
+
+/** The one operation of this customer and its steps by name, as the ledger has them now. */
+async function ledgerOf(stack: TestStack, customerId: string) {
+  const [operation] = await stack.ledger.operationsOfCustomers(TENANT, [customerId]);
+  const steps = operation ? await stack.ledger.stepsOf([operation.id]) : [];
+  return { operation, steps: Object.fromEntries(steps.map((s) => [s.step, s])) as Record<string, StepRecord> };
+}
+
+const settled = (steps: StepRecord[]) => steps.every((s) => s.status === 'SUCCEEDED' || s.status === 'FAILED');
+
+/**
+ * A stack with its worker whose ledger is on `backend`: the stack's own in-memory PGlite, or a fresh database on the
+ * PostgreSQL server, closed and dropped with the stack.
+ */
+async function startStackOn(backend: TestBackend, options: TestStackOptions & { worker: NonNullable<TestStackOptions['worker']> }): Promise<TestStack> {
+  if (backend.name === 'pglite') return startTestStack(options);
+  const fresh = await backend.create();
+  const { ledger, database } = await openLedger({ databaseUrl: fresh.url, dataDir: fresh.dataDir, leaseMs: options.worker.leaseMs });
+  const stack = await startTestStack({ ...options, ledger });
+  return {
+    ...stack,
+    async close() {
+      await stack.close();
+      await database.close();
+      await fresh.drop();
+    },
+  };
+}
+
+describe('the provisioning worker follows work providers finish later', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    // Both providers take a while, so that the worker finds the work unfinished at its first check at least.
+    stack = await startTestStack({
+      webexProvisioningDelayMs: 2_500,
+      experiencePlatformProvisioningDelayMs: 1_000,
+      worker: { intervalMs: 50 },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('follows a Webex customer until Webex reports it provisioned, without anyone asking', async () => {
+    const { payload, correlationId } = await provision(stack, { customer: customerInput(), wholesale: wholesaleSection() });
+    expect(payload.wholesale).toMatchObject({ __typename: 'WholesaleCustomer', status: 'PROVISIONING' });
+    const webexId = payload.wholesale!.id!;
+    expect((await ledgerOf(stack, payload.customer.id)).steps.wholesale!.status).toBe('IN_PROGRESS');
+
+    const { operation, steps } = await eventually(
+      () => ledgerOf(stack, payload.customer.id),
+      ({ steps }) => steps.wholesale!.status !== 'IN_PROGRESS',
+    );
+    expect(steps.wholesale).toMatchObject({
+      status: 'SUCCEEDED',
+      upstreamIds: { id: webexId, externalId: payload.customer.id },
+      result: { id: webexId, status: 'provisioned', orgId: expect.any(String) },
+      nextCheckAt: null,
+    });
+    expect(operation!.status).toBe('SUCCEEDED');
+    // The worker asked Webex itself, under the request's correlation id, so that Webex's audit lines up with ours.
+    const checks = stack.emulators.webex.calls.filter((c) => c.method === 'GET' && c.path === `/v1/wholesale/customers/${webexId}`);
+    expect(checks.length).toBeGreaterThanOrEqual(1);
+    expect(checks.every((c) => c.headers.trackingid === correlationId)).toBe(true);
+  });
+
+  it('follows an Adobe request with pollRequired through GET /provisioning/status until it completes', async () => {
+    const section = experiencePlatformSection();
+    const { payload } = await provision(stack, { customer: customerInput(), experiencePlatform: section });
+    expect(payload.experiencePlatform).toMatchObject({ __typename: 'ExperiencePlatformProvisioning', pollRequired: true });
+    const requestId = payload.experiencePlatform!.storedRequest!.id;
+
+    const { operation, steps } = await eventually(
+      () => ledgerOf(stack, payload.customer.id),
+      ({ steps }) => steps.experiencePlatform!.status !== 'IN_PROGRESS',
+    );
+    expect(steps.experiencePlatform).toMatchObject({
+      status: 'SUCCEEDED',
+      upstreamIds: { storedRequestId: requestId, imsOrgId: section.imsOrgId },
+      result: { requestStatus: { status: 'completed' } },
+    });
+    expect(operation!.status).toBe('SUCCEEDED');
+    const statusCalls = stack.emulators.experiencePlatform.calls.filter((c) => c.path === `/provisioning/status?request=${requestId}`);
+    expect(statusCalls.length).toBeGreaterThanOrEqual(1);
+    expect(statusCalls.every((c) => c.method === 'GET' && c.headers['x-gw-ims-org-id'] === section.imsOrgId)).toBe(true);
+    // Adobe's connection string is shown once, to the caller: following the request never stores it.
+    expect(JSON.stringify(steps.experiencePlatform)).not.toContain('SharedAccessKey');
+  });
+});
+
+describe('the provisioning worker when Webex rate-limits it', () => {
+  let stack: TestStack;
+  let webex: RunningEmulator;
+
+  beforeAll(async () => {
+    // One request per 6 s window: the POST passes, the first check (due 2 s later) is refused with Retry-After: 4,
+    // and a check after those 4 s falls into a new window. The worker's own back-off is much shorter than that,
+    // so any check before Retry-After has passed would be refused again and counted.
+    webex = await startWebexEmulator({
+      ...TEST_CREDENTIALS.webex,
+      provisioningDelayMs: 0,
+      rateLimit: { requests: 1, windowMs: 6_000, retryAfterSeconds: 4 },
+    });
+    stack = await startTestStack({ urls: { webex: webex.url }, worker: { intervalMs: 50, initialBackoffMs: 100 } });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await webex.close();
+  });
+
+  it('waits as long as Retry-After says before asking again', async () => {
+    const { payload } = await provision(stack, { customer: customerInput(), wholesale: wholesaleSection() });
+    const webexId = payload.wholesale!.id!;
+
+    const busy = await eventually(
+      () => ledgerOf(stack, payload.customer.id),
+      ({ steps }) => steps.wholesale!.failure !== null || steps.wholesale!.status !== 'IN_PROGRESS',
+    );
+    const refused = busy.steps.wholesale!;
+    expect(refused).toMatchObject({
+      status: 'IN_PROGRESS',
+      failure: { provider: 'WEBEX_WHOLESALE', httpStatus: 429, code: 'UPSTREAM_BUSY', retryAfterSeconds: 4 },
+    });
+    // The next check is set for Retry-After from now (give or take the moment between computing it and storing it).
+    expect(refused.nextCheckAt!.getTime() - refused.updatedAt.getTime()).toBeGreaterThan(3_500);
+
+    const { steps } = await eventually(
+      () => ledgerOf(stack, payload.customer.id),
+      ({ steps }) => steps.wholesale!.status !== 'IN_PROGRESS',
+    );
+    expect(steps.wholesale).toMatchObject({ status: 'SUCCEEDED', failure: null, result: { status: 'provisioned' } });
+    // One check refused with 429, one after Retry-After that got through: none in between.
+    const checks = webex.calls.filter((c) => c.method === 'GET' && c.path === `/v1/wholesale/customers/${webexId}`);
+    expect(checks).toHaveLength(2);
+  });
+});
+
+/** Where a stack's calls go, for a process of the test's own that shares the stack's emulators. */
+function endpointsOf(stack: TestStack, urls: Partial<Record<keyof ProviderEndpoints, string>> = {}): ProviderEndpoints {
+  const fetch = createUpstreamFetch({ timeoutMs: 5_000 });
+  const baseURL = (name: keyof ProviderEndpoints) => urls[name] ?? stack.emulators[name].url;
+  return {
+    cloudCockpit: { baseURL: baseURL('cloudCockpit'), fetch, ...TEST_CREDENTIALS.cloudCockpit },
+    experiencePlatform: { baseURL: baseURL('experiencePlatform'), fetch, ...TEST_CREDENTIALS.experiencePlatform },
+    net3: { baseURL: baseURL('net3'), fetch, credentials: TEST_CREDENTIALS.net3 },
+    webex: { baseURL: baseURL('webex'), fetch, ...TEST_CREDENTIALS.webex },
+  };
+}
+
+/**
+ * A process that died mid-provisioning: it wrote its operation ahead, as provisionCustomer does, leased to an owner
+ * that will never come back; `started` are the steps whose calls it made before dying, without recording the
+ * answers. Its lease is short, so that the worker of the stack takes over soon.
+ */
+async function abandonedProvisioning(
+  stack: TestStack,
+  {
+    customer,
+    sections,
+    started,
+    urls,
+  }: {
+    customer: Record<string, unknown>;
+    sections: Record<string, unknown>;
+    started: string[];
+    /** Where the dead process's calls went, when not to the stack's emulators. */
+    urls?: Partial<Record<keyof ProviderEndpoints, string>>;
+  },
+): Promise<{ operationId: string; customerId: string }> {
+  const crashed = new Ledger(stack.ledger.database, { owner: `crashed-host:1:${randomUUID().slice(0, 8)}`, leaseMs: 1_000 });
+  const context = contextFor(
+    { logger: createLogger('silent'), endpoints: endpointsOf(stack, urls), ledger: crashed },
+    { caller: CSP, correlationId: randomUUID(), clientIp: null },
+  );
+  const customerId = randomUUID();
+  const canonicalInput = { ...customer, id: customerId };
+  const operationId = randomUUID();
+  const providerOf = { providerInstance: 'CLOUDCOCKPIT', experiencePlatform: 'EXPERIENCE_PLATFORM', net3: 'NET3', wholesale: 'WEBEX_WHOLESALE' } as const;
+  await crashed.beginOperation(
+    {
+      id: operationId,
+      tenant: TENANT,
+      caller: CSP,
+      kind: 'provisionCustomer',
+      customerId,
+      request: { customer: canonicalInput, ...sections },
+      correlationId: context.correlationId,
+    },
+    [
+      { step: 'customer', provider: 'CLOUDCOCKPIT', position: 0, input: canonicalInput },
+      ...Object.entries(sections).map(([name, input], index) =>
+        name === 'providerInstance'
+          ? { step: `providerInstance:${(input as { providerInstanceId: string }).providerInstanceId}`, provider: providerOf.providerInstance, position: 1, input }
+          : { step: name, provider: providerOf[name as keyof typeof providerOf], position: 1000 + index, input },
+      ),
+    ],
+  );
+  let canonical: CustomerViewModel | null = null;
+  if (started.includes('customer')) {
+    await crashed.startStep(operationId, 'customer', context.correlationId);
+    canonical = (await customerStep.run(context, canonicalInput as never, null as never, ['input', 'customer'])).response as CustomerViewModel;
+  }
+  for (const [name, kind] of [
+    ['net3', net3Step],
+    ['wholesale', wholesaleStep],
+  ] as const) {
+    if (!started.includes(name)) continue;
+    await crashed.startStep(operationId, name, context.correlationId);
+    // Whatever the provider answered, the process died before it could record it.
+    await kind.run(context, sections[name] as never, canonical!, ['input', name]).catch(() => undefined);
+  }
+  return { operationId, customerId };
+}
+
+describe.each(testBackends)('the provisioning worker takes over steps a dead process abandoned, ledger on $name', (backend) => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startStackOn(backend, { worker: { intervalMs: 50 } });
+  });
+  afterAll(() => stack.close());
+
+  it('finds what the providers already have and runs the rest, provisioning nothing twice', async () => {
+    const instance = providerInstanceInput();
+    const adobe = experiencePlatformSection();
+    const { operationId, customerId } = await abandonedProvisioning(stack, {
+      customer: customerInput(),
+      sections: {
+        providerInstance: instance,
+        experiencePlatform: adobe,
+        net3: storedNet3Section(),
+        wholesale: storedWholesaleSection(),
+      },
+      // The customer, Net3 and Webex calls went through; the instance and Adobe were never started.
+      started: ['customer', 'net3', 'wholesale'],
+    });
+    const before = await stack.ledger.stepsOf([operationId]);
+    expect(before.map((s) => [s.step, s.status, s.attempts])).toEqual([
+      ['customer', 'PENDING', 1],
+      [`providerInstance:${instance.providerInstanceId as string}`, 'PENDING', 0],
+      ['experiencePlatform', 'PENDING', 0],
+      ['net3', 'PENDING', 1],
+      ['wholesale', 'PENDING', 1],
+    ]);
+
+    const after = await eventually(
+      () => stack.ledger.stepsOf([operationId]),
+      (steps) => steps.every((s) => s.status === 'SUCCEEDED'),
+    );
+    expect(after.map((s) => [s.step, s.status])).toEqual(before.map((s) => [s.step, 'SUCCEEDED']));
+    expect((await stack.ledger.operationById(operationId))!.status).toBe('SUCCEEDED');
+    const byName = Object.fromEntries(after.map((s) => [s.step, s]));
+    expect(byName.customer!.result).toMatchObject({ id: customerId, companyName: 'Contoso Pizza' });
+    expect(byName.wholesale!.upstreamIds).toMatchObject({ externalId: customerId, id: expect.any(String) });
+
+    const { cloudCockpit, experiencePlatform, net3, webex } = stack.emulators;
+    const posts = (emulator: RunningEmulator, path: string) => emulator.calls.filter((c) => c.method === 'POST' && c.path.startsWith(path));
+    // Found by its id rather than created again.
+    expect(posts(cloudCockpit, '/v1/Customers').filter((c) => c.path === '/v1/Customers')).toHaveLength(1);
+    expect(cloudCockpit.calls.some((c) => c.method === 'GET' && c.path === `/v1/Customers/${customerId}`)).toBe(true);
+    // Never started, so run once by the worker.
+    expect(posts(cloudCockpit, `/v1/Customers/${customerId}/provider-instances`)).toHaveLength(1);
+    expect(posts(experiencePlatform, '/provisioning/customer')).toHaveLength(1);
+    // Webex is asked by externalId rather than sent the customer again.
+    expect(posts(webex, '/v1/wholesale/customers')).toHaveLength(1);
+    expect(webex.calls.some((c) => c.method === 'GET' && c.path.includes(`externalId=${customerId}`))).toBe(true);
+    // Net3 has no read endpoint: the repeat is refused as a duplicate customerId (409), which is success seen again.
+    const net3Posts = posts(net3, '/provisioning/customer');
+    expect(net3Posts).toHaveLength(2);
+    expect(net3Posts[1]!.body).toEqual(net3Posts[0]!.body);
+  });
+
+  it('fails the steps that depend on a customer CloudCockpit refuses, calling no other provider', async () => {
+    const callsBefore = (['experiencePlatform', 'net3', 'webex'] as const).map((name) => stack.emulators[name].calls.length);
+    const { operationId } = await abandonedProvisioning(stack, {
+      customer: customerInput({ zip: '1'.repeat(31) }),
+      sections: { net3: storedNet3Section(), wholesale: storedWholesaleSection() },
+      started: [],
+    });
+
+    const steps = await eventually(() => stack.ledger.stepsOf([operationId]), settled);
+    expect(steps.map((s) => [s.step, s.status, s.failure?.code])).toEqual([
+      ['customer', 'FAILED', 'BAD_USER_INPUT'],
+      ['net3', 'FAILED', 'NOT_STARTED'],
+      ['wholesale', 'FAILED', 'NOT_STARTED'],
+    ]);
+    expect((await stack.ledger.operationById(operationId))!.status).toBe('FAILED');
+    expect((['experiencePlatform', 'net3', 'webex'] as const).map((name) => stack.emulators[name].calls.length)).toEqual(callsBefore);
+  });
+});
+
+describe.each(testBackends)('the provisioning worker when a provider keeps failing, ledger on $name', (backend) => {
+  let stack: TestStack;
+  let net3: RecordingServer;
+
+  beforeAll(async () => {
+    // Net3 answers every call with 503, as a provider does while it is down.
+    net3 = await startRecordingServer(() => ({ status: 503, body: { responseStatus: { errorCode: 'ServiceUnavailable', message: 'down' } } }));
+    stack = await startStackOn(backend, {
+      urls: { net3: net3.url },
+      worker: { intervalMs: 20, initialBackoffMs: 20, maxBackoffMs: 40, maxTransientFailures: 3 },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await net3.close();
+  });
+
+  it('backs off and, after a bounded number of tries, records the step as FAILED with its last failure', async () => {
+    const { operationId } = await abandonedProvisioning(stack, {
+      customer: customerInput(),
+      sections: { net3: storedNet3Section() },
+      started: ['customer', 'net3'],
+      urls: { net3: net3.url },
+    });
+    // Only the worker's tries count from here.
+    net3.requests.length = 0;
+
+    const steps = await eventually(() => stack.ledger.stepsOf([operationId]), settled);
+    expect(steps.map((s) => [s.step, s.status])).toEqual([
+      ['customer', 'SUCCEEDED'],
+      ['net3', 'FAILED'],
+    ]);
+    expect(steps[1]!.failure).toMatchObject({ provider: 'NET3', httpStatus: 503, code: 'UPSTREAM_ERROR' });
+    expect((await stack.ledger.operationById(operationId))!.status).toBe('PARTIALLY_FAILED');
+    // Each try is a repeat of the call (Net3 has no read endpoint): three, then no more.
+    expect(net3.requests.filter((r) => r.method === 'POST')).toHaveLength(3);
+  });
+});
