@@ -11,6 +11,7 @@ import cors from 'cors';
 import express from 'express';
 import type { Authenticator } from './auth.js';
 import { createContextFactory, type ProviderEndpoints, type RequestContext } from './context.js';
+import { idempotencyPlugin, type IdempotencyOptions } from './idempotency.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
 import { createSchema } from './schema.js';
@@ -25,6 +26,8 @@ export interface ServerOptions {
   authenticator: Authenticator;
   endpoints: ProviderEndpoints;
   ledger: Ledger;
+  /** Safe retries with `Idempotency-Key`: how long keys are kept and when a claim counts as abandoned. */
+  idempotency?: IdempotencyOptions;
 }
 
 export interface RunningServer {
@@ -99,7 +102,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     includeStacktraceInErrorResponses: !production,
     // main.ts owns shutdown: it closes the server, then the emulators, then exits.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, correlationIdPlugin, operationLogPlugin],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      landingPage,
+      correlationIdPlugin,
+      operationLogPlugin,
+      idempotencyPlugin(options.ledger, options.idempotency),
+    ],
     logger,
   });
   await apollo.start();

@@ -63,6 +63,18 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'idempotency key claims',
+    sql: `
+      -- Who holds an IN_PROGRESS key: claim_id is made per claim, so that only its holder completes or releases it;
+      -- correlation_id finds the ledger operations the holder began, should it die before answering.
+      ALTER TABLE idempotency_keys ADD COLUMN correlation_id text;
+      ALTER TABLE idempotency_keys ADD COLUMN claim_id uuid;
+      -- Expired keys are deleted now and then; this keeps that from reading the whole table.
+      CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+    `,
+  },
 ];
 
 /** An arbitrary constant: replicas starting together take turns to migrate. */

@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
+import { getOperationAST, GraphQLError, parse, print, type DocumentNode } from 'graphql';
+import type { Caller } from './auth.js';
+import type { RequestContext } from './context.js';
+import { ErrorCode } from './errors.js';
+import { IdempotencyStore, type Claim, type IdempotencyStoreOptions, type StoredResponse } from './ledger/idempotency-store.js';
+import type { Ledger } from './ledger/ledger.js';
+
+/**
+ * Safe retries of mutations with the `Idempotency-Key` request header, as Stripe and the IETF draft
+ * (draft-ietf-httpapi-idempotency-key-header) define it. The first request with a key claims it and its response
+ * is stored; a repeat of the same request replays that response without running anything; the same key with
+ * another request, or while the first still runs, is refused. Keys belong to the caller's tenant and are kept
+ * 24 hours. Queries ignore the header: they change nothing.
+ */
+
+/** The request header; Stripe's and the IETF draft's name. */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+/** Set to `true` on a replayed response (Stripe's name), so a client can tell a replay from a first answer. */
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
+
+/** The `extensions.code` values of refused repeats; stable, like those of `ErrorCode`. */
+export const IdempotencyErrorCode = {
+  /** The key was already used for a different request (HTTP 422). */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
+  /** The first request with this key has not finished yet (HTTP 409): try again later. */
+  IDEMPOTENCY_KEY_IN_USE: 'IDEMPOTENCY_KEY_IN_USE',
+} as const;
+
+export interface IdempotencyOptions extends IdempotencyStoreOptions {
+  /**
+   * How long a claim may stay IN_PROGRESS before it is taken to be abandoned by a process that died.
+   * @default the ledger's lease (`LEDGER_LEASE_MS`)
+   */
+  abandonedAfterMs?: number;
+  /** How often, at most, expired keys are deleted, in passing after a request with a key. @default 60000 */
+  cleanupIntervalMs?: number;
+}
+
+/** The IETF draft's printable ASCII (a Structured Fields string), at most Stripe's 255 characters. */
+const VALID_KEY = /^[\x20-\x7E]{1,255}$/;
+/** The IETF draft sends the key as a Structured Fields string: quoted, with `\"` and `\\` escapes. */
+const QUOTED_KEY = /^"((?:[\x20\x21\x23-\x5B\x5D-\x7E]|\\["\\])*)"$/;
+
+/** The key a header value names: Stripe's bare token or the IETF draft's quoted string. BAD_REQUEST when malformed. */
+export function parseIdempotencyKey(header: string): string {
+  const value = header.trim();
+  const quoted = QUOTED_KEY.exec(value);
+  const key = quoted ? quoted[1]!.replace(/\\(["\\])/g, '$1') : value;
+  if (!VALID_KEY.test(key)) {
+    throw new GraphQLError(`${IDEMPOTENCY_KEY_HEADER} must be 1 to 255 printable ASCII characters`, {
+      extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } },
+    });
+  }
+  return key;
+}
+
+/** JSON with every object's keys sorted: the same request hashes the same whatever order a client wrote it in. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([name, item]) => `${JSON.stringify(name)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function fingerprintOf(document: DocumentNode, operationName: string | null, variables: unknown, caller: Caller): string {
+  const request = {
+    // Printed from the parsed document: layout and comments do not make another request.
+    document: print(document),
+    operationName,
+    variables: variables ?? {},
+    // The key is the tenant's, but its stored answer is what this caller could see: another caller of the tenant
+    // (a reseller after a CSP) repeating it is a different request, not a replay of someone else's response.
+    caller: { subject: caller.subject, roles: [...caller.roles].sort(), resellerId: caller.resellerId },
+  };
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
+
+/** The hash a request is stored and compared under: its operation text, operation name, variables and caller. */
+export function requestFingerprint(
+  request: { query: string; operationName?: string | null; variables?: Record<string, unknown> },
+  caller: Caller,
+): string {
+  const document = parse(request.query);
+  // As Apollo resolves it: the operation named, or the document's only one.
+  const operationName = getOperationAST(document, request.operationName)?.name?.value ?? null;
+  return fingerprintOf(document, operationName, request.variables, caller);
+}
+
+function keyReused(): GraphQLError {
+  return new GraphQLError(`This ${IDEMPOTENCY_KEY_HEADER} was already used for a different request; use a new key for a new request`, {
+    extensions: { code: IdempotencyErrorCode.IDEMPOTENCY_KEY_REUSED, http: { status: 422 } },
+  });
+}
+
+function keyInUse(provisioningIds: string[] = []): GraphQLError {
+  const message =
+    provisioningIds.length > 0
+      ? `The request with this ${IDEMPOTENCY_KEY_HEADER} was interrupted; the provisioning it began continues in the background: follow it with provisioning(id)`
+      : `The request with this ${IDEMPOTENCY_KEY_HEADER} is still running; retry later for its answer`;
+  return new GraphQLError(message, {
+    extensions: {
+      code: IdempotencyErrorCode.IDEMPOTENCY_KEY_IN_USE,
+      ...(provisioningIds.length > 0 ? { provisioningIds } : {}),
+      http: { status: 409 },
+    },
+  });
+}
+
+/**
+ * The Apollo Server plugin. Hooks: `didResolveOperation` claims the key (or refuses the repeat) once the operation
+ * is known to be a valid mutation, `responseForOperation` short-circuits a repeat with the stored response, and
+ * `willSendResponse` stores the answer: also a failed mutation's, so that a retry gets the same answer. A request
+ * refused before it ran (no caller, invalid variables: a response without `data`) is not recorded and its key is
+ * free again.
+ *
+ * A process can die while it holds a key IN_PROGRESS. Such a claim is abandoned once it is older than the ledger's
+ * lease, which outlasts any live request with its provider calls. A repeat then looks in the ledger for the
+ * operations the dead request began (by its correlation id, since its claim): if there are some, the ledger and its
+ * worker own them (they finish or reconcile every step, never dropping one), and running the mutation again would
+ * provision a second time under new ids; the repeat is answered IDEMPOTENCY_KEY_IN_USE with their `provisioningIds`.
+ * If there are none, nothing was sent upstream through the ledger (it writes ahead of every call), so the repeat
+ * takes the claim over and runs. A mutation that bypasses the ledger (e.g. `createCustomer`) is repeated then too:
+ * safe where the provider recognises a repeat (Webex and Net3 answer CONFLICT, a customer `id` sent by the client).
+ */
+export function idempotencyPlugin(ledger: Ledger, options: IdempotencyOptions = {}): ApolloServerPlugin<RequestContext> {
+  const store = new IdempotencyStore(ledger.database, {
+    ttlMs: options.ttlMs,
+    abandonedAfterMs: options.abandonedAfterMs ?? ledger.leaseDurationMs,
+  });
+  const cleanupIntervalMs = options.cleanupIntervalMs ?? 60_000;
+  let lastCleanup = 0;
+
+  return {
+    async requestDidStart() {
+      let claim: Claim | null = null;
+      let replay: StoredResponse | null = null;
+
+      return {
+        async didResolveOperation({ operation, operationName, document, request, contextValue }) {
+          if (operation?.operation !== 'mutation') return;
+          const header = request.http?.headers.get(IDEMPOTENCY_KEY_HEADER.toLowerCase());
+          if (header === undefined) return;
+          const key = parseIdempotencyKey(header);
+          // Without a caller there is no tenant to scope the key to, and the mutation is refused anyway.
+          const { caller, correlationId, logger } = contextValue;
+          if (!caller) return;
+
+          const requestHash = fingerprintOf(document, operationName, request.variables, caller);
+          const result = await store.claim(caller.tenant, key, requestHash, correlationId);
+          if (result.claimed) {
+            claim = result.claim;
+            return;
+          }
+          const { existing } = result;
+          if (existing.requestHash !== requestHash) throw keyReused();
+          if (existing.state === 'COMPLETED') {
+            replay = existing.response;
+            return;
+          }
+          if (!existing.abandoned) throw keyInUse();
+
+          const begun = existing.correlationId
+            ? await ledger.operationsByCorrelationId(caller.tenant, existing.correlationId, existing.claimedAt)
+            : [];
+          if (begun.length > 0) throw keyInUse(begun.map((operation) => operation.id));
+          claim = await store.takeOver(caller.tenant, key, correlationId);
+          // Another repeat took it over first and is running it now.
+          if (!claim) throw keyInUse();
+          logger.warn({ abandonedCorrelationId: existing.correlationId }, 'idempotency key taken over from an abandoned request');
+        },
+
+        async responseForOperation(): Promise<GraphQLResponse | null> {
+          if (!replay) return null;
+          return {
+            body: { kind: 'single', singleResult: replay.body },
+            http: { status: replay.httpStatus, headers: new HeaderMap([[REPLAYED_HEADER.toLowerCase(), 'true']]) },
+          };
+        },
+
+        async willSendResponse({ response, contextValue }) {
+          if (!claim) return;
+          const held = claim;
+          claim = null;
+          try {
+            // The GraphQL spec leaves `data` out when a request fails before execution: then nothing ran.
+            if (response.body.kind === 'single' && response.body.singleResult.data !== undefined) {
+              const body: Record<string, unknown> = { ...response.body.singleResult };
+              const stored = await store.complete(held, { httpStatus: response.http.status ?? 200, body });
+              if (!stored) contextValue.logger.warn('idempotency key was taken over before its response could be stored');
+            } else {
+              await store.release(held);
+            }
+            if (Date.now() - lastCleanup >= cleanupIntervalMs) {
+              lastCleanup = Date.now();
+              await store.deleteExpired();
+            }
+          } catch (error) {
+            // The answer is made and goes out; its key stays IN_PROGRESS until it counts as abandoned.
+            contextValue.logger.error({ err: error }, 'could not store the response of an idempotency key');
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from './database.js';
+
+/** A stored answer: what the first request with a key was sent, to send again on a repeat. */
+export interface StoredResponse {
+  httpStatus: number;
+  /** The GraphQL response body (`data`, `errors`, `extensions`), as it was serialised. */
+  body: Record<string, unknown>;
+}
+
+/** A key another request has already used, as the store holds it. */
+export type KnownKey =
+  | { state: 'COMPLETED'; requestHash: string; response: StoredResponse }
+  | {
+      state: 'IN_PROGRESS';
+      requestHash: string;
+      /** The correlation id of the request that holds the key: its ledger operations carry it. */
+      correlationId: string | null;
+      claimedAt: Date;
+      /** The claim is older than `abandonedAfterMs`: the process that made it is taken to have died. */
+      abandoned: boolean;
+    };
+
+/** This request's hold on a key: only its holder may complete or release it. */
+export interface Claim {
+  tenant: string;
+  key: string;
+  /** Made for each claim, so that a request that outlived its claim cannot complete someone else's. */
+  claimId: string;
+  claimedAt: Date;
+}
+
+export type ClaimResult = { claimed: true; claim: Claim } | { claimed: false; existing: KnownKey };
+
+export interface IdempotencyStoreOptions {
+  /** How long a key is remembered from its first use (or its take-over). @default 86400000 (24 hours) */
+  ttlMs?: number;
+  /**
+   * How long a claim may stay IN_PROGRESS before it is taken to be abandoned by a process that died. Longer than
+   * any request with its provider calls and retries, like the ledger's lease. @default 120000
+   */
+  abandonedAfterMs?: number;
+}
+
+interface KeyRow {
+  request_hash: string;
+  state: 'IN_PROGRESS' | 'COMPLETED';
+  http_status: number | null;
+  response: Record<string, unknown> | null;
+  correlation_id: string | null;
+  created_at: Date;
+  abandoned: boolean;
+}
+
+/**
+ * The `idempotency_keys` table: one row per tenant and key, IN_PROGRESS from the first request's claim until its
+ * response is stored (COMPLETED). Every time is the database's `now()`, as in the ledger, so that replicas with
+ * drifting clocks agree on expiry and abandonment.
+ */
+export class IdempotencyStore {
+  readonly ttlMs: number;
+  readonly abandonedAfterMs: number;
+
+  constructor(
+    private readonly db: Queryable,
+    options: IdempotencyStoreOptions = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 24 * 60 * 60 * 1000;
+    this.abandonedAfterMs = options.abandonedAfterMs ?? 120_000;
+  }
+
+  /**
+   * Claims the key for this request in one statement, so that of two concurrent requests exactly one wins: a new
+   * key is inserted, an expired one is overwritten (an expired key is as if never seen), a live one is left alone
+   * and returned.
+   */
+  async claim(tenant: string, key: string, requestHash: string, correlationId: string): Promise<ClaimResult> {
+    // The row can vanish between the two statements (its holder released it, cleanup removed it): then try again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const claimId = randomUUID();
+      const [claimed] = await this.db.query<{ created_at: Date }>(
+        `INSERT INTO idempotency_keys AS k (tenant, key, request_hash, state, correlation_id, claim_id, created_at, expires_at)
+         VALUES ($1, $2, $3, 'IN_PROGRESS', $4, $5, now(), now() + make_interval(secs => $6))
+         ON CONFLICT (tenant, key) DO UPDATE
+           SET request_hash = EXCLUDED.request_hash, state = 'IN_PROGRESS', http_status = NULL, response = NULL,
+               correlation_id = EXCLUDED.correlation_id, claim_id = EXCLUDED.claim_id,
+               created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+           WHERE k.expires_at <= now()
+         RETURNING created_at`,
+        [tenant, key, requestHash, correlationId, claimId, this.ttlMs / 1000],
+      );
+      if (claimed) return { claimed: true, claim: { tenant, key, claimId, claimedAt: new Date(claimed.created_at) } };
+      const existing = await this.find(tenant, key);
+      if (existing) return { claimed: false, existing };
+    }
+    throw new Error(`idempotency key ${key} kept changing hands while being claimed`);
+  }
+
+  /** The key as a repeat sees it; null when it was never used or has expired. */
+  async find(tenant: string, key: string): Promise<KnownKey | null> {
+    const [row] = await this.db.query<KeyRow>(
+      `SELECT request_hash, state, http_status, response, correlation_id, created_at,
+              created_at <= now() - make_interval(secs => $3) AS abandoned
+       FROM idempotency_keys WHERE tenant = $1 AND key = $2 AND expires_at > now()`,
+      [tenant, key, this.abandonedAfterMs / 1000],
+    );
+    if (!row) return null;
+    if (row.state === 'COMPLETED') {
+      return {
+        state: 'COMPLETED',
+        requestHash: row.request_hash,
+        response: { httpStatus: row.http_status ?? 200, body: row.response ?? {} },
+      };
+    }
+    return {
+      state: 'IN_PROGRESS',
+      requestHash: row.request_hash,
+      correlationId: row.correlation_id,
+      claimedAt: new Date(row.created_at),
+      abandoned: row.abandoned,
+    };
+  }
+
+  /**
+   * Takes an abandoned claim over for this request. The condition is checked again in the UPDATE, so of several
+   * repeats racing for one abandoned claim exactly one gets it. Null when it is no longer abandoned.
+   */
+  async takeOver(tenant: string, key: string, correlationId: string): Promise<Claim | null> {
+    const claimId = randomUUID();
+    const [row] = await this.db.query<{ created_at: Date }>(
+      `UPDATE idempotency_keys SET correlation_id = $3, claim_id = $4, created_at = now(),
+              expires_at = now() + make_interval(secs => $5)
+       WHERE tenant = $1 AND key = $2 AND state = 'IN_PROGRESS' AND expires_at > now()
+         AND created_at <= now() - make_interval(secs => $6)
+       RETURNING created_at`,
+      [tenant, key, correlationId, claimId, this.ttlMs / 1000, this.abandonedAfterMs / 1000],
+    );
+    return row ? { tenant, key, claimId, claimedAt: new Date(row.created_at) } : null;
+  }
+
+  /** Stores the response of the claimed request; false when the claim was lost meanwhile (taken over as abandoned). */
+  async complete(claim: Claim, response: StoredResponse): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE idempotency_keys SET state = 'COMPLETED', http_status = $4, response = $5::jsonb
+       WHERE tenant = $1 AND key = $2 AND claim_id = $3 AND state = 'IN_PROGRESS'
+       RETURNING key`,
+      [claim.tenant, claim.key, claim.claimId, response.httpStatus, JSON.stringify(response.body)],
+    );
+    return rows.length === 1;
+  }
+
+  /** Forgets the claim of a request that did not run after all (refused before execution): the key is unused again. */
+  async release(claim: Claim): Promise<void> {
+    await this.db.query(`DELETE FROM idempotency_keys WHERE tenant = $1 AND key = $2 AND claim_id = $3 AND state = 'IN_PROGRESS'`, [
+      claim.tenant,
+      claim.key,
+      claim.claimId,
+    ]);
+  }
+
+  /** Removes expired keys; returns how many. */
+  async deleteExpired(): Promise<number> {
+    const rows = await this.db.query('DELETE FROM idempotency_keys WHERE expires_at <= now() RETURNING key');
+    return rows.length;
+  }
+}

@@ -1,0 +1,472 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Caller } from '../../src/auth.js';
+import { requestFingerprint } from '../../src/idempotency.js';
+import type { Database } from '../../src/ledger/database.js';
+import { IdempotencyStore } from '../../src/ledger/idempotency-store.js';
+import { Ledger } from '../../src/ledger/ledger.js';
+import { migrate } from '../../src/ledger/migrations.js';
+import { RequestBarrier, startBarrierProxy, type BarrierProxy } from '../support/barrier-proxy.js';
+import { testBackends, type TestBackend, type TestDatabase } from '../support/databases.js';
+import { customerInput, providerInstanceInput } from '../support/fixtures.js';
+import { graphql, signToken, startTestStack, type GraphQLResponse, type TestStack } from '../support/stack.js';
+
+const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
+  provisionCustomer(input: $input) {
+    customer { id companyName }
+    providerInstances { __typename ... on ProviderInstance { providerInstanceId status } ... on ProviderFailure { code } }
+    experiencePlatform { __typename ... on ExperiencePlatformProvisioning { storedRequest { id } } ... on ProviderFailure { code } }
+    net3 { __typename ... on Net3Provisioning { customer { customerId } } ... on ProviderFailure { code } }
+    wholesale { __typename ... on WholesaleCustomer { id externalId status } ... on ProviderFailure { code } }
+    failures { provider code }
+  }
+}`;
+
+type Payload = { provisionCustomer: { customer: { id: string }; failures: unknown[] } };
+
+const CSP: Caller = { subject: 'user-1', tenant: 'contoso.example', roles: ['csp'], resellerId: null };
+
+/** A provisionCustomer input with every section, so that every provider is called. */
+function everywhere(): Record<string, unknown> {
+  return {
+    customer: customerInput(),
+    providerInstances: [providerInstanceInput()],
+    experiencePlatform: {
+      imsOrgId: `${randomBytes(12).toString('hex').toUpperCase()}@AdobeOrg`,
+      tenantId: 'contosopizza',
+      region: 'NLD2',
+      entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: '65304520CA01A12', location: 'EU' },
+    },
+    net3: { serviceLevelId: 2, primaryContactRoles: ['PRIMARY', 'BILLING'] },
+    wholesale: {
+      provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
+      packages: ['WEBEX_MEETINGS'],
+      provisioningParameters: { meetings: { timezone: 'Europe/Lisbon' } },
+    },
+  };
+}
+
+/** Only the CloudCockpit customer: the lightest provisioning. */
+function customerOnly(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { customer: customerInput(overrides) };
+}
+
+/** The same object with its keys written in reverse order, at every depth. */
+function reversedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reversedKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([name, item]) => [name, reversedKeys(item)]),
+    );
+  }
+  return value;
+}
+
+/** How many creating calls (POST) each provider has received: what "provisioned" means upstream. */
+function provisioningCalls(stack: TestStack) {
+  const posts = (name: keyof TestStack['emulators']) => stack.emulators[name].calls.filter((call) => call.method === 'POST').length;
+  return { cloudCockpit: posts('cloudCockpit'), experiencePlatform: posts('experiencePlatform'), net3: posts('net3'), webex: posts('webex') };
+}
+
+const newKey = () => `key-${randomUUID()}`;
+
+function withKey(key: string, token: string) {
+  return { token, headers: { 'Idempotency-Key': key } };
+}
+
+/** Waits, within a bound, until `probe` finds what it looks for. */
+async function eventually<T>(probe: () => Promise<T | null | undefined>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await probe();
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error('the expected state was not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function storedKeys(database: Database, key: string): Promise<number> {
+  const [row] = await database.query<{ count: number }>('SELECT count(*)::int AS count FROM idempotency_keys WHERE key = $1', [key]);
+  return row?.count ?? 0;
+}
+
+/** A ledger of its own on `backend`, for a stack to keep its keys and provisionings in. */
+async function ledgerOn(backend: TestBackend): Promise<{ ledger: Ledger; target: TestDatabase }> {
+  const target = await backend.create();
+  await migrate(target.database);
+  return { ledger: new Ledger(target.database, { owner: `idempotency-test-${randomUUID().slice(0, 8)}` }), target };
+}
+
+function errorOf(response: GraphQLResponse<unknown>) {
+  expect(response.errors).toHaveLength(1);
+  return response.errors![0]!;
+}
+
+describe('Idempotency-Key on mutations', () => {
+  let stack: TestStack;
+  let csp: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    csp = await signToken();
+  });
+  afterAll(() => stack.close());
+
+  it('replays the stored response of a repeat, each provider having been reached once', async () => {
+    const key = newKey();
+    const input = everywhere();
+    const before = provisioningCalls(stack);
+
+    const first = await graphql<Payload>(stack.server.url, PROVISION, { input }, withKey(key, csp));
+    expect(first.status).toBe(200);
+    expect(first.data!.provisionCustomer.failures).toEqual([]);
+    expect(first.headers.get('Idempotent-Replayed')).toBeNull();
+    const afterFirst = provisioningCalls(stack);
+    // The customer and its provider instance at CloudCockpit, then one call at each other provider.
+    expect(afterFirst).toEqual({
+      cloudCockpit: before.cloudCockpit + 2,
+      experiencePlatform: before.experiencePlatform + 1,
+      net3: before.net3 + 1,
+      webex: before.webex + 1,
+    });
+
+    // The same request, its variables written in another key order.
+    const repeat = await graphql<Payload>(stack.server.url, PROVISION, { input: reversedKeys(input) }, withKey(key, csp));
+    expect(repeat.status).toBe(200);
+    expect(repeat.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(repeat.data).toEqual(first.data);
+    expect(repeat.errors).toBeUndefined();
+    expect(provisioningCalls(stack)).toEqual(afterFirst);
+
+    const customerId = first.data!.provisionCustomer.customer.id;
+    expect(await stack.ledger.operationsOfCustomers(CSP.tenant, [customerId])).toHaveLength(1);
+  });
+
+  it('refuses the same key with a different request: IDEMPOTENCY_KEY_REUSED, HTTP 422', async () => {
+    const key = newKey();
+    await graphql<Payload>(stack.server.url, PROVISION, { input: customerOnly() }, withKey(key, csp));
+    const before = provisioningCalls(stack);
+
+    const other = await graphql(stack.server.url, PROVISION, { input: customerOnly({ companyName: 'Fabrikam' }) }, withKey(key, csp));
+    expect(other.status).toBe(422);
+    expect(errorOf(other).extensions).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(other.data).toBeUndefined();
+    expect(provisioningCalls(stack)).toEqual(before);
+  });
+
+  it('stores a failed mutation too, so that its retry gets the same answer', async () => {
+    const key = newKey();
+    const input = customerOnly({ zip: '1'.repeat(31) });
+    const first = await graphql(stack.server.url, PROVISION, { input }, withKey(key, csp));
+    expect(first.data).toBeNull();
+    expect(errorOf(first).extensions).toMatchObject({ code: 'BAD_USER_INPUT', provider: 'CLOUDCOCKPIT' });
+    const before = provisioningCalls(stack);
+
+    const repeat = await graphql(stack.server.url, PROVISION, { input }, withKey(key, csp));
+    expect(repeat.status).toBe(first.status);
+    expect(repeat.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(repeat.data).toBeNull();
+    expect(repeat.errors).toEqual(first.errors);
+    expect(provisioningCalls(stack)).toEqual(before);
+  });
+
+  it('keeps keys per tenant: the same key in another tenant runs anew', async () => {
+    const key = newKey();
+    const input = customerOnly();
+    const mine = await graphql<Payload>(stack.server.url, PROVISION, { input }, withKey(key, csp));
+    const before = provisioningCalls(stack);
+
+    const otherTenant = await signToken({ tenant: 'fabrikam.example' });
+    const theirs = await graphql<Payload>(stack.server.url, PROVISION, { input }, withKey(key, otherTenant));
+    expect(theirs.status).toBe(200);
+    expect(theirs.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(theirs.data!.provisionCustomer.customer.id).not.toBe(mine.data!.provisionCustomer.customer.id);
+    expect(provisioningCalls(stack).cloudCockpit).toBe(before.cloudCockpit + 1);
+  });
+
+  it('never replays one caller’s answer to another caller of the tenant', async () => {
+    const key = newKey();
+    const input = customerOnly();
+    await graphql(stack.server.url, PROVISION, { input }, withKey(key, csp));
+
+    const colleague = await signToken({ sub: 'user-2' });
+    const response = await graphql(stack.server.url, PROVISION, { input }, withKey(key, colleague));
+    expect(response.status).toBe(422);
+    expect(errorOf(response).extensions).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+  });
+
+  it('takes the IETF draft’s quoted key as the same key as the bare one', async () => {
+    const input = customerOnly();
+    const first = await graphql<Payload>(stack.server.url, PROVISION, { input }, withKey('"order \\"42\\""', csp));
+    const repeat = await graphql<Payload>(stack.server.url, PROVISION, { input }, withKey('order "42"', csp));
+    expect(repeat.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(repeat.data).toEqual(first.data);
+  });
+
+  it('runs every request without a key, as before', async () => {
+    const input = customerOnly();
+    const before = provisioningCalls(stack);
+    const first = await graphql<Payload>(stack.server.url, PROVISION, { input }, { token: csp });
+    const second = await graphql<Payload>(stack.server.url, PROVISION, { input }, { token: csp });
+    expect(second.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(second.data!.provisionCustomer.customer.id).not.toBe(first.data!.provisionCustomer.customer.id);
+    expect(provisioningCalls(stack).cloudCockpit).toBe(before.cloudCockpit + 2);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['longer than 255 characters', 'k'.repeat(256)],
+    ['not printable ASCII', 'tab\there'],
+  ])('refuses a key that is %s on a mutation: BAD_REQUEST, HTTP 400', async (_, key) => {
+    const before = provisioningCalls(stack);
+    const response = await graphql(stack.server.url, PROVISION, { input: customerOnly() }, withKey(key, csp));
+    expect(response.status).toBe(400);
+    expect(errorOf(response).extensions).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(provisioningCalls(stack)).toEqual(before);
+  });
+
+  it('accepts a key of exactly 255 printable characters', async () => {
+    const key = `${'~ '.repeat(127)}!`;
+    expect(key).toHaveLength(255);
+    const response = await graphql<Payload>(stack.server.url, PROVISION, { input: customerOnly() }, withKey(key, csp));
+    expect(response.status).toBe(200);
+    expect(await storedKeys(stack.ledger.database, key)).toBe(1);
+  });
+
+  it('ignores the header on queries, even a malformed one', async () => {
+    const key = 'k'.repeat(300);
+    const query = 'query { customers(first: 1) { totalCount } }';
+    const response = await graphql(stack.server.url, query, {}, withKey(key, csp));
+    expect(response.status).toBe(200);
+    expect(response.errors).toBeUndefined();
+    expect(await storedKeys(stack.ledger.database, key)).toBe(0);
+  });
+
+  it('does not record a request refused before it ran: unauthenticated, or with invalid variables', async () => {
+    const key = newKey();
+    const anonymous = await graphql(stack.server.url, PROVISION, { input: customerOnly() }, { headers: { 'Idempotency-Key': key } });
+    expect(errorOf(anonymous).extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await storedKeys(stack.ledger.database, key)).toBe(0);
+
+    const invalid = await graphql(stack.server.url, PROVISION, { input: { customer: { companyName: 'No country' } } }, withKey(key, csp));
+    expect(invalid.status).toBe(400);
+    expect(invalid.data).toBeUndefined();
+    expect(await storedKeys(stack.ledger.database, key)).toBe(0);
+
+    // The key is unused: a different, valid request with it runs.
+    const valid = await graphql<Payload>(stack.server.url, PROVISION, { input: customerOnly() }, withKey(key, csp));
+    expect(valid.status).toBe(200);
+    expect(valid.data!.provisionCustomer.customer.id).toEqual(expect.any(String));
+    expect(valid.headers.get('Idempotent-Replayed')).toBeNull();
+  });
+});
+
+describe.each(testBackends)('Idempotency-Key while the first request is still running, on $name', (backend) => {
+  let stack: TestStack;
+  let target: TestDatabase;
+  let proxy: BarrierProxy;
+  // CloudCockpit's proxy holds the first request's call until the test arrives as the second party.
+  const cloudCockpitHeld = new RequestBarrier(2, 4_000);
+
+  beforeAll(async () => {
+    let ledger: Ledger;
+    ({ ledger, target } = await ledgerOn(backend));
+    stack = await startTestStack({
+      ledger,
+      urls: async ({ cloudCockpit }) => {
+        proxy = await startBarrierProxy(cloudCockpit.url, cloudCockpitHeld);
+        return { cloudCockpit: proxy.url };
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await proxy.close();
+    await target.drop();
+  });
+
+  it('refuses a concurrent repeat with IDEMPOTENCY_KEY_IN_USE, HTTP 409, and provisions once', async () => {
+    const token = await signToken();
+    const key = newKey();
+    const input = customerOnly();
+    const store = new IdempotencyStore(stack.ledger.database);
+
+    const first = graphql<Payload>(stack.server.url, PROVISION, { input }, withKey(key, token));
+    await eventually(async () => (await store.find(CSP.tenant, key))?.state === 'IN_PROGRESS');
+
+    const concurrent = await graphql(stack.server.url, PROVISION, { input }, withKey(key, token));
+    expect(concurrent.status).toBe(409);
+    expect(errorOf(concurrent).extensions).toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE' });
+
+    void cloudCockpitHeld.arrive();
+    const answered = await first;
+    expect(answered.status).toBe(200);
+    expect(cloudCockpitHeld.filled).toBe(true);
+
+    const later = await graphql<Payload>(stack.server.url, PROVISION, { input }, withKey(key, token));
+    expect(later.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(later.data).toEqual(answered.data);
+    expect(stack.emulators.cloudCockpit.calls.filter((call) => call.method === 'POST')).toHaveLength(1);
+  });
+});
+
+describe('Idempotency-Key after its time', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    // Keys expire at once, and expired keys are cleaned up after every request.
+    stack = await startTestStack({ idempotency: { ttlMs: 0, cleanupIntervalMs: 0 } });
+  });
+  afterAll(() => stack.close());
+
+  it('treats an expired key as never seen, and cleans it up', async () => {
+    const token = await signToken();
+    const key = newKey();
+    const input = customerOnly();
+    const first = await graphql<Payload>(stack.server.url, PROVISION, { input }, withKey(key, token));
+    const repeat = await graphql<Payload>(stack.server.url, PROVISION, { input }, withKey(key, token));
+    expect(repeat.status).toBe(200);
+    expect(repeat.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(repeat.data!.provisionCustomer.customer.id).not.toBe(first.data!.provisionCustomer.customer.id);
+    expect(await storedKeys(stack.ledger.database, key)).toBe(0);
+  });
+});
+
+describe.each(testBackends)('Idempotency-Key held by a process that died, on $name', (backend) => {
+  let stack: TestStack;
+  let target: TestDatabase;
+  let store: IdempotencyStore;
+
+  beforeAll(async () => {
+    let ledger: Ledger;
+    ({ ledger, target } = await ledgerOn(backend));
+    // Every IN_PROGRESS claim counts as abandoned at once, as one would once the ledger's lease has run out.
+    stack = await startTestStack({ ledger, idempotency: { abandonedAfterMs: 0 } });
+    store = new IdempotencyStore(stack.ledger.database);
+  });
+  afterAll(async () => {
+    await stack.close();
+    await target.drop();
+  });
+
+  it('runs the request again when the dead one began nothing in the ledger, then replays that answer', async () => {
+    const token = await signToken();
+    const key = newKey();
+    const input = customerOnly();
+    // What a process killed before its first ledger write leaves behind: a claim, nothing else.
+    const claim = await store.claim(CSP.tenant, key, requestFingerprint({ query: PROVISION, variables: { input } }, CSP), randomUUID());
+    expect(claim.claimed).toBe(true);
+    const before = provisioningCalls(stack);
+
+    const retry = await graphql<Payload>(stack.server.url, PROVISION, { input }, withKey(key, token));
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(provisioningCalls(stack).cloudCockpit).toBe(before.cloudCockpit + 1);
+
+    const again = await graphql<Payload>(stack.server.url, PROVISION, { input }, withKey(key, token));
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(again.data).toEqual(retry.data);
+  });
+
+  it('leaves a provisioning the dead request began to the ledger, answering IDEMPOTENCY_KEY_IN_USE with its id', async () => {
+    const token = await signToken();
+    const key = newKey();
+    const input = customerOnly();
+    const correlationId = randomUUID();
+    // What a process killed mid-provisioning leaves behind: its claim, and its operation written ahead.
+    await store.claim(CSP.tenant, key, requestFingerprint({ query: PROVISION, variables: { input } }, CSP), correlationId);
+    const operationId = randomUUID();
+    await stack.ledger.beginOperation(
+      { id: operationId, tenant: CSP.tenant, caller: CSP, kind: 'provisionCustomer', customerId: randomUUID(), request: input, correlationId },
+      [{ step: 'customer', provider: 'CLOUDCOCKPIT', position: 0, input: input.customer }],
+    );
+    const before = provisioningCalls(stack);
+
+    const retry = await graphql(stack.server.url, PROVISION, { input }, withKey(key, token));
+    expect(retry.status).toBe(409);
+    expect(errorOf(retry).extensions).toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE', provisioningIds: [operationId] });
+    expect(provisioningCalls(stack)).toEqual(before);
+  });
+});
+
+describe.each(testBackends)('idempotency keys in the store on $name', (backend) => {
+  let target: TestDatabase;
+  let store: IdempotencyStore;
+
+  beforeAll(async () => {
+    target = await backend.create();
+    await migrate(target.database);
+    store = new IdempotencyStore(target.database);
+  });
+  afterAll(() => target.drop());
+  afterEach(async () => {
+    await target.database.query('DELETE FROM idempotency_keys');
+  });
+
+  it('lets exactly one of many concurrent claims of a key win', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => store.claim('contoso.example', 'k1', 'hash-a', randomUUID())));
+    expect(results.filter((r) => r.claimed)).toHaveLength(1);
+    for (const result of results.filter((r) => !r.claimed)) {
+      expect(result).toMatchObject({ claimed: false, existing: { state: 'IN_PROGRESS', requestHash: 'hash-a', abandoned: false } });
+    }
+  });
+
+  it('keeps the completed response, and frees a released key', async () => {
+    const first = await store.claim('contoso.example', 'k2', 'hash-a', randomUUID());
+    if (!first.claimed) throw new Error('a new key is claimed');
+    expect(await store.complete(first.claim, { httpStatus: 200, body: { data: { ok: true } } })).toBe(true);
+    expect(await store.find('contoso.example', 'k2')).toEqual({
+      state: 'COMPLETED',
+      requestHash: 'hash-a',
+      response: { httpStatus: 200, body: { data: { ok: true } } },
+    });
+
+    const other = await store.claim('contoso.example', 'k3', 'hash-b', randomUUID());
+    if (!other.claimed) throw new Error('a new key is claimed');
+    await store.release(other.claim);
+    expect(await store.find('contoso.example', 'k3')).toBeNull();
+    expect((await store.claim('contoso.example', 'k3', 'hash-c', randomUUID())).claimed).toBe(true);
+  });
+
+  it('scopes a key to its tenant', async () => {
+    expect((await store.claim('contoso.example', 'k4', 'hash-a', randomUUID())).claimed).toBe(true);
+    expect((await store.claim('fabrikam.example', 'k4', 'hash-a', randomUUID())).claimed).toBe(true);
+  });
+
+  it('treats an expired key as unseen and deletes only expired keys', async () => {
+    const shortLived = new IdempotencyStore(target.database, { ttlMs: 0 });
+    const expired = await shortLived.claim('contoso.example', 'k5', 'hash-a', randomUUID());
+    if (!expired.claimed) throw new Error('a new key is claimed');
+    await shortLived.complete(expired.claim, { httpStatus: 200, body: { data: {} } });
+    await store.claim('contoso.example', 'k6', 'hash-a', randomUUID());
+
+    expect(await store.find('contoso.example', 'k5')).toBeNull();
+    expect(await store.deleteExpired()).toBe(1);
+    expect(await store.find('contoso.example', 'k6')).toMatchObject({ state: 'IN_PROGRESS' });
+    // Reclaiming an expired key overwrites it, whatever request it held.
+    await shortLived.claim('contoso.example', 'k7', 'hash-a', randomUUID());
+    expect(await store.claim('contoso.example', 'k7', 'hash-b', randomUUID())).toMatchObject({ claimed: true });
+  });
+
+  it('hands an abandoned claim to exactly one of several repeats, and the dead holder can no longer complete it', async () => {
+    const dead = await store.claim('contoso.example', 'k8', 'hash-a', 'correlation-of-the-dead');
+    if (!dead.claimed) throw new Error('a new key is claimed');
+    expect(await store.find('contoso.example', 'k8')).toMatchObject({ state: 'IN_PROGRESS', abandoned: false });
+    // Its holder died ten minutes ago: far beyond the lease.
+    await target.database.query(`UPDATE idempotency_keys SET created_at = created_at - interval '10 minutes' WHERE key = 'k8'`);
+    expect(await store.find('contoso.example', 'k8')).toMatchObject({
+      state: 'IN_PROGRESS',
+      abandoned: true,
+      correlationId: 'correlation-of-the-dead',
+    });
+
+    const takers = await Promise.all(Array.from({ length: 5 }, () => store.takeOver('contoso.example', 'k8', randomUUID())));
+    const winners = takers.filter((claim) => claim !== null);
+    expect(winners).toHaveLength(1);
+    expect(await store.find('contoso.example', 'k8')).toMatchObject({ abandoned: false });
+    expect(await store.complete(dead.claim, { httpStatus: 200, body: {} })).toBe(false);
+    expect(await store.complete(winners[0]!, { httpStatus: 200, body: { data: {} } })).toBe(true);
+  });
+});
