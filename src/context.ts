@@ -5,6 +5,7 @@ import type { Authenticator, Caller } from './auth.js';
 import { requireCaller } from './auth.js';
 import { ErrorCode } from './errors.js';
 import type { Ledger } from './ledger/ledger.js';
+import { createLoaders, type Loaders } from './loaders.js';
 import type { Logger } from './logger.js';
 import { CloudCockpitClient, type CloudCockpitEndpoint } from './providers/cloudcockpit/client.js';
 import { ExperiencePlatformClient, type ExperiencePlatformEndpoint } from './providers/experience-platform/client.js';
@@ -31,6 +32,11 @@ export interface RequestContext {
   providers: Providers | null;
   /** The durable record of provisionings. */
   ledger: Ledger;
+  /**
+   * This request's batching, caching reads of the ledger and of live upstream state; made by `contextFor`. Read it
+   * through `loadersOf`, which also serves a context assembled by hand (as some tests do).
+   */
+  loaders?: Loaders;
 }
 
 /** Where the providers are; fixed for the process. */
@@ -77,7 +83,7 @@ export function contextFor(
         webex: new WebexClient(endpoints.webex, scope),
       }
     : null;
-  return { correlationId, logger: requestLogger, caller, clientIp, providers, ledger };
+  return { correlationId, logger: requestLogger, caller, clientIp, providers, ledger, loaders: createLoaders(ledger, caller, providers) };
 }
 
 /** CloudCockpit documents `X-Correlation-Id` as a UUID; anything else is refused here rather than upstream. */

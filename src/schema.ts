@@ -7,6 +7,7 @@ import { customerResolvers } from './resolvers/customers.js';
 import { experiencePlatformResolvers } from './resolvers/experience-platform.js';
 import { net3Resolvers } from './resolvers/net3.js';
 import { provisioningResolvers } from './resolvers/provisioning.js';
+import { provisioningLedgerResolvers } from './resolvers/provisionings.js';
 import { scalarResolvers } from './resolvers/scalars.js';
 import { wholesaleResolvers } from './resolvers/webex.js';
 
@@ -40,6 +41,7 @@ export function createSchema(): GraphQLSchema {
       net3Resolvers,
       wholesaleResolvers,
       provisioningResolvers,
+      provisioningLedgerResolvers,
     ],
   });
 }

@@ -6,6 +6,7 @@ import type { ProvisionCustomerModelResponse, TypeCustomerInfo, TypeCustomerAddr
 import type { WholesaleCustomer as WholesaleCustomerResource, WholesalePackage as WholesalePackageResource, WholesalePackageName as WholesalePackageWireName } from '../providers/webex/wire.js';
 import type { ProviderName } from '../errors.js';
 import type { ProviderFailureRecord, ProvisionCustomerResult } from '../provisioning/provision-customer.js';
+import type { OperationRecord, StepRecord, OperationStatus, StepStatus } from '../ledger/ledger.js';
 import type { RequestContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -104,6 +105,14 @@ export type Customer = {
   country: Scalars['CountryCode']['output'];
   /** E-mail of the company's primary contact. */
   email: Scalars['EmailAddress']['output'];
+  /** What the customer is entitled to across providers: its Adobe value proposition and its Webex packages. */
+  entitlements: Array<Entitlement>;
+  /**
+   * The customer at Adobe Experience Platform: the newest provisioning of it there that succeeded or that Adobe is
+   * still working on, as the ledger holds it (kept current by the background worker). Null when no provisioning of
+   * this customer has reached Adobe; see `provisionings` for failed attempts. `requestStatus` is read live.
+   */
+  experiencePlatform?: Maybe<ExperiencePlatformProvisioning>;
   /** First name of the company's primary contact. */
   firstName: Scalars['String']['output'];
   /** The customer's GUID in CloudCockpit. */
@@ -114,16 +123,36 @@ export type Customer = {
   lastName: Scalars['String']['output'];
   /** Middle name of the company's primary contact. */
   middleName?: Maybe<Scalars['String']['output']>;
+  /**
+   * The customer at Net3: the newest successful Net3 provisioning of it, as the ledger holds it (Net3 has no read
+   * endpoint). Null when no provisioning of this customer has reached Net3; see `provisionings` for failed attempts.
+   */
+  net3?: Maybe<Net3Provisioning>;
   /** Phone of the company's primary contact (up to 30 characters). */
   phone: Scalars['String']['output'];
   /** The customer in each provider instance it was added to (CloudCockpit's `providerCustomers`). */
   providerInstances: Array<ProviderInstance>;
+  /** Every provisioning of this customer through this API that the caller may see, newest first. */
+  provisionings: Array<Provisioning>;
   /** The reseller this customer belongs to; null when the CSP sells to the customer directly. */
   resellerId?: Maybe<Scalars['UUID']['output']>;
+  /**
+   * `CLOUDCOCKPIT` normally; `LEDGER` when CloudCockpit was unreachable and this is the ledger's copy of the
+   * customer as it was provisioned (see `CustomerSource`).
+   */
+  source: CustomerSource;
   /** Company state (up to 255 characters). */
   state: Scalars['String']['output'];
   /** The company tax id (up to 255 characters). */
   taxId?: Maybe<Scalars['String']['output']>;
+  /**
+   * The customer at Webex Wholesale: the newest provisioning of it there that succeeded or that Webex is still
+   * working on. The ledger's copy when its status is final (the background worker follows Webex until it is, so a
+   * customer shows `PROVISIONED` without anyone asking again); while it is not, Webex is asked for the customer by
+   * its id, and the ledger's copy is shown if Webex cannot be reached. Null when no provisioning of this customer has
+   * reached Webex.
+   */
+  wholesale?: Maybe<WholesaleCustomer>;
   /** Company ZIP or postal code (up to 30 characters). */
   zip: Scalars['String']['output'];
 };
@@ -149,6 +178,13 @@ export type CustomerConnection = {
   /** The customers of this page, without cursors. */
   nodes: Array<Customer>;
   pageInfo: PageInfo;
+  /**
+   * `CLOUDCOCKPIT` normally. `LEDGER` when CloudCockpit could not be reached (or answered 5xx): the page then lists
+   * the customers provisioned through this API as the ledger recorded them, in the order they were provisioned,
+   * with `search` matched against the same fields CloudCockpit searches. When the ledger has no customer matching,
+   * the query fails with CloudCockpit's `UPSTREAM_ERROR` instead, since an empty list would claim there are none.
+   */
+  source: CustomerSource;
   /** How many customers match, over all pages. */
   totalCount: Scalars['Int']['output'];
 };
@@ -167,6 +203,18 @@ export type CustomerEdge = {
   cursor: Scalars['String']['output'];
   node: Customer;
 };
+
+/** Where a customer record was read from. */
+export enum CustomerSource {
+  /** CloudCockpit, the source of the customer record: current. */
+  Cloudcockpit = 'CLOUDCOCKPIT',
+  /**
+   * CloudCockpit could not be reached (or answered 5xx), so this is the ledger's copy of the customer as CloudCockpit
+   * returned it when it was provisioned through this API. It may be out of date (e.g. provider instance statuses),
+   * and customers created outside `provisionCustomer` are missing.
+   */
+  Ledger = 'LEDGER'
+}
 
 /** Something a customer is entitled to at a provider: an Adobe value proposition, a Webex package. */
 export type Entitlement = {
@@ -500,6 +548,14 @@ export type Mutation = {
    * CSP callers only.
    */
   provisionWholesaleCustomer: WholesaleCustomer;
+  /**
+   * Resumes a provisioning that did not fully succeed: its failed steps, and those never started, run again; steps
+   * that succeeded (or that a provider is still working on) are never called again, and a step another server
+   * process is running is left to it. The CloudCockpit customer runs first when it is among them. Returns the
+   * provisioning as it then stands; a step that fails again shows its new `failure`. `NOT_FOUND` when the caller
+   * may not see the provisioning.
+   */
+  retryProvisioning: Provisioning;
 };
 
 
@@ -533,6 +589,11 @@ export type MutationProvisionNet3CustomerArgs = {
 
 export type MutationProvisionWholesaleCustomerArgs = {
   input: WholesaleCustomerInput;
+};
+
+
+export type MutationRetryProvisioningArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** An address of a Net3 customer (Net3's `TypeCustomerAddress`). */
@@ -937,9 +998,116 @@ export type ProvisionCustomerPayload = {
   net3?: Maybe<Net3Outcome>;
   /** One outcome per entry of `input.providerInstances`, in the same order. */
   providerInstances: Array<ProviderInstanceOutcome>;
+  /** The ledger's record of this provisioning: follow it with `provisioning(id:)`, resume it with `retryProvisioning`. */
+  provisioning: Provisioning;
   /** Null when the input had no `wholesale` section. */
   wholesale?: Maybe<WholesaleOutcome>;
 };
+
+/**
+ * A provisioning as the durable ledger records it: one `provisionCustomer` and every provider step it took, with
+ * their upstream ids, statuses, timestamps, correlation ids and errors. Nothing secret is kept (Adobe's connection
+ * string is not).
+ */
+export type Provisioning = {
+  __typename?: 'Provisioning';
+  /** The correlation id of the request that asked for it. */
+  correlationId: Scalars['String']['output'];
+  /** When it was asked for. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The CloudCockpit customer it provisions; its id is made before CloudCockpit is called. */
+  customerId?: Maybe<Scalars['ID']['output']>;
+  /** The ledger's id of the provisioning; pass it to `provisioning(id:)` and `retryProvisioning(id:)`. */
+  id: Scalars['ID']['output'];
+  /** What was asked for, such as `provisionCustomer`. */
+  kind: Scalars['String']['output'];
+  /** Where the provisioning stands as a whole. */
+  status: ProvisioningStatus;
+  /** Its steps: the CloudCockpit customer first, then the provider instances, Adobe, Net3 and Webex. */
+  steps: Array<ProvisioningStep>;
+  /** When one of its steps last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A page of provisionings, newest first (Relay cursor connection). */
+export type ProvisioningConnection = {
+  __typename?: 'ProvisioningConnection';
+  /** The provisionings of this page, each with its cursor. */
+  edges: Array<ProvisioningEdge>;
+  /** The provisionings of this page, without cursors. */
+  nodes: Array<Provisioning>;
+  /** Whether more provisionings follow, and the cursors to page on. */
+  pageInfo: PageInfo;
+  /** How many provisionings match, over all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A provisioning and its place in the list. */
+export type ProvisioningEdge = {
+  __typename?: 'ProvisioningEdge';
+  /** Pass it as `after` to read the provisionings after this one. */
+  cursor: Scalars['String']['output'];
+  /** The provisioning. */
+  node: Provisioning;
+};
+
+/** Where a provisioning stands as a whole, derived from its steps whenever one of them changes. */
+export enum ProvisioningStatus {
+  /** Every step failed: `retryProvisioning` runs them all again. */
+  Failed = 'FAILED',
+  /** Some steps failed and others did not: `retryProvisioning` runs the failed ones again. */
+  PartiallyFailed = 'PARTIALLY_FAILED',
+  /** At least one step has not had its provider's answer yet: it is being called, or waits to be called. */
+  Running = 'RUNNING',
+  /** Every step succeeded. */
+  Succeeded = 'SUCCEEDED',
+  /**
+   * Every provider has answered and none failed, but some finish their work later (Webex Wholesale, Adobe's
+   * `pollRequired`): a background worker follows them until they are done.
+   */
+  Waiting = 'WAITING'
+}
+
+/** One provider call of a provisioning, as the ledger recorded it. */
+export type ProvisioningStep = {
+  __typename?: 'ProvisioningStep';
+  /** How many times the provider was called for this step (retries and take-overs after a crash included). */
+  attempts: Scalars['Int']['output'];
+  /** The correlation id of the request that last called the provider for this step. */
+  correlationId?: Maybe<Scalars['String']['output']>;
+  /** Why the step failed; null unless `status` is `FAILED`. */
+  failure?: Maybe<ProviderFailure>;
+  /** When the step last succeeded or failed; null while it is pending or in progress. */
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * Which part of the provisioning this is: `customer` (the CloudCockpit customer), `providerInstance:<id>`,
+   * `experiencePlatform`, `net3` or `wholesale`.
+   */
+  name: Scalars['String']['output'];
+  /** The provider the step calls. */
+  provider: Provider;
+  /** When the provider was last called for this step; null while it never was. */
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Where the step stands. */
+  status: ProvisioningStepStatus;
+  /** The ids that identify the step's record at its provider; empty until the provider answered. */
+  upstreamIds: Array<UpstreamId>;
+};
+
+/** Where one step of a provisioning stands. */
+export enum ProvisioningStepStatus {
+  /** The provider refused it or could not be reached: see `failure`. */
+  Failed = 'FAILED',
+  /** The provider accepted the work and finishes it later; the step is followed in the background. */
+  InProgress = 'IN_PROGRESS',
+  /**
+   * Recorded before its provider is called (write-ahead), until the provider answers. A step left pending by a
+   * server that died is taken over and reconciled with the provider, never dropped.
+   */
+  Pending = 'PENDING',
+  /** The provider has it. */
+  Succeeded = 'SUCCEEDED'
+}
 
 export type Query = {
   __typename?: 'Query';
@@ -956,6 +1124,16 @@ export type Query = {
    * organization.
    */
   experiencePlatformRequestStatus?: Maybe<ExperiencePlatformRequestStatus>;
+  /**
+   * One provisioning of the caller's tenant; null when there is none with this id, or it is another reseller's
+   * (a reseller sees the provisionings it asked for and those of customers related to it).
+   */
+  provisioning?: Maybe<Provisioning>;
+  /**
+   * The ledger's provisionings of the caller's tenant, newest first, optionally only those in one status (such as
+   * `PARTIALLY_FAILED`, to find what to retry). A reseller sees only its own. `first` is 1 to 100.
+   */
+  provisionings: ProvisioningConnection;
   /** One customer of the partner at Webex Wholesale; null when Webex has none with this id. CSP callers only. */
   wholesaleCustomer?: Maybe<WholesaleCustomer>;
   /**
@@ -984,6 +1162,18 @@ export type QueryExperiencePlatformRequestStatusArgs = {
 };
 
 
+export type QueryProvisioningArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryProvisioningsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<ProvisioningStatus>;
+};
+
+
 export type QueryWholesaleCustomerArgs = {
   id: Scalars['ID']['input'];
 };
@@ -994,6 +1184,18 @@ export type QueryWholesaleCustomersArgs = {
   externalId?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<WholesaleCustomerStatus>;
+};
+
+/** One id a provider gave (or was given) for a step's record, such as Webex's `id` and `externalId`. */
+export type UpstreamId = {
+  __typename?: 'UpstreamId';
+  /**
+   * What the id is: `customerId` and `providerInstanceId` (CloudCockpit), `storedRequestId` and `imsOrgId` (Adobe),
+   * `customerId` and `localId` (Net3), `id` and `externalId` (Webex).
+   */
+  name: Scalars['String']['output'];
+  /** The id. */
+  value: Scalars['String']['output'];
 };
 
 /** A Webex Wholesale billing or location address. Webex allows 50 characters per address line. */
@@ -1393,6 +1595,7 @@ export type ResolversTypes = ResolversObject<{
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['CustomerEdge']>, nodes: Array<ResolversTypes['Customer']> }>;
   CustomerCreationError: null;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
+  CustomerSource: CustomerSource;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EmailAddress: ResolverTypeWrapper<Scalars['EmailAddress']['output']>;
   Entitlement: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Entitlement']>;
@@ -1444,9 +1647,16 @@ export type ResolversTypes = ResolversObject<{
   ProviderInstanceStatus: null;
   ProvisionCustomerInput: ProvisionCustomerInput;
   ProvisionCustomerPayload: ResolverTypeWrapper<ProvisionCustomerResult>;
+  Provisioning: ResolverTypeWrapper<OperationRecord>;
+  ProvisioningConnection: ResolverTypeWrapper<Omit<ProvisioningConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ProvisioningEdge']>, nodes: Array<ResolversTypes['Provisioning']> }>;
+  ProvisioningEdge: ResolverTypeWrapper<Omit<ProvisioningEdge, 'node'> & { node: ResolversTypes['Provisioning'] }>;
+  ProvisioningStatus: ResolverTypeWrapper<OperationStatus>;
+  ProvisioningStep: ResolverTypeWrapper<StepRecord>;
+  ProvisioningStepStatus: ResolverTypeWrapper<StepStatus>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UUID: ResolverTypeWrapper<Scalars['UUID']['output']>;
+  UpstreamId: ResolverTypeWrapper<UpstreamId>;
   WholesaleAddress: ResolverTypeWrapper<WholesaleAddress>;
   WholesaleAddressInput: WholesaleAddressInput;
   WholesaleAddressOverrideInput: WholesaleAddressOverrideInput;
@@ -1527,9 +1737,14 @@ export type ResolversParentTypes = ResolversObject<{
   ProviderInstanceOutcome: ResolversUnionTypes<ResolversParentTypes>['ProviderInstanceOutcome'];
   ProvisionCustomerInput: ProvisionCustomerInput;
   ProvisionCustomerPayload: ProvisionCustomerResult;
+  Provisioning: OperationRecord;
+  ProvisioningConnection: Omit<ProvisioningConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ProvisioningEdge']>, nodes: Array<ResolversParentTypes['Provisioning']> };
+  ProvisioningEdge: Omit<ProvisioningEdge, 'node'> & { node: ResolversParentTypes['Provisioning'] };
+  ProvisioningStep: StepRecord;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   UUID: Scalars['UUID']['output'];
+  UpstreamId: UpstreamId;
   WholesaleAddress: WholesaleAddress;
   WholesaleAddressInput: WholesaleAddressInput;
   WholesaleAddressOverrideInput: WholesaleAddressOverrideInput;
@@ -1561,16 +1776,22 @@ export type CustomerResolvers<ContextType = RequestContext, ParentType extends R
   companyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   country?: Resolver<ResolversTypes['CountryCode'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['EmailAddress'], ParentType, ContextType>;
+  entitlements?: Resolver<Array<ResolversTypes['Entitlement']>, ParentType, ContextType>;
+  experiencePlatform?: Resolver<Maybe<ResolversTypes['ExperiencePlatformProvisioning']>, ParentType, ContextType>;
   firstName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   internalIdentifier?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   middleName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  net3?: Resolver<Maybe<ResolversTypes['Net3Provisioning']>, ParentType, ContextType>;
   phone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   providerInstances?: Resolver<Array<ResolversTypes['ProviderInstance']>, ParentType, ContextType>;
+  provisionings?: Resolver<Array<ResolversTypes['Provisioning']>, ParentType, ContextType>;
   resellerId?: Resolver<Maybe<ResolversTypes['UUID']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['CustomerSource'], ParentType, ContextType>;
   state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   taxId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  wholesale?: Resolver<Maybe<ResolversTypes['WholesaleCustomer']>, ParentType, ContextType>;
   zip?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -1583,6 +1804,7 @@ export type CustomerConnectionResolvers<ContextType = RequestContext, ParentType
   edges?: Resolver<Array<ResolversTypes['CustomerEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['Customer']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['CustomerSource'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
@@ -1706,6 +1928,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   provisionExperiencePlatform?: Resolver<ResolversTypes['ExperiencePlatformProvisioning'], ParentType, ContextType, RequireFields<MutationProvisionExperiencePlatformArgs, 'input'>>;
   provisionNet3Customer?: Resolver<ResolversTypes['Net3Provisioning'], ParentType, ContextType, RequireFields<MutationProvisionNet3CustomerArgs, 'input'>>;
   provisionWholesaleCustomer?: Resolver<ResolversTypes['WholesaleCustomer'], ParentType, ContextType, RequireFields<MutationProvisionWholesaleCustomerArgs, 'input'>>;
+  retryProvisioning?: Resolver<ResolversTypes['Provisioning'], ParentType, ContextType, RequireFields<MutationRetryProvisioningArgs, 'id'>>;
 }>;
 
 export type Net3AddressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Net3Address'] = ResolversParentTypes['Net3Address']> = ResolversObject<{
@@ -1811,13 +2034,55 @@ export type ProvisionCustomerPayloadResolvers<ContextType = RequestContext, Pare
   failures?: Resolver<Array<ResolversTypes['ProviderFailure']>, ParentType, ContextType>;
   net3?: Resolver<Maybe<ResolversTypes['Net3Outcome']>, ParentType, ContextType>;
   providerInstances?: Resolver<Array<ResolversTypes['ProviderInstanceOutcome']>, ParentType, ContextType>;
+  provisioning?: Resolver<ResolversTypes['Provisioning'], ParentType, ContextType>;
   wholesale?: Resolver<Maybe<ResolversTypes['WholesaleOutcome']>, ParentType, ContextType>;
 }>;
+
+export type ProvisioningResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Provisioning'] = ResolversParentTypes['Provisioning']> = ResolversObject<{
+  correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ProvisioningStatus'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['ProvisioningStep']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type ProvisioningConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProvisioningConnection'] = ResolversParentTypes['ProvisioningConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['ProvisioningEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Provisioning']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ProvisioningEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProvisioningEdge'] = ResolversParentTypes['ProvisioningEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Provisioning'], ParentType, ContextType>;
+}>;
+
+export type ProvisioningStatusResolvers = EnumResolverSignature<{ FAILED?: any, PARTIALLY_FAILED?: any, RUNNING?: any, SUCCEEDED?: any, WAITING?: any }, ResolversTypes['ProvisioningStatus']>;
+
+export type ProvisioningStepResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProvisioningStep'] = ResolversParentTypes['ProvisioningStep']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  correlationId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  failure?: Resolver<Maybe<ResolversTypes['ProviderFailure']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ProvisioningStepStatus'], ParentType, ContextType>;
+  upstreamIds?: Resolver<Array<ResolversTypes['UpstreamId']>, ParentType, ContextType>;
+}>;
+
+export type ProvisioningStepStatusResolvers = EnumResolverSignature<{ FAILED?: any, IN_PROGRESS?: any, PENDING?: any, SUCCEEDED?: any }, ResolversTypes['ProvisioningStepStatus']>;
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
   experiencePlatformRequestStatus?: Resolver<Maybe<ResolversTypes['ExperiencePlatformRequestStatus']>, ParentType, ContextType, RequireFields<QueryExperiencePlatformRequestStatusArgs, 'imsOrgId' | 'requestId'>>;
+  provisioning?: Resolver<Maybe<ResolversTypes['Provisioning']>, ParentType, ContextType, RequireFields<QueryProvisioningArgs, 'id'>>;
+  provisionings?: Resolver<ResolversTypes['ProvisioningConnection'], ParentType, ContextType, RequireFields<QueryProvisioningsArgs, 'first'>>;
   wholesaleCustomer?: Resolver<Maybe<ResolversTypes['WholesaleCustomer']>, ParentType, ContextType, RequireFields<QueryWholesaleCustomerArgs, 'id'>>;
   wholesaleCustomers?: Resolver<ResolversTypes['WholesaleCustomerConnection'], ParentType, ContextType, RequireFields<QueryWholesaleCustomersArgs, 'first'>>;
 }>;
@@ -1825,6 +2090,11 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
 export interface UuidScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['UUID'], any> {
   name: 'UUID';
 }
+
+export type UpstreamIdResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpstreamId'] = ResolversParentTypes['UpstreamId']> = ResolversObject<{
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
 
 export type WholesaleAddressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WholesaleAddress'] = ResolversParentTypes['WholesaleAddress']> = ResolversObject<{
   addressLine1?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1921,8 +2191,15 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ProviderInstanceOutcome?: ProviderInstanceOutcomeResolvers<ContextType>;
   ProviderInstanceStatus?: ProviderInstanceStatusResolvers;
   ProvisionCustomerPayload?: ProvisionCustomerPayloadResolvers<ContextType>;
+  Provisioning?: ProvisioningResolvers<ContextType>;
+  ProvisioningConnection?: ProvisioningConnectionResolvers<ContextType>;
+  ProvisioningEdge?: ProvisioningEdgeResolvers<ContextType>;
+  ProvisioningStatus?: ProvisioningStatusResolvers;
+  ProvisioningStep?: ProvisioningStepResolvers<ContextType>;
+  ProvisioningStepStatus?: ProvisioningStepStatusResolvers;
   Query?: QueryResolvers<ContextType>;
   UUID?: GraphQLScalarType;
+  UpstreamId?: UpstreamIdResolvers<ContextType>;
   WholesaleAddress?: WholesaleAddressResolvers<ContextType>;
   WholesaleCustomer?: WholesaleCustomerResolvers<ContextType>;
   WholesaleCustomerConnection?: WholesaleCustomerConnectionResolvers<ContextType>;

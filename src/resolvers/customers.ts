@@ -1,7 +1,8 @@
 import { actingResellerId, canSee, isReseller } from '../auth.js';
 import { authorized, isUuid, type RequestContext } from '../context.js';
-import { notFound, rethrowAtInput, type InputPath } from '../errors.js';
-import type { AddProviderInstanceInput, CreateCustomerInput, Resolvers } from '../generated/graphql.js';
+import { ErrorCode, notFound, rethrowAtInput, UpstreamError, type InputPath } from '../errors.js';
+import { CustomerSource, type AddProviderInstanceInput, type CreateCustomerInput, type Resolvers } from '../generated/graphql.js';
+import type { StepRecord } from '../ledger/ledger.js';
 import {
   customerCursors,
   inputPathOfProperty,
@@ -16,8 +17,15 @@ import {
   toCustomerConnection,
   toCustomerViewModel,
 } from '../providers/cloudcockpit/mapping.js';
-import { requestedWindow } from '../relay.js';
+import { entitlementOf } from '../providers/experience-platform/mapping.js';
+import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
+import type { ProvisionCustomerModelResponse } from '../providers/net3/wire.js';
+import { packageDetailsOf } from '../providers/webex/mapping.js';
+import type { WholesaleCustomer } from '../providers/webex/wire.js';
+import { connectionOf, requestedWindow } from '../relay.js';
 import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
+import { loadersOf } from '../loaders.js';
+import { canSeeProvisioning } from './provisionings.js';
 
 export const customerResolvers: Resolvers = {
   Query: {
@@ -25,7 +33,15 @@ export const customerResolvers: Resolvers = {
       const { caller, providers } = authorized(context);
       // CloudCockpit ids are GUIDs: anything else names no customer.
       if (!isUuid(id)) return null;
-      const customer = await providers.cloudCockpit.getCustomer(id);
+      let customer: CustomerViewModel | null;
+      try {
+        customer = await providers.cloudCockpit.getCustomer(id);
+      } catch (error) {
+        if (!isCloudCockpitUnreachable(error)) throw error;
+        // A customer the ledger does not know stays an error: null would claim CloudCockpit has no such customer.
+        customer = await ledgerCopyOfCustomer(context, id);
+        if (!customer) throw error;
+      }
       return customer && canSee(caller, resellerIdsOf(customer)) ? customer : null;
     },
 
@@ -33,12 +49,31 @@ export const customerResolvers: Resolvers = {
       const { caller, providers } = authorized(context);
       const { offset, size: pageSize } = requestedWindow(first, after, { cursors: customerCursors, maxSize: MAX_PAGE_SIZE });
       const resellerId = isReseller(caller) ? caller.resellerId : null;
-      const pages = await Promise.all(
-        pagesCovering(offset, pageSize).map((page) =>
-          providers.cloudCockpit.listCustomers({ ...page, search: search ?? undefined, resellerId }),
-        ),
-      );
-      return toCustomerConnection(pages, offset, pageSize);
+      try {
+        const pages = await Promise.all(
+          pagesCovering(offset, pageSize).map((page) =>
+            providers.cloudCockpit.listCustomers({ ...page, search: search ?? undefined, resellerId }),
+          ),
+        );
+        return { ...toCustomerConnection(pages, offset, pageSize), source: CustomerSource.Cloudcockpit };
+      } catch (error) {
+        if (!isCloudCockpitUnreachable(error)) throw error;
+        const page = await context.ledger.provisionedCustomers(caller.tenant, {
+          resellerId,
+          search: search || null,
+          offset,
+          limit: pageSize,
+        });
+        // The ledger knows only what was provisioned here: no match there is no proof that CloudCockpit has none.
+        if (page.totalCount === 0) throw error;
+        context.logger.warn({ provider: 'CLOUDCOCKPIT' }, 'CloudCockpit unreachable: listing the customers the ledger provisioned');
+        const nodes = (page.items as CustomerViewModel[]).map(markedAsLedgerCopy);
+        return {
+          ...connectionOf(nodes, offset, offset + nodes.length < page.totalCount, customerCursors),
+          totalCount: page.totalCount,
+          source: CustomerSource.Ledger,
+        };
+      }
     },
   },
 
@@ -51,6 +86,20 @@ export const customerResolvers: Resolvers = {
   Customer: {
     providerInstances: (customer) => providerInstancesOf(customer),
     associations: (customer) => customer.customerAssociations ?? [],
+    source: (customer) => (ledgerCopies.has(customer) ? CustomerSource.Ledger : CustomerSource.Cloudcockpit),
+    experiencePlatform: (customer, _, context) => experiencePlatformOf(context, customer),
+    net3: (customer, _, context) => net3Of(context, customer),
+    wholesale: (customer, _, context) => wholesaleOf(context, customer),
+    async entitlements(customer, _, context) {
+      const [adobe, webex] = await Promise.all([experiencePlatformOf(context, customer), wholesaleOf(context, customer)]);
+      const valueProposition = adobe ? entitlementOf(adobe) : null;
+      return [...(valueProposition ? [valueProposition] : []), ...(webex ? packageDetailsOf(webex) : [])];
+    },
+    async provisionings(customer, _, context) {
+      const { caller } = authorized(context);
+      const operations = await loadersOf(context).provisioningsOfCustomer.load(customer.id);
+      return operations.filter((operation) => canSeeProvisioning(caller, operation));
+    },
   },
 
   ProviderInstance: {
@@ -108,4 +157,67 @@ export async function addCloudCockpitProviderInstance(
     .catch(rethrowAtInput(at, (property) => inputPathOfProperty(property, input)));
   const customer = await providers.cloudCockpit.getCustomer(customerId);
   return customer?.providerCustomers?.[body.providerInstanceId] ?? body;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the ledger adds to a customer
+
+/**
+ * CloudCockpit gave no answer, or a 5xx: the only failures a copy can stand in for. A refusal (401, 403, 400) is
+ * CloudCockpit's word on the request and stays an error.
+ */
+function isCloudCockpitUnreachable(error: unknown): boolean {
+  return error instanceof UpstreamError && error.failure.provider === 'CLOUDCOCKPIT' && error.extensions.code === ErrorCode.UPSTREAM_ERROR;
+}
+
+/** Customers read from the ledger rather than CloudCockpit, for `Customer.source`. */
+const ledgerCopies = new WeakSet<CustomerViewModel>();
+
+function markedAsLedgerCopy(customer: CustomerViewModel): CustomerViewModel {
+  ledgerCopies.add(customer);
+  return customer;
+}
+
+/** The customer as CloudCockpit returned it when its provisioning created it; null when the ledger has none. */
+async function ledgerCopyOfCustomer(context: RequestContext, id: string): Promise<CustomerViewModel | null> {
+  const step = await currentStep(context, id, 'customer');
+  const customer = step?.result as CustomerViewModel | null | undefined;
+  return customer ? markedAsLedgerCopy(customer) : null;
+}
+
+/** The customer's newest step of this name that succeeded or that its provider is still working on. */
+async function currentStep(context: RequestContext, customerId: string, name: string): Promise<StepRecord | null> {
+  return (await loadersOf(context).currentStepsOfCustomer.load(customerId)).get(name) ?? null;
+}
+
+async function experiencePlatformOf(context: RequestContext, customer: CustomerViewModel): Promise<ProvisioningResponse | null> {
+  const step = await currentStep(context, customer.id, 'experiencePlatform');
+  if (!step) return null;
+  // A repeat recognised after a crash ("already provisioned") succeeds without Adobe's answer: Adobe has it, no more is known.
+  return (step.result as ProvisioningResponse | null) ?? { errors: [], pollRequired: false };
+}
+
+async function net3Of(context: RequestContext, customer: CustomerViewModel): Promise<ProvisionCustomerModelResponse | null> {
+  const step = await currentStep(context, customer.id, 'net3');
+  if (!step) return null;
+  // A repeat recognised after a crash (409) succeeds without Net3's answer: only the customer's id is known.
+  return (step.result as ProvisionCustomerModelResponse | null) ?? { customer: { customerId: step.upstreamIds.customerId ?? customer.id } };
+}
+
+/**
+ * The Webex customer: the ledger's copy once its step succeeded (Webex's status was final; the worker follows it
+ * until then). While Webex is still working, the customer is read live by its Webex id, which shows its progress
+ * between the worker's checks; if Webex cannot say, the ledger's copy is the best known.
+ */
+async function wholesaleOf(context: RequestContext, customer: CustomerViewModel): Promise<WholesaleCustomer | null> {
+  const step = await currentStep(context, customer.id, 'wholesale');
+  const stored = (step?.result as WholesaleCustomer | null | undefined) ?? null;
+  const webexId = step?.upstreamIds.id;
+  if (!step || step.status !== 'IN_PROGRESS' || !webexId) return stored;
+  try {
+    return (await loadersOf(context).wholesaleCustomer.load(webexId)) ?? stored;
+  } catch (error) {
+    context.logger.warn({ provider: 'WEBEX_WHOLESALE', err: error }, 'live Webex read failed: showing the ledger’s copy');
+    return stored;
+  }
 }

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../generated/graphql.js';
+import { loadersOf } from '../loaders.js';
 import { entitlementOf } from '../providers/experience-platform/mapping.js';
 import { packageDetailsOf } from '../providers/webex/mapping.js';
 import { isFailure, provisionCustomer } from '../provisioning/provision-customer.js';
@@ -9,6 +10,11 @@ export const provisioningResolvers: Resolvers = {
   },
 
   ProvisionCustomerPayload: {
+    async provisioning({ operationId }, _, context) {
+      const operation = await loadersOf(context).provisioning.load(operationId);
+      if (!operation) throw new Error(`provisioning ${operationId} is missing from the ledger that recorded it`);
+      return operation;
+    },
     entitlements({ experiencePlatform, wholesale }) {
       const adobe = experiencePlatform && !isFailure(experiencePlatform) ? entitlementOf(experiencePlatform) : null;
       const webex = wholesale && !isFailure(wholesale) ? packageDetailsOf(wholesale) : [];

@@ -1,0 +1,73 @@
+import DataLoader from 'dataloader';
+import { requireCaller, type Caller } from './auth.js';
+import { isUuid, type Providers, type RequestContext } from './context.js';
+import type { Ledger, OperationRecord, StepRecord } from './ledger/ledger.js';
+import type { WholesaleCustomer } from './providers/webex/wire.js';
+
+/**
+ * The per-request loaders of what the ledger (and live upstream state) adds to customers and provisionings. Each
+ * batches the keys one level of a query asks for into a single ledger query, so a page of N customers with their
+ * provider fields and provisionings costs a fixed number of queries, not N; and each caches for the request only,
+ * so nothing one caller read is ever served to another.
+ */
+export interface Loaders {
+  /** The caller's tenant's provisionings by id; null for an id the tenant has none of. */
+  provisioning: DataLoader<string, OperationRecord | null>;
+  /** The steps of a provisioning, in its order. */
+  stepsOfProvisioning: DataLoader<string, StepRecord[]>;
+  /** A customer's provisionings in the tenant, newest first. */
+  provisioningsOfCustomer: DataLoader<string, OperationRecord[]>;
+  /**
+   * What a customer has at each provider, by step name (`customer`, `experiencePlatform`, `net3`, `wholesale` …):
+   * the step of its newest provisioning that succeeded there or that the provider is still working on.
+   */
+  currentStepsOfCustomer: DataLoader<string, ReadonlyMap<string, StepRecord>>;
+  /** A Webex Wholesale customer read live by its Webex id; null when Webex has none. */
+  wholesaleCustomer: DataLoader<string, WholesaleCustomer | null>;
+}
+
+export function createLoaders(ledger: Ledger, caller: Caller | null, providers: Providers | null): Loaders {
+  // Resolved when a loader first runs: an anonymous request fails there, as every resolver would make it.
+  const tenant = () => requireCaller(caller).tenant;
+  // The ledger's ids are uuid columns: anything else names no row, and must not reach the query as a cast error.
+  const uuids = (keys: readonly string[]) => keys.filter(isUuid);
+  // PostgreSQL answers uuids in lower case, whatever case they were asked in.
+  const same = (a: string | null, b: string) => a !== null && a.toLowerCase() === b.toLowerCase();
+
+  return {
+    provisioning: new DataLoader(async (ids) => {
+      const operations = await ledger.operationsByIds(tenant(), uuids(ids));
+      return ids.map((id) => operations.find((op) => same(op.id, id)) ?? null);
+    }),
+
+    stepsOfProvisioning: new DataLoader(async (ids) => {
+      const steps = await ledger.stepsOf(uuids(ids));
+      return ids.map((id) => steps.filter((step) => same(step.operationId, id)));
+    }),
+
+    provisioningsOfCustomer: new DataLoader(async (customerIds) => {
+      const operations = await ledger.operationsOfCustomers(tenant(), uuids(customerIds));
+      return customerIds.map((id) => operations.filter((op) => same(op.customerId, id)));
+    }),
+
+    currentStepsOfCustomer: new DataLoader(async (customerIds) => {
+      const rows = await ledger.currentStepsOfCustomers(tenant(), uuids(customerIds));
+      return customerIds.map((id) => new Map(rows.filter((row) => same(row.customerId, id)).map((row) => [row.step.step, row.step])));
+    }),
+
+    // Webex reads one customer per call and has no batch read: this loader only dedupes within the request.
+    wholesaleCustomer: new DataLoader(
+      async ([id]) => {
+        requireCaller(caller);
+        if (!providers || id === undefined) throw new Error('providers are made for every authenticated caller');
+        return [await providers.webex.getCustomer(id)];
+      },
+      { batch: false },
+    ),
+  };
+}
+
+/** The request's loaders: those `contextFor` made, or new ones for a context made without it. */
+export function loadersOf(context: RequestContext): Loaders {
+  return (context.loaders ??= createLoaders(context.ledger, context.caller, context.providers));
+}

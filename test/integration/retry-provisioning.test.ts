@@ -1,0 +1,246 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ledger } from '../../src/ledger/ledger.js';
+import { migrate } from '../../src/ledger/migrations.js';
+import { testBackends, type TestDatabase } from '../support/databases.js';
+import { customerInput, providerInstanceInput } from '../support/fixtures.js';
+import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
+
+/**
+ * A provider that can go down and come back: a proxy in front of its emulator that, while down, drops every
+ * connection without answering (as an unreachable host would look to the client) and, while up, forwards.
+ */
+interface SwitchableProxy {
+  url: string;
+  up: boolean;
+  close(): Promise<void>;
+}
+
+async function startSwitchableProxy(target: string): Promise<SwitchableProxy> {
+  const proxy = { up: false } as SwitchableProxy;
+  const server = http.createServer((req, res) => {
+    if (!proxy.up) {
+      req.socket.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([name]) => !['host', 'connection', 'content-length'].includes(name)),
+      ) as Record<string, string>;
+      const upstream = await fetch(new URL(req.url ?? '/', target), {
+        method: req.method,
+        headers,
+        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+      });
+      const responseHeaders: Record<string, string> = {};
+      upstream.headers.forEach((value, name) => {
+        if (!['content-encoding', 'transfer-encoding', 'connection', 'content-length'].includes(name)) responseHeaders[name] = value;
+      });
+      res.writeHead(upstream.status, responseHeaders);
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return proxy;
+}
+
+const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
+  provisionCustomer(input: $input) {
+    customer { id }
+    net3 { __typename ... on ProviderFailure { provider code httpStatus } }
+    failures { provider code }
+    provisioning { id status steps { name status attempts failure { code } } }
+  }
+}`;
+
+const RETRY = `mutation Retry($id: ID!) {
+  retryProvisioning(id: $id) {
+    id status customerId
+    steps { name provider status attempts correlationId failure { provider code httpStatus correlationId } }
+  }
+}`;
+
+const NEWEST_PROVISIONING = `query Newest {
+  provisionings(first: 1) { totalCount nodes { id customerId steps { name status failure { code } } } }
+}`;
+
+const NET3_OF_CUSTOMER = `query Net3($id: ID!) { customer(id: $id) { net3 { customer { customerId } } } }`;
+
+type Step = { name: string; provider?: string; status: string; attempts: number; correlationId?: string; failure: Record<string, unknown> | null };
+type Provisioning = { id: string; status: string; customerId?: string; steps: Step[] };
+
+/** A provisionCustomer input with every provider's section. */
+function everywhere(): Record<string, unknown> {
+  return {
+    customer: customerInput(),
+    providerInstances: [providerInstanceInput()],
+    experiencePlatform: {
+      imsOrgId: `${randomBytes(12).toString('hex').toUpperCase()}@AdobeOrg`,
+      tenantId: 'contosopizza',
+      region: 'NLD2',
+      entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: '65304520CA01A12', location: 'EU' },
+    },
+    net3: { serviceLevelId: 2, primaryContactRoles: ['PRIMARY'] },
+    wholesale: {
+      provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
+      packages: ['WEBEX_MEETINGS'],
+      provisioningParameters: { meetings: { timezone: 'Europe/Lisbon' } },
+    },
+  };
+}
+
+const stepNamed = (provisioning: Provisioning, name: string) => provisioning.steps.find((s) => s.name === name);
+/** How many calls each provider's emulator has received so far. */
+const callCounts = (stack: TestStack) =>
+  Object.fromEntries(Object.entries(stack.emulators).map(([name, emulator]) => [name, emulator.calls.length]));
+
+describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
+  let testDatabase: TestDatabase;
+  let ledger: Ledger;
+
+  beforeAll(async () => {
+    testDatabase = await backend.create();
+    await migrate(testDatabase.database);
+    ledger = new Ledger(testDatabase.database, { owner: 'retry-test' });
+  });
+  afterAll(() => testDatabase.drop());
+
+  describe('after one provider was down', () => {
+    let stack: TestStack;
+    let net3: SwitchableProxy;
+    let csp: string;
+
+    beforeAll(async () => {
+      stack = await startTestStack({
+        ledger,
+        urls: async (emulators) => {
+          net3 = await startSwitchableProxy(emulators.net3.url);
+          return { net3: net3.url };
+        },
+      });
+      csp = await signToken({ tenant: `retry-${randomUUID().slice(0, 8)}.example` });
+    });
+    afterAll(async () => {
+      await stack.close();
+      await net3.close();
+    });
+
+    it('runs only the failed step again, and never calls the providers that succeeded', async () => {
+      net3.up = false;
+      const first = await graphql<{ provisionCustomer: { customer: { id: string }; failures: unknown[]; provisioning: Provisioning } }>(
+        stack.server.url,
+        PROVISION,
+        { input: everywhere() },
+        { token: csp },
+      );
+      expect(first.errors).toBeUndefined();
+      const { customer, failures, provisioning } = first.data!.provisionCustomer;
+      expect(failures).toEqual([{ provider: 'NET3', code: 'UPSTREAM_ERROR' }]);
+      expect(stepNamed(provisioning, 'net3')).toMatchObject({ status: 'FAILED', attempts: 1, failure: { code: 'UPSTREAM_ERROR' } });
+      const before = callCounts(stack);
+      expect(before.net3).toBe(0);
+
+      // Still down: the step fails again, with this attempt's failure.
+      const stillDown = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id: provisioning.id }, { token: csp });
+      expect(stillDown.errors).toBeUndefined();
+      expect(stillDown.data!.retryProvisioning.status).toBe('PARTIALLY_FAILED');
+      expect(stepNamed(stillDown.data!.retryProvisioning, 'net3')).toMatchObject({
+        status: 'FAILED',
+        attempts: 2,
+        correlationId: stillDown.extensions!.correlationId,
+        failure: { provider: 'NET3', code: 'UPSTREAM_ERROR', httpStatus: null, correlationId: stillDown.extensions!.correlationId },
+      });
+      expect(callCounts(stack)).toEqual(before);
+
+      net3.up = true;
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id: provisioning.id }, { token: csp });
+      expect(retried.errors).toBeUndefined();
+      const after = retried.data!.retryProvisioning;
+      expect(after).toMatchObject({ id: provisioning.id, customerId: customer.id });
+      expect(stepNamed(after, 'net3')).toMatchObject({ provider: 'NET3', status: 'SUCCEEDED', attempts: 3, failure: null });
+      // Adobe and Webex finish their work later; nothing has failed any more.
+      expect(after.status).toBe('WAITING');
+      for (const step of after.steps.filter((s) => s.name !== 'net3')) expect(step.attempts).toBe(1);
+      // Net3 received its one call; CloudCockpit, Adobe and Webex were not called again.
+      expect(callCounts(stack)).toEqual({ ...before, net3: 1 });
+      expect(stack.emulators.net3.calls[0]).toMatchObject({ method: 'POST', body: expect.objectContaining({ customer: expect.objectContaining({ customerId: customer.id }) }) });
+
+      // Nothing is left to retry: a further retry calls no provider at all.
+      const again = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id: provisioning.id }, { token: csp });
+      expect(stepNamed(again.data!.retryProvisioning, 'net3')).toMatchObject({ status: 'SUCCEEDED', attempts: 3 });
+      expect(callCounts(stack)).toEqual({ ...before, net3: 1 });
+
+      const read = await graphql<{ customer: { net3: unknown } }>(stack.server.url, NET3_OF_CUSTOMER, { id: customer.id }, { token: csp });
+      expect(read.data!.customer.net3).toEqual({ customer: { customerId: customer.id } });
+    });
+  });
+
+  describe('after CloudCockpit was down', () => {
+    let stack: TestStack;
+    let cloudCockpit: SwitchableProxy;
+    let csp: string;
+
+    beforeAll(async () => {
+      stack = await startTestStack({
+        ledger,
+        urls: async (emulators) => {
+          cloudCockpit = await startSwitchableProxy(emulators.cloudCockpit.url);
+          return { cloudCockpit: cloudCockpit.url };
+        },
+      });
+      csp = await signToken({ tenant: `retry-${randomUUID().slice(0, 8)}.example` });
+    });
+    afterAll(async () => {
+      await stack.close();
+      await cloudCockpit.close();
+    });
+
+    it('runs every step once the customer can be created, each provider called once', async () => {
+      cloudCockpit.up = false;
+      const first = await graphql(stack.server.url, PROVISION, { input: everywhere() }, { token: csp });
+      expect(first.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'CLOUDCOCKPIT' });
+      expect(callCounts(stack)).toEqual({ cloudCockpit: 0, experiencePlatform: 0, net3: 0, webex: 0 });
+
+      // The mutation failed as a whole, but the ledger kept the provisioning: the caller finds it in the list.
+      const listed = await graphql<{ provisionings: { totalCount: number; nodes: Provisioning[] } }>(
+        stack.server.url,
+        NEWEST_PROVISIONING,
+        {},
+        { token: csp },
+      );
+      expect(listed.data!.provisionings.totalCount).toBe(1);
+      const [provisioning] = listed.data!.provisionings.nodes;
+      expect(provisioning!.steps.every((s) => s.status === 'FAILED')).toBe(true);
+      expect(stepNamed(provisioning!, 'customer')).toMatchObject({ status: 'FAILED', failure: { code: 'UPSTREAM_ERROR' } });
+      expect(stepNamed(provisioning!, 'net3')).toMatchObject({ status: 'FAILED', failure: { code: 'NOT_STARTED' } });
+
+      cloudCockpit.up = true;
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id: provisioning!.id }, { token: csp });
+      expect(retried.errors).toBeUndefined();
+      const after = retried.data!.retryProvisioning;
+      expect(after.steps.map((s) => [s.name, s.status])).toEqual([
+        ['customer', 'SUCCEEDED'],
+        [`providerInstance:${providerInstanceInput().providerInstanceId as string}`, 'SUCCEEDED'],
+        ['experiencePlatform', 'IN_PROGRESS'],
+        ['net3', 'SUCCEEDED'],
+        ['wholesale', 'IN_PROGRESS'],
+      ]);
+      // The customer was created with the id the ledger made for it before the first attempt.
+      const creations = stack.emulators.cloudCockpit.calls.filter((c) => c.method === 'POST' && c.path === '/v1/Customers');
+      expect(creations).toHaveLength(1);
+      expect(creations[0]!.body).toMatchObject({ id: provisioning!.customerId });
+      const posts = (name: 'experiencePlatform' | 'net3' | 'webex') => stack.emulators[name].calls.filter((c) => c.method === 'POST').length;
+      expect([posts('experiencePlatform'), posts('net3'), posts('webex')]).toEqual([1, 1, 1]);
+    });
+  });
+});
