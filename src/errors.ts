@@ -25,6 +25,10 @@ export const ErrorCode = {
   NOT_STARTED: 'NOT_STARTED',
   /** The provisioning is being worked on by another request or process right now. */
   IN_PROGRESS: 'IN_PROGRESS',
+  /** An `Idempotency-Key` was used before for a different request (HTTP 422). */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
+  /** The request first sent with this `Idempotency-Key` is still running (HTTP 409). */
+  IDEMPOTENCY_KEY_IN_USE: 'IDEMPOTENCY_KEY_IN_USE',
   /** A fault of this API's own; its details are in the log, never in the response. */
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const;

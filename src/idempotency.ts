@@ -20,14 +20,6 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 /** Set to `true` on a replayed response (Stripe's name), so a client can tell a replay from a first answer. */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
-/** The `extensions.code` values of refused repeats; stable, like those of `ErrorCode`. */
-export const IdempotencyErrorCode = {
-  /** The key was already used for a different request (HTTP 422). */
-  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
-  /** The first request with this key has not finished yet (HTTP 409): try again later. */
-  IDEMPOTENCY_KEY_IN_USE: 'IDEMPOTENCY_KEY_IN_USE',
-} as const;
-
 export interface IdempotencyOptions extends IdempotencyStoreOptions {
   /**
    * How long a claim may stay IN_PROGRESS before it is taken to be abandoned by a process that died.
@@ -94,7 +86,7 @@ export function requestFingerprint(
 
 function keyReused(): GraphQLError {
   return new GraphQLError(`This ${IDEMPOTENCY_KEY_HEADER} was already used for a different request; use a new key for a new request`, {
-    extensions: { code: IdempotencyErrorCode.IDEMPOTENCY_KEY_REUSED, http: { status: 422 } },
+    extensions: { code: ErrorCode.IDEMPOTENCY_KEY_REUSED, http: { status: 422 } },
   });
 }
 
@@ -105,7 +97,7 @@ function keyInUse(provisioningIds: string[] = []): GraphQLError {
       : `The request with this ${IDEMPOTENCY_KEY_HEADER} is still running; retry later for its answer`;
   return new GraphQLError(message, {
     extensions: {
-      code: IdempotencyErrorCode.IDEMPOTENCY_KEY_IN_USE,
+      code: ErrorCode.IDEMPOTENCY_KEY_IN_USE,
       ...(provisioningIds.length > 0 ? { provisioningIds } : {}),
       http: { status: 409 },
     },

@@ -11,7 +11,7 @@ import cors from 'cors';
 import express from 'express';
 import type { Authenticator } from './auth.js';
 import { createContextFactory, type ProviderEndpoints, type RequestContext } from './context.js';
-import { idempotencyPlugin, type IdempotencyOptions } from './idempotency.js';
+import { REPLAYED_HEADER, idempotencyPlugin, type IdempotencyOptions } from './idempotency.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
 import { createSchema } from './schema.js';
@@ -121,7 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.get('/', (_req, res) => res.redirect('/graphql'));
   app.use(
     '/graphql',
-    cors<cors.CorsRequest>({ exposedHeaders: ['X-Correlation-Id'] }),
+    cors<cors.CorsRequest>({ exposedHeaders: ['X-Correlation-Id', REPLAYED_HEADER] }),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {

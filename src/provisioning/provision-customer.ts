@@ -83,7 +83,11 @@ export async function provisionCustomer(context: RequestContext, input: Provisio
     },
     plan,
   );
-  const { customer, outcomes } = await runSteps(context, operationId, plan, null);
+  const { customer, outcomes } = await runSteps(context, operationId, plan, null).catch((error: unknown) => {
+    // The customer was refused: nothing else ran, but the provisioning is on record, to fix and retry.
+    if (error instanceof GraphQLError) Object.assign(error.extensions, { provisioningId: operationId });
+    throw error;
+  });
   const outcomeOf = (step: string) => outcomes.get(step) ?? null;
   return {
     operationId,
@@ -96,8 +100,10 @@ export async function provisionCustomer(context: RequestContext, input: Provisio
 }
 
 /**
- * Resumes a provisioning that partly failed: its failed and unstarted steps run again, the succeeded ones
- * never. Steps another process is still running are left to it.
+ * Resumes a provisioning that partly failed: its failed steps run again, the succeeded ones never. While any
+ * step is still pending (running, or abandoned by a crash and awaiting the worker) the retry is refused, so
+ * that no step can run twice at once. A step whose failure left it unknown whether the provider acted (no
+ * answer, a 5xx) is first looked up at the provider, as after a crash.
  */
 export async function retryProvisioning(context: RequestContext, id: string): Promise<OperationRecord> {
   const { caller } = authorized(context);
@@ -106,7 +112,12 @@ export async function retryProvisioning(context: RequestContext, id: string): Pr
   const steps = await context.ledger.stepsOf([id]);
   const customerStep = steps.find((s) => s.step === 'customer');
   const customer = customerStep?.status === 'SUCCEEDED' ? (customerStep.result as CustomerViewModel) : null;
-  const toRun = steps.filter((s) => s.status === 'FAILED' || (s.status === 'PENDING' && s.attempts === 0));
+  if (steps.some((s) => s.status === 'PENDING')) {
+    throw new GraphQLError(`Provisioning ${id} is still running; retry it once it has settled`, {
+      extensions: { code: ErrorCode.IN_PROGRESS },
+    });
+  }
+  const toRun = steps.filter((s) => s.status === 'FAILED');
   if (toRun.length > 0) await runSteps(context, id, toRun, customer);
   return (await context.ledger.operation(caller.tenant, id)) ?? operation;
 }
@@ -118,7 +129,7 @@ export async function retryProvisioning(context: RequestContext, id: string): Pr
 async function runSteps(
   context: RequestContext,
   operationId: string,
-  steps: Pick<StepRecord, 'step' | 'position' | 'input'>[],
+  steps: RunnableStep[],
   knownCustomer: CustomerViewModel | null,
 ): Promise<{ customer: CustomerViewModel; outcomes: Map<string, unknown> }> {
   const outcomes = new Map<string, unknown>();
@@ -150,11 +161,20 @@ async function runSteps(
   return { customer: canonical, outcomes };
 }
 
+/** A step to run: planned now, or read back from the ledger with its last failure. */
+type RunnableStep = Pick<StepRecord, 'step' | 'position' | 'input'> & { failure?: StepFailure | null };
+
+/** A failure after which the provider may or may not have acted: no answer came, or a 5xx. */
+function outcomeUnknown(failure: StepFailure | null | undefined): boolean {
+  if (!failure || failure.code === ErrorCode.NOT_STARTED) return false;
+  return failure.httpStatus === null ? failure.code === ErrorCode.UPSTREAM_ERROR : failure.httpStatus >= 500;
+}
+
 /** One step: started in the ledger, its provider called, its answer or failure recorded. */
 export async function runStep(
   context: RequestContext,
   operationId: string,
-  step: Pick<StepRecord, 'step' | 'position' | 'input'>,
+  step: RunnableStep,
   customer: CustomerViewModel | null,
 ): Promise<unknown> {
   const kind = stepKindOf(step.step);
@@ -164,7 +184,8 @@ export async function runStep(
     });
   }
   try {
-    const answer = await kind.run(context, step.input as never, customer as CustomerViewModel, inputPathOf(step as PlannedStep));
+    const found = outcomeUnknown(step.failure) ? await kind.reconcile(context, step.input as never, customer as CustomerViewModel) : null;
+    const answer = found ?? (await kind.run(context, step.input as never, customer as CustomerViewModel, inputPathOf(step as PlannedStep)));
     await context.ledger.completeStep(operationId, step.step, answer);
     return answer.response;
   } catch (error) {

@@ -133,7 +133,18 @@ export const experiencePlatformStep: StepKind<ExperiencePlatformSection> = {
     const { storedRequestId, imsOrgId } = step.upstreamIds;
     if (!storedRequestId || !imsOrgId) return succeeded(step.result, step.upstreamIds);
     const status = await authorized(context).providers.experiencePlatform.getProvisioningStatus(storedRequestId, imsOrgId);
-    const state = provisioningStateOf(status?.status);
+    if (!status) {
+      // Not final: the gateway may not have the request's status yet. The worker backs off and, if Adobe never
+      // knows it, gives up and fails the step.
+      throw new UpstreamError({
+        provider: 'EXPERIENCE_PLATFORM',
+        httpStatus: null,
+        correlationId: context.correlationId,
+        message: `Adobe Experience Platform does not know request ${storedRequestId}`,
+        invalidProperties: [],
+      });
+    }
+    const state = provisioningStateOf(status.status);
     if (!isFinalState(state)) return { checkAgainInSeconds: FOLLOW_INTERVAL_SECONDS };
     if (state === 'failed') throw reportedFailure(context, 'EXPERIENCE_PLATFORM', `Adobe Experience Platform reports request ${storedRequestId} failed`);
     return succeeded({ ...(step.result as object), requestStatus: status }, step.upstreamIds);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestBarrier, startBarrierProxy, type BarrierProxy } from '../support/barrier-proxy.js';
 import { customerInput, providerInstanceInput } from '../support/fixtures.js';
@@ -138,6 +138,41 @@ describe('provisionCustomer: one mutation for the whole onboarding', () => {
       fieldErrors: [{ path: ['input', 'customer', 'zip'] }],
     });
     expect(['experiencePlatform', 'net3', 'webex'].map((p) => stack.emulators[p as 'net3'].calls.length)).toEqual(callsBefore);
+
+    // The provisioning is on record, to be fixed and retried: the error names it.
+    const provisioningId = response.errors![0]!.extensions.provisioningId as string;
+    const recorded = await graphql<{ provisioning: { status: string; steps: { name: string; failure: { code: string } }[] } }>(
+      stack.server.url,
+      'query($id: ID!) { provisioning(id: $id) { status steps { name failure { code } } } }',
+      { id: provisioningId },
+      { token: csp },
+    );
+    expect(recorded.data!.provisioning.status).toBe('FAILED');
+    expect(recorded.data!.provisioning.steps.map((s) => s.failure.code)).toEqual([
+      'BAD_USER_INPUT',
+      'NOT_STARTED',
+      'NOT_STARTED',
+      'NOT_STARTED',
+      'NOT_STARTED',
+    ]);
+  });
+
+  it('refuses to retry a provisioning while one of its steps is still pending', async () => {
+    const id = randomUUID();
+    await stack.ledger.beginOperation(
+      {
+        id,
+        tenant: 'contoso.example',
+        caller: { subject: 'user-1', tenant: 'contoso.example', roles: ['csp'], resellerId: null },
+        kind: 'provisionCustomer',
+        customerId: randomUUID(),
+        request: {},
+        correlationId: randomUUID(),
+      },
+      [{ step: 'customer', provider: 'CLOUDCOCKPIT', position: 0, input: {} }],
+    );
+    const response = await graphql(stack.server.url, 'mutation($id: ID!) { retryProvisioning(id: $id) { id } }', { id }, { token: csp });
+    expect(response.errors![0]!.extensions.code).toBe('IN_PROGRESS');
   });
 
   it('reports a refused section at its own input path and still provisions the others', async () => {

@@ -15,11 +15,13 @@ import { graphql, signToken, startTestStack, type TestStack } from '../support/s
 interface SwitchableProxy {
   url: string;
   up: boolean;
+  /** While false (and up), requests reach the provider but its answers are lost on the way back. */
+  answers: boolean;
   close(): Promise<void>;
 }
 
 async function startSwitchableProxy(target: string): Promise<SwitchableProxy> {
-  const proxy = { up: false } as SwitchableProxy;
+  const proxy = { up: false, answers: true } as SwitchableProxy;
   const server = http.createServer((req, res) => {
     if (!proxy.up) {
       req.socket.destroy();
@@ -36,6 +38,10 @@ async function startSwitchableProxy(target: string): Promise<SwitchableProxy> {
         headers,
         body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
       });
+      if (!proxy.answers) {
+        req.socket.destroy();
+        return;
+      }
       const responseHeaders: Record<string, string> = {};
       upstream.headers.forEach((value, name) => {
         if (!['content-encoding', 'transfer-encoding', 'connection', 'content-length'].includes(name)) responseHeaders[name] = value;
@@ -182,6 +188,50 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
 
       const read = await graphql<{ customer: { net3: unknown } }>(stack.server.url, NET3_OF_CUSTOMER, { id: customer.id }, { token: csp });
       expect(read.data!.customer.net3).toEqual({ customer: { customerId: customer.id } });
+    });
+  });
+
+  describe('after a provider acted but its answer was lost', () => {
+    let stack: TestStack;
+    let net3: SwitchableProxy;
+    let csp: string;
+
+    beforeAll(async () => {
+      stack = await startTestStack({
+        ledger,
+        urls: async (emulators) => {
+          net3 = await startSwitchableProxy(emulators.net3.url);
+          return { net3: net3.url };
+        },
+      });
+      csp = await signToken({ tenant: `lost-${randomUUID().slice(0, 8)}.example` });
+    });
+    afterAll(async () => {
+      await stack.close();
+      await net3.close();
+    });
+
+    it('recognises the work the provider already did instead of doing it twice', async () => {
+      net3.up = true;
+      net3.answers = false;
+      const first = await graphql<{ provisionCustomer: { customer: { id: string }; provisioning: Provisioning } }>(
+        stack.server.url,
+        PROVISION,
+        { input: everywhere() },
+        { token: csp },
+      );
+      const { customer, provisioning } = first.data!.provisionCustomer;
+      expect(stepNamed(provisioning, 'net3')).toMatchObject({ status: 'FAILED', failure: { code: 'UPSTREAM_ERROR' } });
+      expect(stack.emulators.net3.calls).toHaveLength(1);
+
+      net3.answers = true;
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id: provisioning.id }, { token: csp });
+      expect(stepNamed(retried.data!.retryProvisioning, 'net3')).toMatchObject({ status: 'SUCCEEDED', failure: null });
+      // The repeat reached Net3 and was refused as a duplicate of the customer it already has: one customer there.
+      const created = stack.emulators.net3.calls.filter(
+        (call) => (call.body as { customer?: { customerId?: string } }).customer?.customerId === customer.id,
+      );
+      expect(created).toHaveLength(2);
     });
   });
 
