@@ -137,6 +137,17 @@ describe('the provisioning worker follows work providers finish later', () => {
     const checks = stack.emulators.webex.calls.filter((c) => c.method === 'GET' && c.path === `/v1/wholesale/customers/${webexId}`);
     expect(checks.length).toBeGreaterThanOrEqual(1);
     expect(checks.every((c) => c.headers.trackingid === correlationId)).toBe(true);
+
+    // The customer now reads as provisioned from what the worker recorded: the read asks Webex nothing.
+    const webexCalls = stack.emulators.webex.calls.length;
+    const read = await graphql<{ customer: { wholesale: { status: string; orgId: string } } }>(
+      stack.server.url,
+      'query($id: ID!) { customer(id: $id) { wholesale { status orgId } } }',
+      { id: payload.customer.id },
+      { token: await signToken() },
+    );
+    expect(read.data!.customer.wholesale).toEqual({ status: 'PROVISIONED', orgId: expect.any(String) });
+    expect(stack.emulators.webex.calls.length).toBe(webexCalls);
   });
 
   it('follows an Adobe request with pollRequired through GET /provisioning/status until it completes', async () => {
