@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from '../../src/auth.js';
 import { requestFingerprint } from '../../src/idempotency.js';
@@ -8,7 +8,7 @@ import { Ledger } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
 import { RequestBarrier, startBarrierProxy, type BarrierProxy } from '../support/barrier-proxy.js';
 import { testBackends, type TestBackend, type TestDatabase } from '../support/databases.js';
-import { customerInput, providerInstanceInput } from '../support/fixtures.js';
+import { customerInput, provisionEverywhereInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, type GraphQLResponse, type TestStack } from '../support/stack.js';
 
 const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
@@ -25,26 +25,6 @@ const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
 type Payload = { provisionCustomer: { customer: { id: string }; failures: unknown[] } };
 
 const CSP: Caller = { subject: 'user-1', tenant: 'contoso.example', roles: ['csp'], resellerId: null };
-
-/** A provisionCustomer input with every section, so that every provider is called. */
-function everywhere(): Record<string, unknown> {
-  return {
-    customer: customerInput(),
-    providerInstances: [providerInstanceInput()],
-    experiencePlatform: {
-      imsOrgId: `${randomBytes(12).toString('hex').toUpperCase()}@AdobeOrg`,
-      tenantId: 'contosopizza',
-      region: 'NLD2',
-      entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: '65304520CA01A12', location: 'EU' },
-    },
-    net3: { serviceLevelId: 2, primaryContactRoles: ['PRIMARY', 'BILLING'] },
-    wholesale: {
-      provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
-      packages: ['WEBEX_MEETINGS'],
-      provisioningParameters: { meetings: { timezone: 'Europe/Lisbon' } },
-    },
-  };
-}
 
 /** Only the CloudCockpit customer: the lightest provisioning. */
 function customerOnly(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -116,7 +96,7 @@ describe('Idempotency-Key on mutations', () => {
 
   it('replays the stored response of a repeat, each provider having been reached once', async () => {
     const key = newKey();
-    const input = everywhere();
+    const input = provisionEverywhereInput();
     const before = provisioningCalls(stack);
 
     const first = await graphql<Payload>(stack.server.url, PROVISION, { input }, withKey(key, csp));

@@ -1,7 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestBarrier, startBarrierProxy, type BarrierProxy } from '../support/barrier-proxy.js';
-import { customerInput, providerInstanceInput } from '../support/fixtures.js';
+import { customerInput, provisionEverywhereInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
 
 const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
@@ -44,31 +44,6 @@ type Payload = {
   failures: { provider: string; code: string }[];
 };
 
-const ADDRESS = { addressLine1: 'Rua Augusta 100', city: 'Lisboa', stateOrProvince: 'Lisboa', zipOrPostalCode: '1100-053', country: 'PT' };
-
-/** A provisionCustomer input with every section: only what is each provider's own. */
-function everywhere(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    customer: customerInput(),
-    providerInstances: [providerInstanceInput()],
-    experiencePlatform: {
-      imsOrgId: `${randomBytes(12).toString('hex').toUpperCase()}@AdobeOrg`,
-      tenantId: 'contosopizza',
-      region: 'NLD2',
-      entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: '65304520CA01A12', location: 'EU' },
-    },
-    net3: { serviceLevelId: 2, primaryContactRoles: ['PRIMARY', 'BILLING'] },
-    wholesale: {
-      provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
-      packages: ['WEBEX_CALLING', 'WEBEX_MEETINGS'],
-      provisioningParameters: {
-        calling: { location: { name: 'Sede', address: ADDRESS, timezone: 'Europe/Lisbon', language: 'pt_pt' } },
-        meetings: { timezone: 'Europe/Lisbon' },
-      },
-    },
-    ...overrides,
-  };
-}
 
 describe('provisionCustomer: one mutation for the whole onboarding', () => {
   let stack: TestStack;
@@ -81,7 +56,7 @@ describe('provisionCustomer: one mutation for the whole onboarding', () => {
   afterAll(() => stack.close());
 
   it('provisions a customer at all four providers, each taking what it needs from the canonical customer', async () => {
-    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: everywhere() }, { token: csp });
+    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: provisionEverywhereInput() }, { token: csp });
     expect(response.errors).toBeUndefined();
     const payload = response.data!.provisionCustomer;
     const customerId = payload.customer.id;
@@ -128,7 +103,7 @@ describe('provisionCustomer: one mutation for the whole onboarding', () => {
     const response = await graphql(
       stack.server.url,
       PROVISION,
-      { input: everywhere({ customer: customerInput({ zip: '1'.repeat(31) }) }) },
+      { input: provisionEverywhereInput({ customer: customerInput({ zip: '1'.repeat(31) }) }) },
       { token: csp },
     );
     expect(response.data).toBeNull();
@@ -176,7 +151,7 @@ describe('provisionCustomer: one mutation for the whole onboarding', () => {
   });
 
   it('reports a refused section at its own input path and still provisions the others', async () => {
-    const input = everywhere();
+    const input = provisionEverywhereInput();
     (input.experiencePlatform as Record<string, unknown>).imsOrgId = 'not-an-org';
     const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input }, { token: csp });
     const payload = response.data!.provisionCustomer;
@@ -205,7 +180,7 @@ describe('provisionCustomer with one provider down', () => {
 
   it('returns the other three results and a typed failure for the fourth', async () => {
     const token = await signToken();
-    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: everywhere() }, { token });
+    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: provisionEverywhereInput() }, { token });
     expect(response.errors).toBeUndefined();
     const payload = response.data!.provisionCustomer;
     expect(payload.net3).toEqual({
@@ -246,7 +221,7 @@ describe('provisionCustomer concurrency', () => {
 
   it('calls the providers after the customer’s creation at the same time', async () => {
     const token = await signToken();
-    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: everywhere() }, { token });
+    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: provisionEverywhereInput() }, { token });
     expect(response.data!.provisionCustomer.failures).toEqual([]);
     expect(barrier.filled).toBe(true);
   });

@@ -1,10 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/ledger/database.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
 import { testBackends, type TestBackend, type TestDatabase } from '../support/databases.js';
-import { customerInput, providerInstanceInput } from '../support/fixtures.js';
+import { customerInput, providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
 
@@ -61,30 +61,6 @@ const CUSTOMERS_WITH_LEDGER = `query Customers($first: Int, $search: String) {
   }
 }`;
 
-const ADDRESS = { addressLine1: 'Rua Augusta 100', city: 'Lisboa', stateOrProvince: 'Lisboa', zipOrPostalCode: '1100-053', country: 'PT' };
-
-/** A provisionCustomer input with every provider's section. */
-function everywhere(customer: Record<string, unknown> = customerInput()): Record<string, unknown> {
-  return {
-    customer,
-    providerInstances: [providerInstanceInput()],
-    experiencePlatform: {
-      imsOrgId: `${randomBytes(12).toString('hex').toUpperCase()}@AdobeOrg`,
-      tenantId: 'contosopizza',
-      region: 'NLD2',
-      entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: '65304520CA01A12', location: 'EU' },
-    },
-    net3: { serviceLevelId: 2, primaryContactRoles: ['PRIMARY'] },
-    wholesale: {
-      provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
-      packages: ['WEBEX_CALLING', 'WEBEX_MEETINGS'],
-      provisioningParameters: {
-        calling: { location: { name: 'Sede', address: ADDRESS, timezone: 'Europe/Lisbon', language: 'pt_pt' } },
-        meetings: { timezone: 'Europe/Lisbon' },
-      },
-    },
-  };
-}
 
 /** A tenant of its own, so that every list a test reads holds only what that test made. */
 const freshTenant = () => `reads-${randomUUID().slice(0, 8)}.example`;
@@ -157,7 +133,7 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
 
   it('joins each provider’s part and the provisionings into the customer, from the ledger', async () => {
     const csp = await signToken({ tenant: freshTenant() });
-    const { customerId, provisioningId, correlationId } = await provision(stack.server.url, csp, everywhere());
+    const { customerId, provisioningId, correlationId } = await provision(stack.server.url, csp, provisionEverywhereInput());
 
     const response = await graphql<{ customer: Record<string, unknown> & { provisionings: Record<string, unknown>[] } }>(
       stack.server.url,
@@ -225,7 +201,7 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
 
   it('shows a Webex customer the ledger still has in progress as Webex has it now, and a finished one from the ledger alone', async () => {
     const csp = await signToken({ tenant: freshTenant() });
-    const { customerId, provisioningId, webexId } = await provision(stack.server.url, csp, everywhere());
+    const { customerId, provisioningId, webexId } = await provision(stack.server.url, csp, provisionEverywhereInput());
     const webexReads = () => stack.emulators.webex.calls.filter((c) => c.method === 'GET' && c.path.includes(webexId!)).length;
 
     // The ledger holds Webex's first answer (`provisioning`); the embedded Webex has finished since.
@@ -249,7 +225,7 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
     const csp = await signToken({ tenant: freshTenant() });
     const provisioned: Provisioned[] = [];
     for (const name of ['Alpha', 'Bravo', 'Charlie', 'Delta']) {
-      provisioned.push(await provision(stack.server.url, csp, everywhere(customerInput({ companyName: `${name} Pizza` }))));
+      provisioned.push(await provision(stack.server.url, csp, provisionEverywhereInput({ customer: customerInput({ companyName: `${name} Pizza` }) })));
     }
     for (const { provisioningId } of provisioned) await recordWebexFinished(ledger, provisioningId, 'provisioned');
 
@@ -408,7 +384,7 @@ describe.each(testBackends)('customers while CloudCockpit is unreachable, ledger
     working = await startTestStack({ ledger });
     csp = await signToken({ tenant });
     reseller = await signToken({ tenant, roles: ['reseller'], resellerId });
-    pizza = await provision(working.server.url, csp, everywhere(customerInput({ companyName: 'Contoso Pizza' })));
+    pizza = await provision(working.server.url, csp, provisionEverywhereInput({ customer: customerInput({ companyName: 'Contoso Pizza' }) }));
     bikes = await provision(working.server.url, reseller, { customer: customerInput({ companyName: 'Fabrikam Bikes', email: 'joe@fabrikam.example' }) });
     elsewhere = await provision(working.server.url, await signToken({ tenant: freshTenant() }), { customer: customerInput() });
     const created = await graphql<{ createCustomer: { id: string } }>(

@@ -1,11 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
 import { testBackends, type TestDatabase } from '../support/databases.js';
-import { customerInput, providerInstanceInput } from '../support/fixtures.js';
+import { providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
 
 /**
@@ -85,26 +85,6 @@ const NET3_OF_CUSTOMER = `query Net3($id: ID!) { customer(id: $id) { net3 { cust
 type Step = { name: string; provider?: string; status: string; attempts: number; correlationId?: string; failure: Record<string, unknown> | null };
 type Provisioning = { id: string; status: string; customerId?: string; steps: Step[] };
 
-/** A provisionCustomer input with every provider's section. */
-function everywhere(): Record<string, unknown> {
-  return {
-    customer: customerInput(),
-    providerInstances: [providerInstanceInput()],
-    experiencePlatform: {
-      imsOrgId: `${randomBytes(12).toString('hex').toUpperCase()}@AdobeOrg`,
-      tenantId: 'contosopizza',
-      region: 'NLD2',
-      entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: '65304520CA01A12', location: 'EU' },
-    },
-    net3: { serviceLevelId: 2, primaryContactRoles: ['PRIMARY'] },
-    wholesale: {
-      provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
-      packages: ['WEBEX_MEETINGS'],
-      provisioningParameters: { meetings: { timezone: 'Europe/Lisbon' } },
-    },
-  };
-}
-
 const stepNamed = (provisioning: Provisioning, name: string) => provisioning.steps.find((s) => s.name === name);
 /** How many calls each provider's emulator has received so far. */
 const callCounts = (stack: TestStack) =>
@@ -146,7 +126,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       const first = await graphql<{ provisionCustomer: { customer: { id: string }; failures: unknown[]; provisioning: Provisioning } }>(
         stack.server.url,
         PROVISION,
-        { input: everywhere() },
+        { input: provisionEverywhereInput() },
         { token: csp },
       );
       expect(first.errors).toBeUndefined();
@@ -217,7 +197,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       const first = await graphql<{ provisionCustomer: { customer: { id: string }; provisioning: Provisioning } }>(
         stack.server.url,
         PROVISION,
-        { input: everywhere() },
+        { input: provisionEverywhereInput() },
         { token: csp },
       );
       const { customer, provisioning } = first.data!.provisionCustomer;
@@ -257,7 +237,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
 
     it('runs every step once the customer can be created, each provider called once', async () => {
       cloudCockpit.up = false;
-      const first = await graphql(stack.server.url, PROVISION, { input: everywhere() }, { token: csp });
+      const first = await graphql(stack.server.url, PROVISION, { input: provisionEverywhereInput() }, { token: csp });
       expect(first.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'CLOUDCOCKPIT' });
       expect(callCounts(stack)).toEqual({ cloudCockpit: 0, experiencePlatform: 0, net3: 0, webex: 0 });
 

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /** Inputs a test can start from and vary. */
 
 export const MICROSOFT_INSTANCE = 'cb3cd15b-1d6e-45be-b493-c71549cbfd87';
@@ -48,6 +50,35 @@ export function providerInstanceInput(overrides: Record<string, unknown> = {}): 
     microsoftCustomerData: microsoftData(),
     margin: { marginRule: { name: 'markup' }, value: 10.6 },
     offerTypeMargins: [{ offerType: 'license', margin: { marginRule: { name: 'markup' }, value: 10 } }],
+    ...overrides,
+  };
+}
+
+const LISBON = { addressLine1: 'Rua Augusta 100', city: 'Lisboa', stateOrProvince: 'Lisboa', zipOrPostalCode: '1100-053', country: 'PT' };
+
+/**
+ * A provisionCustomer input with every section, so that every provider is called: only what is each
+ * provider's own (a fresh Adobe organization each time).
+ */
+export function provisionEverywhereInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    customer: customerInput(),
+    providerInstances: [providerInstanceInput()],
+    experiencePlatform: {
+      imsOrgId: `${randomBytes(12).toString('hex').toUpperCase()}@AdobeOrg`,
+      tenantId: 'contosopizza',
+      region: 'NLD2',
+      entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: '65304520CA01A12', location: 'EU' },
+    },
+    net3: { serviceLevelId: 2, primaryContactRoles: ['PRIMARY', 'BILLING'] },
+    wholesale: {
+      provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
+      packages: ['WEBEX_CALLING', 'WEBEX_MEETINGS'],
+      provisioningParameters: {
+        calling: { location: { name: 'Sede', address: LISBON, timezone: 'Europe/Lisbon', language: 'pt_pt' } },
+        meetings: { timezone: 'Europe/Lisbon' },
+      },
+    },
     ...overrides,
   };
 }
