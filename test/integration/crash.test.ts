@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,9 +12,10 @@ import { startExperiencePlatformEmulator } from '../../src/providers/experience-
 import { startNet3Emulator } from '../../src/providers/net3/emulator.js';
 import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
 import { customerInput, providerInstanceInput } from '../support/fixtures.js';
+import { startForwardingProxy, type ForwardingProxy, type ProxiedRequest, type ProxyExchange } from '../support/proxy.js';
+import { startServerProcess, waitUntil } from '../support/server-process.js';
 import { graphql, signToken, TEST_CREDENTIALS, TEST_JWT_SECRET } from '../support/stack.js';
 
-const projectRoot = new URL('../..', import.meta.url);
 const TENANT = 'contoso.example';
 /** Leases outlive the calls held in flight before the kill, and still run out soon after it. */
 const LEASE_MS = 5_000;
@@ -26,126 +25,29 @@ type Provider = 'cloudCockpit' | 'experiencePlatform' | 'net3' | 'webex';
 /** What a proxy does with one request. */
 type Disposition = 'pass' | 'hold-before-forwarding' | 'hold-after-forwarding';
 
-interface Exchange {
-  method: string;
-  path: string;
-  body: unknown;
-  /** The provider's answer, which a request held after forwarding never brings back to its caller. */
-  status: number;
-}
-
-interface HoldingProxy {
-  url: string;
-  /** Every request that reached the provider, with its answer. */
-  exchanges: Exchange[];
-  /** How many requests are being held: in flight as far as their caller knows. */
-  held(): number;
-  close(): Promise<void>;
-}
-
 /**
  * A proxy in front of a provider that can keep calls in flight: a request held before forwarding never reaches the
  * provider; one held after forwarding has done its work at the provider, but its answer never comes back. Either
  * way the caller waits until it dies.
  */
-async function startHoldingProxy(target: string, decide: (request: { method: string; path: string; body: unknown }) => Disposition): Promise<HoldingProxy> {
-  const exchanges: Exchange[] = [];
-  let held = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
-      const raw = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-      const path = req.url ?? '/';
-      const method = req.method ?? 'GET';
-      let body: unknown;
-      try {
-        body = raw ? JSON.parse(raw.toString('utf8')) : undefined;
-      } catch {
-        body = raw?.toString('utf8');
-      }
-      const disposition = decide({ method, path, body });
-      if (disposition === 'hold-before-forwarding') {
-        held++;
-        return;
-      }
-      const headers = Object.fromEntries(
-        Object.entries(req.headers).filter(([name]) => !['host', 'connection', 'content-length'].includes(name)),
-      ) as Record<string, string>;
-      const upstream = await fetch(new URL(path, target), { method, headers, body: raw });
-      const answer = Buffer.from(await upstream.arrayBuffer());
-      exchanges.push({ method, path, body, status: upstream.status });
-      if (disposition === 'hold-after-forwarding') {
-        held++;
-        return;
-      }
-      const responseHeaders: Record<string, string> = {};
-      upstream.headers.forEach((value, name) => {
-        if (!['content-encoding', 'transfer-encoding', 'connection', 'content-length'].includes(name)) responseHeaders[name] = value;
-      });
-      res.writeHead(upstream.status, responseHeaders);
-      res.end(answer);
-    });
+function startHoldingProxy(target: string, decide: (request: ProxiedRequest) => Disposition): Promise<ForwardingProxy> {
+  const dispositions = new WeakMap<ProxiedRequest, Disposition>();
+  return startForwardingProxy(target, {
+    beforeForward(request) {
+      const disposition = decide(request);
+      dispositions.set(request, disposition);
+      return disposition === 'hold-before-forwarding' ? 'hold' : 'pass';
+    },
+    afterAnswer: (request) => (dispositions.get(request) === 'hold-after-forwarding' ? 'hold' : 'pass'),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    exchanges,
-    held: () => held,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
-interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  /** The JSON log lines written so far. */
-  logs(): Record<string, unknown>[];
-}
-
-/** The server as a process of its own (`src/main.ts` through tsx, so that no build is needed). */
-async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const logs = () =>
-    output
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  for (let i = 0; i < 600; i++) {
-    const serving = logs().find((line) => line.msg === 'Provisioning Graph is serving GraphQL and Apollo Sandbox');
-    if (serving) return { child, url: serving.url as string, logs };
-    if (child.exitCode !== null) throw new Error(`the server exited early: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the server did not start: ${output}`);
-}
-
-async function waitUntil(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) { provisionCustomer(input: $input) { customer { id } } }`;
 
 describe('a server killed with calls in flight, and restarted', () => {
   const emulators = {} as Record<Provider, RunningEmulator>;
-  const proxies = {} as Record<Provider, HoldingProxy>;
+  const proxies = {} as Record<Provider, ForwardingProxy>;
   const children: ChildProcess[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'provisioning-graph-crash-'));
   /** Before the kill, calls are held as `holding` says; after it, everything passes. */
@@ -276,7 +178,7 @@ describe('a server killed with calls in flight, and restarted', () => {
     }
 
     // Exactly once upstream: one creation each provider accepted, per customer.
-    const accepted = (name: Provider, creates: (exchange: Exchange) => string | null) => {
+    const accepted = (name: Provider, creates: (exchange: ProxyExchange) => string | null) => {
       const counts = new Map<string, number>();
       for (const exchange of proxies[name].exchanges) {
         const key = exchange.method === 'POST' && exchange.status < 300 ? creates(exchange) : null;

@@ -6,7 +6,8 @@ import type { Database } from '../../src/ledger/database.js';
 import { IdempotencyStore } from '../../src/ledger/idempotency-store.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
-import { RequestBarrier, startBarrierProxy, type BarrierProxy } from '../support/barrier-proxy.js';
+import { RequestBarrier, startBarrierProxy } from '../support/barrier-proxy.js';
+import type { ForwardingProxy } from '../support/proxy.js';
 import { testBackends, type TestBackend, type TestDatabase } from '../support/databases.js';
 import { customerInput, provisionEverywhereInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, type GraphQLResponse, type TestStack } from '../support/stack.js';
@@ -246,7 +247,7 @@ describe('Idempotency-Key on mutations', () => {
 describe.each(testBackends)('Idempotency-Key while the first request is still running, on $name', (backend) => {
   let stack: TestStack;
   let target: TestDatabase;
-  let proxy: BarrierProxy;
+  let proxy: ForwardingProxy;
   // CloudCockpit's proxy holds the first request's call until the test arrives as the second party.
   const cloudCockpitHeld = new RequestBarrier(2, 4_000);
 

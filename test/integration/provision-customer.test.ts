@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RequestBarrier, startBarrierProxy, type BarrierProxy } from '../support/barrier-proxy.js';
+import { RequestBarrier, startBarrierProxy } from '../support/barrier-proxy.js';
+import type { ForwardingProxy } from '../support/proxy.js';
 import { customerInput, provisionEverywhereInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
 
@@ -201,7 +202,7 @@ describe('provisionCustomer with one provider down', () => {
 
 describe('provisionCustomer concurrency', () => {
   let stack: TestStack;
-  let proxies: BarrierProxy[];
+  let proxies: ForwardingProxy[];
   const barrier = new RequestBarrier(3);
 
   beforeAll(async () => {

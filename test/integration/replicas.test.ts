@@ -1,8 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger, type StepRecord } from '../../src/ledger/ledger.js';
 import { startCloudCockpitEmulator } from '../../src/providers/cloudcockpit/emulator.js';
@@ -10,9 +7,10 @@ import type { RunningEmulator } from '../../src/providers/emulator-server.js';
 import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
 import { postgresBackend, type TestDatabase } from '../support/databases.js';
 import { customerInput } from '../support/fixtures.js';
+import { startForwardingProxy, type ForwardingProxy, type ProxiedRequest, type ProxyDecision } from '../support/proxy.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { graphql, signToken, TEST_CREDENTIALS, TEST_JWT_SECRET } from '../support/stack.js';
 
-const projectRoot = new URL('../..', import.meta.url);
 const TENANT = 'contoso.example';
 const REPLICAS = ['a', 'b'] as const;
 type Replica = (typeof REPLICAS)[number];
@@ -30,17 +28,16 @@ interface Check {
  * One replica's way to Webex. Status checks are held a moment and counted per Webex customer across both replicas'
  * proxies, so that two replicas following one step at once would show as two checks of it in flight together.
  */
-async function startCheckCountingProxy(
+function startCheckCountingProxy(
   target: string,
   replica: Replica,
   shared: { checks: Check[]; inFlight: Map<string, number>; mostInFlight: number },
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
-      const path = req.url ?? '/';
-      const webexId = req.method === 'GET' ? /^\/v1\/wholesale\/customers\/([^/?]+)$/.exec(path)?.[1] : undefined;
+): Promise<ForwardingProxy> {
+  const checked = (request: ProxiedRequest) =>
+    request.method === 'GET' ? /^\/v1\/wholesale\/customers\/([^/?]+)$/.exec(request.path)?.[1] : undefined;
+  return startForwardingProxy(target, {
+    async beforeForward(request): Promise<ProxyDecision> {
+      const webexId = checked(request);
       if (webexId) {
         shared.checks.push({ replica, webexId });
         const inFlight = (shared.inFlight.get(webexId) ?? 0) + 1;
@@ -48,54 +45,14 @@ async function startCheckCountingProxy(
         shared.mostInFlight = Math.max(shared.mostInFlight, inFlight);
         await new Promise((resolve) => setTimeout(resolve, CHECK_HOLD_MS));
       }
-      const headers = Object.fromEntries(
-        Object.entries(req.headers).filter(([name]) => !['host', 'connection', 'content-length'].includes(name)),
-      ) as Record<string, string>;
-      const upstream = await fetch(new URL(path, target), {
-        method: req.method,
-        headers,
-        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
-      });
-      const answer = Buffer.from(await upstream.arrayBuffer());
+      return 'pass';
+    },
+    afterAnswer(request) {
+      const webexId = checked(request);
       if (webexId) shared.inFlight.set(webexId, shared.inFlight.get(webexId)! - 1);
-      const responseHeaders: Record<string, string> = {};
-      upstream.headers.forEach((value, name) => {
-        if (!['content-encoding', 'transfer-encoding', 'connection', 'content-length'].includes(name)) responseHeaders[name] = value;
-      });
-      res.writeHead(upstream.status, responseHeaders);
-      res.end(answer);
-    });
+      return 'pass';
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** A replica: the server as a process of its own (`src/main.ts` through tsx, so that no build is needed). */
-async function startReplica(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  for (let i = 0; i < 600; i++) {
-    const url = /"url":"([^"]+\/graphql)"/.exec(output)?.[1];
-    if (url) return { child, url };
-    if (child.exitCode !== null) throw new Error(`the replica exited early: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the replica did not start: ${output}`);
 }
 
 const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
@@ -107,7 +64,7 @@ describe.skipIf(!postgresBackend)('two server replicas on one PostgreSQL', () =>
   let cloudCockpit: RunningEmulator;
   let webex: RunningEmulator;
   const proxies: { close(): Promise<void> }[] = [];
-  const replicas = new Map<Replica, { child: ChildProcess; url: string }>();
+  const replicas = new Map<Replica, ServerProcess>();
   const shared = { checks: [] as Check[], inFlight: new Map<string, number>(), mostInFlight: 0 };
 
   beforeAll(async () => {
@@ -123,7 +80,7 @@ describe.skipIf(!postgresBackend)('two server replicas on one PostgreSQL', () =>
         proxies.push(proxy);
         replicas.set(
           replica,
-          await startReplica({
+          await startServerProcess({
             NODE_ENV: 'development',
             LOG_LEVEL: 'info',
             PORT: '0',

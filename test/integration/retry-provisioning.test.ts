@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
 import { testBackends, type TestDatabase } from '../support/databases.js';
 import { providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
+import { startForwardingProxy } from '../support/proxy.js';
 import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
 
 /**
@@ -21,43 +20,12 @@ interface SwitchableProxy {
 }
 
 async function startSwitchableProxy(target: string): Promise<SwitchableProxy> {
-  const proxy = { up: false, answers: true } as SwitchableProxy;
-  const server = http.createServer((req, res) => {
-    if (!proxy.up) {
-      req.socket.destroy();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
-      const headers = Object.fromEntries(
-        Object.entries(req.headers).filter(([name]) => !['host', 'connection', 'content-length'].includes(name)),
-      ) as Record<string, string>;
-      const upstream = await fetch(new URL(req.url ?? '/', target), {
-        method: req.method,
-        headers,
-        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
-      });
-      if (!proxy.answers) {
-        req.socket.destroy();
-        return;
-      }
-      const responseHeaders: Record<string, string> = {};
-      upstream.headers.forEach((value, name) => {
-        if (!['content-encoding', 'transfer-encoding', 'connection', 'content-length'].includes(name)) responseHeaders[name] = value;
-      });
-      res.writeHead(upstream.status, responseHeaders);
-      res.end(Buffer.from(await upstream.arrayBuffer()));
-    });
+  const state = { up: false, answers: true };
+  const proxy = await startForwardingProxy(target, {
+    beforeForward: () => (state.up ? 'pass' : 'drop'),
+    afterAnswer: () => (state.answers ? 'pass' : 'drop'),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return proxy;
+  return Object.assign(state, { url: proxy.url, close: proxy.close });
 }
 
 const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
