@@ -69,20 +69,26 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
   });
   afterAll(() => testDatabase.drop());
 
+  /** A test stack on this ledger whose `provider` is reached through a switchable proxy, and a CSP of a tenant of its own. */
+  async function stackWithSwitchable(provider: 'net3' | 'cloudCockpit') {
+    let proxy!: SwitchableProxy;
+    const stack = await startTestStack({
+      ledger,
+      urls: async (emulators) => {
+        proxy = await startSwitchableProxy(emulators[provider].url);
+        return { [provider]: proxy.url };
+      },
+    });
+    return { stack, proxy, csp: await signToken({ tenant: `retry-${randomUUID().slice(0, 8)}.example` }) };
+  }
+
   describe('after one provider was down', () => {
     let stack: TestStack;
     let net3: SwitchableProxy;
     let csp: string;
 
     beforeAll(async () => {
-      stack = await startTestStack({
-        ledger,
-        urls: async (emulators) => {
-          net3 = await startSwitchableProxy(emulators.net3.url);
-          return { net3: net3.url };
-        },
-      });
-      csp = await signToken({ tenant: `retry-${randomUUID().slice(0, 8)}.example` });
+      ({ stack, proxy: net3, csp } = await stackWithSwitchable('net3'));
     });
     afterAll(async () => {
       await stack.close();
@@ -145,14 +151,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let csp: string;
 
     beforeAll(async () => {
-      stack = await startTestStack({
-        ledger,
-        urls: async (emulators) => {
-          net3 = await startSwitchableProxy(emulators.net3.url);
-          return { net3: net3.url };
-        },
-      });
-      csp = await signToken({ tenant: `lost-${randomUUID().slice(0, 8)}.example` });
+      ({ stack, proxy: net3, csp } = await stackWithSwitchable('net3'));
     });
     afterAll(async () => {
       await stack.close();
@@ -189,14 +188,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let csp: string;
 
     beforeAll(async () => {
-      stack = await startTestStack({
-        ledger,
-        urls: async (emulators) => {
-          cloudCockpit = await startSwitchableProxy(emulators.cloudCockpit.url);
-          return { cloudCockpit: cloudCockpit.url };
-        },
-      });
-      csp = await signToken({ tenant: `retry-${randomUUID().slice(0, 8)}.example` });
+      ({ stack, proxy: cloudCockpit, csp } = await stackWithSwitchable('cloudCockpit'));
     });
     afterAll(async () => {
       await stack.close();
