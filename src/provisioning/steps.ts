@@ -175,7 +175,8 @@ export const net3Step: StepKind<Net3Section> = {
 const WEBEX_FINAL = new Set(['provisioned', 'provisioned_with_errors', 'error']);
 
 function webexAnswer(customer: WholesaleCustomer): StepAnswer {
-  const ids = { id: customer.id, externalId: customer.externalId };
+  const ids: Record<string, string> = { id: customer.id, externalId: customer.externalId };
+  if (customer.location) ids.location = customer.location;
   if (!WEBEX_FINAL.has(customer.status)) return { status: 'IN_PROGRESS', response: customer, result: customer, upstreamIds: ids, nextCheckAt: later() };
   return succeeded(customer, ids);
 }

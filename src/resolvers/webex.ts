@@ -29,8 +29,8 @@ export async function provisionWholesaleCustomer(
 ): Promise<WholesaleCustomer> {
   const { providers } = authorized(context);
   const body = toProvisionRequest(input, at);
-  const id = await providers.webex.provisionCustomer(body).catch(rethrowAtInput(at, inputPathOfProperty));
-  return acceptedCustomer(body, id);
+  const { id, location } = await providers.webex.provisionCustomer(body).catch(rethrowAtInput(at, inputPathOfProperty));
+  return acceptedCustomer(body, id, location);
 }
 
 /**

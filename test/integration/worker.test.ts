@@ -128,7 +128,11 @@ describe('the provisioning worker follows work providers finish later', () => {
     );
     expect(steps.wholesale).toMatchObject({
       status: 'SUCCEEDED',
-      upstreamIds: { id: webexId, externalId: payload.customer.id },
+      upstreamIds: {
+        id: webexId,
+        externalId: payload.customer.id,
+        location: `${stack.emulators.webex.url}/v1/wholesale/customers/${webexId}`,
+      },
       result: { id: webexId, status: 'provisioned', orgId: expect.any(String) },
       nextCheckAt: null,
     });

@@ -36,14 +36,14 @@ export class WebexClient extends ProviderDataSource {
   }
 
   /**
-   * `POST /v1/wholesale/customers`; answers 202 and provisions in the background. Returns the new customer's
-   * id, the last segment of the `Location` URL (or of the body's `url`, which Webex sets to the same URL).
+   * `POST /v1/wholesale/customers`; answers 202 and provisions in the background. Returns the `Location` URL
+   * (or the body's `url`, which Webex sets to the same URL) and the new customer's id, its last segment.
    */
-  async provisionCustomer(body: ProvisionWholesaleCustomerRequest): Promise<string> {
+  async provisionCustomer(body: ProvisionWholesaleCustomerRequest): Promise<{ id: string; location: string }> {
     const { response, parsedBody } = await this.fetch<ResourceURL>('v1/wholesale/customers', { method: 'POST', body });
     const url = response.headers.get('location') ?? (isResourceUrl(parsedBody) ? parsedBody.url : null);
     const id = url === null ? null : customerIdOfUrl(url);
-    if (id === null) {
+    if (url === null || id === null) {
       throw new UpstreamError({
         provider: this.provider,
         httpStatus: response.status,
@@ -52,7 +52,7 @@ export class WebexClient extends ProviderDataSource {
         invalidProperties: [],
       });
     }
-    return id;
+    return { id, location: url };
   }
 
   /** `GET /v1/wholesale/customers/{customerId}`; null when Webex has no such customer. */

@@ -80,9 +80,10 @@ function compact<T extends object>(value: T): T {
  * The customer as Webex has just accepted it (202): `PROVISIONING`, every package `provisioning`, no `orgId`
  * yet unless the request named an existing organization.
  */
-export function acceptedCustomer(request: ProvisionWholesaleCustomerRequest, id: string): WholesaleCustomer {
+export function acceptedCustomer(request: ProvisionWholesaleCustomerRequest, id: string, location?: string): WholesaleCustomer {
   return {
     id,
+    ...(location ? { location } : {}),
     orgId: request.orgId ?? null,
     externalId: request.externalId,
     address: request.address,
