@@ -469,6 +469,21 @@ export class Ledger {
   }
 
   /**
+   * Which of these upstream ids (say Webex customer ids, `name` 'id') the tenant's provisionings recorded: a
+   * provider whose credentials are the partner's, not the tenant's, is read only for what the tenant made.
+   */
+  async recordedUpstreamIds(tenant: string, provider: ProviderName, name: string, values: readonly string[]): Promise<Set<string>> {
+    if (values.length === 0) return new Set();
+    const rows = await this.db.query<{ value: string }>(
+      `SELECT DISTINCT s.upstream_ids->>$3 AS value
+       FROM provisioning_steps s JOIN provisioning_operations o ON o.id = s.operation_id
+       WHERE o.tenant = $1 AND s.provider = $2 AND s.upstream_ids->>$3 = ANY($4::text[])`,
+      [tenant, provider, name, values],
+    );
+    return new Set(rows.map((row) => row.value));
+  }
+
+  /**
    * Derives the operation's status from its steps. Call it inside the transaction that changed a step: the row
    * lock makes concurrent step changes take turns, and the UPDATE, a statement of its own, then sees every
    * step as committed by the others (READ COMMITTED), so the last one to finish writes the true status.

@@ -91,12 +91,50 @@ export async function provisionCustomer(context: RequestContext, input: Provisio
   const outcomeOf = (step: string) => outcomes.get(step) ?? null;
   return {
     operationId,
-    customer,
+    // The plan starts with the customer step: had it failed, runSteps would have thrown.
+    customer: customer!,
     providerInstances: plan.filter((s) => s.step.startsWith('providerInstance:')).map((s) => outcomeOf(s.step) as Outcome<ProviderCustomer>),
     experiencePlatform: outcomeOf('experiencePlatform') as Outcome<ProvisioningResponse> | null,
     net3: outcomeOf('net3') as Outcome<ProvisionCustomerModelResponse> | null,
     wholesale: outcomeOf('wholesale') as Outcome<WholesaleCustomer> | null,
   };
+}
+
+/** A mutation that makes one provider call, such as `provisionWholesaleCustomer`. */
+export interface SingleCallProvisioning {
+  /** The mutation's name, recorded as the operation's kind. */
+  kind: string;
+  /** The step kind's name (see `stepKindOf`). */
+  step: string;
+  provider: StepFailure['provider'];
+  /** The CloudCockpit customer it is for, when there is one. */
+  customerId: string | null;
+  /** The step's input, complete: a repeat after a crash sends exactly this. */
+  input: unknown;
+}
+
+/**
+ * Runs a single-call mutation as a recorded provisioning: written to the ledger before the call and finished
+ * after it, so that it is listed with the others, followed by the worker when the provider finishes later, and
+ * recovered after a crash. Its failure is the mutation's error, as without the ledger.
+ */
+export async function provisionOnce<Response>(context: RequestContext, call: SingleCallProvisioning): Promise<Response> {
+  const { caller } = authorized(context);
+  const operationId = randomUUID();
+  await context.ledger.beginOperation(
+    {
+      id: operationId,
+      tenant: caller.tenant,
+      caller,
+      kind: call.kind,
+      customerId: call.customerId,
+      request: call.input,
+      correlationId: context.correlationId,
+    },
+    [{ step: call.step, provider: call.provider, position: 0, input: call.input }],
+  );
+  const customer = call.customerId ? ({ id: call.customerId } as CustomerViewModel) : null;
+  return (await runStep(context, operationId, { step: call.step, position: 0, input: call.input, at: ['input'] }, customer)) as Response;
 }
 
 /**
@@ -111,7 +149,13 @@ export async function retryProvisioning(context: RequestContext, id: string): Pr
   if (!operation) throw notFound(`There is no provisioning ${id}`);
   const steps = await context.ledger.stepsOf([id]);
   const customerStep = steps.find((s) => s.step === 'customer');
-  const customer = customerStep?.status === 'SUCCEEDED' ? (customerStep.result as CustomerViewModel) : null;
+  const customer = customerStep
+    ? customerStep.status === 'SUCCEEDED'
+      ? (customerStep.result as CustomerViewModel)
+      : null
+    : operation.customerId
+      ? ({ id: operation.customerId } as CustomerViewModel)
+      : null;
   if (steps.some((s) => s.status === 'PENDING')) {
     throw new GraphQLError(`Provisioning ${id} is still running; retry it once it has settled`, {
       extensions: { code: ErrorCode.IN_PROGRESS },
@@ -131,7 +175,7 @@ async function runSteps(
   operationId: string,
   steps: RunnableStep[],
   knownCustomer: CustomerViewModel | null,
-): Promise<{ customer: CustomerViewModel; outcomes: Map<string, unknown> }> {
+): Promise<{ customer: CustomerViewModel | null; outcomes: Map<string, unknown> }> {
   const outcomes = new Map<string, unknown>();
   let customer = knownCustomer;
   const customerStep = steps.find((s) => s.step === 'customer');
@@ -145,7 +189,7 @@ async function runSteps(
       throw error;
     }
   }
-  if (!customer) throw new Error(`provisioning ${operationId} has no CloudCockpit customer to build on`);
+  // Null only for a single-call mutation made for no customer, whose step needs none.
   const canonical = customer;
   await Promise.all(
     steps
@@ -161,8 +205,11 @@ async function runSteps(
   return { customer: canonical, outcomes };
 }
 
-/** A step to run: planned now, or read back from the ledger with its last failure. */
-type RunnableStep = Pick<StepRecord, 'step' | 'position' | 'input'> & { failure?: StepFailure | null };
+/**
+ * A step to run: planned now, or read back from the ledger with its last failure. `at` is where its input sits
+ * in the mutation's arguments; by default, where provisionCustomer has each step's input.
+ */
+type RunnableStep = Pick<StepRecord, 'step' | 'position' | 'input'> & { failure?: StepFailure | null; at?: InputPath };
 
 /** A failure after which the provider may or may not have acted: no answer came, or a 5xx. */
 function outcomeUnknown(failure: StepFailure | null | undefined): boolean {
@@ -185,7 +232,8 @@ export async function runStep(
   }
   try {
     const found = outcomeUnknown(step.failure) ? await kind.reconcile(context, step.input as never, customer as CustomerViewModel) : null;
-    const answer = found ?? (await kind.run(context, step.input as never, customer as CustomerViewModel, inputPathOf(step as PlannedStep)));
+    const at = step.at ?? inputPathOf(step as PlannedStep);
+    const answer = found ?? (await kind.run(context, step.input as never, customer as CustomerViewModel, at));
     await context.ledger.completeStep(operationId, step.step, answer);
     return answer.response;
   } catch (error) {

@@ -4,8 +4,11 @@ import { UpstreamError, type InputPath, type ProviderName } from '../errors.js';
 import type {
   AddProviderInstanceInput,
   CreateCustomerInput,
+  ExperiencePlatformProvisioningInput,
   ExperiencePlatformSection,
+  Net3ProvisioningInput,
   Net3Section,
+  WholesaleCustomerInput,
   WholesaleSection,
 } from '../generated/graphql.js';
 import type { StepCompletion, StepRecord } from '../ledger/ledger.js';
@@ -88,6 +91,11 @@ export const providerInstanceStep: StepKind<ProviderInstanceStepInput> = {
   },
 };
 
+/** Adobe refuses an organization already entitled to the value proposition: a first call's success seen again. */
+function isAlreadyProvisioned(error: unknown): boolean {
+  return error instanceof UpstreamError && error.httpStatus === 400 && /already provisioned/i.test(error.message);
+}
+
 /** Adobe's answer without its secret: the connection string is shown once, to the caller, and never stored. */
 function storableAdobeAnswer(response: ProvisioningResponse): ProvisioningResponse {
   const { connectionString: _secret, ...rest } = response;
@@ -123,9 +131,7 @@ export const experiencePlatformStep: StepKind<ExperiencePlatformSection> = {
     try {
       return await this.run(context, section, customer, ['input', 'experiencePlatform']);
     } catch (error) {
-      if (error instanceof UpstreamError && error.httpStatus === 400 && /already provisioned/i.test(error.message)) {
-        return succeeded(null, { imsOrgId: section.imsOrgId });
-      }
+      if (isAlreadyProvisioned(error)) return succeeded(null, { imsOrgId: section.imsOrgId });
       throw error;
     }
   },
@@ -202,6 +208,63 @@ export const wholesaleStep: StepKind<WholesaleSection> = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------
+// The single-call mutations, recorded as one-step provisionings (see `provisionOnce`)
+
+/** `provisionExperiencePlatform`: the full input and Adobe's `reprovision`. */
+export interface ExperiencePlatformCall {
+  input: ExperiencePlatformProvisioningInput;
+  reprovision: boolean | null;
+}
+
+export const experiencePlatformCallStep: StepKind<ExperiencePlatformCall> = {
+  provider: 'EXPERIENCE_PLATFORM',
+  async run(context, { input, reprovision }, _customer, at) {
+    return adobeAnswer(await provisionExperiencePlatform(context, input, at, { reprovision }));
+  },
+  async reconcile(context, call, customer) {
+    try {
+      return await this.run(context, call, customer, ['input']);
+    } catch (error) {
+      if (isAlreadyProvisioned(error)) return succeeded(null, { imsOrgId: call.input.customer.imsOrgId });
+      throw error;
+    }
+  },
+  follow: (context, step) => experiencePlatformStep.follow!(context, step),
+};
+
+export const net3CallStep: StepKind<Net3ProvisioningInput> = {
+  provider: 'NET3',
+  async run(context, input, _customer, at) {
+    const response = await provisionNet3Customer(context, input, at);
+    const ids: Record<string, string> = {};
+    if (input.customer.customerId) ids.customerId = input.customer.customerId;
+    if (response.customer?.localId != null) ids.localId = String(response.customer.localId);
+    return succeeded(response, ids);
+  },
+  async reconcile(context, input, customer) {
+    try {
+      return await this.run(context, input, customer, ['input']);
+    } catch (error) {
+      if (error instanceof UpstreamError && error.httpStatus === 409) return succeeded(null, { customerId: input.customer.customerId ?? '' });
+      throw error;
+    }
+  },
+};
+
+export const wholesaleCallStep: StepKind<WholesaleCustomerInput> = {
+  provider: 'WEBEX_WHOLESALE',
+  async run(context, input, _customer, at) {
+    return webexAnswer(await provisionWholesaleCustomer(context, input, at));
+  },
+  async reconcile(context, input) {
+    const page = await authorized(context).providers.webex.listCustomers({ externalId: input.externalId, offset: 0, max: 1 });
+    const found = page.items[0];
+    return found ? webexAnswer(found) : null;
+  },
+  follow: (context, step) => wholesaleStep.follow!(context, step),
+};
+
 /**
  * A provider reports that its work ended in failure: final, unlike a call that did not get through, which has no
  * HTTP status either and is worth repeating.
@@ -220,5 +283,8 @@ export function stepKindOf(step: string): StepKind<never> {
   if (step === 'experiencePlatform') return experiencePlatformStep as StepKind<never>;
   if (step === 'net3') return net3Step as StepKind<never>;
   if (step === 'wholesale') return wholesaleStep as StepKind<never>;
+  if (step === 'provisionExperiencePlatform') return experiencePlatformCallStep as StepKind<never>;
+  if (step === 'provisionNet3Customer') return net3CallStep as StepKind<never>;
+  if (step === 'provisionWholesaleCustomer') return wholesaleCallStep as StepKind<never>;
   throw new Error(`unknown provisioning step ${step}`);
 }

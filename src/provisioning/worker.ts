@@ -132,10 +132,11 @@ export class ProvisioningWorker {
     const { ledger } = this.services;
     const context = this.contextOf(operation, step);
     const kind = stepKindOf(step.step);
-    let customer: CustomerViewModel | null = null;
-    if (step.step !== 'customer') {
-      const [customerStep] = (await ledger.stepsOf([operation.id])).filter((s) => s.step === 'customer');
-      if (!customerStep || customerStep.status === 'FAILED') {
+    // A step of a single-call mutation stands alone: at most it needs the id of the customer it was made for.
+    let customer = operation.customerId ? ({ id: operation.customerId } as CustomerViewModel) : null;
+    const [customerStep] = (await ledger.stepsOf([operation.id])).filter((s) => s.step === 'customer');
+    if (customerStep && step.step !== 'customer') {
+      if (customerStep.status === 'FAILED') {
         // As provisionCustomer does when the customer fails: recorded, and retryProvisioning runs it later.
         await ledger.failStep(operation.id, step.step, failureOf(context, 'CLOUDCOCKPIT', notStartedError()));
         this.logSettled(context, operation, step, 'FAILED', 'not started: the CloudCockpit customer was not created');

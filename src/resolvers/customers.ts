@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { actingResellerId, canSee, isReseller } from '../auth.js';
 import { authorized, isUuid, type RequestContext } from '../context.js';
 import { ErrorCode, notFound, rethrowAtInput, UpstreamError, type InputPath } from '../errors.js';
@@ -22,6 +23,7 @@ import type { ProvisioningResponse } from '../providers/experience-platform/wire
 import type { ProvisionCustomerModelResponse } from '../providers/net3/wire.js';
 import { packageDetailsOf } from '../providers/webex/mapping.js';
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
+import { provisionOnce } from '../provisioning/provision-customer.js';
 import { connectionOf, requestedWindow } from '../relay.js';
 import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
 import { loadersOf } from '../loaders.js';
@@ -78,9 +80,21 @@ export const customerResolvers: Resolvers = {
   },
 
   Mutation: {
-    createCustomer: (_, { input }, context) => createCloudCockpitCustomer(context, input, ['input']),
-    addProviderInstance: (_, { customerId, input, resellerId }, context) =>
-      addCloudCockpitProviderInstance(context, customerId, input, resellerId, ['input']),
+    // Recorded in the ledger like every provisioning: the customer id is made here, before the call.
+    createCustomer: (_, { input }, context) => {
+      const id = input.id ?? randomUUID();
+      return provisionOnce(context, { kind: 'createCustomer', step: 'customer', provider: 'CLOUDCOCKPIT', customerId: id, input: { ...input, id } });
+    },
+    addProviderInstance: (_, { customerId, input, resellerId }, context) => {
+      if (!isUuid(customerId)) throw notFound(`There is no customer ${customerId}`);
+      return provisionOnce(context, {
+        kind: 'addProviderInstance',
+        step: `providerInstance:${input.providerInstanceId}`,
+        provider: 'CLOUDCOCKPIT',
+        customerId,
+        input: { ...input, resellerId: resellerId ?? null },
+      });
+    },
   },
 
   Customer: {

@@ -14,6 +14,7 @@ import {
   type PathOfProperty,
 } from '../providers/experience-platform/mapping.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
+import { provisionOnce } from '../provisioning/provision-customer.js';
 
 export interface ExperiencePlatformProvisionOptions {
   /** Adobe's `reprovision` query parameter; null or undefined leaves it out. */
@@ -55,7 +56,13 @@ export const experiencePlatformResolvers: Resolvers = {
 
   Mutation: {
     provisionExperiencePlatform: (_, { input, reprovision }, context) =>
-      provisionExperiencePlatform(context, input, ['input'], { reprovision }),
+      provisionOnce<ProvisioningResponse>(context, {
+        kind: 'provisionExperiencePlatform',
+        step: 'provisionExperiencePlatform',
+        provider: 'EXPERIENCE_PLATFORM',
+        customerId: null,
+        input: { input, reprovision: reprovision ?? null },
+      }),
   },
 
   ExperiencePlatformProvisioning: {

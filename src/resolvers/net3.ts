@@ -6,10 +6,12 @@ import {
   dateOfWcf,
   net3InputPathOfProperty,
   provisionedCustomer,
+  requesterIpOf,
   toProvisionCustomerModel,
   uuidOfWireGuid,
 } from '../providers/net3/mapping.js';
 import type { ProvisionCustomerModelResponse } from '../providers/net3/wire.js';
+import { provisionOnce } from '../provisioning/provision-customer.js';
 
 /**
  * Provisions a customer at Net3: the service behind `provisionNet3Customer` and the Net3 part of
@@ -35,7 +37,19 @@ export async function provisionNet3Customer(
 
 export const net3Resolvers: Resolvers = {
   Mutation: {
-    provisionNet3Customer: (_, { input }, context) => provisionNet3Customer(context, input, ['input']),
+    provisionNet3Customer: (_, { input }, context) =>
+      provisionOnce<ProvisionCustomerModelResponse>(context, {
+        kind: 'provisionNet3Customer',
+        step: 'provisionNet3Customer',
+        provider: 'NET3',
+        customerId: null,
+        // Who asked and when are fixed now, so that a repeat after a crash sends the same request.
+        input: {
+          ...input,
+          requesterIP: input.requesterIP ?? requesterIpOf(context.clientIp),
+          requestCreated: input.requestCreated ?? new Date().toISOString(),
+        },
+      }),
   },
 
   Net3Provisioning: {

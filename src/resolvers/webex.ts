@@ -15,6 +15,7 @@ import {
 } from '../providers/webex/mapping.js';
 import { requestedWindow } from '../relay.js';
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
+import { provisionOnce } from '../provisioning/provision-customer.js';
 
 /**
  * Provisions a customer at Webex Wholesale: what `provisionWholesaleCustomer` and the fan-out
@@ -50,6 +51,9 @@ export const wholesaleResolvers: Resolvers = {
       const providers = cspProviders(context);
       // An empty id would address the list endpoint instead of a customer.
       if (id.trim() === '') return null;
+      // The Webex token sees every tenant's customers: a tenant reads only those its provisionings made.
+      const { caller } = authorized(context);
+      if (!(await context.ledger.recordedUpstreamIds(caller.tenant, 'WEBEX_WHOLESALE', 'id', [id])).has(id)) return null;
       return providers.webex.getCustomer(id);
     },
 
@@ -62,14 +66,23 @@ export const wholesaleResolvers: Resolvers = {
         offset,
         max,
       });
-      return toWholesaleCustomerConnection(page, offset);
+      const { caller } = authorized(context);
+      const own = await context.ledger.recordedUpstreamIds(caller.tenant, 'WEBEX_WHOLESALE', 'id', page.items.map((c) => c.id));
+      // Webex pages over the partner's customers; the tenant sees its own of each page (paging stays Webex's).
+      return toWholesaleCustomerConnection(page, offset, (customer) => own.has(customer.id));
     },
   },
 
   Mutation: {
     async provisionWholesaleCustomer(_, { input }, context) {
       cspProviders(context);
-      return provisionWholesaleCustomer(context, input, ['input']);
+      return provisionOnce<WholesaleCustomer>(context, {
+        kind: 'provisionWholesaleCustomer',
+        step: 'provisionWholesaleCustomer',
+        provider: 'WEBEX_WHOLESALE',
+        customerId: null,
+        input,
+      });
     },
   },
 

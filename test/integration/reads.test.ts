@@ -390,7 +390,7 @@ describe.each(testBackends)('customers while CloudCockpit is unreachable, ledger
     const created = await graphql<{ createCustomer: { id: string } }>(
       working.server.url,
       'mutation Create($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }',
-      { input: customerInput({ companyName: 'Created without provisioning' }) },
+      { input: customerInput({ companyName: 'Created with createCustomer' }) },
       { token: csp },
     );
     createdDirectly = created.data!.createCustomer.id;
@@ -415,7 +415,8 @@ describe.each(testBackends)('customers while CloudCockpit is unreachable, ledger
       const response = await graphql<Customers>(down.server.url, CUSTOMERS_WITH_LEDGER, { first: 10 }, { token: csp });
       expect(response.errors).toBeUndefined();
       const { customers } = response.data!;
-      expect(customers).toMatchObject({ source: 'LEDGER', totalCount: 2 });
+      // createCustomer is a provisioning too, recorded like provisionCustomer.
+      expect(customers).toMatchObject({ source: 'LEDGER', totalCount: 3 });
       expect(customers.nodes).toEqual([
         expect.objectContaining({
           id: pizza.customerId,
@@ -428,6 +429,7 @@ describe.each(testBackends)('customers while CloudCockpit is unreachable, ledger
           provisionings: [expect.objectContaining({ id: pizza.provisioningId })],
         }),
         expect.objectContaining({ id: bikes.customerId, companyName: 'Fabrikam Bikes', resellerId, source: 'LEDGER' }),
+        expect.objectContaining({ id: createdDirectly, companyName: 'Created with createCustomer', source: 'LEDGER' }),
       ]);
     });
 
@@ -453,8 +455,8 @@ describe.each(testBackends)('customers while CloudCockpit is unreachable, ledger
       const hidden = await graphql(down.server.url, CUSTOMER_WITH_LEDGER, { id: pizza.customerId }, { token: reseller });
       expect(hidden.data).toEqual({ customer: null });
 
-      // Neither a customer made outside provisionCustomer, nor another tenant's, may be claimed missing.
-      for (const id of [createdDirectly, elsewhere.customerId]) {
+      // Neither a customer the ledger never saw, nor another tenant's, may be claimed missing.
+      for (const id of [randomUUID(), elsewhere.customerId]) {
         const unknown = await graphql(down.server.url, CUSTOMER_WITH_LEDGER, { id }, { token: csp });
         expect(unknown.data).toEqual({ customer: null });
         expect(unknown.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'CLOUDCOCKPIT', httpStatus: null });
@@ -486,7 +488,7 @@ describe.each(testBackends)('customers while CloudCockpit is unreachable, ledger
       );
       expect(response.errors).toBeUndefined();
       expect(response.data!.customers.source).toBe('LEDGER');
-      expect(response.data!.customers.nodes.map((n) => n.id)).toEqual([pizza.customerId, bikes.customerId]);
+      expect(response.data!.customers.nodes.map((n) => n.id)).toEqual([pizza.customerId, bikes.customerId, createdDirectly]);
     });
 
     it('passes a refusal on: that is CloudCockpit’s answer, not an outage', async () => {

@@ -223,6 +223,45 @@ describe('Webex Wholesale over the emulator', () => {
   });
 });
 
+describe('Webex Wholesale: recorded in the ledger, read by its own tenant only', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(() => stack.close());
+
+  it('records a provisionWholesaleCustomer as a provisioning, and shows its customer to no other tenant', async () => {
+    const mine = await signToken({ tenant: 'contoso.example' });
+    const theirs = await signToken({ tenant: 'fabrikam.example' });
+    const input = wholesaleInput();
+    const provisioned = await graphql<{ provisionWholesaleCustomer: { id: string } }>(stack.server.url, PROVISION, { input }, { token: mine });
+    const id = provisioned.data!.provisionWholesaleCustomer.id;
+
+    const recorded = await graphql<{ provisionings: { nodes: { kind: string; steps: { provider: string; upstreamIds: { name: string; value: string }[] }[] }[] } }>(
+      stack.server.url,
+      'query { provisionings(first: 1) { nodes { kind steps { provider upstreamIds { name value } } } } }',
+      {},
+      { token: mine },
+    );
+    expect(recorded.data!.provisionings.nodes[0]).toMatchObject({
+      kind: 'provisionWholesaleCustomer',
+      steps: [{ provider: 'WEBEX_WHOLESALE', upstreamIds: expect.arrayContaining([{ name: 'id', value: id }]) }],
+    });
+
+    expect((await graphql(stack.server.url, GET, { id }, { token: mine })).data).toMatchObject({ wholesaleCustomer: { id } });
+    const webexCalls = stack.emulators.webex.calls.length;
+    expect((await graphql(stack.server.url, GET, { id }, { token: theirs })).data).toEqual({ wholesaleCustomer: null });
+    // Refused from the ledger: Webex is not even asked about another tenant's customer.
+    expect(stack.emulators.webex.calls.length).toBe(webexCalls);
+
+    const listed = await graphql<{ wholesaleCustomers: { nodes: { id: string }[] } }>(stack.server.url, LIST, { externalId: input.externalId }, { token: theirs });
+    expect(listed.data!.wholesaleCustomers.nodes).toEqual([]);
+    const own = await graphql<{ wholesaleCustomers: { nodes: { id: string }[] } }>(stack.server.url, LIST, { externalId: input.externalId }, { token: mine });
+    expect(own.data!.wholesaleCustomers.nodes.map((n) => n.id)).toEqual([id]);
+  });
+});
+
 describe('Webex Wholesale: provisioning states and throttling', () => {
   async function withWebex(emulator: RunningEmulator, run: (stack: TestStack) => Promise<void>) {
     const stack = await startTestStack({ urls: { webex: emulator.url } });

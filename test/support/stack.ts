@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { DestinationStream } from 'pino';
 import { createAuthenticator } from '../../src/auth.js';
@@ -161,4 +162,27 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await Promise.all(Object.values(emulators).map((emulator) => emulator.close()));
     },
   };
+}
+
+/**
+ * Records in `ledger` that `tenant` provisioned these Webex customers, as provisionWholesaleCustomer would: for
+ * tests that read Webex customers they did not make through the API (a tenant reads only its own).
+ */
+export async function recordWebexCustomers(ledger: Ledger, ids: string[], tenant = 'contoso.example'): Promise<void> {
+  for (const id of ids) {
+    const operationId = randomUUID();
+    await ledger.beginOperation(
+      {
+        id: operationId,
+        tenant,
+        caller: { subject: 'user-1', tenant, roles: ['csp'], resellerId: null },
+        kind: 'provisionWholesaleCustomer',
+        customerId: null,
+        request: {},
+        correlationId: randomUUID(),
+      },
+      [{ step: 'provisionWholesaleCustomer', provider: 'WEBEX_WHOLESALE', position: 0, input: {} }],
+    );
+    await ledger.completeStep(operationId, 'provisionWholesaleCustomer', { status: 'SUCCEEDED', result: null, upstreamIds: { id } });
+  }
 }

@@ -213,9 +213,21 @@ export function hasNextLink(header: string | null): boolean {
 }
 
 /**
- * The connection for the page read at `offset`. Webex may return fewer items than asked for (it clamps
- * `max`), so whether more follow is taken from its `Link` header, never from the count.
+ * The connection for the page read at `offset`, showing only the customers `visible` lets through. Webex may
+ * return fewer items than asked for (it clamps `max`), so whether more follow is taken from its `Link` header,
+ * never from the count. Cursors stay Webex's offsets, and `endCursor` is the page's last, shown or not, so that
+ * the next page starts where Webex's does.
  */
-export function toWholesaleCustomerConnection(page: WholesaleCustomerPage, offset: number): Connection<WholesaleCustomer> {
-  return connectionOf(page.items, offset, page.hasNextPage && page.items.length > 0, wholesaleCustomerCursors);
+export function toWholesaleCustomerConnection(
+  page: WholesaleCustomerPage,
+  offset: number,
+  visible: (customer: WholesaleCustomer) => boolean = () => true,
+): Connection<WholesaleCustomer> {
+  const all = connectionOf(page.items, offset, page.hasNextPage && page.items.length > 0, wholesaleCustomerCursors);
+  const edges = all.edges.filter((edge) => visible(edge.node));
+  return {
+    edges,
+    nodes: edges.map((edge) => edge.node),
+    pageInfo: { ...all.pageInfo, startCursor: edges[0]?.cursor ?? null },
+  };
 }

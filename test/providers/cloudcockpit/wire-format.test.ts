@@ -115,7 +115,9 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
 
   it('turns 5xx into UPSTREAM_ERROR without leaking the upstream body', async () => {
     override = () => ({ status: 500, body: { statusCode: 500, type: 'Boom', description: 'SqlException at line 42', correlationId: 'c', errors: [] } });
-    const response = await graphql(url(), 'query { customers { totalCount } }', {}, { token });
+    // A tenant with nothing in the ledger: there is no record to fall back to, so the outage is the answer.
+    const fresh = await signToken({ tenant: 'nothing-provisioned.example' });
+    const response = await graphql(url(), 'query { customers { totalCount } }', {}, { token: fresh });
     const [error] = response.errors!;
     expect(error!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'CLOUDCOCKPIT', httpStatus: 500, correlationId: 'c' });
     expect(JSON.stringify(response)).not.toContain('SqlException');

@@ -275,7 +275,7 @@ describe('Webex mapping: paging', () => {
     const items = [{ id: 'a' }, { id: 'b' }] as WholesaleCustomer[];
     const connection = toWholesaleCustomerConnection({ items, hasNextPage: true }, 10);
     expect(connection.edges.map((e) => wholesaleCustomerCursors.decode(e.cursor))).toEqual([10, 11]);
-    expect(connection.nodes).toBe(items);
+    expect(connection.nodes).toEqual(items);
     expect(connection.pageInfo).toEqual({
       hasNextPage: true,
       hasPreviousPage: true,
@@ -284,5 +284,14 @@ describe('Webex mapping: paging', () => {
     });
     const last = toWholesaleCustomerConnection({ items: [], hasNextPage: false }, 0);
     expect(last.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
+  });
+
+  it('shows only the visible customers, yet pages on from the end of what Webex returned', () => {
+    const items = [{ id: 'mine' }, { id: 'theirs' }] as WholesaleCustomer[];
+    const connection = toWholesaleCustomerConnection({ items, hasNextPage: true }, 4, (c) => c.id === 'mine');
+    expect(connection.nodes).toEqual([{ id: 'mine' }]);
+    expect(wholesaleCustomerCursors.decode(connection.pageInfo.startCursor!)).toBe(4);
+    expect(wholesaleCustomerCursors.decode(connection.pageInfo.endCursor!)).toBe(5);
+    expect(connection.pageInfo.hasNextPage).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { startRecordingServer, type RecordedRequest, type RecordingServer, type Reply } from '../../support/recording-server.js';
-import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../../support/stack.js';
+import { graphql, recordWebexCustomers, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../../support/stack.js';
 
 const CUSTOMER_ID = 'Y2lzY29zcGFyazovL3VzL0VOVEVSUFJJU0UvNTJjZjU3NmQtNjBhOC00MDdhLWIyMmMtNDY3YzUxNTkxOTA4';
 const ORG_ID = 'Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi81MmNmNTc2ZC02MGE4LTQwN2EtYjIyYy00NjdjNTE1OTE5MDg';
@@ -86,6 +86,8 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
     recorder = await startRecordingServer(webex);
     stack = await startTestStack({ urls: { webex: recorder.url }, timeoutMs: 1_000 });
     token = await signToken();
+    // A tenant reads only the Webex customers its provisionings made: these stand for such.
+    await recordWebexCustomers(stack.ledger, [CUSTOMER_ID, 'second', 'a/b c']);
   });
   afterEach(() => {
     recorder.requests.length = 0;
@@ -303,6 +305,7 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
   it('turns an unreachable Webex into UPSTREAM_ERROR with no status', async () => {
     const closedPort = await startTestStack({ urls: { webex: 'http://127.0.0.1:9' } });
     try {
+      await recordWebexCustomers(closedPort.ledger, [CUSTOMER_ID]);
       const correlationId = randomUUID();
       const response = await graphql(closedPort.server.url, GET, { id: CUSTOMER_ID }, { token, headers: { 'x-correlation-id': correlationId } });
       expect(response.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'WEBEX_WHOLESALE', httpStatus: null, correlationId });
