@@ -1134,11 +1134,15 @@ export type Query = {
    * `PARTIALLY_FAILED`, to find what to retry). A reseller sees only its own. `first` is 1 to 100.
    */
   provisionings: ProvisioningConnection;
-  /** One customer of the partner at Webex Wholesale; null when Webex has none with this id. CSP callers only. */
+  /**
+   * One customer at Webex Wholesale that a provisioning of the caller's tenant made; null when there is none with
+   * this id (the Webex token is the partner's, so other tenants' customers are never shown). CSP callers only.
+   */
   wholesaleCustomer?: Maybe<WholesaleCustomer>;
   /**
-   * The partner's Webex Wholesale customers, a page at a time (`GET /v1/wholesale/customers`), optionally
-   * only those with one `externalId` or one `status`. `first` is 1 to 100. CSP callers only.
+   * The Webex Wholesale customers that provisionings of the caller's tenant made, a page of Webex's list at a
+   * time (`GET /v1/wholesale/customers`; others' customers are left out of each page, so a page may hold fewer
+   * than `first`), optionally only those with one `externalId` or one `status`. `first` is 1 to 100. CSP callers only.
    */
   wholesaleCustomers: WholesaleCustomerConnection;
 };
