@@ -6,7 +6,7 @@ import type { ProvisionCustomerInput } from '../generated/graphql.js';
 import type { OperationRecord, PlannedStep, StepFailure, StepRecord } from '../ledger/ledger.js';
 import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
-import { requesterIpOf } from '../providers/net3/mapping.js';
+import { withRequestFacts } from '../providers/net3/mapping.js';
 import type { ProvisionCustomerModelResponse } from '../providers/net3/wire.js';
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
 import { stepKindOf } from './steps.js';
@@ -50,12 +50,7 @@ function inputPathOf(step: PlannedStep): InputPath {
 export async function provisionCustomer(context: RequestContext, input: ProvisionCustomerInput): Promise<ProvisionCustomerResult> {
   const { caller } = authorized(context);
   const customerInput = { ...input.customer, id: input.customer.id ?? randomUUID() };
-  // Net3 records who asked and when: fixed now, so that a repeat after a crash sends the same request.
-  const net3 = input.net3 && {
-    ...input.net3,
-    requesterIP: input.net3.requesterIP ?? requesterIpOf(context.clientIp),
-    requestCreated: input.net3.requestCreated ?? new Date().toISOString(),
-  };
+  const net3 = input.net3 && withRequestFacts(input.net3, context.clientIp);
   const plan: PlannedStep[] = [
     { step: 'customer', provider: 'CLOUDCOCKPIT', position: 0, input: customerInput },
     ...(input.providerInstances ?? []).map((entry, index) => ({

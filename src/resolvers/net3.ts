@@ -6,7 +6,7 @@ import {
   dateOfWcf,
   net3InputPathOfProperty,
   provisionedCustomer,
-  requesterIpOf,
+  withRequestFacts,
   toProvisionCustomerModel,
   uuidOfWireGuid,
 } from '../providers/net3/mapping.js';
@@ -43,12 +43,7 @@ export const net3Resolvers: Resolvers = {
         step: 'provisionNet3Customer',
         provider: 'NET3',
         customerId: null,
-        // Who asked and when are fixed now, so that a repeat after a crash sends the same request.
-        input: {
-          ...input,
-          requesterIP: input.requesterIP ?? requesterIpOf(context.clientIp),
-          requestCreated: input.requestCreated ?? new Date().toISOString(),
-        },
+        input: withRequestFacts(input, context.clientIp),
       }),
   },
 

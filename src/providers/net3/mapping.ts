@@ -82,6 +82,21 @@ export function requesterIpOf(clientIp: string | null): string | null {
   return mapped?.[1] ?? clientIp;
 }
 
+/**
+ * The input with who asked (`requesterIP`) and when (`requestCreated`) fixed, as given or as of now: recorded
+ * once, so that a repeat after a crash sends Net3 the same request.
+ */
+export function withRequestFacts<Input extends { requesterIP?: string | null; requestCreated?: Date | string | null }>(
+  input: Input,
+  clientIp: string | null,
+): Input {
+  return {
+    ...input,
+    requesterIP: input.requesterIP ?? requesterIpOf(clientIp),
+    requestCreated: input.requestCreated ?? new Date().toISOString(),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // GraphQL input -> wire
 
