@@ -79,21 +79,24 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
         return { [provider]: proxy.url };
       },
     });
-    return { stack, proxy, csp: await signToken({ tenant: `retry-${randomUUID().slice(0, 8)}.example` }) };
+    const csp = await signToken({ tenant: `retry-${randomUUID().slice(0, 8)}.example` });
+    const close = async () => {
+      await stack.close();
+      await proxy.close();
+    };
+    return { stack, proxy, csp, close };
   }
 
   describe('after one provider was down', () => {
     let stack: TestStack;
     let net3: SwitchableProxy;
     let csp: string;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      ({ stack, proxy: net3, csp } = await stackWithSwitchable('net3'));
+      ({ stack, proxy: net3, csp, close } = await stackWithSwitchable('net3'));
     });
-    afterAll(async () => {
-      await stack.close();
-      await net3.close();
-    });
+    afterAll(() => close());
 
     it('runs only the failed step again, and never calls the providers that succeeded', async () => {
       net3.up = false;
@@ -149,14 +152,12 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let stack: TestStack;
     let net3: SwitchableProxy;
     let csp: string;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      ({ stack, proxy: net3, csp } = await stackWithSwitchable('net3'));
+      ({ stack, proxy: net3, csp, close } = await stackWithSwitchable('net3'));
     });
-    afterAll(async () => {
-      await stack.close();
-      await net3.close();
-    });
+    afterAll(() => close());
 
     it('recognises the work the provider already did instead of doing it twice', async () => {
       net3.up = true;
@@ -186,14 +187,12 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let stack: TestStack;
     let cloudCockpit: SwitchableProxy;
     let csp: string;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      ({ stack, proxy: cloudCockpit, csp } = await stackWithSwitchable('cloudCockpit'));
+      ({ stack, proxy: cloudCockpit, csp, close } = await stackWithSwitchable('cloudCockpit'));
     });
-    afterAll(async () => {
-      await stack.close();
-      await cloudCockpit.close();
-    });
+    afterAll(() => close());
 
     it('runs every step once the customer can be created, each provider called once', async () => {
       cloudCockpit.up = false;
