@@ -1,4 +1,4 @@
-import { isReseller } from '../auth.js';
+import { isReseller, type Caller } from '../auth.js';
 import { authorized, type Providers, type RequestContext } from '../context.js';
 import { forbidden, rethrowAtInput, type InputPath } from '../errors.js';
 import { Provider, type Resolvers, type WholesaleCustomerInput } from '../generated/graphql.js';
@@ -39,26 +39,25 @@ export async function provisionWholesaleCustomer(
  * is visible through it. So only CSP users use Webex directly; a reseller's customers reach Webex through
  * the fan-out, for customers that are its own.
  */
-function cspProviders(context: RequestContext): Providers {
-  const { caller, providers } = authorized(context);
-  if (isReseller(caller)) throw forbidden('Only CSP users may use Webex Wholesale directly');
-  return providers;
+function authorizedCsp(context: RequestContext): { caller: Caller; providers: Providers } {
+  const authorizedCaller = authorized(context);
+  if (isReseller(authorizedCaller.caller)) throw forbidden('Only CSP users may use Webex Wholesale directly');
+  return authorizedCaller;
 }
 
 export const wholesaleResolvers: Resolvers = {
   Query: {
     async wholesaleCustomer(_, { id }, context) {
-      const providers = cspProviders(context);
+      const { caller, providers } = authorizedCsp(context);
       // An empty id would address the list endpoint instead of a customer.
       if (id.trim() === '') return null;
       // The Webex token sees every tenant's customers: a tenant reads only those its provisionings made.
-      const { caller } = authorized(context);
       if (!(await context.ledger.recordedUpstreamIds(caller.tenant, 'WEBEX_WHOLESALE', 'id', [id])).has(id)) return null;
       return providers.webex.getCustomer(id);
     },
 
     async wholesaleCustomers(_, { externalId, status, first, after }, context) {
-      const providers = cspProviders(context);
+      const { caller, providers } = authorizedCsp(context);
       const { offset, size: max } = requestedWindow(first, after, { cursors: wholesaleCustomerCursors, maxSize: MAX_PAGE_SIZE });
       const page = await providers.webex.listCustomers({
         externalId: externalId ?? undefined,
@@ -66,7 +65,6 @@ export const wholesaleResolvers: Resolvers = {
         offset,
         max,
       });
-      const { caller } = authorized(context);
       const own = await context.ledger.recordedUpstreamIds(caller.tenant, 'WEBEX_WHOLESALE', 'id', page.items.map((c) => c.id));
       // Webex pages over the partner's customers; the tenant sees its own of each page (paging stays Webex's).
       return toWholesaleCustomerConnection(page, offset, (customer) => own.has(customer.id));
@@ -75,7 +73,7 @@ export const wholesaleResolvers: Resolvers = {
 
   Mutation: {
     async provisionWholesaleCustomer(_, { input }, context) {
-      cspProviders(context);
+      authorizedCsp(context);
       return provisionOnce<WholesaleCustomer>(context, {
         kind: 'provisionWholesaleCustomer',
         step: 'provisionWholesaleCustomer',
