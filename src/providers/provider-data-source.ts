@@ -115,3 +115,14 @@ export function retryAfterSeconds(header: string | null, now = Date.now()): numb
   const date = Date.parse(header);
   return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }
+
+/**
+ * Text a provider wrote, fit to pass on in an error message: one line without control characters, at most 500
+ * characters, so that a provider's multi-line dump or an injected log line never reaches callers or our logs.
+ */
+export function providerText(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  // eslint-disable-next-line no-control-regex
+  const line = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return line.length > 500 ? `${line.slice(0, 500)}…` : line;
+}

@@ -5,6 +5,7 @@ import {
   type ProviderEndpoint,
   type ProviderErrorDescription,
   type ProviderRequestScope,
+  providerText,
 } from '../provider-data-source.js';
 import type { ErrorResponse, OrgStatusResponse, ProvisioningRequest, ProvisioningResponse } from './wire.js';
 
@@ -67,14 +68,14 @@ export class ExperiencePlatformClient extends ProviderDataSource {
   protected setHeaders(request: AugmentedRequest): void {
     request.headers['authorization'] = asBearer(this.token);
     request.headers['x-gw-ims-authorization'] = asBearer(this.imsAuthorization);
-    // Adobe's APIs take `x-request-id` for tracing a call through their logs; ours is the correlation id.
-    request.headers['x-request-id'] = this.scope.correlationId;
+    // Only the document's headers: the provisioning gateway documents no tracing header, so the correlation id
+    // stays in our logs (and the ledger) rather than in an `x-request-id` the gateway may not expect.
     request.headers['accept'] = 'application/json';
   }
 
   protected describeError(httpStatus: number, body: unknown): ProviderErrorDescription {
     const error = isErrorResponse(body) ? body : null;
-    const reason = safeText(error?.reason);
+    const reason = providerText(error?.reason);
     if (httpStatus === 500 && /could not be found/i.test(reason)) return { message: STATUS_NOT_FOUND, invalidProperties: [] };
     const invalidProperties = httpStatus === 400 ? propertiesNamedIn(reason) : [];
     return { message: messageFor(httpStatus, reason), invalidProperties };
@@ -89,14 +90,6 @@ function asBearer(token: string): string {
 
 function isErrorResponse(body: unknown): body is Partial<ErrorResponse> {
   return typeof body === 'object' && body !== null && ('reason' in body || 'message' in body);
-}
-
-/** The gateway's reason as one short line: no control characters, at most 500 characters. */
-function safeText(value: unknown): string {
-  if (typeof value !== 'string') return '';
-  // eslint-disable-next-line no-control-regex
-  const line = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return line.length > 500 ? `${line.slice(0, 500)}…` : line;
 }
 
 function messageFor(httpStatus: number, reason: string): string {

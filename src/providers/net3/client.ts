@@ -5,6 +5,7 @@ import {
   type ProviderEndpoint,
   type ProviderErrorDescription,
   type ProviderRequestScope,
+  providerText,
 } from '../provider-data-source.js';
 import { serviceStackJson, type ErrorResponse, type ProvisionCustomerModel, type ResponseStatus } from './wire.js';
 
@@ -52,9 +53,12 @@ export class Net3Client extends ProviderDataSource {
   /** Reads `responseStatus`; its `stackTrace` (sent in DebugMode) and a 5xx's own message are never passed on. */
   protected describeError(httpStatus: number, body: unknown): ProviderErrorDescription {
     const status = responseStatusOf(body);
-    const invalidProperties = (status?.errors ?? [])
+    // Field errors are ServiceStack's validation of our own request, a client error; a server error's entries
+    // may describe Net3's internals and are not passed on.
+    const clientError = httpStatus >= 400 && httpStatus < 500;
+    const invalidProperties = (clientError ? (status?.errors ?? []) : [])
       .filter((e) => typeof e?.fieldName === 'string' && e.fieldName !== '')
-      .map((e) => ({ property: e.fieldName as string, messages: typeof e.message === 'string' ? [e.message] : [] }));
+      .map((e) => ({ property: e.fieldName as string, messages: [providerText(e.message)].filter((m) => m !== '') }));
     return { message: messageFor(httpStatus, status, invalidProperties), invalidProperties };
   }
 }
@@ -74,7 +78,7 @@ function messageFor(
 ): string {
   // A client error's message is ServiceStack's validation or conflict text about our own request; a
   // server error's may quote SQL or internals, so it is not repeated.
-  const said = typeof status?.message === 'string' && status.message.trim() !== '' ? status.message.trim() : null;
+  const said = providerText(status?.message) || null;
   if (httpStatus === 400) {
     const details = invalid.map((p) => `${p.property}: ${p.messages.join(' ')}`).join('; ');
     return `Net3 rejected the request${details ? `: ${details}` : said ? `: ${said}` : ''}`;

@@ -5,6 +5,7 @@ import {
   type ProviderEndpoint,
   type ProviderErrorDescription,
   type ProviderRequestScope,
+  providerText,
 } from '../provider-data-source.js';
 import { customerIdOfUrl, hasNextLink, type WholesaleCustomerPage } from './mapping.js';
 import type {
@@ -93,8 +94,8 @@ export class WebexClient extends ProviderDataSource {
   protected describeError(httpStatus: number, body: unknown): ProviderErrorDescription {
     const error = isErrorResponse(body) ? body : null;
     const descriptions = (error?.errors ?? [])
-      .map((e) => (typeof e?.description === 'string' ? e.description : null))
-      .filter((d): d is string => d !== null && d !== '');
+      .map((e) => providerText(e?.description))
+      .filter((d) => d !== '');
     return {
       message: messageFor(httpStatus, httpStatus === 400 ? descriptions : []),
       invalidProperties: httpStatus === 400 || httpStatus === 409 ? invalidPropertiesOf(descriptions) : [],

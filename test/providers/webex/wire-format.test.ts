@@ -259,6 +259,20 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
     expect(error!.message).toContain('Something else went wrong.');
   });
 
+  it('passes a description on as one bounded line, never a multi-line dump', async () => {
+    override = () => ({
+      status: 400,
+      body: { message: 'Invalid request.', errors: [{ description: `orgId is invalid.\n\tat com.cisco.Wholesale\n${'x'.repeat(2_000)}`, errorCode: 4000 }], trackingId: 'T' },
+    });
+    const response = await graphql(stack.server.url, PROVISION, { input: wholesaleInput() }, { token });
+    const [error] = response.errors!;
+    expect(error!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['input', 'orgId'] }] });
+    const [message] = (error!.extensions.fieldErrors as { messages: string[] }[])[0]!.messages;
+    expect(message).toMatch(/^orgId is invalid\. at com\.cisco\.Wholesale x+…$/);
+    expect(message!.length).toBeLessThanOrEqual(501);
+    expect(error!.message).not.toMatch(/[\n\t]/);
+  });
+
   it('turns 409 into CONFLICT, and 423 and 429 into UPSTREAM_BUSY with Retry-After', async () => {
     override = () => ({ status: 409, body: { message: 'Conflict', errors: [{ description: 'externalId is taken.', errorCode: 1 }], trackingId: 'T409' } });
     const conflict = await graphql(stack.server.url, PROVISION, { input: wholesaleInput() }, { token });
