@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestBarrier, startBarrierProxy } from '../support/barrier-proxy.js';
-import type { ForwardingProxy } from '../support/proxy.js';
-import { customerInput, provisionEverywhereInput } from '../support/fixtures.js';
-import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
+import { startForwardingProxy, type ForwardingProxy, type ProxiedRequest } from '../support/proxy.js';
+import { customerInput, MICROSOFT_INSTANCE, provisionEverywhereInput } from '../support/fixtures.js';
+import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
 
 const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
   provisionCustomer(input: $input) {
@@ -225,5 +225,84 @@ describe('provisionCustomer concurrency', () => {
     const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: provisionEverywhereInput() }, { token });
     expect(response.data!.provisionCustomer.failures).toEqual([]);
     expect(barrier.filled).toBe(true);
+  });
+});
+
+describe('provisionCustomer on the wire', () => {
+  let stack: TestStack;
+  let proxies: Record<'cloudCockpit' | 'experiencePlatform' | 'net3' | 'webex', ForwardingProxy>;
+
+  beforeAll(async () => {
+    // Every provider behind a proxy that keeps each request as it crossed the network, bytes and headers.
+    stack = await startTestStack({
+      urls: async (emulators) => {
+        const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all(
+          [emulators.cloudCockpit, emulators.experiencePlatform, emulators.net3, emulators.webex].map((e) => startForwardingProxy(e.url)),
+        );
+        proxies = { cloudCockpit: cloudCockpit!, experiencePlatform: experiencePlatform!, net3: net3!, webex: webex! };
+        return { cloudCockpit: cloudCockpit!.url, experiencePlatform: experiencePlatform!.url, net3: net3!.url, webex: webex!.url };
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
+  });
+
+  const only = (proxy: ForwardingProxy): ProxiedRequest => {
+    expect(proxy.exchanges).toHaveLength(1);
+    return proxy.exchanges[0]!;
+  };
+
+  it('sends each provider exactly its documented method, path, headers, field names and formats', async () => {
+    const correlationId = randomUUID();
+    const response = await graphql<{ provisionCustomer: Payload }>(
+      stack.server.url,
+      PROVISION,
+      { input: provisionEverywhereInput() },
+      { token: await signToken(), headers: { 'x-correlation-id': correlationId } },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.provisionCustomer.failures).toEqual([]);
+    const customerId = response.data!.provisionCustomer.customer.id;
+
+    const [create, add] = proxies.cloudCockpit.exchanges.filter((request) => request.method === 'POST');
+    expect(create).toMatchObject({ method: 'POST', path: '/v1/Customers' });
+    expect(add).toMatchObject({ method: 'POST', path: `/v1/Customers/${customerId}/provider-instances` });
+    for (const request of [create!, add!]) {
+      expect(request.headers).toMatchObject({
+        authorization: `Bearer ${TEST_CREDENTIALS.cloudCockpit.token}`,
+        'x-tenant': 'contoso.example',
+        'x-correlation-id': correlationId,
+      });
+    }
+    // The customer id is made here and sent, so that a repeat is recognised rather than duplicated.
+    expect(create!.body).toMatchObject({ id: customerId, companyName: 'Contoso Pizza', country: 'PT' });
+    expect(add!.body).toMatchObject({ providerInstanceId: MICROSOFT_INSTANCE, providerCustomerData: expect.any(String) });
+
+    const adobe = only(proxies.experiencePlatform);
+    expect(adobe).toMatchObject({ method: 'POST', path: '/provisioning/customer' });
+    expect(adobe.headers).toMatchObject({
+      authorization: `Bearer ${TEST_CREDENTIALS.experiencePlatform.token}`,
+      'x-gw-ims-authorization': `Bearer ${TEST_CREDENTIALS.experiencePlatform.imsAuthorization}`,
+      'x-gw-ims-org-id': (adobe.body as { customer: { imsOrgId: string } }).customer.imsOrgId,
+    });
+    expect(Object.keys((adobe.body as { customer: object }).customer)).toEqual(['name', 'imsOrgId', 'contact', 'tenentId', 'region']);
+
+    const net3 = only(proxies.net3);
+    expect(net3).toMatchObject({ method: 'POST', path: '/provisioning/customer' });
+    expect(net3.headers.authorization).toBe(`Bearer ${TEST_CREDENTIALS.net3.apiKey}`);
+    // ServiceStack's own spelling: `\/Date(ms-0000)\/` with the escaped slashes, as the bytes went out.
+    expect(net3.text).toMatch(/"requestCreated":"\\\/Date\(\d+-0000\)\\\/"/);
+    expect(net3.body).toMatchObject({
+      customer: { customerId, customerName: 'Contoso Pizza' },
+      contacts: [{ email: 'ana.silva@contoso.example', roles: ['Primary', 'Billing'] }],
+    });
+
+    const webex = only(proxies.webex);
+    expect(webex).toMatchObject({ method: 'POST', path: '/v1/wholesale/customers' });
+    expect(webex.headers.authorization).toBe(`Bearer ${TEST_CREDENTIALS.webex.token}`);
+    expect(webex.body).toMatchObject({ externalId: customerId, packages: ['webex_calling', 'webex_meetings'] });
+    expect(Object.keys(webex.body as object)).toEqual(['provisioningId', 'packages', 'externalId', 'address', 'customerInfo', 'provisioningParameters']);
   });
 });

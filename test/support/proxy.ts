@@ -6,8 +6,12 @@ export interface ProxiedRequest {
   method: string;
   /** Path with query string. */
   path: string;
+  /** The request's headers as sent, names in lower case. */
+  headers: http.IncomingHttpHeaders;
   /** The body parsed as JSON; its text when not JSON; undefined when empty. */
   body: unknown;
+  /** The body's text exactly as sent (escapes and all); '' when empty. */
+  text: string;
 }
 
 /** What a proxy does with a request, or with the provider's answer to it. */
@@ -55,7 +59,13 @@ export async function startForwardingProxy(target: string, hooks: ProxyHooks = {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
       const raw = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-      const request: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', body: parseBody(raw) };
+      const request: ProxiedRequest = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: parseBody(raw),
+        text: raw?.toString('utf8') ?? '',
+      };
       const before = (await hooks.beforeForward?.(request)) ?? 'pass';
       if (before !== 'pass') return lose(before, req);
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.includes(name))) as Record<
