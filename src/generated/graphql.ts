@@ -304,7 +304,9 @@ export type ExperiencePlatformProvisioning = {
   __typename?: 'ExperiencePlatformProvisioning';
   /**
    * The connection string of the customer's provisioned resources. A secret: only a `csp` caller may read it;
-   * for anyone else this field alone fails with `FORBIDDEN` and the rest of the result is still returned.
+   * for anyone else this field alone fails with `FORBIDDEN` and the rest of the result is still returned. It is
+   * never logged, and the provisioning ledger does not keep it; a mutation sent with an `Idempotency-Key` keeps
+   * its whole answer, this field included when asked for, for the key's 24 hours, so that a retry gets it again.
    */
   connectionString?: Maybe<Scalars['String']['output']>;
   /** The value proposition the customer is now entitled to, as Adobe stored it. */
@@ -1006,8 +1008,8 @@ export type ProvisionCustomerPayload = {
 
 /**
  * A provisioning as the durable ledger records it: one `provisionCustomer` and every provider step it took, with
- * their upstream ids, statuses, timestamps, correlation ids and errors. Nothing secret is kept (Adobe's connection
- * string is not).
+ * their upstream ids, statuses, timestamps, correlation ids and errors. Nothing secret is kept here (not Adobe's
+ * connection string, nor any credential).
  */
 export type Provisioning = {
   __typename?: 'Provisioning';
