@@ -105,11 +105,23 @@ function keyInUse(provisioningIds: string[] = []): GraphQLError {
 }
 
 /**
+ * Whether the mutation ran, so that its answer is the one to replay. As Stripe does, an answer is stored only once
+ * the mutation started executing: the GraphQL spec leaves `data` out when a request fails before execution, and a
+ * mutation refused only because another run of the same provisioning holds it (IN_PROGRESS) changed nothing and
+ * would answer differently a moment later.
+ */
+function ran(result: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }): boolean {
+  if (result.data === undefined) return false;
+  const errors = result.errors ?? [];
+  return errors.length === 0 || !errors.every((error) => error.extensions?.code === ErrorCode.IN_PROGRESS);
+}
+
+/**
  * The Apollo Server plugin. Hooks: `didResolveOperation` claims the key (or refuses the repeat) once the operation
  * is known to be a valid mutation, `responseForOperation` short-circuits a repeat with the stored response, and
  * `willSendResponse` stores the answer: also a failed mutation's, so that a retry gets the same answer. A request
- * refused before it ran (no caller, invalid variables: a response without `data`) is not recorded and its key is
- * free again.
+ * refused before it ran (no caller, invalid variables: a response without `data`; a provisioning still running) is
+ * not recorded and its key is free again.
  *
  * A process can die while it holds a key IN_PROGRESS. Such a claim is abandoned once it is older than the ledger's
  * lease, which outlasts any live request with its provider calls. A repeat then looks in the ledger for the
@@ -180,8 +192,7 @@ export function idempotencyPlugin(ledger: Ledger, options: IdempotencyOptions = 
           const held = claim;
           claim = null;
           try {
-            // The GraphQL spec leaves `data` out when a request fails before execution: then nothing ran.
-            if (response.body.kind === 'single' && response.body.singleResult.data !== undefined) {
+            if (response.body.kind === 'single' && ran(response.body.singleResult)) {
               const body: Record<string, unknown> = { ...response.body.singleResult };
               const stored = await store.complete(held, { httpStatus: response.http.status ?? 200, body });
               if (!stored) contextValue.logger.warn('idempotency key was taken over before its response could be stored');

@@ -242,6 +242,24 @@ describe('Idempotency-Key on mutations', () => {
     expect(valid.data!.provisionCustomer.customer.id).toEqual(expect.any(String));
     expect(valid.headers.get('Idempotent-Replayed')).toBeNull();
   });
+
+  it('does not store a retryProvisioning refused only because its provisioning is still running', async () => {
+    const id = randomUUID();
+    await stack.ledger.beginOperation(
+      { id, tenant: CSP.tenant, caller: CSP, kind: 'provisionCustomer', customerId: randomUUID(), request: {}, correlationId: randomUUID() },
+      [{ step: 'customer', provider: 'CLOUDCOCKPIT', position: 0, input: {} }],
+    );
+    const key = newKey();
+    const retry = 'mutation($id: ID!) { retryProvisioning(id: $id) { id } }';
+    const first = await graphql(stack.server.url, retry, { id }, withKey(key, csp));
+    expect(errorOf(first).extensions).toMatchObject({ code: 'IN_PROGRESS' });
+    // Stored, it would answer IN_PROGRESS for 24 hours, long after the step has finished.
+    expect(await storedKeys(stack.ledger.database, key)).toBe(0);
+
+    const repeat = await graphql(stack.server.url, retry, { id }, withKey(key, csp));
+    expect(repeat.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(errorOf(repeat).extensions).toMatchObject({ code: 'IN_PROGRESS' });
+  });
 });
 
 describe.each(testBackends)('Idempotency-Key while the first request is still running, on $name', (backend) => {
