@@ -93,24 +93,40 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
   it('addProviderInstance sends the documented path, body, and resellerId only for a CSP acting for a reseller', async () => {
     const customerId = randomUUID();
     const resellerId = randomUUID();
-    await graphql(url(), ADD, { customerId, input: providerInstanceInput(), resellerId }, { token });
+    const correlationId = randomUUID();
+    const added = await graphql(url(), ADD, { customerId, input: providerInstanceInput(), resellerId }, {
+      token,
+      headers: { 'x-correlation-id': correlationId },
+    });
+    expect(added.errors).toBeUndefined();
     const post = recorder.requests.find((r) => r.method === 'POST')!;
     expect(post.url).toBe(`/v1/Customers/${customerId}/provider-instances?resellerId=${resellerId}`);
+    expect(post.headers['content-type']).toMatch(/^application\/json/);
+    expectDocumentedHeaders(post, correlationId);
     expect(Object.keys(JSON.parse(post.body) as object).sort()).toEqual([
       'margin', 'offerTypeMargins', 'providerCustomerData', 'providerInstanceId',
     ]);
+    // The read-back that follows carries the same headers.
+    expectDocumentedHeaders(recorder.requests.find((r) => r.method === 'GET')!, correlationId);
 
     recorder.requests.length = 0;
-    await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, { token });
+    const direct = await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, { token });
+    expect(direct.errors).toBeUndefined();
     expect(recorder.requests.find((r) => r.method === 'POST')!.url).toBe(`/v1/Customers/${customerId}/provider-instances`);
 
     recorder.requests.length = 0;
     const ownReseller = randomUUID();
     const reseller = await signToken({ roles: ['reseller'], resellerId: ownReseller });
     stored = { ...(stored ?? {}), id: customerId, resellerId: ownReseller, providerCustomers: {} };
-    await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, { token: reseller });
+    const resellerCorrelationId = randomUUID();
+    const byReseller = await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, {
+      token: reseller,
+      headers: { 'x-correlation-id': resellerCorrelationId },
+    });
+    expect(byReseller.errors).toBeUndefined();
     const resellerPost = recorder.requests.find((r) => r.method === 'POST')!;
     expect(resellerPost.url).toBe(`/v1/Customers/${customerId}/provider-instances`);
+    expectDocumentedHeaders(resellerPost, resellerCorrelationId);
   });
 
   it('turns 5xx into UPSTREAM_ERROR without leaking the upstream body', async () => {
