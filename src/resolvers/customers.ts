@@ -52,12 +52,13 @@ export const customerResolvers: Resolvers = {
       const { offset, size: pageSize } = requestedWindow(first, after, { cursors: customerCursors, maxSize: MAX_PAGE_SIZE });
       const resellerId = isReseller(caller) ? caller.resellerId : null;
       try {
-        const pages = await Promise.all(
-          pagesCovering(offset, pageSize).map((page) =>
-            providers.cloudCockpit.listCustomers({ ...page, search: search ?? undefined, resellerId }),
-          ),
+        const answers = await Promise.all(
+          pagesCovering(offset, pageSize).map(async (asked) => ({
+            asked,
+            page: await providers.cloudCockpit.listCustomers({ ...asked, search: search ?? undefined, resellerId }),
+          })),
         );
-        return { ...toCustomerConnection(pages, offset, pageSize), source: CustomerSource.Cloudcockpit };
+        return { ...toCustomerConnection(answers, offset, pageSize), source: CustomerSource.Cloudcockpit };
       } catch (error) {
         if (!isCloudCockpitUnreachable(error)) throw error;
         const page = await context.ledger.provisionedCustomers(caller.tenant, {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badUserInput, type InputPath } from '../../errors.js';
-import { connectionOf, offsetCursors, type Connection } from '../../relay.js';
+import { offsetCursors, type Connection } from '../../relay.js';
 import type {
   AddProviderInstanceInput,
   CreateCustomerInput,
@@ -258,15 +258,40 @@ export function resellerIdsOf(customer: CustomerViewModel): (string | null | und
   return [customer.resellerId, ...(customer.customerAssociations ?? []).map((a) => a.resellerId)];
 }
 
+/** One page CloudCockpit answered, with the page number and size it was asked for ({@link pagesCovering}). */
+export interface AnsweredPage {
+  asked: { pageNumber: number; pageSize: number };
+  page: CustomerPage;
+}
+
 export interface CustomerConnectionWindow extends Connection<CustomerViewModel> {
   totalCount: number;
 }
 
-/** The connection for [offset, offset + first) out of the pages {@link pagesCovering} named, in order. */
-export function toCustomerConnection(pages: CustomerPage[], offset: number, first: number): CustomerConnectionWindow {
-  const firstPage = pages[0];
-  const pageStart = firstPage ? (firstPage.pageNumber - 1) * first : offset;
-  const nodes = pages.flatMap((p) => p.items).slice(offset - pageStart, offset - pageStart + first);
-  const totalCount = firstPage?.totalCount ?? 0;
-  return { ...connectionOf(nodes, offset, offset + nodes.length < totalCount, customerCursors), totalCount };
+/**
+ * The connection for [offset, offset + first) out of the pages {@link pagesCovering} asked for, in order. A
+ * customer's position is worked out from the page number and size *asked for*: of the answer only `items` and
+ * `totalCount` are read (see {@link CustomerPage}), so an answer without (or with a different) `pageNumber`
+ * cannot shift the window.
+ */
+export function toCustomerConnection(answers: AnsweredPage[], offset: number, first: number): CustomerConnectionWindow {
+  const examined = answers
+    .flatMap(({ asked, page }) =>
+      (page.items ?? []).map((customer, index) => ({ customer, position: (asked.pageNumber - 1) * asked.pageSize + index })),
+    )
+    .filter(({ position }) => position >= offset && position < offset + first);
+  const upstreamTotal = answers[0]?.page.totalCount ?? 0;
+  const lastExamined = examined.at(-1)?.position;
+  const edges = examined.map(({ customer, position }) => ({ cursor: customerCursors.encode(position), node: customer }));
+  return {
+    edges,
+    nodes: edges.map((edge) => edge.node),
+    pageInfo: {
+      hasNextPage: lastExamined !== undefined && lastExamined + 1 < upstreamTotal,
+      hasPreviousPage: offset > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: upstreamTotal,
+  };
 }

@@ -11,7 +11,7 @@ import {
   toCustomerConnection,
   toCustomerViewModel,
 } from '../../../src/providers/cloudcockpit/mapping.js';
-import type { CustomerViewModel } from '../../../src/providers/cloudcockpit/wire.js';
+import type { CustomerPage, CustomerViewModel } from '../../../src/providers/cloudcockpit/wire.js';
 import { customerInput, MICROSOFT_INSTANCE, microsoftData, providerInstanceInput } from '../../support/fixtures.js';
 
 const A = '11111111-1111-4111-8111-111111111111';
@@ -145,15 +145,31 @@ describe('Relay cursors over CloudCockpit pages', () => {
     ]);
   });
 
+  const customers = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}` }) as CustomerViewModel);
+  /** CloudCockpit's answer to page `n` of size 5, as the request asked for it. */
+  const answer = (n: number, page: Partial<CustomerPage> = {}) => ({
+    asked: { pageNumber: n, pageSize: 5 },
+    page: { items: customers.slice((n - 1) * 5, n * 5), pageNumber: n, pageSize: 5, totalCount: 12, ...page } as CustomerPage,
+  });
+
   it('slices the window out of the pages and tells whether more follow', () => {
-    const customers = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}` }) as CustomerViewModel);
-    const page = (n: number) => ({ items: customers.slice((n - 1) * 5, n * 5), pageNumber: n, pageSize: 5, totalCount: 12 });
-    const window = toCustomerConnection([page(1), page(2)], 3, 5);
+    const window = toCustomerConnection([answer(1), answer(2)], 3, 5);
     expect(window.nodes.map((c) => c.id)).toEqual(['c3', 'c4', 'c5', 'c6', 'c7']);
     expect(customerCursors.decode(window.edges[0]!.cursor)).toBe(3);
     expect(window.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
-    const last = toCustomerConnection([page(3)], 10, 5);
+    expect(window.totalCount).toBe(12);
+    const last = toCustomerConnection([answer(3)], 10, 5);
     expect(last.nodes.map((c) => c.id)).toEqual(['c10', 'c11']);
     expect(last.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('places items by the page it asked for, not by the pageNumber of the answer', () => {
+    // wire.ts relies on items and totalCount only: an answer without pageNumber (or with another) changes nothing.
+    const missing = { pageNumber: undefined as unknown as number };
+    const window = toCustomerConnection([answer(1, missing), answer(2, missing)], 3, 5);
+    expect(window.nodes.map((c) => c.id)).toEqual(['c3', 'c4', 'c5', 'c6', 'c7']);
+    expect(window.edges.map((e) => customerCursors.decode(e.cursor))).toEqual([3, 4, 5, 6, 7]);
+    const wrong = toCustomerConnection([answer(3, { pageNumber: 1 })], 10, 5);
+    expect(wrong.nodes.map((c) => c.id)).toEqual(['c10', 'c11']);
   });
 });
