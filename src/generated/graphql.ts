@@ -185,7 +185,11 @@ export type CustomerConnection = {
    * the query fails with CloudCockpit's `UPSTREAM_ERROR` instead, since an empty list would claim there are none.
    */
   source: CustomerSource;
-  /** How many customers match, over all pages. */
+  /**
+   * How many customers match, over all pages. For a reseller this is CloudCockpit's count only when CloudCockpit
+   * narrowed the list to the reseller; when it listed other customers too (they are left out), it is the number
+   * of customers on this page, as no count over all pages can be told without showing the tenant's.
+   */
   totalCount: Scalars['Int']['output'];
 };
 
@@ -1114,8 +1118,9 @@ export type Query = {
   /** One customer of the caller's tenant; null when there is none with this id (or it is another reseller's). */
   customer?: Maybe<Customer>;
   /**
-   * The customers of the caller's tenant, a page at a time (CloudCockpit `GET /v1/Customers`).
-   * `first` is 1 to 2000; `search` matches CloudCockpit's free-text search.
+   * The customers of the caller's tenant, a page at a time (CloudCockpit `GET /v1/Customers`); a reseller's, only
+   * those related to it. `first` is 1 to 2000; `search` matches CloudCockpit's free-text search. A reseller's page
+   * may hold fewer than `first` customers (even none) while `hasNextPage` is true: keep paging with `endCursor`.
    */
   customers: CustomerConnection;
   /**

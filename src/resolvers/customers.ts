@@ -52,13 +52,33 @@ export const customerResolvers: Resolvers = {
       const { offset, size: pageSize } = requestedWindow(first, after, { cursors: customerCursors, maxSize: MAX_PAGE_SIZE });
       const resellerId = isReseller(caller) ? caller.resellerId : null;
       try {
-        const answers = await Promise.all(
-          pagesCovering(offset, pageSize).map(async (asked) => ({
-            asked,
-            page: await providers.cloudCockpit.listCustomers({ ...asked, search: search ?? undefined, resellerId }),
-          })),
-        );
-        return { ...toCustomerConnection(answers, offset, pageSize), source: CustomerSource.Cloudcockpit };
+        const list = { search: search ?? undefined };
+        // Defence in depth: the service's token sees the whole tenant and the resellerId parameter is an assumption
+        // (client.ts), so a reseller is shown only what `customer(id)` would show it, whatever CloudCockpit lists.
+        // The tenant's count, asked for alongside (one customer's worth), tells whether CloudCockpit narrowed the list.
+        const [answers, tenantTotal] = await Promise.all([
+          Promise.all(
+            pagesCovering(offset, pageSize).map(async (asked) => ({
+              asked,
+              page: await providers.cloudCockpit.listCustomers({ ...list, ...asked, resellerId }),
+            })),
+          ),
+          isReseller(caller)
+            ? providers.cloudCockpit.listCustomers({ ...list, pageNumber: 1, pageSize: 1 }).then((p) => p.totalCount)
+            : null,
+        ]);
+        const scope =
+          tenantTotal === null
+            ? undefined
+            : { visible: (customer: CustomerViewModel) => canSee(caller, resellerIdsOf(customer)), tenantTotal };
+        const { hidden, ...connection } = toCustomerConnection(answers, offset, pageSize, scope);
+        if (hidden > 0) {
+          context.logger.warn(
+            { provider: 'CLOUDCOCKPIT', hidden },
+            'CloudCockpit listed customers of other resellers to a reseller (resellerId not applied): they were left out',
+          );
+        }
+        return { ...connection, source: CustomerSource.Cloudcockpit };
       } catch (error) {
         if (!isCloudCockpitUnreachable(error)) throw error;
         const page = await context.ledger.provisionedCustomers(caller.tenant, {

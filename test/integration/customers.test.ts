@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerInput, MICROSOFT_INSTANCE, providerInstanceInput } from '../support/fixtures.js';
+import { startForwardingProxy, type ForwardingProxy } from '../support/proxy.js';
 import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
 
 const CUSTOMER_FIELDS = `
@@ -186,8 +187,10 @@ describe('customers over CloudCockpit', () => {
     const direct = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput() }, { token: cspHere });
 
     expect((await graphql(url, GET, { id: direct.data!.createCustomer.id }, { token: reseller })).data).toEqual({ customer: null });
-    const list = await graphql<{ customers: { nodes: { id: string }[] } }>(url, LIST, { first: 50 }, { token: reseller });
+    const list = await graphql<{ customers: { totalCount: number; nodes: { id: string }[] } }>(url, LIST, { first: 50 }, { token: reseller });
     expect(list.data!.customers.nodes.map((n) => n.id)).toEqual([mine.data!.createCustomer.id]);
+    // The emulator applies resellerId: nothing is left out, and its count is the reseller's.
+    expect(list.data!.customers.totalCount).toBe(1);
 
     // The reseller's add reads the customer before and after: the second read must see the new instance.
     const addMine = await graphql<{ addProviderInstance: { status: string } }>(
@@ -243,5 +246,95 @@ describe('customers over CloudCockpit', () => {
     expect(tooMany.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['first'] }] });
     const badCursor = await graphql(url, LIST, { after: 'bm90LWEtY3Vyc29y' }, { token: csp });
     expect(badCursor.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['after'] }] });
+  });
+});
+
+describe('customers for a reseller, when CloudCockpit does not apply resellerId', () => {
+  let stack: TestStack;
+  let proxy: ForwardingProxy;
+  /** Each list request as it left the API, before the proxy took resellerId off. */
+  const lists: { resellerId: string | null; pageSize: string | null }[] = [];
+
+  beforeAll(async () => {
+    // An independent proxy that forwards GET /v1/Customers without resellerId: a service that ignores the parameter.
+    stack = await startTestStack({
+      urls: async (emulators) => {
+        proxy = await startForwardingProxy(emulators.cloudCockpit.url, {
+          beforeForward(request) {
+            const target = new URL(request.path, 'http://cloudcockpit');
+            if (request.method === 'GET' && target.pathname === '/v1/Customers') {
+              lists.push({ resellerId: target.searchParams.get('resellerId'), pageSize: target.searchParams.get('pageSize') });
+              target.searchParams.delete('resellerId');
+              request.path = `${target.pathname}${target.search}`;
+            }
+            return 'pass';
+          },
+        });
+        return { cloudCockpit: proxy.url };
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await proxy.close();
+  });
+
+  it('shows a reseller only its own customers, keeps sending resellerId, and does not pass on the tenant-wide count', async () => {
+    const url = stack.server.url;
+    const tenant = 'ignores-reseller.example';
+    const resellerId = randomUUID();
+    const csp = await signToken({ tenant });
+    const reseller = await signToken({ roles: ['reseller'], resellerId, tenant });
+    const create = async (token: string, input: Record<string, unknown> = {}) => {
+      const created = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput(input) }, { token });
+      expect(created.errors).toBeUndefined();
+      return created.data!.createCustomer.id;
+    };
+    // CloudCockpit's order: direct, mine, another reseller's, direct, associated with me, mine, direct.
+    await create(csp);
+    const mine1 = await create(reseller);
+    await create(csp, { resellerId: randomUUID() });
+    await create(csp);
+    const associated = await create(csp, { customerAssociations: [{ resellerId, name: 'Reseller' }] });
+    const mine2 = await create(reseller);
+    await create(csp);
+    const own = [mine1, associated, mine2];
+
+    type List = { customers: { totalCount: number; nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    lists.length = 0;
+    const all = await graphql<List>(url, LIST, { first: 50 }, { token: reseller });
+    expect(all.errors).toBeUndefined();
+    expect(all.data!.customers.nodes.map((n) => n.id)).toEqual(own);
+    expect(all.data!.customers.totalCount).toBe(3);
+    // The page is still asked for narrowed to the reseller; the tenant's count alongside, one customer's worth.
+    expect(lists).toEqual(
+      expect.arrayContaining([
+        { resellerId, pageSize: '50' },
+        { resellerId: null, pageSize: '1' },
+      ]),
+    );
+    expect(lists).toHaveLength(2);
+
+    // Page by page, the windows hold other customers too: paging reaches every own customer, once, and ends.
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const page: Awaited<ReturnType<typeof graphql<List>>> = await graphql<List>(url, LIST, { first: 2, after }, { token: reseller });
+      expect(page.errors).toBeUndefined();
+      // Never the tenant's 7, also for the window that holds only own customers.
+      expect(page.data!.customers.totalCount).toBeLessThanOrEqual(own.length);
+      seen.push(...page.data!.customers.nodes.map((n) => n.id));
+      after = page.data!.customers.pageInfo.hasNextPage ? page.data!.customers.pageInfo.endCursor : null;
+      pages++;
+    } while (after && pages < 10);
+    expect(seen).toEqual(own);
+    expect(pages).toBe(4);
+
+    // A CSP is not narrowed: it sends no resellerId and sees the tenant, with CloudCockpit's count.
+    lists.length = 0;
+    const tenantWide = await graphql<List>(url, LIST, { first: 50 }, { token: csp });
+    expect(tenantWide.data!.customers.totalCount).toBe(7);
+    expect(lists).toEqual([{ resellerId: null, pageSize: '50' }]);
   });
 });

@@ -266,6 +266,16 @@ export interface AnsweredPage {
 
 export interface CustomerConnectionWindow extends Connection<CustomerViewModel> {
   totalCount: number;
+  /** How many customers of the window the caller's scope left out. */
+  hidden: number;
+}
+
+/** A reseller's view of a list CloudCockpit was asked to narrow to it (see the `customers` resolver). */
+export interface ResellerScope {
+  /** Whether the reseller may see this customer. */
+  visible(customer: CustomerViewModel): boolean;
+  /** CloudCockpit's `totalCount` of the same list asked for without `resellerId`: the whole tenant's. */
+  tenantTotal: number;
 }
 
 /**
@@ -273,16 +283,32 @@ export interface CustomerConnectionWindow extends Connection<CustomerViewModel> 
  * customer's position is worked out from the page number and size *asked for*: of the answer only `items` and
  * `totalCount` are read (see {@link CustomerPage}), so an answer without (or with a different) `pageNumber`
  * cannot shift the window.
+ *
+ * With a reseller's `scope`, customers it may not see are left out. Cursors stay CloudCockpit's positions, so that
+ * `after` continues behind the last customer examined, and when a whole window is left out `endCursor` is that
+ * last position: paging on never stalls on an empty page. CloudCockpit's `totalCount` is passed on only when
+ * CloudCockpit demonstrably narrowed the list (it counts fewer than the tenant's and nothing here was left out):
+ * a window that happens to hold only the reseller's customers proves nothing, and passing the count on then
+ * would tell a reseller how many customers the whole tenant has. Otherwise the count is what this page shows,
+ * the one number known to be true (too low only when the reseller's customers are all of the tenant's).
  */
-export function toCustomerConnection(answers: AnsweredPage[], offset: number, first: number): CustomerConnectionWindow {
+export function toCustomerConnection(
+  answers: AnsweredPage[],
+  offset: number,
+  first: number,
+  scope?: ResellerScope,
+): CustomerConnectionWindow {
   const examined = answers
     .flatMap(({ asked, page }) =>
       (page.items ?? []).map((customer, index) => ({ customer, position: (asked.pageNumber - 1) * asked.pageSize + index })),
     )
     .filter(({ position }) => position >= offset && position < offset + first);
+  const shown = scope ? examined.filter(({ customer }) => scope.visible(customer)) : examined;
+  const hidden = examined.length - shown.length;
   const upstreamTotal = answers[0]?.page.totalCount ?? 0;
+  const narrowed = !scope || (hidden === 0 && upstreamTotal < scope.tenantTotal);
   const lastExamined = examined.at(-1)?.position;
-  const edges = examined.map(({ customer, position }) => ({ cursor: customerCursors.encode(position), node: customer }));
+  const edges = shown.map(({ customer, position }) => ({ cursor: customerCursors.encode(position), node: customer }));
   return {
     edges,
     nodes: edges.map((edge) => edge.node),
@@ -290,8 +316,9 @@ export function toCustomerConnection(answers: AnsweredPage[], offset: number, fi
       hasNextPage: lastExamined !== undefined && lastExamined + 1 < upstreamTotal,
       hasPreviousPage: offset > 0,
       startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? (lastExamined === undefined ? null : customerCursors.encode(lastExamined)),
     },
-    totalCount: upstreamTotal,
+    totalCount: narrowed ? upstreamTotal : shown.length,
+    hidden,
   };
 }

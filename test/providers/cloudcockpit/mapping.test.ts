@@ -145,7 +145,7 @@ describe('Relay cursors over CloudCockpit pages', () => {
     ]);
   });
 
-  const customers = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}` }) as CustomerViewModel);
+  const customers = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, resellerId: i % 3 === 0 ? A : null }) as CustomerViewModel);
   /** CloudCockpit's answer to page `n` of size 5, as the request asked for it. */
   const answer = (n: number, page: Partial<CustomerPage> = {}) => ({
     asked: { pageNumber: n, pageSize: 5 },
@@ -157,7 +157,7 @@ describe('Relay cursors over CloudCockpit pages', () => {
     expect(window.nodes.map((c) => c.id)).toEqual(['c3', 'c4', 'c5', 'c6', 'c7']);
     expect(customerCursors.decode(window.edges[0]!.cursor)).toBe(3);
     expect(window.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
-    expect(window.totalCount).toBe(12);
+    expect(window).toMatchObject({ totalCount: 12, hidden: 0 });
     const last = toCustomerConnection([answer(3)], 10, 5);
     expect(last.nodes.map((c) => c.id)).toEqual(['c10', 'c11']);
     expect(last.pageInfo.hasNextPage).toBe(false);
@@ -171,5 +171,35 @@ describe('Relay cursors over CloudCockpit pages', () => {
     expect(window.edges.map((e) => customerCursors.decode(e.cursor))).toEqual([3, 4, 5, 6, 7]);
     const wrong = toCustomerConnection([answer(3, { pageNumber: 1 })], 10, 5);
     expect(wrong.nodes.map((c) => c.id)).toEqual(['c10', 'c11']);
+  });
+
+  /** A reseller's scope over the list above: it may see c0, c3, c6, c9; the tenant has `tenantTotal` customers. */
+  const resellerScope = (tenantTotal: number) => ({ visible: (c: CustomerViewModel) => c.resellerId === A, tenantTotal });
+
+  it('leaves out what a reseller may not see, keeping positions, and does not pass on a count that included it', () => {
+    const window = toCustomerConnection([answer(1), answer(2)], 3, 5, resellerScope(12));
+    expect(window.nodes.map((c) => c.id)).toEqual(['c3', 'c6']);
+    // Cursors are CloudCockpit positions: `after` the last shown one continues at c7.
+    expect(window.edges.map((e) => customerCursors.decode(e.cursor))).toEqual([3, 6]);
+    expect(window).toMatchObject({ hidden: 3, totalCount: 2 });
+    expect(window.pageInfo.hasNextPage).toBe(true);
+
+    // Nothing of the window is shown: endCursor still moves past it, so paging does not stall.
+    const empty = toCustomerConnection([answer(1)], 1, 2, resellerScope(12));
+    expect(empty.nodes).toEqual([]);
+    expect(empty).toMatchObject({ hidden: 2, totalCount: 0 });
+    expect(empty.pageInfo).toMatchObject({ hasNextPage: true, startCursor: null });
+    expect(customerCursors.decode(empty.pageInfo.endCursor!)).toBe(2);
+  });
+
+  it("passes a reseller CloudCockpit's count only when CloudCockpit narrowed the list", () => {
+    const onlyMine = (n: number, totalCount: number) => ({
+      asked: { pageNumber: n, pageSize: 2 },
+      page: { items: customers.filter((c) => c.resellerId === A).slice((n - 1) * 2, n * 2), totalCount } as CustomerPage,
+    });
+    // CloudCockpit counts 4 of the tenant's 12: it applied resellerId, and its count is the reseller's.
+    expect(toCustomerConnection([onlyMine(1, 4)], 0, 2, resellerScope(12)).totalCount).toBe(4);
+    // The same window counted as the whole tenant: nothing was left out here, yet the count is the tenant's.
+    expect(toCustomerConnection([onlyMine(1, 12)], 0, 2, resellerScope(12)).totalCount).toBe(2);
   });
 });
