@@ -208,6 +208,60 @@ describe('customers over CloudCockpit', () => {
     expect(otherReseller.errors![0]!.extensions.code).toBe('FORBIDDEN');
   });
 
+  it('takes GUIDs in any case and answers with them as CloudCockpit (.NET) writes them, in lower case', async () => {
+    const id = randomUUID().toUpperCase();
+    const created = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput({ id }) }, { token: csp });
+    expect(created.errors).toBeUndefined();
+    expect(created.data!.createCustomer.id).toBe(id.toLowerCase());
+    const read = await graphql<{ customer: Customer | null }>(url, GET, { id }, { token: csp });
+    expect(read.data!.customer?.id).toBe(id.toLowerCase());
+
+    // CloudCockpit keys providerCustomers by the lower-case Guid: the instance is found there, not echoed back.
+    const added = await graphql<{ addProviderInstance: Record<string, unknown> }>(
+      url,
+      ADD,
+      { customerId: id, input: providerInstanceInput({ providerInstanceId: MICROSOFT_INSTANCE.toUpperCase() }) },
+      { token: csp },
+    );
+    expect(added.errors).toBeUndefined();
+    expect(added.data!.addProviderInstance).toMatchObject({
+      providerInstanceId: MICROSOFT_INSTANCE,
+      status: 'SUCCESS',
+      customerCreationError: 'NONE',
+    });
+    const post = stack.emulators.cloudCockpit.calls.findLast((c) => c.method === 'POST')!;
+    expect(post.path).toBe(`/v1/Customers/${id.toLowerCase()}/provider-instances`);
+    expect((post.body as { providerInstanceId: string }).providerInstanceId).toBe(MICROSOFT_INSTANCE);
+  });
+
+  it('refuses one provider instance listed twice in two cases, before anything is sent', async () => {
+    const callsBefore = stack.emulators.cloudCockpit.calls.length;
+    const entries = [providerInstanceInput(), providerInstanceInput({ providerInstanceId: MICROSOFT_INSTANCE.toUpperCase() })];
+    const response = await graphql(url, CREATE, { input: customerInput({ providerCustomers: entries }) }, { token: csp });
+    expect(response.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: [{ path: ['input', 'providerCustomers', 1, 'providerInstanceId'] }],
+    });
+    expect(response.errors![0]!.extensions.provider).toBeUndefined();
+    expect(stack.emulators.cloudCockpit.calls.length).toBe(callsBefore);
+  });
+
+  it('lets a reseller whose token spells its id in upper case see its own customers', async () => {
+    const resellerId = randomUUID();
+    const tenant = 'upper-reseller.example';
+    const reseller = await signToken({ roles: ['reseller'], resellerId: resellerId.toUpperCase(), tenant });
+    const created = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput() }, { token: reseller });
+    expect(created.errors).toBeUndefined();
+    expect(created.data!.createCustomer.resellerId).toBe(resellerId);
+    const id = created.data!.createCustomer.id;
+    expect((await graphql<{ customer: Customer | null }>(url, GET, { id }, { token: reseller })).data!.customer?.id).toBe(id);
+    const list = await graphql<{ customers: { nodes: { id: string }[] } }>(url, LIST, {}, { token: reseller });
+    expect(list.data!.customers.nodes.map((n) => n.id)).toEqual([id]);
+    // A reseller naming itself in another case is itself, not another reseller.
+    const again = await graphql(url, CREATE, { input: customerInput({ resellerId }) }, { token: reseller });
+    expect(again.errors).toBeUndefined();
+  });
+
   it('pages through customers with Relay cursors, also across CloudCockpit page boundaries', async () => {
     const tenant = await signToken({ tenant: 'paging.example' });
     const ids: string[] = [];

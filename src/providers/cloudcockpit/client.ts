@@ -1,5 +1,6 @@
 import type { AugmentedRequest } from '@apollo/datasource-rest';
 import { UpstreamError } from '../../errors.js';
+import { wireGuid } from './mapping.js';
 import {
   ProviderDataSource,
   type ProviderEndpoint,
@@ -48,7 +49,7 @@ export class CloudCockpitClient extends ProviderDataSource {
   /** `GET /v1/Customers/{customerId}`; null when CloudCockpit has no such customer in the tenant. */
   async getCustomer(customerId: string): Promise<CustomerViewModel | null> {
     try {
-      return await this.get<CustomerViewModel>(`v1/Customers/${encodeURIComponent(customerId)}`);
+      return await this.get<CustomerViewModel>(`v1/Customers/${encodeURIComponent(wireGuid(customerId))}`);
     } catch (error) {
       if (error instanceof UpstreamError && error.httpStatus === 404) return null;
       throw error;
@@ -70,7 +71,7 @@ export class CloudCockpitClient extends ProviderDataSource {
     };
     if (query.search) params.search = query.search;
     if (query.searchField) params.searchField = query.searchField;
-    if (query.resellerId) params.resellerId = query.resellerId;
+    if (query.resellerId) params.resellerId = wireGuid(query.resellerId);
     return this.get<CustomerPage>('v1/Customers', { params });
   }
 
@@ -79,9 +80,9 @@ export class CloudCockpitClient extends ProviderDataSource {
    * reseller: the document says a reseller's own requests must not carry it.
    */
   async addProviderInstance(customerId: string, body: AddProviderInstanceRequest, resellerId: string | null): Promise<string> {
-    return this.post<string>(`v1/Customers/${encodeURIComponent(customerId)}/provider-instances`, {
+    return this.post<string>(`v1/Customers/${encodeURIComponent(wireGuid(customerId))}/provider-instances`, {
       body,
-      params: resellerId ? { resellerId } : undefined,
+      params: resellerId ? { resellerId: wireGuid(resellerId) } : undefined,
     });
   }
 

@@ -24,21 +24,34 @@ import type {
 // GraphQL input -> wire
 
 /**
+ * A GUID as CloudCockpit writes it. The UUID scalar keeps the case it was given, while .NET writes Guids in lower
+ * case (the ids it answers with, the keys of `providerCustomers`): every GUID sent is lower-cased, so that what
+ * comes back can be looked up, and compared, by the id that was sent.
+ */
+export function wireGuid(value: string): string;
+export function wireGuid(value: string | null | undefined): string | null;
+export function wireGuid(value: string | null | undefined): string | null {
+  return value == null ? null : value.toLowerCase();
+}
+
+/**
  * The `POST /v1/Customers` body. Every documented field is sent, null when not given, and `id` is always
  * set (the caller's or a new one) so that a repeated request carries the same customer id.
  */
 export function toCustomerViewModel(input: CreateCustomerInput, resellerId: string | null, at: InputPath = []): CustomerViewModel {
   const providerCustomers: Record<string, ProviderCustomer> = {};
   (input.providerCustomers ?? []).forEach((entry, index) => {
-    if (providerCustomers[entry.providerInstanceId]) {
+    // "ABC…" and "abc…" are one Guid, hence one dictionary key to CloudCockpit: compared as it will key them.
+    const key = wireGuid(entry.providerInstanceId);
+    if (providerCustomers[key]) {
       throw badUserInput('A provider instance is listed twice', [
         { path: [...at, 'providerCustomers', index, 'providerInstanceId'], messages: ['This provider instance is already listed'] },
       ]);
     }
-    providerCustomers[entry.providerInstanceId] = toAddProviderInstanceRequest(entry, [...at, 'providerCustomers', index]);
+    providerCustomers[key] = toAddProviderInstanceRequest(entry, [...at, 'providerCustomers', index]);
   });
   return {
-    id: input.id ?? randomUUID(),
+    id: wireGuid(input.id ?? randomUUID()),
     companyName: input.companyName,
     taxId: input.taxId ?? null,
     country: input.country,
@@ -53,10 +66,10 @@ export function toCustomerViewModel(input: CreateCustomerInput, resellerId: stri
     email: input.email,
     phone: input.phone,
     internalIdentifier: input.internalIdentifier ?? null,
-    resellerId,
+    resellerId: wireGuid(resellerId),
     providerCustomers,
     customerAssociations:
-      input.customerAssociations?.map((a) => ({ resellerId: a.resellerId ?? null, name: a.name ?? null })) ?? null,
+      input.customerAssociations?.map((a) => ({ resellerId: wireGuid(a.resellerId), name: a.name ?? null })) ?? null,
   };
 }
 
@@ -66,7 +79,7 @@ export function toAddProviderInstanceRequest(
   at: InputPath = [],
 ): AddProviderInstanceRequest {
   return {
-    providerInstanceId: input.providerInstanceId,
+    providerInstanceId: wireGuid(input.providerInstanceId),
     providerCustomerData: toProviderCustomerData(input, at),
     margin: toMargin(input.margin),
     offerTypeMargins: input.offerTypeMargins ? toOfferTypeMargins(input.offerTypeMargins, [...at, 'offerTypeMargins']) : null,
@@ -133,6 +146,13 @@ function toOfferTypeMargins(list: OfferTypeMarginInput[], at: InputPath): OfferT
 
 export function providerInstancesOf(customer: CustomerViewModel): ProviderCustomer[] {
   return Object.values(customer.providerCustomers ?? {});
+}
+
+/** The customer in one provider instance; the GUID is matched in any case, as CloudCockpit matches Guids. */
+export function providerCustomerOf(customer: CustomerViewModel | null | undefined, providerInstanceId: string): ProviderCustomer | null {
+  const id = wireGuid(providerInstanceId);
+  const entries = Object.entries(customer?.providerCustomers ?? {});
+  return entries.find(([key, entry]) => wireGuid(key) === id || wireGuid(entry.providerInstanceId) === id)?.[1] ?? null;
 }
 
 export function offerTypeMarginsOf(providerCustomer: ProviderCustomer): OfferTypeMarginGql[] {
@@ -223,8 +243,13 @@ export function inputPathOfProperty(property: string, input: CreateCustomerInput
     path.push(name);
     node = isRecord(node) ? node[name] : undefined;
     if (key !== undefined) {
+      // Provider instance ids are sent lower-cased (wireGuid) and may have been given in another case.
       const index = Array.isArray(node)
-        ? node.findIndex((e) => isRecord(e) && (e.providerInstanceId === key || e.offerType === key))
+        ? node.findIndex(
+            (e) =>
+              isRecord(e) &&
+              ((typeof e.providerInstanceId === 'string' && wireGuid(e.providerInstanceId) === wireGuid(key)) || e.offerType === key),
+          )
         : -1;
       if (index < 0) return path;
       path.push(index);

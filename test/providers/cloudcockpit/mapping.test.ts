@@ -43,6 +43,27 @@ describe('CloudCockpit mapping: GraphQL input to wire', () => {
     expect(Object.keys(once.providerCustomers)).toEqual([MICROSOFT_INSTANCE]);
   });
 
+  it('sends every GUID lower-cased, as .NET writes them, and keys providerCustomers so', () => {
+    const upper = MICROSOFT_INSTANCE.toUpperCase();
+    const reseller = B.replace(/2/g, 'C');
+    const body = toCustomerViewModel(
+      customerInput({
+        id: A.replace(/1/g, 'A'),
+        providerCustomers: [providerInstanceInput({ providerInstanceId: upper })],
+        customerAssociations: [{ resellerId: reseller, name: 'R' }],
+      }) as CreateCustomerInput,
+      reseller,
+    );
+    expect(body.id).toBe(A.replace(/1/g, 'a'));
+    expect(body.resellerId).toBe(reseller.toLowerCase());
+    expect(body.customerAssociations).toEqual([{ resellerId: reseller.toLowerCase(), name: 'R' }]);
+    expect(Object.keys(body.providerCustomers)).toEqual([MICROSOFT_INSTANCE]);
+    expect(body.providerCustomers[MICROSOFT_INSTANCE]!.providerInstanceId).toBe(MICROSOFT_INSTANCE);
+    // A validation error names the lower-case key: it still finds the entry given in upper case.
+    const input = customerInput({ providerCustomers: [providerInstanceInput({ providerInstanceId: upper })] }) as CreateCustomerInput;
+    expect(inputPathOfProperty(`ProviderCustomers[${MICROSOFT_INSTANCE}].Margin`, input)).toEqual(['providerCustomers', 0, 'margin']);
+  });
+
   it('writes Microsoft data as the PascalCase JSON string CloudCockpit stores', () => {
     const body = toAddProviderInstanceRequest(providerInstanceInput() as AddProviderInstanceInput);
     const data = JSON.parse(body.providerCustomerData) as Record<string, unknown>;
