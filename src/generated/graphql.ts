@@ -101,10 +101,18 @@ export type Customer = {
   city: Scalars['String']['output'];
   /** The name of the company (up to 255 characters). */
   companyName: Scalars['String']['output'];
-  /** The company country, ISO 3166-1 alpha-2. */
-  country: Scalars['CountryCode']['output'];
-  /** E-mail of the company's primary contact. */
-  email: Scalars['EmailAddress']['output'];
+  /**
+   * The company country as CloudCockpit holds it: an ISO 3166-1 alpha-2 code such as `PT`. A plain string on
+   * output (`CountryCode` on input): whatever CloudCockpit accepted or keeps is shown as it is, so that one record
+   * the scalar's own list would refuse cannot fail a read or a whole list.
+   */
+  country: Scalars['String']['output'];
+  /**
+   * E-mail of the company's primary contact, as CloudCockpit holds it. A plain string on output (`EmailAddress`
+   * on input): CloudCockpit accepts any address with one `@` that is neither first nor last, such as
+   * `josé@example.pt`, which the stricter `EmailAddress` scalar refuses.
+   */
+  email: Scalars['String']['output'];
   /** What the customer is entitled to across providers: its Adobe value proposition and its Webex packages. */
   entitlements: Array<Entitlement>;
   /**
@@ -1783,8 +1791,8 @@ export type CustomerResolvers<ContextType = RequestContext, ParentType extends R
   associations?: Resolver<Array<ResolversTypes['CustomerAssociation']>, ParentType, ContextType>;
   city?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   companyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  country?: Resolver<ResolversTypes['CountryCode'], ParentType, ContextType>;
-  email?: Resolver<ResolversTypes['EmailAddress'], ParentType, ContextType>;
+  country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   entitlements?: Resolver<Array<ResolversTypes['Entitlement']>, ParentType, ContextType>;
   experiencePlatform?: Resolver<Maybe<ResolversTypes['ExperiencePlatformProvisioning']>, ParentType, ContextType>;
   firstName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callEmulator } from '../support/emulator-call.js';
 import { customerInput, MICROSOFT_INSTANCE, providerInstanceInput } from '../support/fixtures.js';
 import { startForwardingProxy, type ForwardingProxy } from '../support/proxy.js';
-import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
+import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
 
 const CUSTOMER_FIELDS = `
   id companyName taxId country addressLine1 addressLine2 city state zip firstName middleName lastName
@@ -129,6 +130,31 @@ describe('customers over CloudCockpit', () => {
     const fieldErrors = response.errors![0]!.extensions.fieldErrors as { path: unknown[] }[];
     // CloudCockpit names the dictionary entry (`ProviderCustomers[<id>]`): the list entry with that id.
     expect(fieldErrors.map((f) => f.path)).toContainEqual(['input', 'providerCustomers', 0]);
+  });
+
+  it('reads a customer whose e-mail CloudCockpit accepted though the EmailAddress scalar would not', async () => {
+    // Made in the emulator directly, as another CloudCockpit client could: FluentValidation takes `josé@…`.
+    const tenant = 'accented.example';
+    const email = 'josé@example.pt';
+    const made = await callEmulator<string>(`${stack.emulators.cloudCockpit.url}/v1/Customers`, {
+      headers: { authorization: `Bearer ${TEST_CREDENTIALS.cloudCockpit.token}`, 'x-tenant': tenant },
+      body: { ...customerInput({ email }), providerCustomers: {} },
+    });
+    expect(made.status).toBe(201);
+    const token = await signToken({ tenant });
+
+    const read = await graphql<{ customer: Customer }>(url, GET, { id: made.json }, { token });
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.customer).toMatchObject({ id: made.json, email, country: 'PT' });
+    // One such customer used to fail the whole list (data: null), the error repeating the address.
+    const list = await graphql<{ customers: { totalCount: number; nodes: { id: string; email: string }[] } }>(
+      url,
+      'query { customers { totalCount nodes { id email } } }',
+      {},
+      { token },
+    );
+    expect(list.errors).toBeUndefined();
+    expect(list.data!.customers).toEqual({ totalCount: 1, nodes: [{ id: made.json, email }] });
   });
 
   it('rejects invalid scalars before anything is sent upstream', async () => {

@@ -129,6 +129,34 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
     expectDocumentedHeaders(resellerPost, resellerCorrelationId);
   });
 
+  it('shows country and e-mail as CloudCockpit holds them, also where the input scalars would refuse them', async () => {
+    // The documents say only "ISO 3166-1 alpha-2" and give no e-mail rule; what CloudCockpit keeps (older records,
+    // other clients) is shown as kept: 'UK' is no ISO code and the EmailAddress scalar refuses 'josé@…'.
+    const held = { ...customerInput({ country: 'UK', email: 'josé@example.pt' }), id: randomUUID(), resellerId: null, providerCustomers: {} };
+    override = (request) =>
+      request.method !== 'GET'
+        ? undefined
+        : request.url.startsWith('/v1/Customers?')
+          ? { status: 200, body: { items: [held], pageNumber: 1, pageSize: 20, totalCount: 1 } }
+          : { status: 200, body: held };
+    const one = await graphql<{ customer: { country: string; email: string } }>(
+      url(),
+      'query($id: ID!) { customer(id: $id) { country email } }',
+      { id: held.id },
+      { token },
+    );
+    expect(one.errors).toBeUndefined();
+    expect(one.data!.customer).toEqual({ country: 'UK', email: 'josé@example.pt' });
+    const list = await graphql<{ customers: { nodes: { id: string; country: string }[] } }>(
+      url(),
+      'query { customers { nodes { id country } } }',
+      {},
+      { token },
+    );
+    expect(list.errors).toBeUndefined();
+    expect(list.data!.customers.nodes).toEqual([{ id: held.id, country: 'UK' }]);
+  });
+
   it('turns 5xx into UPSTREAM_ERROR without leaking the upstream body', async () => {
     override = () => ({ status: 500, body: { statusCode: 500, type: 'Boom', description: 'SqlException at line 42', correlationId: 'c', errors: [] } });
     // A tenant with nothing in the ledger: there is no record to fall back to, so the outage is the answer.
