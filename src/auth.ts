@@ -116,11 +116,19 @@ export function isReseller(caller: Caller): boolean {
  */
 export function actingResellerId(caller: Caller, requested: string | null | undefined): string | null {
   if (!isReseller(caller)) return requested ?? null;
-  if (requested && requested !== caller.resellerId) throw forbidden('A reseller can only act for itself');
+  if (requested && !sameGuid(requested, caller.resellerId)) throw forbidden('A reseller can only act for itself');
   return caller.resellerId;
 }
 
 /** Tenant isolation within a tenant: a CSP sees every record, a reseller only those related to it. */
 export function canSee(caller: Caller, relatedResellerIds: (string | null | undefined)[]): boolean {
-  return !isReseller(caller) || relatedResellerIds.includes(caller.resellerId);
+  return !isReseller(caller) || relatedResellerIds.some((id) => sameGuid(id, caller.resellerId));
+}
+
+/**
+ * Reseller ids are GUIDs, and one GUID has two spellings: CloudCockpit (.NET) writes them in lower case, while a
+ * JWT's `resellerId` claim or a GraphQL `UUID` argument keeps whatever case it was given.
+ */
+function sameGuid(a: string | null | undefined, b: string | null | undefined): boolean {
+  return a != null && b != null && a.toLowerCase() === b.toLowerCase();
 }

@@ -50,7 +50,9 @@ const Environment = z.object({
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   /** JWKS of the identity provider that signs callers' JWTs (RS256, ES256 …). */
   JWKS_URL: z.url().optional(),
+  /** The `iss` callers' JWTs must carry; required with JWKS_URL in production. */
   JWT_ISSUER: z.string().min(1).optional(),
+  /** The `aud` callers' JWTs must carry; required with JWKS_URL in production. */
   JWT_AUDIENCE: z.string().min(1).optional(),
 });
 
@@ -140,7 +142,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const claims = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE };
   let jwt: JwtConfig;
   if (e.JWT_SECRET) jwt = { kind: 'secret', secret: e.JWT_SECRET, ...claims };
-  else if (e.JWKS_URL) jwt = { kind: 'jwks', jwksUrl: e.JWKS_URL, ...claims };
+  else if (e.JWKS_URL) {
+    // An identity provider signs tokens for every application it serves, with the same keys: the signature
+    // alone proves nothing about this API. Only `aud` (and `iss`, for a JWKS shared between issuers) tells a
+    // token meant for it, so production does not start without them.
+    const missing = [!e.JWT_ISSUER && 'JWT_ISSUER', !e.JWT_AUDIENCE && 'JWT_AUDIENCE'].filter(Boolean);
+    if (production && missing.length > 0) {
+      throw new ConfigError(
+        `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required with JWKS_URL in production: ` +
+          'without them, any token the identity provider signed, for any application, would be accepted',
+      );
+    }
+    jwt = { kind: 'jwks', jwksUrl: e.JWKS_URL, ...claims };
+  }
   else if (production) throw new ConfigError('JWT_SECRET or JWKS_URL is required in production');
   else jwt = { kind: 'development' };
 

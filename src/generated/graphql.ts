@@ -101,10 +101,18 @@ export type Customer = {
   city: Scalars['String']['output'];
   /** The name of the company (up to 255 characters). */
   companyName: Scalars['String']['output'];
-  /** The company country, ISO 3166-1 alpha-2. */
-  country: Scalars['CountryCode']['output'];
-  /** E-mail of the company's primary contact. */
-  email: Scalars['EmailAddress']['output'];
+  /**
+   * The company country as CloudCockpit holds it: an ISO 3166-1 alpha-2 code such as `PT`. A plain string on
+   * output (`CountryCode` on input): whatever CloudCockpit accepted or keeps is shown as it is, so that one record
+   * the scalar's own list would refuse cannot fail a read or a whole list.
+   */
+  country: Scalars['String']['output'];
+  /**
+   * E-mail of the company's primary contact, as CloudCockpit holds it. A plain string on output (`EmailAddress`
+   * on input): CloudCockpit accepts any address with one `@` that is neither first nor last, such as
+   * `josé@example.pt`, which the stricter `EmailAddress` scalar refuses.
+   */
+  email: Scalars['String']['output'];
   /** What the customer is entitled to across providers: its Adobe value proposition and its Webex packages. */
   entitlements: Array<Entitlement>;
   /**
@@ -185,7 +193,11 @@ export type CustomerConnection = {
    * the query fails with CloudCockpit's `UPSTREAM_ERROR` instead, since an empty list would claim there are none.
    */
   source: CustomerSource;
-  /** How many customers match, over all pages. */
+  /**
+   * How many customers match, over all pages. For a reseller this is CloudCockpit's count only when CloudCockpit
+   * narrowed the list to the reseller; when it listed other customers too (they are left out), it is the number
+   * of customers on this page, as no count over all pages can be told without showing the tenant's.
+   */
   totalCount: Scalars['Int']['output'];
 };
 
@@ -1116,8 +1128,9 @@ export type Query = {
   /** One customer of the caller's tenant; null when there is none with this id (or it is another reseller's). */
   customer?: Maybe<Customer>;
   /**
-   * The customers of the caller's tenant, a page at a time (CloudCockpit `GET /v1/Customers`).
-   * `first` is 1 to 2000; `search` matches CloudCockpit's free-text search.
+   * The customers of the caller's tenant, a page at a time (CloudCockpit `GET /v1/Customers`); a reseller's, only
+   * those related to it. `first` is 1 to 2000; `search` matches CloudCockpit's free-text search. A reseller's page
+   * may hold fewer than `first` customers (even none) while `hasNextPage` is true: keep paging with `endCursor`.
    */
   customers: CustomerConnection;
   /**
@@ -1780,8 +1793,8 @@ export type CustomerResolvers<ContextType = RequestContext, ParentType extends R
   associations?: Resolver<Array<ResolversTypes['CustomerAssociation']>, ParentType, ContextType>;
   city?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   companyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  country?: Resolver<ResolversTypes['CountryCode'], ParentType, ContextType>;
-  email?: Resolver<ResolversTypes['EmailAddress'], ParentType, ContextType>;
+  country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   entitlements?: Resolver<Array<ResolversTypes['Entitlement']>, ParentType, ContextType>;
   experiencePlatform?: Resolver<Maybe<ResolversTypes['ExperiencePlatformProvisioning']>, ParentType, ContextType>;
   firstName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

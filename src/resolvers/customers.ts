@@ -12,11 +12,13 @@ import {
   offerTypeMarginsOf,
   pagesCovering,
   parseProviderCustomerData,
+  providerCustomerOf,
   providerInstancesOf,
   resellerIdsOf,
   toAddProviderInstanceRequest,
   toCustomerConnection,
   toCustomerViewModel,
+  wireGuid,
 } from '../providers/cloudcockpit/mapping.js';
 import { entitlementOf } from '../providers/experience-platform/mapping.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
@@ -41,7 +43,7 @@ export const customerResolvers: Resolvers = {
       } catch (error) {
         if (!isCloudCockpitUnreachable(error)) throw error;
         // A customer the ledger does not know stays an error: null would claim CloudCockpit has no such customer.
-        customer = await ledgerCopyOfCustomer(context, id);
+        customer = await ledgerCopyOfCustomer(context, wireGuid(id));
         if (!customer) throw error;
       }
       return customer && canSee(caller, resellerIdsOf(customer)) ? customer : null;
@@ -52,16 +54,38 @@ export const customerResolvers: Resolvers = {
       const { offset, size: pageSize } = requestedWindow(first, after, { cursors: customerCursors, maxSize: MAX_PAGE_SIZE });
       const resellerId = isReseller(caller) ? caller.resellerId : null;
       try {
-        const pages = await Promise.all(
-          pagesCovering(offset, pageSize).map((page) =>
-            providers.cloudCockpit.listCustomers({ ...page, search: search ?? undefined, resellerId }),
+        const list = { search: search ?? undefined };
+        // Defence in depth: the service's token sees the whole tenant and the resellerId parameter is an assumption
+        // (client.ts), so a reseller is shown only what `customer(id)` would show it, whatever CloudCockpit lists.
+        // The tenant's count, asked for alongside (one customer's worth), tells whether CloudCockpit narrowed the list.
+        const [answers, tenantTotal] = await Promise.all([
+          Promise.all(
+            pagesCovering(offset, pageSize).map(async (asked) => ({
+              asked,
+              page: await providers.cloudCockpit.listCustomers({ ...list, ...asked, resellerId }),
+            })),
           ),
-        );
-        return { ...toCustomerConnection(pages, offset, pageSize), source: CustomerSource.Cloudcockpit };
+          isReseller(caller)
+            ? providers.cloudCockpit.listCustomers({ ...list, pageNumber: 1, pageSize: 1 }).then((p) => p.totalCount)
+            : null,
+        ]);
+        const scope =
+          tenantTotal === null
+            ? undefined
+            : { visible: (customer: CustomerViewModel) => canSee(caller, resellerIdsOf(customer)), tenantTotal };
+        const { hidden, ...connection } = toCustomerConnection(answers, offset, pageSize, scope);
+        if (hidden > 0) {
+          context.logger.warn(
+            { provider: 'CLOUDCOCKPIT', hidden },
+            'CloudCockpit listed customers of other resellers to a reseller (resellerId not applied): they were left out',
+          );
+        }
+        return { ...connection, source: CustomerSource.Cloudcockpit };
       } catch (error) {
         if (!isCloudCockpitUnreachable(error)) throw error;
         const page = await context.ledger.provisionedCustomers(caller.tenant, {
-          resellerId,
+          // The ledger holds customers as CloudCockpit answered them: their reseller ids are lower-case.
+          resellerId: wireGuid(resellerId),
           search: search || null,
           offset,
           limit: pageSize,
@@ -82,17 +106,20 @@ export const customerResolvers: Resolvers = {
   Mutation: {
     // Recorded in the ledger like every provisioning: the customer id is made here, before the call.
     createCustomer: (_, { input }, context) => {
-      const id = input.id ?? randomUUID();
+      // As CloudCockpit will answer with it (wireGuid), so that the ledger's record and the customer share one id.
+      const id = wireGuid(input.id ?? randomUUID());
       return provisionOnce(context, { kind: 'createCustomer', step: 'customer', provider: 'CLOUDCOCKPIT', customerId: id, input: { ...input, id } });
     },
     addProviderInstance: (_, { customerId, input, resellerId }, context) => {
       if (!isUuid(customerId)) throw notFound(`There is no customer ${customerId}`);
+      // GUIDs as CloudCockpit writes them (wireGuid): one step per provider instance, whatever case it was given in.
+      const providerInstanceId = wireGuid(input.providerInstanceId);
       return provisionOnce(context, {
         kind: 'addProviderInstance',
-        step: `providerInstance:${input.providerInstanceId}`,
+        step: `providerInstance:${providerInstanceId}`,
         provider: 'CLOUDCOCKPIT',
-        customerId,
-        input: { ...input, resellerId: resellerId ?? null },
+        customerId: wireGuid(customerId),
+        input: { ...input, providerInstanceId, resellerId: resellerId ?? null },
       });
     },
   },
@@ -170,7 +197,8 @@ export async function addCloudCockpitProviderInstance(
     .addProviderInstance(customerId, body, isReseller(caller) ? null : actingFor)
     .catch(rethrowAtInput(at, (property) => inputPathOfProperty(property, input)));
   const customer = await providers.cloudCockpit.getCustomer(customerId);
-  return customer?.providerCustomers?.[body.providerInstanceId] ?? body;
+  // What was sent stands in only while CloudCockpit's read does not show the new instance yet.
+  return providerCustomerOf(customer, body.providerInstanceId) ?? body;
 }
 
 // ---------------------------------------------------------------------------------------------

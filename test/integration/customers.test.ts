@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callEmulator } from '../support/emulator-call.js';
 import { customerInput, MICROSOFT_INSTANCE, providerInstanceInput } from '../support/fixtures.js';
-import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
+import { startForwardingProxy, type ForwardingProxy } from '../support/proxy.js';
+import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
 
 const CUSTOMER_FIELDS = `
   id companyName taxId country addressLine1 addressLine2 city state zip firstName middleName lastName
@@ -130,6 +132,31 @@ describe('customers over CloudCockpit', () => {
     expect(fieldErrors.map((f) => f.path)).toContainEqual(['input', 'providerCustomers', 0]);
   });
 
+  it('reads a customer whose e-mail CloudCockpit accepted though the EmailAddress scalar would not', async () => {
+    // Made in the emulator directly, as another CloudCockpit client could: FluentValidation takes `josé@…`.
+    const tenant = 'accented.example';
+    const email = 'josé@example.pt';
+    const made = await callEmulator<string>(`${stack.emulators.cloudCockpit.url}/v1/Customers`, {
+      headers: { authorization: `Bearer ${TEST_CREDENTIALS.cloudCockpit.token}`, 'x-tenant': tenant },
+      body: { ...customerInput({ email }), providerCustomers: {} },
+    });
+    expect(made.status).toBe(201);
+    const token = await signToken({ tenant });
+
+    const read = await graphql<{ customer: Customer }>(url, GET, { id: made.json }, { token });
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.customer).toMatchObject({ id: made.json, email, country: 'PT' });
+    // One such customer used to fail the whole list (data: null), the error repeating the address.
+    const list = await graphql<{ customers: { totalCount: number; nodes: { id: string; email: string }[] } }>(
+      url,
+      'query { customers { totalCount nodes { id email } } }',
+      {},
+      { token },
+    );
+    expect(list.errors).toBeUndefined();
+    expect(list.data!.customers).toEqual({ totalCount: 1, nodes: [{ id: made.json, email }] });
+  });
+
   it('rejects invalid scalars before anything is sent upstream', async () => {
     const callsBefore = stack.emulators.cloudCockpit.calls.length;
     const response = await graphql(url, CREATE, { input: customerInput({ country: 'XX', email: 'nope' }) }, { token: csp });
@@ -186,8 +213,10 @@ describe('customers over CloudCockpit', () => {
     const direct = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput() }, { token: cspHere });
 
     expect((await graphql(url, GET, { id: direct.data!.createCustomer.id }, { token: reseller })).data).toEqual({ customer: null });
-    const list = await graphql<{ customers: { nodes: { id: string }[] } }>(url, LIST, { first: 50 }, { token: reseller });
+    const list = await graphql<{ customers: { totalCount: number; nodes: { id: string }[] } }>(url, LIST, { first: 50 }, { token: reseller });
     expect(list.data!.customers.nodes.map((n) => n.id)).toEqual([mine.data!.createCustomer.id]);
+    // The emulator applies resellerId: nothing is left out, and its count is the reseller's.
+    expect(list.data!.customers.totalCount).toBe(1);
 
     // The reseller's add reads the customer before and after: the second read must see the new instance.
     const addMine = await graphql<{ addProviderInstance: { status: string } }>(
@@ -203,6 +232,60 @@ describe('customers over CloudCockpit', () => {
     expect(add.errors![0]!.extensions.code).toBe('NOT_FOUND');
     const otherReseller = await graphql(url, CREATE, { input: customerInput({ resellerId: randomUUID() }) }, { token: reseller });
     expect(otherReseller.errors![0]!.extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('takes GUIDs in any case and answers with them as CloudCockpit (.NET) writes them, in lower case', async () => {
+    const id = randomUUID().toUpperCase();
+    const created = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput({ id }) }, { token: csp });
+    expect(created.errors).toBeUndefined();
+    expect(created.data!.createCustomer.id).toBe(id.toLowerCase());
+    const read = await graphql<{ customer: Customer | null }>(url, GET, { id }, { token: csp });
+    expect(read.data!.customer?.id).toBe(id.toLowerCase());
+
+    // CloudCockpit keys providerCustomers by the lower-case Guid: the instance is found there, not echoed back.
+    const added = await graphql<{ addProviderInstance: Record<string, unknown> }>(
+      url,
+      ADD,
+      { customerId: id, input: providerInstanceInput({ providerInstanceId: MICROSOFT_INSTANCE.toUpperCase() }) },
+      { token: csp },
+    );
+    expect(added.errors).toBeUndefined();
+    expect(added.data!.addProviderInstance).toMatchObject({
+      providerInstanceId: MICROSOFT_INSTANCE,
+      status: 'SUCCESS',
+      customerCreationError: 'NONE',
+    });
+    const post = stack.emulators.cloudCockpit.calls.findLast((c) => c.method === 'POST')!;
+    expect(post.path).toBe(`/v1/Customers/${id.toLowerCase()}/provider-instances`);
+    expect((post.body as { providerInstanceId: string }).providerInstanceId).toBe(MICROSOFT_INSTANCE);
+  });
+
+  it('refuses one provider instance listed twice in two cases, before anything is sent', async () => {
+    const callsBefore = stack.emulators.cloudCockpit.calls.length;
+    const entries = [providerInstanceInput(), providerInstanceInput({ providerInstanceId: MICROSOFT_INSTANCE.toUpperCase() })];
+    const response = await graphql(url, CREATE, { input: customerInput({ providerCustomers: entries }) }, { token: csp });
+    expect(response.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: [{ path: ['input', 'providerCustomers', 1, 'providerInstanceId'] }],
+    });
+    expect(response.errors![0]!.extensions.provider).toBeUndefined();
+    expect(stack.emulators.cloudCockpit.calls.length).toBe(callsBefore);
+  });
+
+  it('lets a reseller whose token spells its id in upper case see its own customers', async () => {
+    const resellerId = randomUUID();
+    const tenant = 'upper-reseller.example';
+    const reseller = await signToken({ roles: ['reseller'], resellerId: resellerId.toUpperCase(), tenant });
+    const created = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput() }, { token: reseller });
+    expect(created.errors).toBeUndefined();
+    expect(created.data!.createCustomer.resellerId).toBe(resellerId);
+    const id = created.data!.createCustomer.id;
+    expect((await graphql<{ customer: Customer | null }>(url, GET, { id }, { token: reseller })).data!.customer?.id).toBe(id);
+    const list = await graphql<{ customers: { nodes: { id: string }[] } }>(url, LIST, {}, { token: reseller });
+    expect(list.data!.customers.nodes.map((n) => n.id)).toEqual([id]);
+    // A reseller naming itself in another case is itself, not another reseller.
+    const again = await graphql(url, CREATE, { input: customerInput({ resellerId }) }, { token: reseller });
+    expect(again.errors).toBeUndefined();
   });
 
   it('pages through customers with Relay cursors, also across CloudCockpit page boundaries', async () => {
@@ -243,5 +326,95 @@ describe('customers over CloudCockpit', () => {
     expect(tooMany.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['first'] }] });
     const badCursor = await graphql(url, LIST, { after: 'bm90LWEtY3Vyc29y' }, { token: csp });
     expect(badCursor.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['after'] }] });
+  });
+});
+
+describe('customers for a reseller, when CloudCockpit does not apply resellerId', () => {
+  let stack: TestStack;
+  let proxy: ForwardingProxy;
+  /** Each list request as it left the API, before the proxy took resellerId off. */
+  const lists: { resellerId: string | null; pageSize: string | null }[] = [];
+
+  beforeAll(async () => {
+    // An independent proxy that forwards GET /v1/Customers without resellerId: a service that ignores the parameter.
+    stack = await startTestStack({
+      urls: async (emulators) => {
+        proxy = await startForwardingProxy(emulators.cloudCockpit.url, {
+          beforeForward(request) {
+            const target = new URL(request.path, 'http://cloudcockpit');
+            if (request.method === 'GET' && target.pathname === '/v1/Customers') {
+              lists.push({ resellerId: target.searchParams.get('resellerId'), pageSize: target.searchParams.get('pageSize') });
+              target.searchParams.delete('resellerId');
+              request.path = `${target.pathname}${target.search}`;
+            }
+            return 'pass';
+          },
+        });
+        return { cloudCockpit: proxy.url };
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await proxy.close();
+  });
+
+  it('shows a reseller only its own customers, keeps sending resellerId, and does not pass on the tenant-wide count', async () => {
+    const url = stack.server.url;
+    const tenant = 'ignores-reseller.example';
+    const resellerId = randomUUID();
+    const csp = await signToken({ tenant });
+    const reseller = await signToken({ roles: ['reseller'], resellerId, tenant });
+    const create = async (token: string, input: Record<string, unknown> = {}) => {
+      const created = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput(input) }, { token });
+      expect(created.errors).toBeUndefined();
+      return created.data!.createCustomer.id;
+    };
+    // CloudCockpit's order: direct, mine, another reseller's, direct, associated with me, mine, direct.
+    await create(csp);
+    const mine1 = await create(reseller);
+    await create(csp, { resellerId: randomUUID() });
+    await create(csp);
+    const associated = await create(csp, { customerAssociations: [{ resellerId, name: 'Reseller' }] });
+    const mine2 = await create(reseller);
+    await create(csp);
+    const own = [mine1, associated, mine2];
+
+    type List = { customers: { totalCount: number; nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    lists.length = 0;
+    const all = await graphql<List>(url, LIST, { first: 50 }, { token: reseller });
+    expect(all.errors).toBeUndefined();
+    expect(all.data!.customers.nodes.map((n) => n.id)).toEqual(own);
+    expect(all.data!.customers.totalCount).toBe(3);
+    // The page is still asked for narrowed to the reseller; the tenant's count alongside, one customer's worth.
+    expect(lists).toEqual(
+      expect.arrayContaining([
+        { resellerId, pageSize: '50' },
+        { resellerId: null, pageSize: '1' },
+      ]),
+    );
+    expect(lists).toHaveLength(2);
+
+    // Page by page, the windows hold other customers too: paging reaches every own customer, once, and ends.
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const page: Awaited<ReturnType<typeof graphql<List>>> = await graphql<List>(url, LIST, { first: 2, after }, { token: reseller });
+      expect(page.errors).toBeUndefined();
+      // Never the tenant's 7, also for the window that holds only own customers.
+      expect(page.data!.customers.totalCount).toBeLessThanOrEqual(own.length);
+      seen.push(...page.data!.customers.nodes.map((n) => n.id));
+      after = page.data!.customers.pageInfo.hasNextPage ? page.data!.customers.pageInfo.endCursor : null;
+      pages++;
+    } while (after && pages < 10);
+    expect(seen).toEqual(own);
+    expect(pages).toBe(4);
+
+    // A CSP is not narrowed: it sends no resellerId and sees the tenant, with CloudCockpit's count.
+    lists.length = 0;
+    const tenantWide = await graphql<List>(url, LIST, { first: 50 }, { token: csp });
+    expect(tenantWide.data!.customers.totalCount).toBe(7);
+    expect(lists).toEqual([{ resellerId: null, pageSize: '50' }]);
   });
 });

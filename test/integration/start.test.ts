@@ -73,4 +73,32 @@ describe('npm start with the embedded defaults', () => {
     expect(code).toBe(1);
     expect(main.output()).toContain('CLOUDCOCKPIT_URL is required in production');
   });
+
+  it('refuses to start in production with a JWKS but without the issuer and audience its tokens must name', async () => {
+    // Every provider is configured (nothing listens there: the configuration is refused before any call).
+    const production = {
+      NODE_ENV: 'production',
+      CLOUDCOCKPIT_URL: 'http://127.0.0.1:9',
+      CLOUDCOCKPIT_TOKEN: 'cc',
+      ADOBE_AEP_URL: 'http://127.0.0.1:9',
+      ADOBE_AEP_TOKEN: 'aep',
+      ADOBE_IMS_AUTHORIZATION: 'ims',
+      NET3_URL: 'http://127.0.0.1:9',
+      NET3_API_KEY: 'net3',
+      WEBEX_URL: 'http://127.0.0.1:9',
+      WEBEX_TOKEN: 'webex',
+      JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
+    };
+    for (const [env, message] of [
+      [{}, 'JWT_ISSUER and JWT_AUDIENCE are required with JWKS_URL in production'],
+      [{ JWT_ISSUER: 'https://idp.example' }, 'JWT_AUDIENCE is required with JWKS_URL in production'],
+      [{ JWT_AUDIENCE: 'provisioning-graph' }, 'JWT_ISSUER is required with JWKS_URL in production'],
+    ] as const) {
+      const main = startMain({ ...production, ...env });
+      children.push(main);
+      const [code] = (await once(main, 'exit')) as [number | null];
+      expect(code).toBe(1);
+      expect(main.output()).toContain(message);
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import type { AugmentedRequest } from '@apollo/datasource-rest';
 import { UpstreamError } from '../../errors.js';
+import { wireGuid } from './mapping.js';
 import {
   ProviderDataSource,
   type ProviderEndpoint,
@@ -48,14 +49,21 @@ export class CloudCockpitClient extends ProviderDataSource {
   /** `GET /v1/Customers/{customerId}`; null when CloudCockpit has no such customer in the tenant. */
   async getCustomer(customerId: string): Promise<CustomerViewModel | null> {
     try {
-      return await this.get<CustomerViewModel>(`v1/Customers/${encodeURIComponent(customerId)}`);
+      return await this.get<CustomerViewModel>(`v1/Customers/${encodeURIComponent(wireGuid(customerId))}`);
     } catch (error) {
       if (error instanceof UpstreamError && error.httpStatus === 404) return null;
       throw error;
     }
   }
 
-  /** `GET /v1/Customers`. `resellerId` narrows the list to one reseller's customers. */
+  /**
+   * `GET /v1/Customers`. `resellerId` is meant to narrow the list to one reseller's customers.
+   *
+   * Assumption: no document describes this endpoint, nor a `resellerId` query parameter on it; it is sent on the
+   * model of the add-provider-instance document's `resellerId`. Since this service calls with its own token,
+   * which sees the whole tenant, nothing here relies on CloudCockpit honouring it: the `customers` resolver also
+   * leaves out every customer the caller may not see.
+   */
   async listCustomers(query: ListCustomersQuery & { resellerId?: string | null }): Promise<CustomerPage> {
     const params: Record<string, string> = {
       pageNumber: String(query.pageNumber),
@@ -63,7 +71,7 @@ export class CloudCockpitClient extends ProviderDataSource {
     };
     if (query.search) params.search = query.search;
     if (query.searchField) params.searchField = query.searchField;
-    if (query.resellerId) params.resellerId = query.resellerId;
+    if (query.resellerId) params.resellerId = wireGuid(query.resellerId);
     return this.get<CustomerPage>('v1/Customers', { params });
   }
 
@@ -72,9 +80,9 @@ export class CloudCockpitClient extends ProviderDataSource {
    * reseller: the document says a reseller's own requests must not carry it.
    */
   async addProviderInstance(customerId: string, body: AddProviderInstanceRequest, resellerId: string | null): Promise<string> {
-    return this.post<string>(`v1/Customers/${encodeURIComponent(customerId)}/provider-instances`, {
+    return this.post<string>(`v1/Customers/${encodeURIComponent(wireGuid(customerId))}/provider-instances`, {
       body,
-      params: resellerId ? { resellerId } : undefined,
+      params: resellerId ? { resellerId: wireGuid(resellerId) } : undefined,
     });
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badUserInput, type InputPath } from '../../errors.js';
-import { connectionOf, offsetCursors, type Connection } from '../../relay.js';
+import { offsetCursors, type Connection } from '../../relay.js';
 import type {
   AddProviderInstanceInput,
   CreateCustomerInput,
@@ -24,21 +24,34 @@ import type {
 // GraphQL input -> wire
 
 /**
+ * A GUID as CloudCockpit writes it. The UUID scalar keeps the case it was given, while .NET writes Guids in lower
+ * case (the ids it answers with, the keys of `providerCustomers`): every GUID sent is lower-cased, so that what
+ * comes back can be looked up, and compared, by the id that was sent.
+ */
+export function wireGuid(value: string): string;
+export function wireGuid(value: string | null | undefined): string | null;
+export function wireGuid(value: string | null | undefined): string | null {
+  return value == null ? null : value.toLowerCase();
+}
+
+/**
  * The `POST /v1/Customers` body. Every documented field is sent, null when not given, and `id` is always
  * set (the caller's or a new one) so that a repeated request carries the same customer id.
  */
 export function toCustomerViewModel(input: CreateCustomerInput, resellerId: string | null, at: InputPath = []): CustomerViewModel {
   const providerCustomers: Record<string, ProviderCustomer> = {};
   (input.providerCustomers ?? []).forEach((entry, index) => {
-    if (providerCustomers[entry.providerInstanceId]) {
+    // "ABC…" and "abc…" are one Guid, hence one dictionary key to CloudCockpit: compared as it will key them.
+    const key = wireGuid(entry.providerInstanceId);
+    if (providerCustomers[key]) {
       throw badUserInput('A provider instance is listed twice', [
         { path: [...at, 'providerCustomers', index, 'providerInstanceId'], messages: ['This provider instance is already listed'] },
       ]);
     }
-    providerCustomers[entry.providerInstanceId] = toAddProviderInstanceRequest(entry, [...at, 'providerCustomers', index]);
+    providerCustomers[key] = toAddProviderInstanceRequest(entry, [...at, 'providerCustomers', index]);
   });
   return {
-    id: input.id ?? randomUUID(),
+    id: wireGuid(input.id ?? randomUUID()),
     companyName: input.companyName,
     taxId: input.taxId ?? null,
     country: input.country,
@@ -53,10 +66,10 @@ export function toCustomerViewModel(input: CreateCustomerInput, resellerId: stri
     email: input.email,
     phone: input.phone,
     internalIdentifier: input.internalIdentifier ?? null,
-    resellerId,
+    resellerId: wireGuid(resellerId),
     providerCustomers,
     customerAssociations:
-      input.customerAssociations?.map((a) => ({ resellerId: a.resellerId ?? null, name: a.name ?? null })) ?? null,
+      input.customerAssociations?.map((a) => ({ resellerId: wireGuid(a.resellerId), name: a.name ?? null })) ?? null,
   };
 }
 
@@ -66,7 +79,7 @@ export function toAddProviderInstanceRequest(
   at: InputPath = [],
 ): AddProviderInstanceRequest {
   return {
-    providerInstanceId: input.providerInstanceId,
+    providerInstanceId: wireGuid(input.providerInstanceId),
     providerCustomerData: toProviderCustomerData(input, at),
     margin: toMargin(input.margin),
     offerTypeMargins: input.offerTypeMargins ? toOfferTypeMargins(input.offerTypeMargins, [...at, 'offerTypeMargins']) : null,
@@ -133,6 +146,13 @@ function toOfferTypeMargins(list: OfferTypeMarginInput[], at: InputPath): OfferT
 
 export function providerInstancesOf(customer: CustomerViewModel): ProviderCustomer[] {
   return Object.values(customer.providerCustomers ?? {});
+}
+
+/** The customer in one provider instance; the GUID is matched in any case, as CloudCockpit matches Guids. */
+export function providerCustomerOf(customer: CustomerViewModel | null | undefined, providerInstanceId: string): ProviderCustomer | null {
+  const id = wireGuid(providerInstanceId);
+  const entries = Object.entries(customer?.providerCustomers ?? {});
+  return entries.find(([key, entry]) => wireGuid(key) === id || wireGuid(entry.providerInstanceId) === id)?.[1] ?? null;
 }
 
 export function offerTypeMarginsOf(providerCustomer: ProviderCustomer): OfferTypeMarginGql[] {
@@ -223,8 +243,13 @@ export function inputPathOfProperty(property: string, input: CreateCustomerInput
     path.push(name);
     node = isRecord(node) ? node[name] : undefined;
     if (key !== undefined) {
+      // Provider instance ids are sent lower-cased (wireGuid) and may have been given in another case.
       const index = Array.isArray(node)
-        ? node.findIndex((e) => isRecord(e) && (e.providerInstanceId === key || e.offerType === key))
+        ? node.findIndex(
+            (e) =>
+              isRecord(e) &&
+              ((typeof e.providerInstanceId === 'string' && wireGuid(e.providerInstanceId) === wireGuid(key)) || e.offerType === key),
+          )
         : -1;
       if (index < 0) return path;
       path.push(index);
@@ -258,15 +283,67 @@ export function resellerIdsOf(customer: CustomerViewModel): (string | null | und
   return [customer.resellerId, ...(customer.customerAssociations ?? []).map((a) => a.resellerId)];
 }
 
-export interface CustomerConnectionWindow extends Connection<CustomerViewModel> {
-  totalCount: number;
+/** One page CloudCockpit answered, with the page number and size it was asked for ({@link pagesCovering}). */
+export interface AnsweredPage {
+  asked: { pageNumber: number; pageSize: number };
+  page: CustomerPage;
 }
 
-/** The connection for [offset, offset + first) out of the pages {@link pagesCovering} named, in order. */
-export function toCustomerConnection(pages: CustomerPage[], offset: number, first: number): CustomerConnectionWindow {
-  const firstPage = pages[0];
-  const pageStart = firstPage ? (firstPage.pageNumber - 1) * first : offset;
-  const nodes = pages.flatMap((p) => p.items).slice(offset - pageStart, offset - pageStart + first);
-  const totalCount = firstPage?.totalCount ?? 0;
-  return { ...connectionOf(nodes, offset, offset + nodes.length < totalCount, customerCursors), totalCount };
+export interface CustomerConnectionWindow extends Connection<CustomerViewModel> {
+  totalCount: number;
+  /** How many customers of the window the caller's scope left out. */
+  hidden: number;
+}
+
+/** A reseller's view of a list CloudCockpit was asked to narrow to it (see the `customers` resolver). */
+export interface ResellerScope {
+  /** Whether the reseller may see this customer. */
+  visible(customer: CustomerViewModel): boolean;
+  /** CloudCockpit's `totalCount` of the same list asked for without `resellerId`: the whole tenant's. */
+  tenantTotal: number;
+}
+
+/**
+ * The connection for [offset, offset + first) out of the pages {@link pagesCovering} asked for, in order. A
+ * customer's position is worked out from the page number and size *asked for*: of the answer only `items` and
+ * `totalCount` are read (see {@link CustomerPage}), so an answer without (or with a different) `pageNumber`
+ * cannot shift the window.
+ *
+ * With a reseller's `scope`, customers it may not see are left out. Cursors stay CloudCockpit's positions, so that
+ * `after` continues behind the last customer examined, and when a whole window is left out `endCursor` is that
+ * last position: paging on never stalls on an empty page. CloudCockpit's `totalCount` is passed on only when
+ * CloudCockpit demonstrably narrowed the list (it counts fewer than the tenant's and nothing here was left out):
+ * a window that happens to hold only the reseller's customers proves nothing, and passing the count on then
+ * would tell a reseller how many customers the whole tenant has. Otherwise the count is what this page shows,
+ * the one number known to be true (too low only when the reseller's customers are all of the tenant's).
+ */
+export function toCustomerConnection(
+  answers: AnsweredPage[],
+  offset: number,
+  first: number,
+  scope?: ResellerScope,
+): CustomerConnectionWindow {
+  const examined = answers
+    .flatMap(({ asked, page }) =>
+      (page.items ?? []).map((customer, index) => ({ customer, position: (asked.pageNumber - 1) * asked.pageSize + index })),
+    )
+    .filter(({ position }) => position >= offset && position < offset + first);
+  const shown = scope ? examined.filter(({ customer }) => scope.visible(customer)) : examined;
+  const hidden = examined.length - shown.length;
+  const upstreamTotal = answers[0]?.page.totalCount ?? 0;
+  const narrowed = !scope || (hidden === 0 && upstreamTotal < scope.tenantTotal);
+  const lastExamined = examined.at(-1)?.position;
+  const edges = shown.map(({ customer, position }) => ({ cursor: customerCursors.encode(position), node: customer }));
+  return {
+    edges,
+    nodes: edges.map((edge) => edge.node),
+    pageInfo: {
+      hasNextPage: lastExamined !== undefined && lastExamined + 1 < upstreamTotal,
+      hasPreviousPage: offset > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? (lastExamined === undefined ? null : customerCursors.encode(lastExamined)),
+    },
+    totalCount: narrowed ? upstreamTotal : shown.length,
+    hidden,
+  };
 }

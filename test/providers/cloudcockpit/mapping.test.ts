@@ -11,7 +11,7 @@ import {
   toCustomerConnection,
   toCustomerViewModel,
 } from '../../../src/providers/cloudcockpit/mapping.js';
-import type { CustomerViewModel } from '../../../src/providers/cloudcockpit/wire.js';
+import type { CustomerPage, CustomerViewModel } from '../../../src/providers/cloudcockpit/wire.js';
 import { customerInput, MICROSOFT_INSTANCE, microsoftData, providerInstanceInput } from '../../support/fixtures.js';
 
 const A = '11111111-1111-4111-8111-111111111111';
@@ -41,6 +41,27 @@ describe('CloudCockpit mapping: GraphQL input to wire', () => {
     );
     const once = toCustomerViewModel(customerInput({ providerCustomers: [providerInstanceInput()] }) as CreateCustomerInput, null);
     expect(Object.keys(once.providerCustomers)).toEqual([MICROSOFT_INSTANCE]);
+  });
+
+  it('sends every GUID lower-cased, as .NET writes them, and keys providerCustomers so', () => {
+    const upper = MICROSOFT_INSTANCE.toUpperCase();
+    const reseller = B.replace(/2/g, 'C');
+    const body = toCustomerViewModel(
+      customerInput({
+        id: A.replace(/1/g, 'A'),
+        providerCustomers: [providerInstanceInput({ providerInstanceId: upper })],
+        customerAssociations: [{ resellerId: reseller, name: 'R' }],
+      }) as CreateCustomerInput,
+      reseller,
+    );
+    expect(body.id).toBe(A.replace(/1/g, 'a'));
+    expect(body.resellerId).toBe(reseller.toLowerCase());
+    expect(body.customerAssociations).toEqual([{ resellerId: reseller.toLowerCase(), name: 'R' }]);
+    expect(Object.keys(body.providerCustomers)).toEqual([MICROSOFT_INSTANCE]);
+    expect(body.providerCustomers[MICROSOFT_INSTANCE]!.providerInstanceId).toBe(MICROSOFT_INSTANCE);
+    // A validation error names the lower-case key: it still finds the entry given in upper case.
+    const input = customerInput({ providerCustomers: [providerInstanceInput({ providerInstanceId: upper })] }) as CreateCustomerInput;
+    expect(inputPathOfProperty(`ProviderCustomers[${MICROSOFT_INSTANCE}].Margin`, input)).toEqual(['providerCustomers', 0, 'margin']);
   });
 
   it('writes Microsoft data as the PascalCase JSON string CloudCockpit stores', () => {
@@ -145,15 +166,61 @@ describe('Relay cursors over CloudCockpit pages', () => {
     ]);
   });
 
+  const customers = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, resellerId: i % 3 === 0 ? A : null }) as CustomerViewModel);
+  /** CloudCockpit's answer to page `n` of size 5, as the request asked for it. */
+  const answer = (n: number, page: Partial<CustomerPage> = {}) => ({
+    asked: { pageNumber: n, pageSize: 5 },
+    page: { items: customers.slice((n - 1) * 5, n * 5), pageNumber: n, pageSize: 5, totalCount: 12, ...page } as CustomerPage,
+  });
+
   it('slices the window out of the pages and tells whether more follow', () => {
-    const customers = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}` }) as CustomerViewModel);
-    const page = (n: number) => ({ items: customers.slice((n - 1) * 5, n * 5), pageNumber: n, pageSize: 5, totalCount: 12 });
-    const window = toCustomerConnection([page(1), page(2)], 3, 5);
+    const window = toCustomerConnection([answer(1), answer(2)], 3, 5);
     expect(window.nodes.map((c) => c.id)).toEqual(['c3', 'c4', 'c5', 'c6', 'c7']);
     expect(customerCursors.decode(window.edges[0]!.cursor)).toBe(3);
     expect(window.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
-    const last = toCustomerConnection([page(3)], 10, 5);
+    expect(window).toMatchObject({ totalCount: 12, hidden: 0 });
+    const last = toCustomerConnection([answer(3)], 10, 5);
     expect(last.nodes.map((c) => c.id)).toEqual(['c10', 'c11']);
     expect(last.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('places items by the page it asked for, not by the pageNumber of the answer', () => {
+    // wire.ts relies on items and totalCount only: an answer without pageNumber (or with another) changes nothing.
+    const missing = { pageNumber: undefined as unknown as number };
+    const window = toCustomerConnection([answer(1, missing), answer(2, missing)], 3, 5);
+    expect(window.nodes.map((c) => c.id)).toEqual(['c3', 'c4', 'c5', 'c6', 'c7']);
+    expect(window.edges.map((e) => customerCursors.decode(e.cursor))).toEqual([3, 4, 5, 6, 7]);
+    const wrong = toCustomerConnection([answer(3, { pageNumber: 1 })], 10, 5);
+    expect(wrong.nodes.map((c) => c.id)).toEqual(['c10', 'c11']);
+  });
+
+  /** A reseller's scope over the list above: it may see c0, c3, c6, c9; the tenant has `tenantTotal` customers. */
+  const resellerScope = (tenantTotal: number) => ({ visible: (c: CustomerViewModel) => c.resellerId === A, tenantTotal });
+
+  it('leaves out what a reseller may not see, keeping positions, and does not pass on a count that included it', () => {
+    const window = toCustomerConnection([answer(1), answer(2)], 3, 5, resellerScope(12));
+    expect(window.nodes.map((c) => c.id)).toEqual(['c3', 'c6']);
+    // Cursors are CloudCockpit positions: `after` the last shown one continues at c7.
+    expect(window.edges.map((e) => customerCursors.decode(e.cursor))).toEqual([3, 6]);
+    expect(window).toMatchObject({ hidden: 3, totalCount: 2 });
+    expect(window.pageInfo.hasNextPage).toBe(true);
+
+    // Nothing of the window is shown: endCursor still moves past it, so paging does not stall.
+    const empty = toCustomerConnection([answer(1)], 1, 2, resellerScope(12));
+    expect(empty.nodes).toEqual([]);
+    expect(empty).toMatchObject({ hidden: 2, totalCount: 0 });
+    expect(empty.pageInfo).toMatchObject({ hasNextPage: true, startCursor: null });
+    expect(customerCursors.decode(empty.pageInfo.endCursor!)).toBe(2);
+  });
+
+  it("passes a reseller CloudCockpit's count only when CloudCockpit narrowed the list", () => {
+    const onlyMine = (n: number, totalCount: number) => ({
+      asked: { pageNumber: n, pageSize: 2 },
+      page: { items: customers.filter((c) => c.resellerId === A).slice((n - 1) * 2, n * 2), totalCount } as CustomerPage,
+    });
+    // CloudCockpit counts 4 of the tenant's 12: it applied resellerId, and its count is the reseller's.
+    expect(toCustomerConnection([onlyMine(1, 4)], 0, 2, resellerScope(12)).totalCount).toBe(4);
+    // The same window counted as the whole tenant: nothing was left out here, yet the count is the tenant's.
+    expect(toCustomerConnection([onlyMine(1, 12)], 0, 2, resellerScope(12)).totalCount).toBe(2);
   });
 });

@@ -93,24 +93,68 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
   it('addProviderInstance sends the documented path, body, and resellerId only for a CSP acting for a reseller', async () => {
     const customerId = randomUUID();
     const resellerId = randomUUID();
-    await graphql(url(), ADD, { customerId, input: providerInstanceInput(), resellerId }, { token });
+    const correlationId = randomUUID();
+    const added = await graphql(url(), ADD, { customerId, input: providerInstanceInput(), resellerId }, {
+      token,
+      headers: { 'x-correlation-id': correlationId },
+    });
+    expect(added.errors).toBeUndefined();
     const post = recorder.requests.find((r) => r.method === 'POST')!;
     expect(post.url).toBe(`/v1/Customers/${customerId}/provider-instances?resellerId=${resellerId}`);
+    expect(post.headers['content-type']).toMatch(/^application\/json/);
+    expectDocumentedHeaders(post, correlationId);
     expect(Object.keys(JSON.parse(post.body) as object).sort()).toEqual([
       'margin', 'offerTypeMargins', 'providerCustomerData', 'providerInstanceId',
     ]);
+    // The read-back that follows carries the same headers.
+    expectDocumentedHeaders(recorder.requests.find((r) => r.method === 'GET')!, correlationId);
 
     recorder.requests.length = 0;
-    await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, { token });
+    const direct = await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, { token });
+    expect(direct.errors).toBeUndefined();
     expect(recorder.requests.find((r) => r.method === 'POST')!.url).toBe(`/v1/Customers/${customerId}/provider-instances`);
 
     recorder.requests.length = 0;
     const ownReseller = randomUUID();
     const reseller = await signToken({ roles: ['reseller'], resellerId: ownReseller });
     stored = { ...(stored ?? {}), id: customerId, resellerId: ownReseller, providerCustomers: {} };
-    await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, { token: reseller });
+    const resellerCorrelationId = randomUUID();
+    const byReseller = await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, {
+      token: reseller,
+      headers: { 'x-correlation-id': resellerCorrelationId },
+    });
+    expect(byReseller.errors).toBeUndefined();
     const resellerPost = recorder.requests.find((r) => r.method === 'POST')!;
     expect(resellerPost.url).toBe(`/v1/Customers/${customerId}/provider-instances`);
+    expectDocumentedHeaders(resellerPost, resellerCorrelationId);
+  });
+
+  it('shows country and e-mail as CloudCockpit holds them, also where the input scalars would refuse them', async () => {
+    // The documents say only "ISO 3166-1 alpha-2" and give no e-mail rule; what CloudCockpit keeps (older records,
+    // other clients) is shown as kept: 'UK' is no ISO code and the EmailAddress scalar refuses 'josé@…'.
+    const held = { ...customerInput({ country: 'UK', email: 'josé@example.pt' }), id: randomUUID(), resellerId: null, providerCustomers: {} };
+    override = (request) =>
+      request.method !== 'GET'
+        ? undefined
+        : request.url.startsWith('/v1/Customers?')
+          ? { status: 200, body: { items: [held], pageNumber: 1, pageSize: 20, totalCount: 1 } }
+          : { status: 200, body: held };
+    const one = await graphql<{ customer: { country: string; email: string } }>(
+      url(),
+      'query($id: ID!) { customer(id: $id) { country email } }',
+      { id: held.id },
+      { token },
+    );
+    expect(one.errors).toBeUndefined();
+    expect(one.data!.customer).toEqual({ country: 'UK', email: 'josé@example.pt' });
+    const list = await graphql<{ customers: { nodes: { id: string; country: string }[] } }>(
+      url(),
+      'query { customers { nodes { id country } } }',
+      {},
+      { token },
+    );
+    expect(list.errors).toBeUndefined();
+    expect(list.data!.customers.nodes).toEqual([{ id: held.id, country: 'UK' }]);
   });
 
   it('turns 5xx into UPSTREAM_ERROR without leaking the upstream body', async () => {
