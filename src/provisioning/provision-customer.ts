@@ -135,8 +135,9 @@ export async function provisionOnce<Response>(context: RequestContext, call: Sin
 /**
  * Resumes a provisioning that partly failed: its failed steps run again, the succeeded ones never. While any
  * step is still pending (running, or abandoned by a crash and awaiting the worker) the retry is refused, so
- * that no step can run twice at once. A step whose failure left it unknown whether the provider acted (no
- * answer, a 5xx) is first looked up at the provider, as after a crash.
+ * that no step can run twice at once; so is a retry that finds a step claimed by another request (a concurrent
+ * retry, on this process or another) between reading it and starting it. A step whose failure left it unknown
+ * whether the provider acted (no answer, a 5xx) is first looked up at the provider, as after a crash.
  */
 export async function retryProvisioning(context: RequestContext, id: string): Promise<OperationRecord> {
   const { caller } = authorized(context);
@@ -151,14 +152,17 @@ export async function retryProvisioning(context: RequestContext, id: string): Pr
     : operation.customerId
       ? ({ id: operation.customerId } as CustomerViewModel)
       : null;
-  if (steps.some((s) => s.status === 'PENDING')) {
-    throw new GraphQLError(`Provisioning ${id} is still running; retry it once it has settled`, {
+  const stillRunning = () =>
+    new GraphQLError(`Provisioning ${id} is still running; retry it once it has settled`, {
       extensions: { code: ErrorCode.IN_PROGRESS },
     });
-  }
+  if (steps.some((s) => s.status === 'PENDING')) throw stillRunning();
   const toRun = steps.filter((s) => s.status === 'FAILED');
-  // The failed steps are nobody's: each is claimed as it starts, and only by one request.
-  if (toRun.length > 0) await runSteps(context, id, toRun, customer, null);
+  if (toRun.length > 0) {
+    // The failed steps are nobody's: each is claimed as it starts, and only by one request.
+    const { outcomes } = await runSteps(context, id, toRun, customer, null);
+    if ([...outcomes.values()].some((o) => isFailure(o) && o.code === ErrorCode.IN_PROGRESS)) throw stillRunning();
+  }
   return (await context.ledger.operation(caller.tenant, id)) ?? operation;
 }
 
