@@ -335,6 +335,25 @@ export class Ledger {
     return rows.map((row) => ({ ...stepOf(row), lease: row.lease_id! }));
   }
 
+  /**
+   * Releases every step still leased to another process, for a process starting on a ledger that no other
+   * process can be using (PGlite, embedded in one process's data directory): whoever held those leases is gone,
+   * so the worker's first pass recovers their steps at once instead of after `LEDGER_LEASE_MS`. A lease that is
+   * the worker's back-off on a PENDING step (see postponeStep: it runs out when the step is due again) is kept.
+   * Returns how many it released.
+   */
+  async releaseLeasesOfEarlierProcesses(): Promise<number> {
+    const released = await this.db.query(
+      `UPDATE provisioning_steps
+         SET lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       WHERE lease_expires_at > now() AND lease_owner IS DISTINCT FROM $1
+         AND next_check_at IS DISTINCT FROM lease_expires_at
+       RETURNING step`,
+      [this.owner],
+    );
+    return released.length;
+  }
+
   async operation(tenant: string, id: string): Promise<OperationRecord | null> {
     const [row] = await this.db.query<OperationRow>('SELECT * FROM provisioning_operations WHERE tenant = $1 AND id = $2', [
       tenant,
