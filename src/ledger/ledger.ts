@@ -90,7 +90,8 @@ export interface LedgerOptions {
   owner: string;
   /**
    * How long a claim on a step lasts once taken, before another process may assume it abandoned (a crash) and
-   * take the step over. Longer than any provider call with its retries. @default 120000
+   * take the step over. Longer than the provider calls a step makes under one claim (`loadConfig` checks it
+   * against the timeouts). @default 120000
    */
   leaseMs?: number;
 }
