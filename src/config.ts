@@ -41,7 +41,10 @@ const Environment = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   /** A PostgreSQL server for the ledger instead of the embedded one. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-  /** How long a process holds a provisioning step before another may take it over as abandoned. @default 120000 */
+  /**
+   * How long a process holds a provisioning step before another may take it over as abandoned; longer than the
+   * calls a step makes under one claim (see {@link CALLS_PER_STEP_CLAIM}). @default 120000
+   */
   LEDGER_LEASE_MS: z.coerce.number().int().positive().default(120_000),
   /** How often the worker looks for steps to follow or recover. @default 1000 */
   WORKER_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
@@ -94,6 +97,19 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * The most calls, one after another, that a provisioning step makes to its provider under one claim of the ledger:
+ * a look-up of what the provider already has (after an answer was lost), then the call itself. A CloudCockpit
+ * provider instance's call is three (a reseller's customer checked, the instance added, the customer read back).
+ *
+ * A step's lease must outlast them all: were it to run out during a call, another process could take the step
+ * over as abandoned and call the provider again while the first call still goes through. The clients never retry
+ * and every call is bounded by its provider's timeout, so checking the lease against the timeouts here is enough.
+ * Renewing leases during calls would also work for calls of any length, but needs a timer per running step and a
+ * way to stop a call whose renewal failed: more to get wrong, for no gain while calls are bounded.
+ */
+export const CALLS_PER_STEP_CLAIM = { CLOUDCOCKPIT: 4, ADOBE_AEP: 2, NET3: 2, WEBEX: 2 } as const;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Environment.safeParse(env);
   if (!parsed.success) {
@@ -135,6 +151,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     net3: upstream('NET3', e.NET3_URL, e.NET3_TIMEOUT_MS, net3Credentials, 'NET3_API_KEY, or NET3_USERNAME and NET3_PASSWORD, are'),
     webex: upstream('WEBEX', e.WEBEX_URL, e.WEBEX_TIMEOUT_MS, e.WEBEX_TOKEN ? { token: e.WEBEX_TOKEN } : undefined, 'WEBEX_TOKEN is'),
   };
+
+  const timeouts = {
+    CLOUDCOCKPIT: e.CLOUDCOCKPIT_TIMEOUT_MS,
+    ADOBE_AEP: e.ADOBE_AEP_TIMEOUT_MS,
+    NET3: e.NET3_TIMEOUT_MS,
+    WEBEX: e.WEBEX_TIMEOUT_MS,
+  };
+  for (const [name, timeoutMs] of Object.entries(timeouts) as [keyof typeof timeouts, number][]) {
+    const calls = CALLS_PER_STEP_CLAIM[name];
+    if (e.LEDGER_LEASE_MS <= calls * timeoutMs) {
+      throw new ConfigError(
+        `LEDGER_LEASE_MS (${e.LEDGER_LEASE_MS}) must be longer than ${calls} × ${name}_TIMEOUT_MS (${timeoutMs}): ` +
+          `a provisioning step makes up to ${calls} calls to that provider under one lease`,
+      );
+    }
+  }
 
   if (e.JWT_SECRET && e.JWKS_URL) {
     throw new ConfigError('Set JWT_SECRET or JWKS_URL, not both');

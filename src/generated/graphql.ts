@@ -564,8 +564,9 @@ export type Mutation = {
   provisionWholesaleCustomer: WholesaleCustomer;
   /**
    * Resumes a provisioning that did not fully succeed: its failed steps, and those never started, run again; steps
-   * that succeeded (or that a provider is still working on) are never called again, and a step another server
-   * process is running is left to it. The CloudCockpit customer runs first when it is among them. Returns the
+   * that succeeded (or that a provider is still working on) are never called again, and a step another request is
+   * running (a concurrent retry, on this server process or another) is left to it: the retry then fails with
+   * `IN_PROGRESS`. The CloudCockpit customer runs first when it is among them. Returns the
    * provisioning as it then stands; a step that fails again shows its new `failure`. `NOT_FOUND` when the caller
    * may not see the provisioning.
    */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Caller } from '../auth.js';
 import type { ProviderName } from '../errors.js';
 import type { Database, Queryable } from './database.js';
@@ -53,6 +54,20 @@ export interface StepRecord {
   updatedAt: Date;
 }
 
+/**
+ * One claim on a step, made afresh each time the step is taken: by its write-ahead, by each attempt, by each
+ * take-over by the worker. Only the holder of a step's current lease starts it again, finishes it or postpones
+ * it; a request whose claim was superseded (another request, of this process or another, claimed the step, or
+ * its lease ran out and the worker took the step over) changes nothing. The process alone (`lease_owner`)
+ * cannot tell two requests of one process apart.
+ */
+export type StepLease = string;
+
+/** A step the worker took, with the lease it holds it under. */
+export interface LeasedStep extends StepRecord {
+  lease: StepLease;
+}
+
 /** A step to record before anything is called. */
 export interface PlannedStep {
   step: string;
@@ -74,8 +89,9 @@ export interface LedgerOptions {
   /** Names this process in leases. */
   owner: string;
   /**
-   * How long a step stays this process's once taken, before another process may assume it abandoned
-   * (a crash) and take it over. Longer than any provider call with its retries. @default 120000
+   * How long a claim on a step lasts once taken, before another process may assume it abandoned (a crash) and
+   * take the step over. Longer than the provider calls a step makes under one claim (`loadConfig` checks it
+   * against the timeouts). @default 120000
    */
   leaseMs?: number;
 }
@@ -108,6 +124,7 @@ interface StepRow {
   started_at: Date | null;
   finished_at: Date | null;
   next_check_at: Date | null;
+  lease_id: string | null;
   updated_at: Date;
 }
 
@@ -172,11 +189,15 @@ export class Ledger {
     this.leaseMs = options.leaseMs ?? 120_000;
   }
 
-  /** Write-ahead: the operation and every step it will take, PENDING and leased to this process, at once. */
+  /**
+   * Write-ahead: the operation and every step it will take, PENDING and leased to this request, at once. Returns
+   * the lease of its steps, under which the request starts them (or records that they were not started).
+   */
   async beginOperation(
     operation: Pick<OperationRecord, 'id' | 'tenant' | 'caller' | 'kind' | 'customerId' | 'request' | 'correlationId'>,
     steps: PlannedStep[],
-  ): Promise<void> {
+  ): Promise<StepLease> {
+    const lease = randomUUID();
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO provisioning_operations (id, tenant, caller, kind, customer_id, request, status, correlation_id)
@@ -193,42 +214,55 @@ export class Ledger {
       );
       for (const step of steps) {
         await tx.query(
-          `INSERT INTO provisioning_steps (operation_id, step, provider, position, status, input, lease_owner, lease_expires_at)
-           VALUES ($1, $2, $3, $4, 'PENDING', $5::jsonb, $6, now() + make_interval(secs => $7))`,
-          [operation.id, step.step, step.provider, step.position, json(step.input), this.owner, this.leaseMs / 1000],
+          `INSERT INTO provisioning_steps (operation_id, step, provider, position, status, input, lease_id, lease_owner, lease_expires_at)
+           VALUES ($1, $2, $3, $4, 'PENDING', $5::jsonb, $6, $7, now() + make_interval(secs => $8))`,
+          [operation.id, step.step, step.provider, step.position, json(step.input), lease, this.owner, this.leaseMs / 1000],
         );
       }
     });
+    return lease;
   }
 
   /**
-   * A step is about to call its provider: one more attempt, under this process's lease. False when another
-   * live process holds the step (its lease has not expired): the caller must then leave it alone.
+   * A step is about to call its provider: one more attempt, under a new lease, which this returns. Only a
+   * claimable step is taken: a FAILED one (nobody's), or a PENDING one held under `held` (the lease of its
+   * write-ahead, or of the worker's take-over) or abandoned (its lease ran out). Null otherwise: another request,
+   * of this process or another, holds the step, and the caller must leave it alone. The check and the claim are
+   * one UPDATE, so of several concurrent starts exactly one wins: PostgreSQL checks the condition again on the
+   * row the winner left, and PGlite runs them one after another.
    */
-  async startStep(operationId: string, step: string, correlationId: string): Promise<boolean> {
+  async startStep(operationId: string, step: string, correlationId: string, held: StepLease | null = null): Promise<StepLease | null> {
+    const lease = randomUUID();
     return this.db.transaction(async (tx) => {
       const claimed = await tx.query(
         `UPDATE provisioning_steps
            SET status = 'PENDING', attempts = attempts + 1, correlation_id = $3, started_at = now(), failure = NULL,
-               lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5), updated_at = now()
-         WHERE operation_id = $1 AND step = $2 AND status IN ('PENDING', 'FAILED')
-           AND (lease_owner IS NULL OR lease_owner = $4 OR lease_expires_at < now())
+               lease_id = $4, lease_owner = $5, lease_expires_at = now() + make_interval(secs => $6), updated_at = now()
+         WHERE operation_id = $1 AND step = $2
+           AND (status = 'FAILED'
+                OR (status = 'PENDING' AND (lease_id = $7 OR lease_expires_at IS NULL OR lease_expires_at < now())))
          RETURNING step`,
-        [operationId, step, correlationId, this.owner, this.leaseMs / 1000],
+        [operationId, step, correlationId, lease, this.owner, this.leaseMs / 1000, held],
       );
+      if (claimed.length === 0) return null;
       await this.refreshOperationStatus(tx, operationId);
-      return claimed.length === 1;
+      return lease;
     });
   }
 
-  async completeStep(operationId: string, step: string, completion: StepCompletion): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query(
+  /**
+   * Records the provider's answer and releases the step. False, changing nothing, when `lease` no longer holds
+   * the step: the answer came too late, and whoever holds it now records its own outcome.
+   */
+  async completeStep(operationId: string, step: string, lease: StepLease, completion: StepCompletion): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const updated = await tx.query(
         `UPDATE provisioning_steps
            SET status = $3, result = $4::jsonb, upstream_ids = upstream_ids || $5::jsonb, failure = NULL,
                finished_at = CASE WHEN $3 = 'SUCCEEDED' THEN now() END, next_check_at = $6,
-               lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-         WHERE operation_id = $1 AND step = $2`,
+               lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE operation_id = $1 AND step = $2 AND lease_id = $7
+         RETURNING step`,
         [
           operationId,
           step,
@@ -236,43 +270,56 @@ export class Ledger {
           json(completion.result),
           json(completion.upstreamIds),
           completion.status === 'IN_PROGRESS' ? (completion.nextCheckAt ?? new Date()) : null,
+          lease,
         ],
       );
+      if (updated.length === 0) return false;
       await this.refreshOperationStatus(tx, operationId);
+      return true;
     });
   }
 
-  async failStep(operationId: string, step: string, failure: StepFailure): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query(
+  /** Records why the step failed and releases it; false, changing nothing, when `lease` no longer holds it. */
+  async failStep(operationId: string, step: string, lease: StepLease, failure: StepFailure): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const updated = await tx.query(
         `UPDATE provisioning_steps
            SET status = 'FAILED', failure = $3::jsonb, finished_at = now(), next_check_at = NULL,
-               lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-         WHERE operation_id = $1 AND step = $2`,
-        [operationId, step, json(failure)],
+               lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE operation_id = $1 AND step = $2 AND lease_id = $4
+         RETURNING step`,
+        [operationId, step, json(failure), lease],
       );
+      if (updated.length === 0) return false;
       await this.refreshOperationStatus(tx, operationId);
+      return true;
     });
   }
 
-  /** Asks the worker to look at an IN_PROGRESS step again at `at`, and gives up this process's lease on it. */
-  async checkAgainAt(operationId: string, step: string, at: Date): Promise<void> {
-    await this.db.query(
-      `UPDATE provisioning_steps SET next_check_at = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-       WHERE operation_id = $1 AND step = $2`,
-      [operationId, step, at],
+  /**
+   * Asks the worker to look at an IN_PROGRESS step again at `at`, and gives up the lease on it; false, changing
+   * nothing, when `lease` no longer holds it.
+   */
+  async checkAgainAt(operationId: string, step: string, lease: StepLease, at: Date): Promise<boolean> {
+    const updated = await this.db.query(
+      `UPDATE provisioning_steps
+         SET next_check_at = $3, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       WHERE operation_id = $1 AND step = $2 AND lease_id = $4
+       RETURNING step`,
+      [operationId, step, at, lease],
     );
+    return updated.length === 1;
   }
 
   /**
    * Takes up to `limit` steps that need the worker: IN_PROGRESS ones due for a check, and PENDING ones whose
    * lease expired (the process running them died). `FOR UPDATE SKIP LOCKED` lets replicas share the work,
-   * each step going to exactly one of them.
+   * each step going to exactly one of them, under a lease of its own.
    */
-  async leaseDueSteps(limit: number): Promise<StepRecord[]> {
+  async leaseDueSteps(limit: number): Promise<LeasedStep[]> {
     const rows = await this.db.query<StepRow>(
       `UPDATE provisioning_steps s
-         SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
+         SET lease_id = gen_random_uuid(), lease_owner = $1, lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
        FROM (
          SELECT operation_id, step FROM provisioning_steps
          WHERE status IN ('PENDING', 'IN_PROGRESS')
@@ -286,7 +333,26 @@ export class Ledger {
        RETURNING s.*`,
       [this.owner, this.leaseMs / 1000, limit],
     );
-    return rows.map(stepOf);
+    return rows.map((row) => ({ ...stepOf(row), lease: row.lease_id! }));
+  }
+
+  /**
+   * Releases every step still leased to another process, for a process starting on a ledger that no other
+   * process can be using (PGlite, embedded in one process's data directory): whoever held those leases is gone,
+   * so the worker's first pass recovers their steps at once instead of after `LEDGER_LEASE_MS`. A lease that is
+   * the worker's back-off on a PENDING step (see postponeStep: it runs out when the step is due again) is kept.
+   * Returns how many it released.
+   */
+  async releaseLeasesOfEarlierProcesses(): Promise<number> {
+    const released = await this.db.query(
+      `UPDATE provisioning_steps
+         SET lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       WHERE lease_expires_at > now() AND lease_owner IS DISTINCT FROM $1
+         AND next_check_at IS DISTINCT FROM lease_expires_at
+       RETURNING step`,
+      [this.owner],
+    );
+    return released.length;
   }
 
   async operation(tenant: string, id: string): Promise<OperationRecord | null> {
@@ -451,19 +517,20 @@ export class Ledger {
   /**
    * The worker could not settle a step this time (its provider was unreachable or busy, or it waits on the
    * customer step): the step stays as it is, `failure` says why (null: nothing failed) and it is due again at
-   * `at`. A PENDING step stays this process's until then, since a PENDING step whose lease ran out is due at once;
-   * an IN_PROGRESS one is released, due again at its next check. False when this process no longer holds the step.
+   * `at`. A PENDING step stays under `lease` until then, since a PENDING step whose lease ran out is due at once;
+   * an IN_PROGRESS one is released, due again at its next check. False when `lease` no longer holds the step.
    */
-  async postponeStep(operationId: string, step: string, at: Date, failure: StepFailure | null): Promise<boolean> {
+  async postponeStep(operationId: string, step: string, lease: StepLease, at: Date, failure: StepFailure | null): Promise<boolean> {
     const updated = await this.db.query(
       `UPDATE provisioning_steps
          SET failure = $3::jsonb, next_check_at = $4::timestamptz,
+             lease_id = CASE WHEN status = 'PENDING' THEN lease_id END,
              lease_owner = CASE WHEN status = 'PENDING' THEN lease_owner END,
              lease_expires_at = CASE WHEN status = 'PENDING' THEN $4::timestamptz END,
              updated_at = now()
-       WHERE operation_id = $1 AND step = $2 AND status IN ('PENDING', 'IN_PROGRESS') AND lease_owner = $5
+       WHERE operation_id = $1 AND step = $2 AND status IN ('PENDING', 'IN_PROGRESS') AND lease_id = $5
        RETURNING step`,
-      [operationId, step, failure === null ? null : json(failure), at, this.owner],
+      [operationId, step, failure === null ? null : json(failure), at, lease],
     );
     return updated.length === 1;
   }

@@ -75,6 +75,16 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: 'step lease ids',
+    sql: `
+      -- Who holds a step: made afresh for each claim (the write-ahead, each attempt, each take-over by the worker),
+      -- so that only the holder of the current claim finishes the step. lease_owner names the process for readers;
+      -- it cannot tell two requests of one process apart.
+      ALTER TABLE provisioning_steps ADD COLUMN lease_id uuid;
+    `,
+  },
 ];
 
 /** An arbitrary constant: replicas starting together take turns to migrate. */

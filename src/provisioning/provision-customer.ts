@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { authorized, type RequestContext } from '../context.js';
 import { ErrorCode, notFound, UpstreamError, type FieldError, type InputPath } from '../errors.js';
 import type { ProvisionCustomerInput } from '../generated/graphql.js';
-import type { OperationRecord, PlannedStep, StepFailure, StepRecord } from '../ledger/ledger.js';
+import type { OperationRecord, PlannedStep, StepFailure, StepLease, StepRecord } from '../ledger/ledger.js';
 import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
 import { withRequestFacts } from '../providers/net3/mapping.js';
@@ -66,7 +66,7 @@ export async function provisionCustomer(context: RequestContext, input: Provisio
     ...(input.wholesale ? [{ step: 'wholesale', provider: 'WEBEX_WHOLESALE' as const, position: 1002, input: input.wholesale }] : []),
   ];
   const operationId = randomUUID();
-  await context.ledger.beginOperation(
+  const lease = await context.ledger.beginOperation(
     {
       id: operationId,
       tenant: caller.tenant,
@@ -78,7 +78,7 @@ export async function provisionCustomer(context: RequestContext, input: Provisio
     },
     plan,
   );
-  const { customer, outcomes } = await runSteps(context, operationId, plan, null).catch((error: unknown) => {
+  const { customer, outcomes } = await runSteps(context, operationId, plan, null, lease).catch((error: unknown) => {
     // The customer was refused: nothing else ran, but the provisioning is on record, to fix and retry.
     if (error instanceof GraphQLError) Object.assign(error.extensions, { provisioningId: operationId });
     throw error;
@@ -116,7 +116,7 @@ export interface SingleCallProvisioning {
 export async function provisionOnce<Response>(context: RequestContext, call: SingleCallProvisioning): Promise<Response> {
   const { caller } = authorized(context);
   const operationId = randomUUID();
-  await context.ledger.beginOperation(
+  const lease = await context.ledger.beginOperation(
     {
       id: operationId,
       tenant: caller.tenant,
@@ -129,14 +129,15 @@ export async function provisionOnce<Response>(context: RequestContext, call: Sin
     [{ step: call.step, provider: call.provider, position: 0, input: call.input }],
   );
   const customer = call.customerId ? ({ id: call.customerId } as CustomerViewModel) : null;
-  return (await runStep(context, operationId, { step: call.step, position: 0, input: call.input, at: ['input'] }, customer)) as Response;
+  return (await runStep(context, operationId, { step: call.step, position: 0, input: call.input, at: ['input'] }, customer, lease)) as Response;
 }
 
 /**
  * Resumes a provisioning that partly failed: its failed steps run again, the succeeded ones never. While any
  * step is still pending (running, or abandoned by a crash and awaiting the worker) the retry is refused, so
- * that no step can run twice at once. A step whose failure left it unknown whether the provider acted (no
- * answer, a 5xx) is first looked up at the provider, as after a crash.
+ * that no step can run twice at once; so is a retry that finds a step claimed by another request (a concurrent
+ * retry, on this process or another) between reading it and starting it. A step whose failure left it unknown
+ * whether the provider acted (no answer, a 5xx) is first looked up at the provider, as after a crash.
  */
 export async function retryProvisioning(context: RequestContext, id: string): Promise<OperationRecord> {
   const { caller } = authorized(context);
@@ -151,36 +152,46 @@ export async function retryProvisioning(context: RequestContext, id: string): Pr
     : operation.customerId
       ? ({ id: operation.customerId } as CustomerViewModel)
       : null;
-  if (steps.some((s) => s.status === 'PENDING')) {
-    throw new GraphQLError(`Provisioning ${id} is still running; retry it once it has settled`, {
+  const stillRunning = () =>
+    new GraphQLError(`Provisioning ${id} is still running; retry it once it has settled`, {
       extensions: { code: ErrorCode.IN_PROGRESS },
     });
-  }
+  if (steps.some((s) => s.status === 'PENDING')) throw stillRunning();
   const toRun = steps.filter((s) => s.status === 'FAILED');
-  if (toRun.length > 0) await runSteps(context, id, toRun, customer);
+  if (toRun.length > 0) {
+    // The failed steps are nobody's: each is claimed as it starts, and only by one request.
+    const { outcomes } = await runSteps(context, id, toRun, customer, null);
+    if ([...outcomes.values()].some((o) => isFailure(o) && o.code === ErrorCode.IN_PROGRESS)) throw stillRunning();
+  }
   return (await context.ledger.operation(caller.tenant, id)) ?? operation;
 }
 
 /**
  * Runs steps of an operation: the customer's first when it is among them (without it nothing else can run),
- * then the others at once. Each is started in the ledger before its call and finished after it.
+ * then the others at once. Each is started in the ledger before its call and finished after it. `held` is the
+ * lease of their write-ahead, when this request wrote them; null for steps that failed before, which are
+ * nobody's until one request claims them.
  */
 async function runSteps(
   context: RequestContext,
   operationId: string,
   steps: RunnableStep[],
   knownCustomer: CustomerViewModel | null,
+  held: StepLease | null,
 ): Promise<{ customer: CustomerViewModel | null; outcomes: Map<string, unknown> }> {
   const outcomes = new Map<string, unknown>();
   let customer = knownCustomer;
   const customerStep = steps.find((s) => s.step === 'customer');
   if (customerStep) {
     try {
-      customer = (await runStep(context, operationId, customerStep, null)) as CustomerViewModel;
+      customer = (await runStep(context, operationId, customerStep, null, held)) as CustomerViewModel;
     } catch (error) {
-      const notStarted = steps.filter((s) => s !== customerStep);
-      const failure = failureOf(context, 'CLOUDCOCKPIT', notStartedError());
-      await Promise.all(notStarted.map((s) => context.ledger.failStep(operationId, s.step, failure)));
+      // Only steps this request wrote ahead are its own to record as not started. Steps that had failed before
+      // have failed as they were (nothing was sent for them now), and may by now be another retry's.
+      if (held !== null) {
+        const failure = failureOf(context, 'CLOUDCOCKPIT', notStartedError());
+        await Promise.all(steps.filter((s) => s !== customerStep).map((s) => context.ledger.failStep(operationId, s.step, held, failure)));
+      }
       throw error;
     }
   }
@@ -191,7 +202,7 @@ async function runSteps(
       .filter((s) => s !== customerStep)
       .map(async (s) => {
         try {
-          outcomes.set(s.step, await runStep(context, operationId, s, canonical));
+          outcomes.set(s.step, await runStep(context, operationId, s, canonical, held));
         } catch (error) {
           outcomes.set(s.step, { __typename: 'ProviderFailure', ...failureOf(context, stepKindOf(s.step).provider, error) });
         }
@@ -212,15 +223,21 @@ function outcomeUnknown(failure: StepFailure | null | undefined): boolean {
   return failure.httpStatus === null ? failure.code === ErrorCode.UPSTREAM_ERROR : failure.httpStatus >= 500;
 }
 
-/** One step: started in the ledger, its provider called, its answer or failure recorded. */
+/**
+ * One step: claimed in the ledger, its provider called, its answer or failure recorded under that claim. `held`
+ * is the lease the caller already holds the step under (its write-ahead, the worker's take-over), if any. A step
+ * another request holds is not run: IN_PROGRESS, and the provider is not called.
+ */
 export async function runStep(
   context: RequestContext,
   operationId: string,
   step: RunnableStep,
   customer: CustomerViewModel | null,
+  held: StepLease | null,
 ): Promise<unknown> {
   const kind = stepKindOf(step.step);
-  if (!(await context.ledger.startStep(operationId, step.step, context.correlationId))) {
+  const lease = await context.ledger.startStep(operationId, step.step, context.correlationId, held);
+  if (lease === null) {
     throw new GraphQLError(`Step ${step.step} of provisioning ${operationId} is being run by another request`, {
       extensions: { code: ErrorCode.IN_PROGRESS },
     });
@@ -229,7 +246,10 @@ export async function runStep(
     const found = outcomeUnknown(step.failure) ? await kind.reconcile(context, step.input as never, customer as CustomerViewModel) : null;
     const at = step.at ?? inputPathOf(step as PlannedStep);
     const answer = found ?? (await kind.run(context, step.input as never, customer as CustomerViewModel, at));
-    await context.ledger.completeStep(operationId, step.step, answer);
+    if (!(await context.ledger.completeStep(operationId, step.step, lease, answer))) {
+      // The lease ran out during the call and the worker took the step over: it finds this answer at the provider.
+      context.logger.warn({ operationId, step: step.step }, 'provisioning step answered after its lease was taken over');
+    }
     return answer.response;
   } catch (error) {
     const failure = failureOf(context, kind.provider, error);
@@ -237,7 +257,7 @@ export async function runStep(
       { provider: kind.provider, step: step.step, code: failure.code, httpStatus: failure.httpStatus, ...(failure.code === ErrorCode.INTERNAL ? { err: error } : {}) },
       'provisioning step failed',
     );
-    await context.ledger.failStep(operationId, step.step, failure);
+    await context.ledger.failStep(operationId, step.step, lease, failure);
     throw error;
   }
 }

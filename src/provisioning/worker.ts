@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { contextFor, type ContextServices, type RequestContext } from '../context.js';
 import { ErrorCode, UpstreamError, type ProviderName } from '../errors.js';
-import type { OperationRecord, StepFailure, StepRecord } from '../ledger/ledger.js';
+import type { LeasedStep, OperationRecord, StepFailure, StepRecord } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
 import { failureOf, notStartedError, runStep } from './provision-customer.js';
@@ -37,9 +37,10 @@ interface RepeatedFailure extends StepFailure {
  * - IN_PROGRESS steps are work a provider finishes later (Webex customers, Adobe's `pollRequired`): asked about
  *   when due, until the provider reports a final state.
  *
- * Steps come from `leaseDueSteps`, which gives each to exactly one process, so replicas on one PostgreSQL share
- * the work. The worker acts for the caller who asked for the provisioning, under the step's correlation id, so
- * that the providers' audit trails show the same caller and id as the original request.
+ * Steps come from `leaseDueSteps`, which gives each to exactly one process under a lease of its own, so replicas
+ * on one PostgreSQL share the work; every outcome is recorded under that lease, so that a pass that outlived it
+ * changes nothing. The worker acts for the caller who asked for the provisioning, under the step's correlation
+ * id, so that the providers' audit trails show the same caller and id as the original request.
  */
 export class ProvisioningWorker {
   private readonly intervalMs: number;
@@ -81,7 +82,7 @@ export class ProvisioningWorker {
   /** One pass: takes the steps due now and settles each as far as it can. Resolves to how many it took. */
   async runOnce(): Promise<number> {
     const steps = await this.services.ledger.leaseDueSteps(this.batchSize);
-    const byOperation = new Map<string, StepRecord[]>();
+    const byOperation = new Map<string, LeasedStep[]>();
     for (const step of steps) byOperation.set(step.operationId, [...(byOperation.get(step.operationId) ?? []), step]);
     await Promise.all([...byOperation].map(([operationId, ofOperation]) => this.settleOperation(operationId, ofOperation)));
     return steps.length;
@@ -101,7 +102,7 @@ export class ProvisioningWorker {
   }
 
   /** The customer step first: the others copy the customer it creates. */
-  private async settleOperation(operationId: string, steps: StepRecord[]): Promise<void> {
+  private async settleOperation(operationId: string, steps: LeasedStep[]): Promise<void> {
     const operation = await this.services.ledger.operationById(operationId);
     if (!operation) return;
     const customerStep = steps.find((s) => s.step === 'customer');
@@ -110,7 +111,7 @@ export class ProvisioningWorker {
   }
 
   /** One step's trouble never stops the others or the loop: its lease runs out and a later pass takes it again. */
-  private async settleSafely(operation: OperationRecord, step: StepRecord): Promise<void> {
+  private async settleSafely(operation: OperationRecord, step: LeasedStep): Promise<void> {
     try {
       await (step.status === 'IN_PROGRESS' ? this.follow(operation, step) : this.recover(operation, step));
     } catch (error) {
@@ -128,7 +129,7 @@ export class ProvisioningWorker {
   }
 
   /** A PENDING step its process abandoned: found at the provider, or run again. */
-  private async recover(operation: OperationRecord, step: StepRecord): Promise<void> {
+  private async recover(operation: OperationRecord, step: LeasedStep): Promise<void> {
     const { ledger } = this.services;
     const context = this.contextOf(operation, step);
     const kind = stepKindOf(step.step);
@@ -138,13 +139,14 @@ export class ProvisioningWorker {
     if (customerStep && step.step !== 'customer') {
       if (customerStep.status === 'FAILED') {
         // As provisionCustomer does when the customer fails: recorded, and retryProvisioning runs it later.
-        await ledger.failStep(operation.id, step.step, failureOf(context, 'CLOUDCOCKPIT', notStartedError()));
-        this.logSettled(context, operation, step, 'FAILED', 'not started: the CloudCockpit customer was not created');
+        if (await ledger.failStep(operation.id, step.step, step.lease, failureOf(context, 'CLOUDCOCKPIT', notStartedError()))) {
+          this.logSettled(context, operation, step, 'FAILED', 'not started: the CloudCockpit customer was not created');
+        }
         return;
       }
       if (customerStep.status !== 'SUCCEEDED') {
         // The customer step is still being run (or recovered) elsewhere: look again after a pass.
-        await ledger.postponeStep(operation.id, step.step, new Date(Date.now() + this.intervalMs), step.failure);
+        await ledger.postponeStep(operation.id, step.step, step.lease, new Date(Date.now() + this.intervalMs), step.failure);
         return;
       }
       customer = customerStep.result as CustomerViewModel;
@@ -160,15 +162,16 @@ export class ProvisioningWorker {
         return;
       }
       if (found) {
-        await ledger.completeStep(operation.id, step.step, found);
-        this.logSettled(context, operation, step, found.status, 'found at the provider');
+        if (await ledger.completeStep(operation.id, step.step, step.lease, found)) {
+          this.logSettled(context, operation, step, found.status, 'found at the provider');
+        }
         return;
       }
     }
     try {
-      await runStep(context, operation.id, step, customer);
+      await runStep(context, operation.id, step, customer, step.lease);
     } catch (error) {
-      // runStep has recorded the failure; another process holding the step is no outcome at all.
+      // runStep has recorded the failure; another request (of any process) holding the step is no outcome at all.
       if (error instanceof GraphQLError && error.extensions.code === ErrorCode.IN_PROGRESS) return;
     }
     const [after] = (await ledger.stepsOf([operation.id])).filter((s) => s.step === step.step);
@@ -176,15 +179,16 @@ export class ProvisioningWorker {
   }
 
   /** An IN_PROGRESS step due for a check: how the provider's work stands now. */
-  private async follow(operation: OperationRecord, step: StepRecord): Promise<void> {
+  private async follow(operation: OperationRecord, step: LeasedStep): Promise<void> {
     const { ledger } = this.services;
     const context = this.contextOf(operation, step);
     const kind = stepKindOf(step.step);
     if (!kind.follow) {
       // Only kinds that can follow produce IN_PROGRESS steps; should one appear anyway, it must not wait forever.
       const failure = failureOf(context, kind.provider, new Error(`step ${step.step} cannot be followed`));
-      await ledger.failStep(operation.id, step.step, failure);
-      this.logSettled(context, operation, step, 'FAILED', 'cannot be followed');
+      if (await ledger.failStep(operation.id, step.step, step.lease, failure)) {
+        this.logSettled(context, operation, step, 'FAILED', 'cannot be followed');
+      }
       return;
     }
     let outcome: StepAnswer | { checkAgainInSeconds: number };
@@ -195,11 +199,12 @@ export class ProvisioningWorker {
       return;
     }
     if ('checkAgainInSeconds' in outcome) {
-      await ledger.postponeStep(operation.id, step.step, new Date(Date.now() + outcome.checkAgainInSeconds * 1000), null);
+      await ledger.postponeStep(operation.id, step.step, step.lease, new Date(Date.now() + outcome.checkAgainInSeconds * 1000), null);
       return;
     }
-    await ledger.completeStep(operation.id, step.step, outcome);
-    this.logSettled(context, operation, step, outcome.status, 'followed');
+    if (await ledger.completeStep(operation.id, step.step, step.lease, outcome)) {
+      this.logSettled(context, operation, step, outcome.status, 'followed');
+    }
   }
 
   /**
@@ -210,14 +215,14 @@ export class ProvisioningWorker {
   private async tryAgainLater(
     context: RequestContext,
     operation: OperationRecord,
-    step: StepRecord,
+    step: LeasedStep,
     provider: ProviderName,
     error: unknown,
   ): Promise<void> {
     const failure = failureOf(context, provider, error);
     const failuresInARow = ((step.failure as RepeatedFailure | null)?.failuresInARow ?? 0) + 1;
     if (!isTransient(error) || failuresInARow >= this.maxTransientFailures) {
-      await this.services.ledger.failStep(operation.id, step.step, failure);
+      if (!(await this.services.ledger.failStep(operation.id, step.step, step.lease, failure))) return;
       this.logSettled(context, operation, step, 'FAILED', isTransient(error) ? 'gave up after transient failures' : 'refused', {
         code: failure.code,
         httpStatus: failure.httpStatus,
@@ -230,7 +235,7 @@ export class ProvisioningWorker {
         ? failure.retryAfterSeconds * 1000
         : Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (failuresInARow - 1));
     const repeated: RepeatedFailure = { ...failure, failuresInARow };
-    await this.services.ledger.postponeStep(operation.id, step.step, new Date(Date.now() + waitMs), repeated);
+    if (!(await this.services.ledger.postponeStep(operation.id, step.step, step.lease, new Date(Date.now() + waitMs), repeated))) return;
     context.logger.info(
       {
         operationId: operation.id,

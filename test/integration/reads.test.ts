@@ -5,6 +5,7 @@ import { Ledger } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
 import { testBackends, type TestBackend, type TestDatabase } from '../support/databases.js';
 import { customerInput, providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
+import { leaseStepAsTheWorker } from '../support/leases.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
 
@@ -109,7 +110,8 @@ const ledgerReads = (statements: string[]) => statements.filter((sql) => /^\s*SE
 async function recordWebexFinished(ledger: Ledger, provisioningId: string, status: string): Promise<void> {
   const [step] = (await ledger.stepsOf([provisioningId])).filter((s) => s.step === 'wholesale');
   expect(step?.status).toBe('IN_PROGRESS');
-  await ledger.completeStep(provisioningId, 'wholesale', {
+  const lease = await leaseStepAsTheWorker(ledger.database, provisioningId, 'wholesale');
+  await ledger.completeStep(provisioningId, 'wholesale', lease, {
     status: 'SUCCEEDED',
     result: { ...(step!.result as object), status, orgId: 'org-from-the-worker' },
     upstreamIds: step!.upstreamIds,

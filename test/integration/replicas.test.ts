@@ -85,7 +85,8 @@ describe.skipIf(!postgresBackend)('two server replicas on one PostgreSQL', () =>
             LOG_LEVEL: 'info',
             PORT: '0',
             DATABASE_URL: db.url!,
-            LEDGER_LEASE_MS: '10000',
+            // Longer than the calls a step makes under one lease at the default timeouts, as the configuration requires.
+            LEDGER_LEASE_MS: '60000',
             WORKER_INTERVAL_MS: '50',
             JWT_SECRET: TEST_JWT_SECRET,
             CLOUDCOCKPIT_URL: cloudCockpit.url,

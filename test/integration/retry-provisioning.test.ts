@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Ledger } from '../../src/ledger/ledger.js';
+import { Ledger, type StepRecord } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
+import { RequestBarrier } from '../support/barrier-proxy.js';
 import { testBackends, type TestDatabase } from '../support/databases.js';
 import { providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
 import { startForwardingProxy } from '../support/proxy.js';
@@ -48,6 +49,8 @@ const NEWEST_PROVISIONING = `query Newest {
   provisionings(first: 1) { totalCount nodes { id customerId steps { name status failure { code } } } }
 }`;
 
+const PROVISIONING = `query Provisioning($id: ID!) { provisioning(id: $id) { id status steps { name status attempts failure { code } } } }`;
+
 const NET3_OF_CUSTOMER = `query Net3($id: ID!) { customer(id: $id) { net3 { customer { customerId } } } }`;
 
 type Step = { name: string; provider?: string; status: string; attempts: number; correlationId?: string; failure: Record<string, unknown> | null };
@@ -58,16 +61,47 @@ const stepNamed = (provisioning: Provisioning, name: string) => provisioning.ste
 const callCounts = (stack: TestStack) =>
   Object.fromEntries(Object.entries(stack.emulators).map(([name, emulator]) => [name, emulator.calls.length]));
 
+/**
+ * The ledger of one server process, whose reads of a provisioning's steps can be made to wait at a barrier: retries
+ * sent at once then all read the steps before any of them starts one, the race a busy server runs into by chance.
+ */
+class LedgerHoldingReads extends Ledger {
+  barrier: RequestBarrier | null = null;
+
+  override async stepsOf(operationIds: readonly string[]): Promise<StepRecord[]> {
+    const steps = await super.stepsOf(operationIds);
+    await this.barrier?.arrive();
+    return steps;
+  }
+}
+
 describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
   let testDatabase: TestDatabase;
-  let ledger: Ledger;
+  let ledger: LedgerHoldingReads;
 
   beforeAll(async () => {
     testDatabase = await backend.create();
     await migrate(testDatabase.database);
-    ledger = new Ledger(testDatabase.database, { owner: 'retry-test' });
+    ledger = new LedgerHoldingReads(testDatabase.database, { owner: 'retry-test' });
   });
   afterAll(() => testDatabase.drop());
+
+  /**
+   * `count` retries of one provisioning sent at once to one server, every one of them reading its steps before any
+   * starts one. `filled` says they did: the barrier filled.
+   */
+  async function retriedAtOnce(stack: TestStack, token: string, id: string, count: number) {
+    const barrier = new RequestBarrier(count, 5_000);
+    ledger.barrier = barrier;
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: count }, () => graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id }, { token })),
+      );
+      return { responses, filled: barrier.filled };
+    } finally {
+      ledger.barrier = null;
+    }
+  }
 
   /** A test stack on this ledger whose `provider` is reached through a switchable proxy, and a CSP of a tenant of its own. */
   async function stackWithSwitchable(provider: 'net3' | 'cloudCockpit') {
@@ -180,6 +214,87 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
         (call) => (call.body as { customer?: { customerId?: string } }).customer?.customerId === customer.id,
       );
       expect(created).toHaveLength(2);
+    });
+  });
+
+  describe('retried by several requests at once, after one provider was down', () => {
+    let stack: TestStack;
+    let net3: SwitchableProxy;
+    let csp: string;
+    let close: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ stack, proxy: net3, csp, close } = await stackWithSwitchable('net3'));
+    });
+    afterAll(() => close());
+
+    it('runs the failed step once: one retry calls the provider, the others are told it is in progress', async () => {
+      net3.up = false;
+      const first = await graphql<{ provisionCustomer: { provisioning: Provisioning } }>(
+        stack.server.url,
+        PROVISION,
+        { input: provisionEverywhereInput() },
+        { token: csp },
+      );
+      const { provisioning } = first.data!.provisionCustomer;
+      expect(stepNamed(provisioning, 'net3')).toMatchObject({ status: 'FAILED', attempts: 1 });
+      net3.up = true;
+
+      const { responses, filled } = await retriedAtOnce(stack, csp, provisioning.id, 4);
+
+      // All four read the step as FAILED before any of them started it.
+      expect(filled).toBe(true);
+      expect(stack.emulators.net3.calls.filter((c) => c.method === 'POST')).toHaveLength(1);
+      const ran = responses.filter((r) => r.errors === undefined);
+      expect(ran).toHaveLength(1);
+      expect(stepNamed(ran[0]!.data!.retryProvisioning, 'net3')).toMatchObject({ status: 'SUCCEEDED', attempts: 2, failure: null });
+      for (const refused of responses.filter((r) => r.errors !== undefined)) {
+        expect(refused.errors!.map((e) => e.extensions.code)).toEqual(['IN_PROGRESS']);
+      }
+      const read = await graphql<{ provisioning: Provisioning }>(stack.server.url, PROVISIONING, { id: provisioning.id }, { token: csp });
+      expect(stepNamed(read.data!.provisioning, 'net3')).toMatchObject({ status: 'SUCCEEDED', attempts: 2, failure: null });
+    });
+  });
+
+  describe('retried by several requests at once, after CloudCockpit was down', () => {
+    let stack: TestStack;
+    let cloudCockpit: SwitchableProxy;
+    let csp: string;
+    let close: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ stack, proxy: cloudCockpit, csp, close } = await stackWithSwitchable('cloudCockpit'));
+    });
+    afterAll(() => close());
+
+    it('creates the customer and runs every other step once, none of them undone by a retry that lost', async () => {
+      cloudCockpit.up = false;
+      await graphql(stack.server.url, PROVISION, { input: provisionEverywhereInput() }, { token: csp });
+      const listed = await graphql<{ provisionings: { nodes: Provisioning[] } }>(stack.server.url, NEWEST_PROVISIONING, {}, { token: csp });
+      const [provisioning] = listed.data!.provisionings.nodes;
+      expect(stepNamed(provisioning!, 'net3')).toMatchObject({ status: 'FAILED', failure: { code: 'NOT_STARTED' } });
+      cloudCockpit.up = true;
+
+      const { responses, filled } = await retriedAtOnce(stack, csp, provisioning!.id, 4);
+
+      expect(filled).toBe(true);
+      const creations = stack.emulators.cloudCockpit.calls.filter((c) => c.method === 'POST' && c.path === '/v1/Customers');
+      expect(creations).toHaveLength(1);
+      const posts = (name: 'experiencePlatform' | 'net3' | 'webex') => stack.emulators[name].calls.filter((c) => c.method === 'POST').length;
+      expect([posts('experiencePlatform'), posts('net3'), posts('webex')]).toEqual([1, 1, 1]);
+      expect(responses.filter((r) => r.errors === undefined)).toHaveLength(1);
+      for (const refused of responses.filter((r) => r.errors !== undefined)) {
+        expect(refused.errors!.map((e) => e.extensions.code)).toEqual(['IN_PROGRESS']);
+      }
+      // What the retry that ran recorded stands: no step was marked failed or not started by one that lost.
+      const read = await graphql<{ provisioning: Provisioning }>(stack.server.url, PROVISIONING, { id: provisioning!.id }, { token: csp });
+      expect(read.data!.provisioning.steps.map((s) => [s.name, s.status, s.attempts])).toEqual([
+        ['customer', 'SUCCEEDED', 2],
+        [`providerInstance:${providerInstanceInput().providerInstanceId as string}`, 'SUCCEEDED', 1],
+        ['experiencePlatform', 'IN_PROGRESS', 1],
+        ['net3', 'SUCCEEDED', 1],
+        ['wholesale', 'IN_PROGRESS', 1],
+      ]);
     });
   });
 

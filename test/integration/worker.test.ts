@@ -266,7 +266,7 @@ async function abandonedProvisioning(
   const canonicalInput = { ...customer, id: customerId };
   const operationId = randomUUID();
   const providerOf = { providerInstance: 'CLOUDCOCKPIT', experiencePlatform: 'EXPERIENCE_PLATFORM', net3: 'NET3', wholesale: 'WEBEX_WHOLESALE' } as const;
-  await crashed.beginOperation(
+  const lease = await crashed.beginOperation(
     {
       id: operationId,
       tenant: TENANT,
@@ -287,7 +287,7 @@ async function abandonedProvisioning(
   );
   let canonical: CustomerViewModel | null = null;
   if (started.includes('customer')) {
-    await crashed.startStep(operationId, 'customer', context.correlationId);
+    await crashed.startStep(operationId, 'customer', context.correlationId, lease);
     canonical = (await customerStep.run(context, canonicalInput as never, null as never, ['input', 'customer'])).response as CustomerViewModel;
   }
   for (const [name, kind] of [
@@ -295,7 +295,7 @@ async function abandonedProvisioning(
     ['wholesale', wholesaleStep],
   ] as const) {
     if (!started.includes(name)) continue;
-    await crashed.startStep(operationId, name, context.correlationId);
+    await crashed.startStep(operationId, name, context.correlationId, lease);
     // Whatever the provider answered, the process died before it could record it.
     await kind.run(context, sections[name] as never, canonical!, ['input', name]).catch(() => undefined);
   }

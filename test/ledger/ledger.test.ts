@@ -8,11 +8,13 @@ import {
   type OperationStatus,
   type PlannedStep,
   type StepFailure,
+  type StepLease,
   type StepRecord,
   type StepStatus,
 } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
 import { testBackends, type TestDatabase } from '../support/databases.js';
+import { leaseStepAsTheWorker } from '../support/leases.js';
 
 type NewOperation = Parameters<Ledger['beginOperation']>[0];
 
@@ -72,6 +74,14 @@ async function expireLeases(db: Database, operationId: string): Promise<void> {
   ]);
 }
 
+/** Stands in for the time passing until the step is due for its next check. */
+async function makeDue(db: Database, operationId: string, step: string): Promise<void> {
+  await db.query(`UPDATE provisioning_steps SET next_check_at = now() - interval '1 minute' WHERE operation_id = $1 AND step = $2`, [
+    operationId,
+    step,
+  ]);
+}
+
 /** Operations made minutes apart, so that "newest first" has one answer. */
 async function createdMinutesAgo(db: Database, operationId: string, minutes: number): Promise<void> {
   await db.query(`UPDATE provisioning_operations SET created_at = now() - make_interval(mins => $2) WHERE id = $1`, [
@@ -80,11 +90,14 @@ async function createdMinutesAgo(db: Database, operationId: string, minutes: num
   ]);
 }
 
-/** Brings one step to `status` the way the provisioning code does. */
-async function settle(ledger: Ledger, operationId: string, step: PlannedStep, status: StepStatus): Promise<void> {
+/** Brings one step, held under `lease`, to `status` the way the provisioning code does. */
+async function settle(ledger: Ledger, operationId: string, lease: StepLease, step: PlannedStep, status: StepStatus): Promise<void> {
   if (status === 'PENDING') return;
-  if (status === 'FAILED') return ledger.failStep(operationId, step.step, failureOf(step.provider));
-  await ledger.completeStep(operationId, step.step, {
+  if (status === 'FAILED') {
+    await ledger.failStep(operationId, step.step, lease, failureOf(step.provider));
+    return;
+  }
+  await ledger.completeStep(operationId, step.step, lease, {
     status,
     result: { id: `${step.step}-result` },
     upstreamIds: { [`${step.step}Id`]: randomUUID() },
@@ -93,8 +106,8 @@ async function settle(ledger: Ledger, operationId: string, step: PlannedStep, st
 }
 
 /** The provider took the step and finishes the work later: the worker is to look again at `checkAt`. */
-function finishedLater(ledger: Ledger, operationId: string, step: string, checkAt: Date): Promise<void> {
-  return ledger.completeStep(operationId, step, { status: 'IN_PROGRESS', result: {}, upstreamIds: {}, nextCheckAt: checkAt });
+async function finishedLater(ledger: Ledger, operationId: string, lease: StepLease, step: string, checkAt: Date): Promise<void> {
+  await ledger.completeStep(operationId, step, lease, { status: 'IN_PROGRESS', result: {}, upstreamIds: {}, nextCheckAt: checkAt });
 }
 
 const keyOf = (step: Pick<StepRecord, 'operationId' | 'step'>) => `${step.operationId}/${step.step}`;
@@ -164,12 +177,18 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
   describe("a step's life", () => {
     it('starts a step under this process: one more attempt, with the correlation id sent upstream', async () => {
       const operation = newOperation();
-      await ledger.beginOperation(operation, PLAN);
+      const begun = await ledger.beginOperation(operation, PLAN);
       const correlationId = randomUUID();
 
-      expect(await ledger.startStep(operation.id, 'customer', correlationId)).toBe(true);
-      // The same process may start it again (a retry within the request): another attempt, same lease.
-      expect(await ledger.startStep(operation.id, 'customer', correlationId)).toBe(true);
+      const first = await ledger.startStep(operation.id, 'customer', correlationId, begun);
+      expect(first).not.toBeNull();
+      // Only under the step's current lease may it start again: another attempt, under a lease of its own. The
+      // same process is no claim: without that lease (another request of this process) it is refused.
+      expect(await ledger.startStep(operation.id, 'customer', correlationId)).toBeNull();
+      expect(await ledger.startStep(operation.id, 'customer', correlationId, begun)).toBeNull();
+      const second = await ledger.startStep(operation.id, 'customer', correlationId, first);
+      expect(second).not.toBeNull();
+      expect(second).not.toBe(first);
 
       const [customer] = await ledger.stepsOf([operation.id]);
       expect(customer).toMatchObject({ step: 'customer', status: 'PENDING', attempts: 2, correlationId, startedAt: expect.any(Date) });
@@ -178,18 +197,18 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
 
     it('refuses a step to another process while its owner lives, and hands it over once the lease has run out', async () => {
       const operation = newOperation();
-      await ledger.beginOperation(operation, PLAN);
+      const begun = await ledger.beginOperation(operation, PLAN);
 
-      expect(await replica.startStep(operation.id, 'net3', randomUUID())).toBe(false);
+      expect(await replica.startStep(operation.id, 'net3', randomUUID())).toBeNull();
       const [, untouched] = await ledger.stepsOf([operation.id]);
       expect(untouched).toMatchObject({ step: 'net3', attempts: 0, correlationId: null, startedAt: null });
 
       await expireLeases(shared.database, operation.id);
       const takeover = randomUUID();
-      expect(await replica.startStep(operation.id, 'net3', takeover)).toBe(true);
+      expect(await replica.startStep(operation.id, 'net3', takeover)).not.toBeNull();
       expect(await leaseOf(shared.database, operation.id, 'net3')).toEqual({ owner: 'replica-b', live: true });
       // The first owner, back from a pause, must now leave the step alone.
-      expect(await ledger.startStep(operation.id, 'net3', randomUUID())).toBe(false);
+      expect(await ledger.startStep(operation.id, 'net3', randomUUID(), begun)).toBeNull();
       const [, taken] = await ledger.stepsOf([operation.id]);
       expect(taken).toMatchObject({ attempts: 1, correlationId: takeover });
     });
@@ -199,7 +218,7 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       const operation = newOperation();
       await shortLived.beginOperation(operation, WHOLESALE_ONLY);
 
-      await vi.waitFor(async () => expect(await replica.startStep(operation.id, 'wholesale', randomUUID())).toBe(true), {
+      await vi.waitFor(async () => expect(await replica.startStep(operation.id, 'wholesale', randomUUID())).not.toBeNull(), {
         timeout: 5_000,
         interval: 10,
       });
@@ -207,19 +226,19 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       const longLived = new Ledger(shared.database, { owner: 'replica-long', leaseMs: 60_000 });
       const other = newOperation();
       await longLived.beginOperation(other, WHOLESALE_ONLY);
-      expect(await replica.startStep(other.id, 'wholesale', randomUUID())).toBe(false);
+      expect(await replica.startStep(other.id, 'wholesale', randomUUID())).toBeNull();
     });
 
     it('never starts a step again once it succeeded or the provider is finishing it', async () => {
       const operation = newOperation();
-      await ledger.beginOperation(operation, PLAN);
-      await settle(ledger, operation.id, PLAN[0]!, 'SUCCEEDED');
-      await settle(ledger, operation.id, PLAN[2]!, 'IN_PROGRESS');
+      const begun = await ledger.beginOperation(operation, PLAN);
+      await settle(ledger, operation.id, begun, PLAN[0]!, 'SUCCEEDED');
+      await settle(ledger, operation.id, begun, PLAN[2]!, 'IN_PROGRESS');
       await expireLeases(shared.database, operation.id);
 
       for (const who of [ledger, replica]) {
-        expect(await who.startStep(operation.id, 'customer', randomUUID())).toBe(false);
-        expect(await who.startStep(operation.id, 'wholesale', randomUUID())).toBe(false);
+        expect(await who.startStep(operation.id, 'customer', randomUUID(), begun)).toBeNull();
+        expect(await who.startStep(operation.id, 'wholesale', randomUUID(), begun)).toBeNull();
       }
       const steps = await ledger.stepsOf([operation.id]);
       expect(steps.map((s) => [s.step, s.status, s.attempts])).toEqual([
@@ -231,10 +250,10 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
 
     it('completes a step with the provider answer and its upstream ids, releasing the lease', async () => {
       const operation = newOperation();
-      await ledger.beginOperation(operation, PLAN);
-      await ledger.startStep(operation.id, 'customer', operation.correlationId);
+      const begun = await ledger.beginOperation(operation, PLAN);
+      const lease = (await ledger.startStep(operation.id, 'customer', operation.correlationId, begun))!;
 
-      await ledger.completeStep(operation.id, 'customer', {
+      await ledger.completeStep(operation.id, 'customer', lease, {
         status: 'SUCCEEDED',
         result: { id: operation.customerId, companyName: 'Contoso Pizza' },
         upstreamIds: { customerId: operation.customerId! },
@@ -254,10 +273,10 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
 
     it('keeps the upstream ids of work a provider finishes later, adding those of its final answer', async () => {
       const operation = newOperation();
-      await ledger.beginOperation(operation, WHOLESALE_ONLY);
+      const begun = await ledger.beginOperation(operation, WHOLESALE_ONLY);
       const checkAt = minutesFromNow(3);
 
-      await ledger.completeStep(operation.id, 'wholesale', {
+      await ledger.completeStep(operation.id, 'wholesale', begun, {
         status: 'IN_PROGRESS',
         result: { status: 'provisioning' },
         upstreamIds: { wholesaleCustomerId: 'Y2lzY29zcGFyazovL3VzL1dIT0xFU0FMRV9DVVNUT01FUi8x' },
@@ -266,7 +285,8 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       const [waiting] = await ledger.stepsOf([operation.id]);
       expect(waiting).toMatchObject({ status: 'IN_PROGRESS', finishedAt: null, nextCheckAt: checkAt });
 
-      await ledger.completeStep(operation.id, 'wholesale', {
+      const followed = await leaseStepAsTheWorker(shared.database, operation.id, 'wholesale');
+      await ledger.completeStep(operation.id, 'wholesale', followed, {
         status: 'SUCCEEDED',
         result: { status: 'provisioned' },
         upstreamIds: { orgId: 'Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi8x' },
@@ -286,29 +306,79 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
 
     it('records why a step failed, and lets any process retry it from there', async () => {
       const operation = newOperation();
-      await ledger.beginOperation(operation, PLAN);
-      await ledger.startStep(operation.id, 'net3', operation.correlationId);
+      const begun = await ledger.beginOperation(operation, PLAN);
+      const lease = (await ledger.startStep(operation.id, 'net3', operation.correlationId, begun))!;
       const failure = failureOf('NET3', 502);
 
-      await ledger.failStep(operation.id, 'net3', failure);
+      await ledger.failStep(operation.id, 'net3', lease, failure);
 
       const [, failed] = await ledger.stepsOf([operation.id]);
       expect(failed).toMatchObject({ status: 'FAILED', failure, finishedAt: expect.any(Date), nextCheckAt: null, attempts: 1 });
       expect(await leaseOf(shared.database, operation.id, 'net3')).toEqual({ owner: null, live: false });
 
       // retryProvisioning may run on any replica: a failed step is nobody's.
-      expect(await replica.startStep(operation.id, 'net3', randomUUID())).toBe(true);
+      expect(await replica.startStep(operation.id, 'net3', randomUUID())).not.toBeNull();
       const [, retried] = await ledger.stepsOf([operation.id]);
       expect(retried).toMatchObject({ status: 'PENDING', failure: null, attempts: 2 });
     });
 
+    it('gives a claimable step to exactly one of several requests of one process starting it at once', async () => {
+      const operation = newOperation();
+      const begun = await ledger.beginOperation(operation, PLAN);
+      await settle(ledger, operation.id, begun, PLAN[1]!, 'FAILED');
+      // retryProvisioning on a failed step, and the worker on an abandoned one: each read the step as claimable.
+      await expireLeases(shared.database, operation.id);
+      const startedAtOnce = (step: string) => Promise.all([1, 2, 3, 4, 5].map(() => ledger.startStep(operation.id, step, randomUUID())));
+
+      const [failed, abandoned] = await Promise.all([startedAtOnce('net3'), startedAtOnce('wholesale')]);
+
+      expect(failed.filter((lease) => lease !== null)).toHaveLength(1);
+      expect(abandoned.filter((lease) => lease !== null)).toHaveLength(1);
+      const [, net3, wholesale] = await ledger.stepsOf([operation.id]);
+      expect(net3).toMatchObject({ status: 'PENDING', attempts: 1 });
+      expect(wholesale).toMatchObject({ status: 'PENDING', attempts: 1 });
+    });
+
+    it('lets only the holder of the current lease finish a step: a late answer under a superseded one changes nothing', async () => {
+      const operation = newOperation();
+      const begun = await ledger.beginOperation(operation, PLAN);
+      const superseded = (await ledger.startStep(operation.id, 'net3', randomUUID(), begun))!;
+      // The call outlived its lease; the step was taken over, and the provider's answer found and recorded.
+      await expireLeases(shared.database, operation.id);
+      const current = (await replica.startStep(operation.id, 'net3', randomUUID()))!;
+      const found = { status: 'SUCCEEDED' as const, result: { found: true }, upstreamIds: { customerId: 'net3-customer' } };
+      expect(await replica.completeStep(operation.id, 'net3', current, found)).toBe(true);
+
+      // Then the first call's answer arrives, or its failure, or its request to look again later.
+      for (const lease of [superseded, begun]) {
+        expect(await ledger.failStep(operation.id, 'net3', lease, failureOf('NET3', 504))).toBe(false);
+        expect(await ledger.completeStep(operation.id, 'net3', lease, { status: 'IN_PROGRESS', result: { late: true }, upstreamIds: { localId: '7' } })).toBe(false);
+        expect(await ledger.checkAgainAt(operation.id, 'net3', lease, minutesFromNow(1))).toBe(false);
+        expect(await ledger.postponeStep(operation.id, 'net3', lease, minutesFromNow(1), failureOf('NET3'))).toBe(false);
+      }
+      // And the finishing write of the current lease came first, so it too is spent.
+      expect(await replica.failStep(operation.id, 'net3', current, failureOf('NET3'))).toBe(false);
+
+      const [, net3] = await ledger.stepsOf([operation.id]);
+      expect(net3).toMatchObject({
+        status: 'SUCCEEDED',
+        result: { found: true },
+        upstreamIds: { customerId: 'net3-customer' },
+        failure: null,
+        nextCheckAt: null,
+        attempts: 2,
+      });
+      expect(await leaseOf(shared.database, operation.id, 'net3')).toEqual({ owner: null, live: false });
+    });
+
     it('schedules the next look at a step and gives up the lease on it', async () => {
       const operation = newOperation();
-      await ledger.beginOperation(operation, WHOLESALE_ONLY);
-      await settle(ledger, operation.id, WHOLESALE_ONLY[0]!, 'IN_PROGRESS');
+      const begun = await ledger.beginOperation(operation, WHOLESALE_ONLY);
+      await settle(ledger, operation.id, begun, WHOLESALE_ONLY[0]!, 'IN_PROGRESS');
+      const followed = await leaseStepAsTheWorker(shared.database, operation.id, 'wholesale');
       const at = minutesFromNow(7);
 
-      await ledger.checkAgainAt(operation.id, 'wholesale', at);
+      await ledger.checkAgainAt(operation.id, 'wholesale', followed, at);
 
       const [step] = await ledger.stepsOf([operation.id]);
       expect(step).toMatchObject({ status: 'IN_PROGRESS', nextCheckAt: at });
@@ -353,18 +423,18 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
     it.each(cases)('steps %j make the operation %s', async (statuses, expected) => {
       const operation = newOperation();
       const plan = statuses.map((_, index) => PLAN[index]!);
-      await ledger.beginOperation(operation, plan);
-      for (const [index, status] of statuses.entries()) await settle(ledger, operation.id, plan[index]!, status);
+      const begun = await ledger.beginOperation(operation, plan);
+      for (const [index, status] of statuses.entries()) await settle(ledger, operation.id, begun, plan[index]!, status);
 
       expect((await ledger.operationById(operation.id))?.status).toBe(expected);
     });
 
     it('goes back to RUNNING when a failed step is started again', async () => {
       const operation = newOperation();
-      await ledger.beginOperation(operation, PLAN);
-      await settle(ledger, operation.id, PLAN[0]!, 'SUCCEEDED');
-      await settle(ledger, operation.id, PLAN[1]!, 'FAILED');
-      await settle(ledger, operation.id, PLAN[2]!, 'SUCCEEDED');
+      const begun = await ledger.beginOperation(operation, PLAN);
+      await settle(ledger, operation.id, begun, PLAN[0]!, 'SUCCEEDED');
+      await settle(ledger, operation.id, begun, PLAN[1]!, 'FAILED');
+      await settle(ledger, operation.id, begun, PLAN[2]!, 'SUCCEEDED');
       expect((await ledger.operationById(operation.id))?.status).toBe('PARTIALLY_FAILED');
 
       await ledger.startStep(operation.id, 'net3', randomUUID());
@@ -392,11 +462,11 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       const worker = new Ledger(database, { owner: 'worker' });
 
       const settled = newOperation();
-      await a.beginOperation(settled, [...PLAN, { step: 'experiencePlatform', provider: 'EXPERIENCE_PLATFORM', position: 1000, input: {} }]);
-      await settle(a, settled.id, PLAN[0]!, 'SUCCEEDED');
-      await settle(a, settled.id, PLAN[1]!, 'FAILED');
-      await finishedLater(a, settled.id, 'wholesale', minutesFromNow(-1));
-      await finishedLater(a, settled.id, 'experiencePlatform', minutesFromNow(10));
+      const begun = await a.beginOperation(settled, [...PLAN, { step: 'experiencePlatform', provider: 'EXPERIENCE_PLATFORM', position: 1000, input: {} }]);
+      await settle(a, settled.id, begun, PLAN[0]!, 'SUCCEEDED');
+      await settle(a, settled.id, begun, PLAN[1]!, 'FAILED');
+      await finishedLater(a, settled.id, begun, 'wholesale', minutesFromNow(-1));
+      await finishedLater(a, settled.id, begun, 'experiencePlatform', minutesFromNow(10));
       const crashed = newOperation();
       await a.beginOperation(crashed, WHOLESALE_ONLY);
       await expireLeases(database, crashed.id);
@@ -421,13 +491,14 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       const crashedProcess = new Ledger(database, { owner: 'replica-a' });
       const worker = new Ledger(database, { owner: 'worker' });
       const operation = newOperation();
-      await crashedProcess.beginOperation(operation, WHOLESALE_ONLY);
+      const begun = await crashedProcess.beginOperation(operation, WHOLESALE_ONLY);
       await expireLeases(database, operation.id);
 
-      expect((await worker.leaseDueSteps(10)).map(keyOf)).toEqual([`${operation.id}/wholesale`]);
+      const leased = await worker.leaseDueSteps(10);
+      expect(leased.map(keyOf)).toEqual([`${operation.id}/wholesale`]);
 
-      expect(await crashedProcess.startStep(operation.id, 'wholesale', randomUUID())).toBe(false);
-      expect(await worker.startStep(operation.id, 'wholesale', randomUUID())).toBe(true);
+      expect(await crashedProcess.startStep(operation.id, 'wholesale', randomUUID(), begun)).toBeNull();
+      expect(await worker.startStep(operation.id, 'wholesale', randomUUID(), leased[0]!.lease)).not.toBeNull();
     });
 
     it('leases at most the limit, the longest overdue first', async () => {
@@ -436,8 +507,8 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       const operations = [];
       for (const minutesAgo of [1, 5, 3, 4, 2]) {
         const operation = newOperation();
-        await a.beginOperation(operation, WHOLESALE_ONLY);
-        await finishedLater(a, operation.id, 'wholesale', minutesFromNow(-minutesAgo));
+        const begun = await a.beginOperation(operation, WHOLESALE_ONLY);
+        await finishedLater(a, operation.id, begun, 'wholesale', minutesFromNow(-minutesAgo));
         operations.push({ id: operation.id, minutesAgo });
       }
       const byOverdue = [...operations].sort((x, y) => y.minutesAgo - x.minutesAgo).map((o) => o.id);
@@ -454,16 +525,17 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       const worker = new Ledger(database, { owner: 'worker' });
       const otherWorker = new Ledger(database, { owner: 'other-worker' });
       const operation = newOperation();
-      await worker.beginOperation(operation, WHOLESALE_ONLY);
-      await finishedLater(worker, operation.id, 'wholesale', minutesFromNow(-1));
-      expect(await worker.leaseDueSteps(10)).toHaveLength(1);
+      const begun = await worker.beginOperation(operation, WHOLESALE_ONLY);
+      await finishedLater(worker, operation.id, begun, 'wholesale', minutesFromNow(-1));
+      const leased = await worker.leaseDueSteps(10);
+      expect(leased).toHaveLength(1);
       expect(await otherWorker.leaseDueSteps(10)).toEqual([]);
 
       // Webex said "still provisioning, ask later".
-      await worker.checkAgainAt(operation.id, 'wholesale', minutesFromNow(5));
+      await worker.checkAgainAt(operation.id, 'wholesale', leased[0]!.lease, minutesFromNow(5));
       expect(await otherWorker.leaseDueSteps(10)).toEqual([]);
 
-      await worker.checkAgainAt(operation.id, 'wholesale', minutesFromNow(-1));
+      await makeDue(database, operation.id, 'wholesale');
       expect((await otherWorker.leaseDueSteps(10)).map(keyOf)).toEqual([`${operation.id}/wholesale`]);
     });
 
@@ -473,8 +545,8 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       const due = new Set<string>();
       for (let i = 0; i < 40; i++) {
         const operation = newOperation();
-        await a.beginOperation(operation, WHOLESALE_ONLY);
-        await finishedLater(a, operation.id, 'wholesale', minutesFromNow(-1));
+        const begun = await a.beginOperation(operation, WHOLESALE_ONLY);
+        await finishedLater(a, operation.id, begun, 'wholesale', minutesFromNow(-1));
         due.add(`${operation.id}/wholesale`);
       }
       // Replicas of their own connections on PostgreSQL, as separate server processes would be.
@@ -507,8 +579,8 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       const worker = new Ledger(await target.connect(), { owner: 'worker' });
       const [busy, free] = [newOperation(), newOperation()];
       for (const operation of [busy, free]) {
-        await a.beginOperation(operation, WHOLESALE_ONLY);
-        await finishedLater(a, operation.id, 'wholesale', minutesFromNow(-1));
+        const begun = await a.beginOperation(operation, WHOLESALE_ONLY);
+        await finishedLater(a, operation.id, begun, 'wholesale', minutesFromNow(-1));
       }
 
       const whileLocked = await target.database.transaction(async (tx) => {
@@ -564,8 +636,8 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       const outcomes: StepStatus[] = ['SUCCEEDED', 'FAILED', 'PENDING', 'SUCCEEDED', 'PENDING'];
       for (const [index, outcome] of outcomes.entries()) {
         const operation = newOperation({ tenant });
-        await ledger.beginOperation(operation, WHOLESALE_ONLY);
-        await settle(ledger, operation.id, WHOLESALE_ONLY[0]!, outcome);
+        const begun = await ledger.beginOperation(operation, WHOLESALE_ONLY);
+        await settle(ledger, operation.id, begun, WHOLESALE_ONLY[0]!, outcome);
         await createdMinutesAgo(shared.database, operation.id, index + 1);
         byStatus[outcome === 'PENDING' ? 'RUNNING' : outcome]!.push(operation.id);
       }

@@ -3,12 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Caller } from '../../src/auth.js';
 import type { Database } from '../../src/ledger/database.js';
 import { migrate } from '../../src/ledger/migrations.js';
 import { openLedger } from '../../src/ledger/open.js';
-import { testBackends, type TestDatabase } from '../support/databases.js';
+import { postgresBackend, testBackends, type TestDatabase } from '../support/databases.js';
 
 const LEDGER_TABLES = ['idempotency_keys', 'provisioning_operations', 'provisioning_steps', 'schema_migrations'];
+
+/** A one-step provisioning as the write-ahead records it; each test gives it an id of its own. */
+const OPERATION = {
+  tenant: 'contoso.example',
+  caller: { subject: 'user-1', tenant: 'contoso.example', roles: ['csp'], resellerId: null } satisfies Caller,
+  kind: 'provisionWholesaleCustomer',
+  customerId: null,
+  request: {},
+  correlationId: randomUUID(),
+};
 
 async function tablesOf(db: Database): Promise<string[]> {
   const rows = await db.query<{ table_name: string }>(
@@ -106,6 +117,52 @@ describe('the embedded ledger in a data directory', () => {
       expect(await second.ledger.operation('contoso.example', operationId)).toMatchObject({ id: operationId, status: 'RUNNING' });
     } finally {
       await second.database.close();
+    }
+  });
+
+  it('hands the steps its last process held to the worker at once on a restart, keeping their back-offs', async () => {
+    root = await mkdtemp(join(tmpdir(), 'ledger-'));
+    const dataDir = join(root, 'data');
+    const first = await openLedger({ dataDir });
+    const [running, backingOff] = [randomUUID(), randomUUID()];
+    for (const id of [running, backingOff]) {
+      const lease = await first.ledger.beginOperation(
+        { ...OPERATION, id, correlationId: randomUUID() },
+        [{ step: 'wholesale', provider: 'WEBEX_WHOLESALE', position: 0, input: {} }],
+      );
+      // The worker was told to wait a minute before trying this one again.
+      if (id === backingOff) await first.ledger.postponeStep(id, 'wholesale', lease, new Date(Date.now() + 60_000), null);
+    }
+    // The process dies with two minutes left on its leases.
+    await first.database.close();
+
+    const second = await openLedger({ dataDir });
+    try {
+      expect((await second.ledger.leaseDueSteps(10)).map((s) => s.operationId)).toEqual([running]);
+    } finally {
+      await second.database.close();
+    }
+  });
+});
+
+describe.skipIf(!postgresBackend)('the ledger on a PostgreSQL server', () => {
+  let target: TestDatabase | undefined;
+  afterEach(() => target?.drop());
+
+  it('leaves the steps of other replicas alone when a replica starts: they may still be running them', async () => {
+    target = await postgresBackend!.create();
+    const running = await openLedger({ databaseUrl: target.url, dataDir: '' });
+    const id = randomUUID();
+    try {
+      await running.ledger.beginOperation({ ...OPERATION, id }, [{ step: 'wholesale', provider: 'WEBEX_WHOLESALE', position: 0, input: {} }]);
+      const starting = await openLedger({ databaseUrl: target.url, dataDir: '' });
+      try {
+        expect(await starting.ledger.leaseDueSteps(10)).toEqual([]);
+      } finally {
+        await starting.database.close();
+      }
+    } finally {
+      await running.database.close();
     }
   });
 });

@@ -171,7 +171,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 export async function recordWebexCustomers(ledger: Ledger, ids: string[], tenant = 'contoso.example'): Promise<void> {
   for (const id of ids) {
     const operationId = randomUUID();
-    await ledger.beginOperation(
+    const lease = await ledger.beginOperation(
       {
         id: operationId,
         tenant,
@@ -183,6 +183,6 @@ export async function recordWebexCustomers(ledger: Ledger, ids: string[], tenant
       },
       [{ step: 'provisionWholesaleCustomer', provider: 'WEBEX_WHOLESALE', position: 0, input: {} }],
     );
-    await ledger.completeStep(operationId, 'provisionWholesaleCustomer', { status: 'SUCCEEDED', result: null, upstreamIds: { id } });
+    await ledger.completeStep(operationId, 'provisionWholesaleCustomer', lease, { status: 'SUCCEEDED', result: null, upstreamIds: { id } });
   }
 }

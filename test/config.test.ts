@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('the ledger lease in the configuration', () => {
+  it('is accepted by default: longer than the calls a step makes under it at the default timeouts', () => {
+    expect(loadConfig({}).ledger.leaseMs).toBe(120_000);
+  });
+
+  it('is refused when a step could still be calling its provider after the lease ran out', () => {
+    // CloudCockpit: up to four calls of 10 s under one lease.
+    expect(() => loadConfig({ LEDGER_LEASE_MS: '40000' })).toThrow(ConfigError);
+    expect(() => loadConfig({ LEDGER_LEASE_MS: '40000' })).toThrow(/CLOUDCOCKPIT_TIMEOUT_MS/);
+    expect(loadConfig({ LEDGER_LEASE_MS: '40000', CLOUDCOCKPIT_TIMEOUT_MS: '9000' }).ledger.leaseMs).toBe(40_000);
+    // Webex: a look-up and the call, each of up to a minute.
+    expect(() => loadConfig({ WEBEX_TIMEOUT_MS: '60000' })).toThrow(/WEBEX_TIMEOUT_MS/);
+    expect(() => loadConfig({ LEDGER_LEASE_MS: '20000', CLOUDCOCKPIT_TIMEOUT_MS: '1000', ADOBE_AEP_TIMEOUT_MS: '1000', NET3_TIMEOUT_MS: '10000' })).toThrow(/NET3_TIMEOUT_MS/);
+  });
+});
