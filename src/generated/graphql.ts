@@ -758,7 +758,8 @@ export type Net3CustomerInput = {
   cityStateZip?: InputMaybe<Scalars['String']['input']>;
   /**
    * The partner's identifier of the customer (up to 50 characters). Net3 refuses a second customer with the same
-   * id (`CONFLICT`), so give one to make a retried request recognisable; when omitted, a new UUID is sent.
+   * id (`CONFLICT`), so give one to make a retried request recognisable; when omitted, a UUID is made once for the
+   * provisioning and sent with every retry of it (`retryProvisioning`, recovery after a crash).
    */
   customerId?: InputMaybe<Scalars['String']['input']>;
   /** The company's name (up to 100 characters). */

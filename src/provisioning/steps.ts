@@ -161,9 +161,7 @@ export const net3Step: StepKind<Net3Section> = {
   provider: 'NET3',
   async run(context, section, customer, at) {
     const response = await provisionNet3Customer(context, net3InputFromCanonical(customer, section), at, net3SectionPathOfProperty);
-    const ids: Record<string, string> = { customerId: customer.id };
-    if (response.customer?.localId != null) ids.localId = String(response.customer.localId);
-    return succeeded(response, ids);
+    return succeeded(response, net3Ids(customer.id, response.customer?.localId));
   },
   async reconcile(context, section, customer) {
     // Net3 has no read endpoint: repeat. Its customerId is the CloudCockpit id, so a call that already went
@@ -237,20 +235,28 @@ export const net3CallStep: StepKind<Net3ProvisioningInput> = {
   provider: 'NET3',
   async run(context, input, _customer, at) {
     const response = await provisionNet3Customer(context, input, at);
-    const ids: Record<string, string> = {};
-    if (input.customer.customerId) ids.customerId = input.customer.customerId;
-    if (response.customer?.localId != null) ids.localId = String(response.customer.localId);
-    return succeeded(response, ids);
+    return succeeded(response, net3Ids(response.customer?.customerId ?? input.customer.customerId, response.customer?.localId));
   },
   async reconcile(context, input, customer) {
+    // Net3 has no read endpoint: repeat. The recorded input carries the customerId the first call sent (fixed by
+    // withRequestFacts before the ledger write), so a call that already went through comes back as 409: that
+    // customer, recognised rather than duplicated, and recorded by its id.
     try {
       return await this.run(context, input, customer, ['input']);
     } catch (error) {
-      if (error instanceof UpstreamError && error.httpStatus === 409) return succeeded(null, { customerId: input.customer.customerId ?? '' });
+      if (error instanceof UpstreamError && error.httpStatus === 409) return succeeded(null, net3Ids(input.customer.customerId, null));
       throw error;
     }
   },
 };
+
+/** What identifies a Net3 customer: the customerId it was provisioned with, and the localId Net3 gave it. */
+function net3Ids(customerId: string | null | undefined, localId: number | null | undefined): Record<string, string> {
+  const ids: Record<string, string> = {};
+  if (customerId) ids.customerId = customerId;
+  if (localId != null) ids.localId = String(localId);
+  return ids;
+}
 
 export const wholesaleCallStep: StepKind<WholesaleCustomerInput> = {
   provider: 'WEBEX_WHOLESALE',

@@ -4,8 +4,8 @@ import { Ledger, type StepRecord } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
 import { RequestBarrier } from '../support/barrier-proxy.js';
 import { testBackends, type TestDatabase } from '../support/databases.js';
-import { providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
-import { startForwardingProxy } from '../support/proxy.js';
+import { net3ProvisioningInput, providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
+import { startForwardingProxy, type ProxyExchange } from '../support/proxy.js';
 import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
 
 /**
@@ -17,6 +17,8 @@ interface SwitchableProxy {
   up: boolean;
   /** While false (and up), requests reach the provider but its answers are lost on the way back. */
   answers: boolean;
+  /** Every request that reached the provider, with the provider's answer, delivered or not. */
+  exchanges: ProxyExchange[];
   close(): Promise<void>;
 }
 
@@ -26,7 +28,7 @@ async function startSwitchableProxy(target: string): Promise<SwitchableProxy> {
     beforeForward: () => (state.up ? 'pass' : 'drop'),
     afterAnswer: () => (state.answers ? 'pass' : 'drop'),
   });
-  return Object.assign(state, { url: proxy.url, close: proxy.close });
+  return Object.assign(state, { url: proxy.url, exchanges: proxy.exchanges, close: proxy.close });
 }
 
 const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
@@ -53,13 +55,36 @@ const PROVISIONING = `query Provisioning($id: ID!) { provisioning(id: $id) { id 
 
 const NET3_OF_CUSTOMER = `query Net3($id: ID!) { customer(id: $id) { net3 { customer { customerId } } } }`;
 
-type Step = { name: string; provider?: string; status: string; attempts: number; correlationId?: string; failure: Record<string, unknown> | null };
+/** RETRY, with what each step recorded of its provider's ids. */
+const RETRY_WITH_IDS = `mutation Retry($id: ID!) {
+  retryProvisioning(id: $id) { id status steps { name status attempts upstreamIds { name value } failure { code httpStatus message } } }
+}`;
+
+const PROVISION_NET3 = `mutation Net3($input: Net3ProvisioningInput!) { provisionNet3Customer(input: $input) { customer { customerId } } }`;
+/** A step's upstream ids by name. */
+const idsOf = (step: Step | undefined) => Object.fromEntries((step?.upstreamIds ?? []).map(({ name, value }) => [name, value]));
+
+type Step = {
+  name: string;
+  provider?: string;
+  status: string;
+  attempts: number;
+  correlationId?: string;
+  upstreamIds?: { name: string; value: string }[];
+  failure: Record<string, unknown> | null;
+};
 type Provisioning = { id: string; status: string; customerId?: string; steps: Step[] };
 
 const stepNamed = (provisioning: Provisioning, name: string) => provisioning.steps.find((s) => s.name === name);
 /** How many calls each provider's emulator has received so far. */
 const callCounts = (stack: TestStack) =>
   Object.fromEntries(Object.entries(stack.emulators).map(([name, emulator]) => [name, emulator.calls.length]));
+
+/** The caller's newest provisioning: how a caller finds a single-call mutation that failed, to retry it. */
+async function newestProvisioning(stack: TestStack, token: string): Promise<Provisioning> {
+  const listed = await graphql<{ provisionings: { nodes: Provisioning[] } }>(stack.server.url, NEWEST_PROVISIONING, {}, { token });
+  return listed.data!.provisionings.nodes[0]!;
+}
 
 /**
  * The ledger of one server process, whose reads of a provisioning's steps can be made to wait at a barrier: retries
@@ -104,7 +129,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
   }
 
   /** A test stack on this ledger whose `provider` is reached through a switchable proxy, and a CSP of a tenant of its own. */
-  async function stackWithSwitchable(provider: 'net3' | 'cloudCockpit') {
+  async function stackWithSwitchable(provider: 'net3' | 'cloudCockpit' | 'experiencePlatform' | 'webex') {
     let proxy!: SwitchableProxy;
     const stack = await startTestStack({
       ledger,
@@ -345,6 +370,42 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       expect(creations[0]!.body).toMatchObject({ id: provisioning!.customerId });
       const posts = (name: 'experiencePlatform' | 'net3' | 'webex') => stack.emulators[name].calls.filter((c) => c.method === 'POST').length;
       expect([posts('experiencePlatform'), posts('net3'), posts('webex')]).toEqual([1, 1, 1]);
+    });
+  });
+
+  describe('a standalone provisionNet3Customer without a customerId whose answer was lost', () => {
+    let stack: TestStack;
+    let net3: SwitchableProxy;
+    let csp: string;
+    let close: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ stack, proxy: net3, csp, close } = await stackWithSwitchable('net3'));
+    });
+    afterAll(() => close());
+
+    it('sends Net3 the same customerId again, so that Net3 has one customer, and records that id', async () => {
+      net3.up = true;
+      net3.answers = false;
+      const first = await graphql(stack.server.url, PROVISION_NET3, { input: net3ProvisioningInput() }, { token: csp });
+      expect(first.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'NET3', httpStatus: null });
+      const provisioning = await newestProvisioning(stack, csp);
+      expect(stepNamed(provisioning, 'provisionNet3Customer')).toMatchObject({ status: 'FAILED' });
+
+      net3.answers = true;
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY_WITH_IDS, { id: provisioning.id }, { token: csp });
+      expect(retried.errors).toBeUndefined();
+      const step = stepNamed(retried.data!.retryProvisioning, 'provisionNet3Customer');
+      expect(step).toMatchObject({ status: 'SUCCEEDED', attempts: 2, failure: null });
+
+      const posts = net3.exchanges.filter((e) => e.method === 'POST');
+      const sentIds = posts.map((e) => (e.body as { customer: { customerId: string } }).customer.customerId);
+      expect(sentIds).toHaveLength(2);
+      expect(sentIds[0]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(sentIds[1]).toBe(sentIds[0]);
+      // Net3 provisioned the first call and refused the repeat as the customer it already has.
+      expect(posts.map((e) => e.status)).toEqual([200, 409]);
+      expect(idsOf(step)).toEqual({ customerId: sentIds[0] });
     });
   });
 });

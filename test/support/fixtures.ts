@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 /** Inputs a test can start from and vary. */
 
@@ -78,6 +78,44 @@ export function provisionEverywhereInput(overrides: Record<string, unknown> = {}
         calling: { location: { name: 'Sede', address: LISBON, timezone: 'Europe/Lisbon', language: 'pt_pt' } },
         meetings: { timezone: 'Europe/Lisbon' },
       },
+    },
+    ...overrides,
+  };
+}
+
+/** A fresh Adobe IMS organization id: 24 hexadecimal digits and `@AdobeOrg`. */
+export function newImsOrgId(): string {
+  return `${randomBytes(12).toString('hex').toUpperCase()}@AdobeOrg`;
+}
+
+/** A provisionExperiencePlatform input for one organization (a fresh one unless given). */
+export function experiencePlatformInput(imsOrgId = newImsOrgId()): Record<string, unknown> {
+  return {
+    customer: { name: 'Contoso Pizza', imsOrgId, contact: 'ana@contoso.example', tenantId: 'contosopizza', region: 'NLD2' },
+    entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: '65304520CA01A12', location: 'EU', metrics: { numberOfProfiles: 1000000 } },
+    reports: { eccid: '1234567', startDate: '2025-01-01T00:00:00Z', endDate: '2025-12-31T00:00:00Z' },
+  };
+}
+
+/** A provisionNet3Customer input that leaves `customerId` out, unless `customer` gives one. */
+export function net3ProvisioningInput(customer: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    customer: { customerName: 'Contoso Pizza', ...customer },
+    contacts: [{ firstName: 'Ana', lastName: 'Silva', email: 'ana.silva@contoso.example', roles: ['PRIMARY'] }],
+  };
+}
+
+/** A provisionWholesaleCustomer input with a fresh externalId, unless `overrides` give one. */
+export function wholesaleCustomerInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
+    packages: ['WEBEX_CALLING', 'WEBEX_MEETINGS'],
+    externalId: randomUUID(),
+    address: LISBON,
+    customerInfo: { name: 'Contoso Pizza', primaryEmail: 'ana.silva@contoso.example', language: 'pt_pt' },
+    provisioningParameters: {
+      calling: { location: { name: 'Sede', address: LISBON, timezone: 'Europe/Lisbon', language: 'pt_pt' } },
+      meetings: { timezone: 'Europe/Lisbon' },
     },
     ...overrides,
   };

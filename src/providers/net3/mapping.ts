@@ -83,18 +83,27 @@ export function requesterIpOf(clientIp: string | null): string | null {
 }
 
 /**
- * The input with who asked (`requesterIP`) and when (`requestCreated`) fixed, as given or as of now: recorded
- * once, so that a repeat after a crash sends Net3 the same request.
+ * The input with who asked (`requesterIP`) and when (`requestCreated`) fixed, as given or as of now, and, for
+ * input that names its customer, the customer's `customerId`, as given or a new UUID: recorded once, before the
+ * ledger writes the step ahead, so that every repeat (the worker's after a crash, `retryProvisioning`) sends
+ * Net3 the same request. Net3 recognises a repeat only by `customerId` (its 409): an id made anew for each call
+ * would make each repeat a second customer. The fan-out's section names no customer: its `customerId` is the
+ * CloudCockpit id, fixed before the ledger write too.
  */
-export function withRequestFacts<Input extends { requesterIP?: string | null; requestCreated?: Date | string | null }>(
-  input: Input,
-  clientIp: string | null,
-): Input {
-  return {
+export function withRequestFacts<
+  Input extends {
+    requesterIP?: string | null;
+    requestCreated?: Date | string | null;
+    customer?: { customerId?: string | null } | null;
+  },
+>(input: Input, clientIp: string | null): Input {
+  const fixed: Input = {
     ...input,
     requesterIP: input.requesterIP ?? requesterIpOf(clientIp),
     requestCreated: input.requestCreated ?? new Date().toISOString(),
   };
+  if (input.customer) fixed.customer = { ...input.customer, customerId: input.customer.customerId ?? randomUUID() };
+  return fixed;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,8 +119,9 @@ export interface ProvisioningDefaults {
 
 /**
  * The `POST /provisioning/customer` body. Fields the input leaves out are left out (ServiceStack's own clients
- * omit nulls, and Net3 binds a missing property to its default); `customerId` is always sent (the caller's or
- * a new UUID) because Net3 recognises a customer by it.
+ * omit nulls, and Net3 binds a missing property to its default); `customerId` is always sent because Net3
+ * recognises a customer by it. The mutations fix it in their recorded input first ({@link withRequestFacts}),
+ * so that every repeat sends the same one; the new UUID here only serves input that did not go through that.
  */
 export function toProvisionCustomerModel(
   input: Net3ProvisioningInput,

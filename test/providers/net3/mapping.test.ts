@@ -13,6 +13,7 @@ import {
   toWcfDate,
   toWireGuid,
   uuidOfWireGuid,
+  withRequestFacts,
 } from '../../../src/providers/net3/mapping.js';
 import { serviceStackJson } from '../../../src/providers/net3/wire.js';
 
@@ -138,6 +139,19 @@ describe('Net3 mapping: GraphQL input to wire', () => {
     expect(body.requestCreated).toBe(NOW_WCF);
     expect(body.customer!.customerId).toMatch(/^[0-9a-f-]{36}$/);
     expect(toProvisionCustomerModel(input(), { clientIp: null, now: NOW }).requesterIP).toBeUndefined();
+  });
+
+  it('fixes the requester, the time and a customerId the input leaves out once, so that every body built from it is the same', () => {
+    const fixed = withRequestFacts(input({ customer: { customerName: 'Contoso' } }), '::ffff:203.0.113.7');
+    expect(fixed.customer.customerId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(fixed).toMatchObject({ requesterIP: '203.0.113.7', requestCreated: expect.any(String) });
+    const bodies = [1, 2].map(() => toProvisionCustomerModel(fixed, { clientIp: '198.51.100.1', now: new Date() }));
+    expect(bodies[1]).toEqual(bodies[0]);
+    expect(bodies[0]!.customer!.customerId).toBe(fixed.customer.customerId);
+    // What the caller gave is kept, and a fan-out section, which names no customer, gets none.
+    expect(withRequestFacts(input(), null).customer.customerId).toBe('crm-42');
+    const section: Net3Section = { serviceLevelId: 2 };
+    expect(withRequestFacts(section, null)).not.toHaveProperty('customer');
   });
 
   it.each(['-1', '1.5', 'abc', '9007199254740992'])('refuses localId %j at its input path', (localId) => {
