@@ -547,8 +547,10 @@ export type Mutation = {
   provisionCustomer: ProvisionCustomerPayload;
   /**
    * Provisions a customer at Adobe Experience Platform (`POST /provisioning/customer`). Adobe refuses to provision
-   * an organization twice for the same value proposition: pass `reprovision: true` to provision it again (also to
-   * retry after a lost answer); when `reprovision` is left out Adobe's default applies.
+   * an organization twice for the same value proposition: pass `reprovision: true` to provision it again; when
+   * `reprovision` is left out Adobe's default applies. After a lost answer (`UPSTREAM_ERROR`), retry with
+   * `retryProvisioning`, not by calling this again: the retry finds the request Adobe stored, if it did, instead
+   * of provisioning again (with `reprovision: true` a second call is a second provisioning).
    */
   provisionExperiencePlatform: ExperiencePlatformProvisioning;
   /**

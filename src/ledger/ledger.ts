@@ -68,6 +68,14 @@ export interface LeasedStep extends StepRecord {
   lease: StepLease;
 }
 
+/** A step that recorded a given upstream id, and whose it is. */
+export interface UpstreamIdRecord {
+  operationId: string;
+  tenant: string;
+  step: string;
+  status: StepStatus;
+}
+
 /** A step to record before anything is called. */
 export interface PlannedStep {
   step: string;
@@ -548,6 +556,21 @@ export class Ledger {
       [tenant, provider, name, values],
     );
     return new Set(rows.map((row) => row.value));
+  }
+
+  /**
+   * Every step, of any tenant, that recorded this upstream id (say Webex's `id`): whether a record found at a
+   * provider whose credentials are the partner's belongs to one of our provisionings, and to which. Read-only;
+   * used when recovering a lost answer, which is rare, so a scan of the provider's steps is acceptable.
+   */
+  async stepsRecordingUpstreamId(provider: ProviderName, name: string, value: string): Promise<UpstreamIdRecord[]> {
+    const rows = await this.db.query<{ operation_id: string; tenant: string; step: string; status: StepStatus }>(
+      `SELECT s.operation_id, o.tenant, s.step, s.status
+       FROM provisioning_steps s JOIN provisioning_operations o ON o.id = s.operation_id
+       WHERE s.provider = $1 AND s.upstream_ids->>$2 = $3`,
+      [provider, name, value],
+    );
+    return rows.map((row) => ({ operationId: row.operation_id, tenant: row.tenant, step: row.step, status: row.status }));
   }
 
   /**

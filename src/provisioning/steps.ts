@@ -16,10 +16,14 @@ import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
 import {
   experiencePlatformInputFromCanonical,
   isFinalState,
+  isStoredAs,
   provisioningStateOf,
   sectionPathOfProperty,
+  storedSince,
+  toProvisioningRequest,
+  type RequestTime,
 } from '../providers/experience-platform/mapping.js';
-import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
+import type { ProvisioningRequest, ProvisioningResponse, StoredRequest } from '../providers/experience-platform/wire.js';
 import { net3InputFromCanonical, net3SectionPathOfProperty } from '../providers/net3/mapping.js';
 import { wholesaleInputFromCanonical } from '../providers/webex/mapping.js';
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
@@ -91,7 +95,7 @@ export const providerInstanceStep: StepKind<ProviderInstanceStepInput> = {
   },
 };
 
-/** Adobe refuses an organization already entitled to the value proposition: a first call's success seen again. */
+/** Adobe refuses an organization already entitled to the value proposition (unless `reprovision=true`). */
 function isAlreadyProvisioned(error: unknown): boolean {
   return error instanceof UpstreamError && error.httpStatus === 400 && /already provisioned/i.test(error.message);
 }
@@ -116,7 +120,53 @@ function adobeAnswer(response: ProvisioningResponse): StepAnswer {
   };
 }
 
-export const experiencePlatformStep: StepKind<ExperiencePlatformSection> = {
+/**
+ * A request found at Adobe in place of a lost answer: recorded as that answer would have been, with the id the
+ * worker follows it by until Adobe reports it done (it never saw the answer's `pollRequired`; the status says).
+ * The connection string was only in the lost answer: it is not recovered.
+ */
+function foundAtAdobe(request: StoredRequest): StepAnswer {
+  return adobeAnswer({ storedRequest: request, pollRequired: true });
+}
+
+/**
+ * After an Adobe call whose answer was lost (a crash, a timeout, a 5xx). Adobe takes no id of ours, has no
+ * search, and with `reprovision=true` accepts a repeat as a new provisioning; but `GET /provisioning/status`
+ * without a request id answers the organization's latest request. That request is this step's when it holds
+ * what this step sent, was stored no earlier than the provisioning was asked for (`requestedAt`, recorded
+ * before the ledger write), and is no request the ledger already records (those are other calls' answers,
+ * earlier provisionings of the same organization among them): it is recorded, and nothing is sent again.
+ * Otherwise the call is repeated. Adobe shows only the latest request: should another have been stored for the
+ * organization since, this step's is not found and the repeat provisions again.
+ */
+async function reconcileAdobe(
+  context: RequestContext,
+  sent: ProvisioningRequest,
+  requestedAt: string | null | undefined,
+  repeat: () => Promise<StepAnswer>,
+): Promise<StepAnswer> {
+  const { imsOrgId } = sent.customer;
+  const latest = (await authorized(context).providers.experiencePlatform.getLatestProvisioningStatus(imsOrgId))?.request ?? null;
+  const owners = latest ? await context.ledger.stepsRecordingUpstreamId('EXPERIENCE_PLATFORM', 'storedRequestId', latest.id) : [];
+  if (latest && isStoredAs(latest, sent) && storedSince(latest, requestedAt) && owners.length === 0) return foundAtAdobe(latest);
+  try {
+    return await repeat();
+  } catch (error) {
+    if (!isAlreadyProvisioned(error)) throw error;
+    // Without reprovision=true Adobe refuses the repeat: the organization already has the value proposition, the
+    // first call's success seen again (or an earlier provisioning's). The latest request, when it is the one for
+    // this value proposition and another tenant's provisioning does not record it, is recorded, so that the
+    // worker follows it; else the step succeeds with nothing more to follow.
+    const caller = authorized(context).caller;
+    if (latest && isStoredAs(latest, sent) && owners.every((o) => o.tenant === caller.tenant)) return foundAtAdobe(latest);
+    return succeeded(null, { imsOrgId });
+  }
+}
+
+/** The fan-out's Adobe section, as recorded: with when the provisioning was asked for. */
+export type ExperiencePlatformStepInput = ExperiencePlatformSection & RequestTime;
+
+export const experiencePlatformStep: StepKind<ExperiencePlatformStepInput> = {
   provider: 'EXPERIENCE_PLATFORM',
   async run(context, section, customer, at) {
     const response = await provisionExperiencePlatform(context, experiencePlatformInputFromCanonical(customer, section), at, {
@@ -126,14 +176,9 @@ export const experiencePlatformStep: StepKind<ExperiencePlatformSection> = {
     return adobeAnswer(response);
   },
   async reconcile(context, section, customer) {
-    // Adobe has no read by organization: repeat. An organization already entitled to the value proposition is
-    // refused as "already provisioned", which is the first call's success seen again.
-    try {
-      return await this.run(context, section, customer, ['input', 'experiencePlatform']);
-    } catch (error) {
-      if (isAlreadyProvisioned(error)) return succeeded(null, { imsOrgId: section.imsOrgId });
-      throw error;
-    }
+    const at = ['input', 'experiencePlatform'];
+    const sent = toProvisioningRequest(experiencePlatformInputFromCanonical(customer, section), at, sectionPathOfProperty);
+    return reconcileAdobe(context, sent, section.requestedAt, () => this.run(context, section, customer, at));
   },
   async follow(context, step) {
     const { storedRequestId, imsOrgId } = step.upstreamIds;
@@ -209,8 +254,8 @@ export const wholesaleStep: StepKind<WholesaleSection> = {
 // ---------------------------------------------------------------------------------------------
 // The single-call mutations, recorded as one-step provisionings (see `provisionOnce`)
 
-/** `provisionExperiencePlatform`: the full input and Adobe's `reprovision`. */
-export interface ExperiencePlatformCall {
+/** `provisionExperiencePlatform`: the full input, Adobe's `reprovision`, and when it was asked for. */
+export interface ExperiencePlatformCall extends RequestTime {
   input: ExperiencePlatformProvisioningInput;
   reprovision: boolean | null;
 }
@@ -221,12 +266,8 @@ export const experiencePlatformCallStep: StepKind<ExperiencePlatformCall> = {
     return adobeAnswer(await provisionExperiencePlatform(context, input, at, { reprovision }));
   },
   async reconcile(context, call, customer) {
-    try {
-      return await this.run(context, call, customer, ['input']);
-    } catch (error) {
-      if (isAlreadyProvisioned(error)) return succeeded(null, { imsOrgId: call.input.customer.imsOrgId });
-      throw error;
-    }
+    const sent = toProvisioningRequest(call.input, ['input']);
+    return reconcileAdobe(context, sent, call.requestedAt, () => this.run(context, call, customer, ['input']));
   },
   follow: (context, step) => experiencePlatformStep.follow!(context, step),
 };

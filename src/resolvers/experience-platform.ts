@@ -11,6 +11,7 @@ import {
   provisioningStateOf,
   timeOf,
   toProvisioningRequest,
+  withRequestTime,
   type PathOfProperty,
 } from '../providers/experience-platform/mapping.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
@@ -61,7 +62,8 @@ export const experiencePlatformResolvers: Resolvers = {
         step: 'provisionExperiencePlatform',
         provider: 'EXPERIENCE_PLATFORM',
         customerId: null,
-        input: { input, reprovision: reprovision ?? null },
+        // When it was asked for, recorded with it: how a retry tells the request Adobe stored for a lost answer.
+        input: withRequestTime({ input, reprovision: reprovision ?? null }),
       }),
   },
 

@@ -4,9 +4,10 @@ import { Ledger, type StepRecord } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
 import { RequestBarrier } from '../support/barrier-proxy.js';
 import { testBackends, type TestDatabase } from '../support/databases.js';
-import { net3ProvisioningInput, providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
+import { callEmulator } from '../support/emulator-call.js';
+import { experiencePlatformInput, net3ProvisioningInput, providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
 import { startForwardingProxy, type ProxyExchange } from '../support/proxy.js';
-import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
+import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
 
 /**
  * A provider that can go down and come back: a proxy in front of its emulator that, while down, drops every
@@ -61,6 +62,10 @@ const RETRY_WITH_IDS = `mutation Retry($id: ID!) {
 }`;
 
 const PROVISION_NET3 = `mutation Net3($input: Net3ProvisioningInput!) { provisionNet3Customer(input: $input) { customer { customerId } } }`;
+const PROVISION_ADOBE = `mutation Adobe($input: ExperiencePlatformProvisioningInput!, $reprovision: Boolean) {
+  provisionExperiencePlatform(input: $input, reprovision: $reprovision) { storedRequest { id } }
+}`;
+
 /** A step's upstream ids by name. */
 const idsOf = (step: Step | undefined) => Object.fromEntries((step?.upstreamIds ?? []).map(({ name, value }) => [name, value]));
 
@@ -406,6 +411,136 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       // Net3 provisioned the first call and refused the repeat as the customer it already has.
       expect(posts.map((e) => e.status)).toEqual([200, 409]);
       expect(idsOf(step)).toEqual({ customerId: sentIds[0] });
+    });
+  });
+
+  describe('an Adobe provisioning whose answer was lost', () => {
+    let stack: TestStack;
+    let adobe: SwitchableProxy;
+    let csp: string;
+    let close: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ stack, proxy: adobe, csp, close } = await stackWithSwitchable('experiencePlatform'));
+    });
+    afterAll(() => close());
+
+    /** The requests Adobe accepted (and so stored) for this organization. */
+    const acceptedFor = (imsOrgId: string) =>
+      adobe.exchanges.filter((e) => e.method === 'POST' && e.status === 200 && (e.body as { customer: { imsOrgId: string } }).customer.imsOrgId === imsOrgId);
+
+    /** The organization's latest stored request, asked of the emulator itself. */
+    async function latestRequestIdAtAdobe(imsOrgId: string): Promise<string> {
+      const { token, imsAuthorization } = TEST_CREDENTIALS.experiencePlatform;
+      const reply = await callEmulator<{ request: { id: string } }>(`${stack.emulators.experiencePlatform.url}/provisioning/status`, {
+        headers: { authorization: `Bearer ${token}`, 'x-gw-ims-authorization': `Bearer ${imsAuthorization}`, 'x-gw-ims-org-id': imsOrgId },
+      });
+      expect(reply.status).toBe(200);
+      return reply.json.request.id;
+    }
+
+    async function provisionAdobe(input: Record<string, unknown>, reprovision?: boolean) {
+      return graphql<{ provisionExperiencePlatform: { storedRequest: { id: string } } }>(
+        stack.server.url,
+        PROVISION_ADOBE,
+        { input, ...(reprovision === undefined ? {} : { reprovision }) },
+        { token: csp },
+      );
+    }
+
+    async function retry(id: string): Promise<Provisioning> {
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY_WITH_IDS, { id }, { token: csp });
+      expect(retried.errors).toBeUndefined();
+      return retried.data!.retryProvisioning;
+    }
+
+    it('with reprovision: true, records the request Adobe stored instead of provisioning again', async () => {
+      adobe.up = true;
+      adobe.answers = true;
+      const input = experiencePlatformInput();
+      const imsOrgId = (input.customer as { imsOrgId: string }).imsOrgId;
+      // Provisioned once already: reprovision is how it is provisioned again.
+      const earlier = await provisionAdobe(input);
+      expect(earlier.errors).toBeUndefined();
+
+      adobe.answers = false;
+      const lost = await provisionAdobe(input, true);
+      expect(lost.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'EXPERIENCE_PLATFORM', httpStatus: null });
+      expect(acceptedFor(imsOrgId)).toHaveLength(2);
+      const lostRequestId = await latestRequestIdAtAdobe(imsOrgId);
+      expect(lostRequestId).not.toBe(earlier.data!.provisionExperiencePlatform.storedRequest.id);
+      const provisioning = await newestProvisioning(stack, csp);
+
+      adobe.answers = true;
+      const step = stepNamed(await retry(provisioning.id), 'provisionExperiencePlatform');
+      // Adobe stored the lost request once: the retry found it rather than storing another.
+      expect(acceptedFor(imsOrgId)).toHaveLength(2);
+      // Recorded with the id the worker follows it by (pollRequired), as if the answer had arrived.
+      expect(step).toMatchObject({ status: 'IN_PROGRESS', failure: null });
+      expect(idsOf(step)).toEqual({ storedRequestId: lostRequestId, imsOrgId });
+    });
+
+    it('without reprovision, records the request Adobe stored, so that it is followed', async () => {
+      adobe.up = true;
+      adobe.answers = false;
+      const input = experiencePlatformInput();
+      const imsOrgId = (input.customer as { imsOrgId: string }).imsOrgId;
+      const lost = await provisionAdobe(input);
+      expect(lost.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', httpStatus: null });
+      const provisioning = await newestProvisioning(stack, csp);
+
+      adobe.answers = true;
+      const step = stepNamed(await retry(provisioning.id), 'provisionExperiencePlatform');
+      expect(acceptedFor(imsOrgId)).toHaveLength(1);
+      expect(step).toMatchObject({ status: 'IN_PROGRESS', failure: null });
+      expect(idsOf(step)).toEqual({ storedRequestId: await latestRequestIdAtAdobe(imsOrgId), imsOrgId });
+    });
+
+    it('provisions again when the lost call never reached Adobe, not taking an earlier request for it', async () => {
+      adobe.up = true;
+      adobe.answers = true;
+      const input = experiencePlatformInput();
+      const imsOrgId = (input.customer as { imsOrgId: string }).imsOrgId;
+      const earlier = await provisionAdobe(input);
+      const earlierId = earlier.data!.provisionExperiencePlatform.storedRequest.id;
+
+      // Adobe cannot be reached: whether the call got through is unknown to the API, so the retry looks first.
+      adobe.up = false;
+      const unreachable = await provisionAdobe(input, true);
+      expect(unreachable.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', httpStatus: null });
+      const provisioning = await newestProvisioning(stack, csp);
+
+      adobe.up = true;
+      const step = stepNamed(await retry(provisioning.id), 'provisionExperiencePlatform');
+      // The organization's latest request is the earlier provisioning's, which the ledger already records.
+      expect(acceptedFor(imsOrgId)).toHaveLength(2);
+      const newId = await latestRequestIdAtAdobe(imsOrgId);
+      expect(newId).not.toBe(earlierId);
+      expect(step).toMatchObject({ status: 'IN_PROGRESS' });
+      expect(idsOf(step)).toEqual({ storedRequestId: newId, imsOrgId });
+    });
+
+    it('in provisionCustomer with reprovision: true, records the request Adobe stored instead of provisioning again', async () => {
+      adobe.up = true;
+      adobe.answers = false;
+      const input = provisionEverywhereInput();
+      const section: Record<string, unknown> = { ...(input.experiencePlatform as Record<string, unknown>), reprovision: true };
+      const first = await graphql<{ provisionCustomer: { provisioning: Provisioning } }>(
+        stack.server.url,
+        PROVISION,
+        { input: { ...input, experiencePlatform: section } },
+        { token: csp },
+      );
+      const { provisioning } = first.data!.provisionCustomer;
+      expect(stepNamed(provisioning, 'experiencePlatform')).toMatchObject({ status: 'FAILED', failure: { code: 'UPSTREAM_ERROR' } });
+      const imsOrgId = section.imsOrgId as string;
+      expect(acceptedFor(imsOrgId)).toHaveLength(1);
+
+      adobe.answers = true;
+      const step = stepNamed(await retry(provisioning.id), 'experiencePlatform');
+      expect(acceptedFor(imsOrgId)).toHaveLength(1);
+      expect(step).toMatchObject({ status: 'IN_PROGRESS', failure: null });
+      expect(idsOf(step)).toEqual({ storedRequestId: await latestRequestIdAtAdobe(imsOrgId), imsOrgId });
     });
   });
 });

@@ -9,7 +9,7 @@ import type { CustomerViewModel } from '../../src/providers/cloudcockpit/wire.js
 import type { RunningEmulator } from '../../src/providers/emulator-server.js';
 import { createUpstreamFetch } from '../../src/providers/upstream-fetch.js';
 import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
-import { customerStep, net3Step, wholesaleStep } from '../../src/provisioning/steps.js';
+import { customerStep, experiencePlatformStep, net3Step, wholesaleStep } from '../../src/provisioning/steps.js';
 import { customerInput, providerInstanceInput } from '../support/fixtures.js';
 import { testBackends, type TestBackend } from '../support/databases.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
@@ -291,6 +291,7 @@ async function abandonedProvisioning(
     canonical = (await customerStep.run(context, canonicalInput as never, null as never, ['input', 'customer'])).response as CustomerViewModel;
   }
   for (const [name, kind] of [
+    ['experiencePlatform', experiencePlatformStep],
     ['net3', net3Step],
     ['wholesale', wholesaleStep],
   ] as const) {
@@ -358,6 +359,34 @@ describe.each(testBackends)('the provisioning worker takes over steps a dead pro
     const net3Posts = posts(net3, '/provisioning/customer');
     expect(net3Posts).toHaveLength(2);
     expect(net3Posts[1]!.body).toEqual(net3Posts[0]!.body);
+  });
+
+  it('records the request Adobe stored for an abandoned call with reprovision: true, rather than provisioning again', async () => {
+    const section = experiencePlatformSection();
+    // Provisioned once already, so that reprovision is what makes Adobe accept the call.
+    const earlier = await provision(stack, { customer: customerInput(), experiencePlatform: section });
+    const earlierId = earlier.payload.experiencePlatform!.storedRequest!.id;
+    // As provisionCustomer records the section: with when it was asked for.
+    const stored = { ...section, reprovision: true, requestedAt: new Date().toISOString() };
+    const { operationId } = await abandonedProvisioning(stack, {
+      customer: customerInput(),
+      sections: { experiencePlatform: stored },
+      started: ['customer', 'experiencePlatform'],
+    });
+    const accepted = () =>
+      stack.emulators.experiencePlatform.calls.filter(
+        (c) => c.method === 'POST' && (c.body as { customer?: { imsOrgId?: string } }).customer?.imsOrgId === section.imsOrgId,
+      );
+    expect(accepted()).toHaveLength(2);
+
+    const steps = await eventually(() => stack.ledger.stepsOf([operationId]), settled);
+    const adobe = steps.find((s) => s.step === 'experiencePlatform')!;
+    expect(adobe).toMatchObject({ status: 'SUCCEEDED', result: { requestStatus: { status: 'completed' } } });
+    // The dead process's request, followed to its end; Adobe was not sent a third.
+    expect(accepted()).toHaveLength(2);
+    expect(adobe.upstreamIds.storedRequestId).toEqual(expect.any(String));
+    expect(adobe.upstreamIds.storedRequestId).not.toBe(earlierId);
+    expect((adobe.result as { storedRequest: { id: string } }).storedRequest.id).toBe(adobe.upstreamIds.storedRequestId);
   });
 
   it('fails the steps that depend on a customer CloudCockpit refuses, calling no other provider', async () => {

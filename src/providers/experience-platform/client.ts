@@ -49,10 +49,29 @@ export class ExperiencePlatformClient extends ProviderDataSource {
    * answers an unknown request with a 500 "Provisioning Status could not be found" rather than a 404.
    */
   async getProvisioningStatus(requestId: string, imsOrgId: string): Promise<OrgStatusResponse | null> {
+    return this.status({ request: requestId }, imsOrgId);
+  }
+
+  /**
+   * `GET /provisioning/status` without `request`: the organization's latest stored request (the last one
+   * accepted for it, whichever value proposition it was for), with its status; null when the organization has
+   * none. Assumption (our document is silent, as it is on the whole endpoint): `request` is optional and the
+   * gateway then looks the organization of `x-gw-ims-org-id` up, answering as for a request id, and "could not
+   * be found" when the organization has no request. It is the only way to find a request whose answer was
+   * lost: the gateway has no search by content, and a request's id is known only from that answer.
+   */
+  async getLatestProvisioningStatus(imsOrgId: string): Promise<OrgStatusResponse | null> {
+    return this.status(undefined, imsOrgId);
+  }
+
+  private async status(params: Record<string, string> | undefined, imsOrgId: string): Promise<OrgStatusResponse | null> {
     try {
       return await this.get<OrgStatusResponse>('provisioning/status', {
-        params: { request: requestId },
+        params,
         headers: { 'x-gw-ims-org-id': imsOrgId },
+        // RESTDataSource merges concurrent GETs of one URL, and without `request` the URL does not say which
+        // organization is asked about: the header does.
+        cacheKey: `GET provisioning/status ${imsOrgId} ${params?.request ?? '(latest)'}`,
       });
     } catch (error) {
       if (error instanceof UpstreamError && error.failure.message === STATUS_NOT_FOUND) return null;

@@ -14,6 +14,7 @@ import {
   type ProvisioningRequest,
   type ProvisioningResponse,
   type ProvisioningState,
+  type StoredRequest,
 } from './wire.js';
 
 /** Maps a property as the gateway names it (`customer.tenentId`) to where it sits in a GraphQL input. */
@@ -131,6 +132,60 @@ export function experiencePlatformInputFromCanonical(
     entitlement: section.entitlement,
     reports: section.reports ?? null,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding the request of a lost answer
+
+/**
+ * When a provisioning was asked for, recorded in its step's input before the ledger write. Adobe takes no id of
+ * ours and makes a new stored request for every accepted POST (with `reprovision=true`, also for an
+ * organization it has already provisioned), so after a lost answer this time, with the request's contents, is
+ * what tells the request Adobe stored for this step from earlier ones (see {@link storedSince}).
+ */
+export interface RequestTime {
+  requestedAt?: string | null;
+}
+
+export function withRequestTime<Input extends object>(input: Input, now = new Date()): Input & { requestedAt: string } {
+  return { ...input, requestedAt: now.toISOString() };
+}
+
+/**
+ * How far Adobe's clock may be behind ours. The gateway stamps a request when it stores it, which in real time
+ * is after `requestedAt`; only a clock behind ours can make it look earlier. Servers kept by NTP are well within
+ * a second of each other: 5 s is generous, and still short enough that an identical request stored before this
+ * provisioning was asked for is not taken for it.
+ */
+export const CLOCK_TOLERANCE_MS = 5_000;
+
+/**
+ * Whether the gateway stored `sent`: the same organization, and every value sent stored as it was sent.
+ * Assumption (the document describes `storedRequest.stored` only by its shape): the gateway keeps the request as
+ * it received it, as its POST answer shows; the status endpoint's copy adds `subscriptionId`, and anything the
+ * gateway adds is ignored, but a value it changed or dropped makes the answer no.
+ */
+export function isStoredAs(request: StoredRequest, sent: ProvisioningRequest): boolean {
+  return request.imsOrgId === sent.customer.imsOrgId && holdsEverything(request.stored, sent);
+}
+
+function holdsEverything(stored: unknown, sent: unknown): boolean {
+  if (typeof sent !== 'object' || sent === null) return stored === sent;
+  if (typeof stored !== 'object' || stored === null) return false;
+  return Object.entries(sent).every(
+    ([key, value]) => value === undefined || holdsEverything((stored as Record<string, unknown>)[key], value),
+  );
+}
+
+/**
+ * Whether the gateway stored the request no earlier than a provisioning asked for at `requestedAt` could have
+ * sent it (give or take {@link CLOCK_TOLERANCE_MS}). No when either time is missing (a step recorded before the
+ * time was kept, or a gateway timestamp of 0, "unset"): nothing then tells this request from an earlier one.
+ */
+export function storedSince(request: StoredRequest, requestedAt: string | null | undefined): boolean {
+  const stored = timeOf(request.timestamp);
+  const asked = requestedAt ? Date.parse(requestedAt) : NaN;
+  return stored !== null && Number.isFinite(asked) && stored.getTime() >= asked - CLOCK_TOLERANCE_MS;
 }
 
 // ---------------------------------------------------------------------------------------------

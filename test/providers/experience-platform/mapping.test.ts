@@ -6,16 +6,19 @@ import { propertiesNamedIn } from '../../../src/providers/experience-platform/cl
 import {
   entitlementOf,
   experiencePlatformInputFromCanonical,
+  CLOCK_TOLERANCE_MS,
   inputPathOfProperty,
   isFinalState,
+  isStoredAs,
   metricValueOf,
   provisioningStateOf,
   sectionPathOfProperty,
+  storedSince,
   timeOf,
   toProvisioningRequest,
   toWireDate,
 } from '../../../src/providers/experience-platform/mapping.js';
-import type { ProvisioningResponse } from '../../../src/providers/experience-platform/wire.js';
+import type { ProvisioningResponse, StoredRequest } from '../../../src/providers/experience-platform/wire.js';
 
 const ORG = '0123456789ABCDEF01234567@AdobeOrg';
 
@@ -201,5 +204,40 @@ describe('Experience Platform mapping: wire to GraphQL', () => {
     };
     expect(entitlementOf(response)?.valuePropSKUID).toBe('65304520CA01A12');
     expect(entitlementOf({ storedRequest: null })).toBeNull();
+  });
+});
+
+describe('Experience Platform mapping: finding the request of a lost answer', () => {
+  const sent = toProvisioningRequest(input());
+  const stored = (overrides: Partial<StoredRequest> = {}): StoredRequest => ({
+    id: 'r',
+    imsOrgId: ORG,
+    timestamp: Date.parse('2025-01-01T00:00:10Z'),
+    // As the status endpoint returns it: the request, plus the subscription.
+    stored: { ...structuredClone(sent), subscriptionId: 'sub-1' },
+    ...overrides,
+  });
+
+  it('takes a stored request for the one sent when it holds every value sent, whatever the gateway added', () => {
+    expect(isStoredAs(stored(), sent)).toBe(true);
+    expect(isStoredAs(stored({ imsOrgId: '76543210FEDCBA9876543210@AdobeOrg' }), sent)).toBe(false);
+    const otherSku = stored();
+    otherSku.stored.entitlement.valuePropSKUID = 'OTHER';
+    expect(isStoredAs(otherSku, sent)).toBe(false);
+    const noMetrics = stored();
+    delete noMetrics.stored.entitlement.metrics;
+    expect(isStoredAs(noMetrics, sent)).toBe(false);
+  });
+
+  it('takes it only when stored after the provisioning was asked for, allowing for a clock a little behind', () => {
+    const askedAt = '2025-01-01T00:00:10Z';
+    expect(storedSince(stored(), askedAt)).toBe(true);
+    expect(storedSince(stored({ timestamp: Date.parse(askedAt) - CLOCK_TOLERANCE_MS }), askedAt)).toBe(true);
+    expect(storedSince(stored({ timestamp: Date.parse(askedAt) - CLOCK_TOLERANCE_MS - 1 }), askedAt)).toBe(false);
+    // Seconds are read as seconds (see timeOf).
+    expect(storedSince(stored({ timestamp: Date.parse(askedAt) / 1000 }), askedAt)).toBe(true);
+    // Without a time on either side nothing tells it from an earlier identical request.
+    expect(storedSince(stored({ timestamp: 0 }), askedAt)).toBe(false);
+    expect(storedSince(stored(), null)).toBe(false);
   });
 });

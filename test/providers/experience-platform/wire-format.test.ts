@@ -248,6 +248,25 @@ describe('Experience Platform client', () => {
     entitlement: { valuePropId: 'rtcdp', valuePropSKUID: 'SKU' },
   };
 
+  it('asks for an organization\'s latest request with GET /provisioning/status and only the organization header', async () => {
+    recorder.requests.length = 0;
+    const client = clientWith(recorder.url, 'ims-token', 'gateway-token', []);
+    const other = '76543210FEDCBA9876543210@AdobeOrg';
+    // Two organizations at once: the same URL, but each asked about, not one answered from the other's call.
+    const [latest] = await Promise.all([client.getLatestProvisioningStatus(ORG), client.getLatestProvisioningStatus(other)]);
+    expect(latest).toMatchObject({ status: 'inProgress', request: { id: REQUEST_ID } });
+    expect(recorder.requests.map((r) => [r.method, r.url, r.headers['x-gw-ims-org-id']]).sort()).toEqual([
+      ['GET', '/provisioning/status', ORG],
+      ['GET', '/provisioning/status', other],
+    ]);
+    override = () => ({ status: 500, body: { reason: 'Provisioning Status could not be found', message: 'Internal Server error' } });
+    try {
+      expect(await client.getLatestProvisioningStatus(ORG)).toBeNull();
+    } finally {
+      override = undefined;
+    }
+  });
+
   it('sends a configured token that already carries the Bearer scheme as it is', async () => {
     recorder.requests.length = 0;
     await clientWith(recorder.url, 'Bearer ims-token', 'gateway-token', []).provision(body, null);
