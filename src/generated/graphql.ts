@@ -560,8 +560,10 @@ export type Mutation = {
   provisionNet3Customer: Net3Provisioning;
   /**
    * Provisions a customer at Webex Wholesale. Webex provisions in the background: the result is `PROVISIONING`,
-   * with the id to read it again by. A repeated call with the same `externalId` fails with `CONFLICT`.
-   * CSP callers only.
+   * with the id to read it again by. A repeated call with the same `externalId` fails with `CONFLICT`. After a
+   * lost answer, `retryProvisioning` records the customer Webex has for the `externalId` only when this
+   * provisioning made it (no other provisioning records it, and it has the address and packages asked for);
+   * otherwise the step fails with `CONFLICT`. CSP callers only.
    */
   provisionWholesaleCustomer: WholesaleCustomer;
   /**

@@ -1,6 +1,7 @@
+import { GraphQLError } from 'graphql';
 import type { RequestContext } from '../context.js';
 import { authorized } from '../context.js';
-import { UpstreamError, type InputPath, type ProviderName } from '../errors.js';
+import { ErrorCode, UpstreamError, type InputPath, type ProviderName } from '../errors.js';
 import type {
   AddProviderInstanceInput,
   CreateCustomerInput,
@@ -25,8 +26,8 @@ import {
 } from '../providers/experience-platform/mapping.js';
 import type { ProvisioningRequest, ProvisioningResponse, StoredRequest } from '../providers/experience-platform/wire.js';
 import { net3InputFromCanonical, net3SectionPathOfProperty } from '../providers/net3/mapping.js';
-import { wholesaleInputFromCanonical } from '../providers/webex/mapping.js';
-import type { WholesaleCustomer } from '../providers/webex/wire.js';
+import { toProvisionRequest, wholesaleInputFromCanonical } from '../providers/webex/mapping.js';
+import type { ProvisionWholesaleCustomerRequest, WholesaleCustomer } from '../providers/webex/wire.js';
 import { addCloudCockpitProviderInstance, createCloudCockpitCustomer } from '../resolvers/customers.js';
 import { provisionExperiencePlatform } from '../resolvers/experience-platform.js';
 import { provisionNet3Customer } from '../resolvers/net3.js';
@@ -230,16 +231,70 @@ function webexAnswer(customer: WholesaleCustomer): StepAnswer {
   return succeeded(customer, ids);
 }
 
+/**
+ * After a Webex call whose answer was lost: the customer Webex has for the externalId (unique per partner), when
+ * this provisioning made it; null when Webex has none and the call is to run again. The Webex token is the
+ * partner's, so the list shows every tenant's customers, and an externalId may be the caller's choice (always
+ * for `provisionWholesaleCustomer`; for the fan-out, when the caller gives the CloudCockpit id): a customer with
+ * this externalId may be another tenant's, or no provisioning's of ours at all, and recording it would let this
+ * tenant read it (`wholesaleCustomer(id)` shows the customers a tenant's steps record). So it is taken only
+ *
+ * - when no other step records it: none of another tenant, and none of this tenant but a PENDING one (the step
+ *   being recovered is PENDING while it is reconciled, and may have recorded the id itself before it failed);
+ * - and when it is what this step asked for: the same address and packages, and the organization when one was
+ *   named. Assumption: Get a Wholesale Customer shows them as provisioned (its document shows no provisioningId
+ *   nor customerInfo, which cannot be compared).
+ *
+ * Otherwise the step fails as a CONFLICT, as Webex answers a repeat of a taken externalId (409), without
+ * naming the customer it found.
+ */
+async function reconcileWebex(
+  context: RequestContext,
+  input: WholesaleCustomerInput,
+  externalIdAt: InputPath | null,
+): Promise<StepAnswer | null> {
+  const { caller, providers } = authorized(context);
+  const sent = toProvisionRequest(input);
+  const page = await providers.webex.listCustomers({ externalId: sent.externalId, offset: 0, max: 1 });
+  const found = page.items[0];
+  if (!found) return null;
+  const others = (await context.ledger.stepsRecordingUpstreamId('WEBEX_WHOLESALE', 'id', found.id)).filter(
+    (step) => step.tenant !== caller.tenant || step.status !== 'PENDING',
+  );
+  if (others.length === 0 && isWebexCustomerOf(found, sent)) return webexAnswer(found);
+  const message = 'Webex Wholesale already has a customer with this externalId that this provisioning did not make';
+  throw new GraphQLError(message, {
+    extensions: {
+      code: ErrorCode.CONFLICT,
+      provider: 'WEBEX_WHOLESALE',
+      httpStatus: null,
+      correlationId: context.correlationId,
+      ...(externalIdAt ? { fieldErrors: [{ path: externalIdAt, messages: [message] }] } : {}),
+    },
+  });
+}
+
+/** Whether the customer Webex shows is the one `sent` asked for, as far as Webex shows it. */
+function isWebexCustomerOf(customer: WholesaleCustomer, sent: ProvisionWholesaleCustomerRequest): boolean {
+  const shown: Record<string, unknown> = { ...customer.address };
+  const asked: Record<string, unknown> = { ...sent.address };
+  // A line left out and a line shown as null are the same absent line.
+  const fields = new Set([...Object.keys(shown), ...Object.keys(asked)]);
+  const sameAddress = [...fields].every((field) => (shown[field] ?? null) === (asked[field] ?? null));
+  const samePackages = [...customer.packages].sort().join(',') === [...sent.packages].sort().join(',');
+  // orgId shows only once the organization exists; a new customer's is Webex's own.
+  const sameOrg = !sent.orgId || !customer.orgId || customer.orgId === sent.orgId;
+  return customer.externalId === sent.externalId && sameAddress && samePackages && sameOrg;
+}
+
 export const wholesaleStep: StepKind<WholesaleSection> = {
   provider: 'WEBEX_WHOLESALE',
   async run(context, section, customer, at) {
     return webexAnswer(await provisionWholesaleCustomer(context, wholesaleInputFromCanonical(customer, section), at));
   },
-  async reconcile(context, _section, customer) {
+  async reconcile(context, section, customer) {
     // The externalId is the CloudCockpit id: Webex finds the customer by it if the first call went through.
-    const page = await authorized(context).providers.webex.listCustomers({ externalId: customer.id, offset: 0, max: 1 });
-    const found = page.items[0];
-    return found ? webexAnswer(found) : null;
+    return reconcileWebex(context, wholesaleInputFromCanonical(customer, section), null);
   },
   async follow(context, step) {
     const id = step.upstreamIds.id;
@@ -305,9 +360,7 @@ export const wholesaleCallStep: StepKind<WholesaleCustomerInput> = {
     return webexAnswer(await provisionWholesaleCustomer(context, input, at));
   },
   async reconcile(context, input) {
-    const page = await authorized(context).providers.webex.listCustomers({ externalId: input.externalId, offset: 0, max: 1 });
-    const found = page.items[0];
-    return found ? webexAnswer(found) : null;
+    return reconcileWebex(context, input, ['input', 'externalId']);
   },
   follow: (context, step) => wholesaleStep.follow!(context, step),
 };

@@ -5,7 +5,13 @@ import { migrate } from '../../src/ledger/migrations.js';
 import { RequestBarrier } from '../support/barrier-proxy.js';
 import { testBackends, type TestDatabase } from '../support/databases.js';
 import { callEmulator } from '../support/emulator-call.js';
-import { experiencePlatformInput, net3ProvisioningInput, providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
+import {
+  experiencePlatformInput,
+  net3ProvisioningInput,
+  providerInstanceInput,
+  provisionEverywhereInput,
+  wholesaleCustomerInput,
+} from '../support/fixtures.js';
 import { startForwardingProxy, type ProxyExchange } from '../support/proxy.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
 
@@ -65,6 +71,8 @@ const PROVISION_NET3 = `mutation Net3($input: Net3ProvisioningInput!) { provisio
 const PROVISION_ADOBE = `mutation Adobe($input: ExperiencePlatformProvisioningInput!, $reprovision: Boolean) {
   provisionExperiencePlatform(input: $input, reprovision: $reprovision) { storedRequest { id } }
 }`;
+const PROVISION_WEBEX = `mutation Webex($input: WholesaleCustomerInput!) { provisionWholesaleCustomer(input: $input) { id externalId } }`;
+const WEBEX_CUSTOMER = `query Webex($id: ID!) { wholesaleCustomer(id: $id) { id externalId } }`;
 
 /** A step's upstream ids by name. */
 const idsOf = (step: Step | undefined) => Object.fromEntries((step?.upstreamIds ?? []).map(({ name, value }) => [name, value]));
@@ -541,6 +549,87 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       expect(acceptedFor(imsOrgId)).toHaveLength(1);
       expect(step).toMatchObject({ status: 'IN_PROGRESS', failure: null });
       expect(idsOf(step)).toEqual({ storedRequestId: await latestRequestIdAtAdobe(imsOrgId), imsOrgId });
+    });
+  });
+
+  describe('a standalone provisionWholesaleCustomer whose answer was lost', () => {
+    let stack: TestStack;
+    let webex: SwitchableProxy;
+    let csp: string;
+    let close: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ stack, proxy: webex, csp, close } = await stackWithSwitchable('webex'));
+    });
+    afterAll(() => close());
+
+    async function provisionLost(input: Record<string, unknown>): Promise<Provisioning> {
+      webex.up = true;
+      webex.answers = false;
+      const lost = await graphql(stack.server.url, PROVISION_WEBEX, { input }, { token: csp });
+      expect(lost.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'WEBEX_WHOLESALE', httpStatus: null });
+      webex.answers = true;
+      return newestProvisioning(stack, csp);
+    }
+
+    async function retry(id: string): Promise<Step> {
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY_WITH_IDS, { id }, { token: csp });
+      expect(retried.errors).toBeUndefined();
+      return stepNamed(retried.data!.retryProvisioning, 'provisionWholesaleCustomer')!;
+    }
+
+    const readAs = async (token: string, id: string) =>
+      (await graphql<{ wholesaleCustomer: { id: string } | null }>(stack.server.url, WEBEX_CUSTOMER, { id }, { token })).data!.wholesaleCustomer;
+
+    it('records the customer its own call made', async () => {
+      const input = wholesaleCustomerInput();
+      const provisioning = await provisionLost(input);
+      const step = await retry(provisioning.id);
+      expect(step).toMatchObject({ status: 'SUCCEEDED', failure: null });
+      const { id } = idsOf(step);
+      expect(id).toEqual(expect.any(String));
+      expect(await readAs(csp, id!)).toEqual({ id, externalId: input.externalId });
+      expect(webex.exchanges.filter((e) => e.method === 'POST' && e.status === 202)).toHaveLength(1);
+    });
+
+    it('does not take over another tenant’s customer with the same externalId, and fails as a conflict', async () => {
+      webex.up = true;
+      webex.answers = true;
+      const input = wholesaleCustomerInput();
+      const otherTenant = await signToken({ tenant: `other-${randomUUID().slice(0, 8)}.example` });
+      const theirs = await graphql<{ provisionWholesaleCustomer: { id: string } }>(stack.server.url, PROVISION_WEBEX, { input }, { token: otherTenant });
+      expect(theirs.errors).toBeUndefined();
+      const theirId = theirs.data!.provisionWholesaleCustomer.id;
+
+      // The same request from this tenant: Webex refused it (409, externalId taken), but the answer was lost.
+      const provisioning = await provisionLost(input);
+      const step = await retry(provisioning.id);
+      expect(step).toMatchObject({ status: 'FAILED', failure: { code: 'CONFLICT', httpStatus: null } });
+      expect(JSON.stringify(step.failure)).not.toContain(theirId);
+      expect(idsOf(step)).toEqual({});
+      // Still only the other tenant's to read.
+      expect(await readAs(csp, theirId)).toBeNull();
+      expect(await readAs(otherTenant, theirId)).toMatchObject({ id: theirId });
+    });
+
+    it('does not take over a customer Webex has for the externalId that is not what was asked for', async () => {
+      const input = wholesaleCustomerInput();
+      // Made at Webex by someone else, not through this API: no ledger records it.
+      const made = await callEmulator(`${stack.emulators.webex.url}/v1/wholesale/customers`, {
+        headers: { authorization: `Bearer ${TEST_CREDENTIALS.webex.token}` },
+        body: {
+          provisioningId: input.provisioningId,
+          packages: ['webex_meetings'],
+          externalId: input.externalId,
+          address: { addressLine1: '1 Other Street', city: 'Porto', country: 'PT' },
+          customerInfo: { name: 'Someone Else', primaryEmail: 'someone@else.example' },
+        },
+      });
+      expect(made.status).toBe(202);
+      const provisioning = await provisionLost(input);
+      const step = await retry(provisioning.id);
+      expect(step).toMatchObject({ status: 'FAILED', failure: { code: 'CONFLICT' } });
+      expect(idsOf(step)).toEqual({});
     });
   });
 });

@@ -249,12 +249,15 @@ async function abandonedProvisioning(
     sections,
     started,
     urls,
+    customerId = randomUUID(),
   }: {
     customer: Record<string, unknown>;
     sections: Record<string, unknown>;
     started: string[];
     /** Where the dead process's calls went, when not to the stack's emulators. */
     urls?: Partial<Record<keyof ProviderEndpoints, string>>;
+    /** The CloudCockpit id made for the customer (a caller may choose it); a new one by default. */
+    customerId?: string;
   },
 ): Promise<{ operationId: string; customerId: string }> {
   const crashed = new Ledger(stack.ledger.database, { owner: `crashed-host:1:${randomUUID().slice(0, 8)}`, leaseMs: 1_000 });
@@ -262,7 +265,6 @@ async function abandonedProvisioning(
     { logger: createLogger('silent'), endpoints: endpointsOf(stack, urls), ledger: crashed },
     { caller: CSP, correlationId: randomUUID(), clientIp: null },
   );
-  const customerId = randomUUID();
   const canonicalInput = { ...customer, id: customerId };
   const operationId = randomUUID();
   const providerOf = { providerInstance: 'CLOUDCOCKPIT', experiencePlatform: 'EXPERIENCE_PLATFORM', net3: 'NET3', wholesale: 'WEBEX_WHOLESALE' } as const;
@@ -387,6 +389,49 @@ describe.each(testBackends)('the provisioning worker takes over steps a dead pro
     expect(adobe.upstreamIds.storedRequestId).toEqual(expect.any(String));
     expect(adobe.upstreamIds.storedRequestId).not.toBe(earlierId);
     expect((adobe.result as { storedRequest: { id: string } }).storedRequest.id).toBe(adobe.upstreamIds.storedRequestId);
+  });
+
+  it('does not take another tenant’s Webex customer with the same externalId for an abandoned call’s, failing it as a conflict', async () => {
+    // Another tenant made a Webex customer whose externalId is the CloudCockpit id this provisioning was given.
+    const customerId = randomUUID();
+    const otherTenant = `other-${randomUUID().slice(0, 8)}.example`;
+    const other = await signToken({ tenant: otherTenant });
+    const theirs = await graphql<{ provisionWholesaleCustomer: { id: string } }>(
+      stack.server.url,
+      'mutation($input: WholesaleCustomerInput!) { provisionWholesaleCustomer(input: $input) { id } }',
+      {
+        input: {
+          ...wholesaleSection(),
+          externalId: customerId,
+          address: { addressLine1: 'Rua Augusta 100', city: 'Lisboa', country: 'PT' },
+          customerInfo: { name: 'Fabrikam', primaryEmail: 'ops@fabrikam.example' },
+        },
+      },
+      { token: other },
+    );
+    expect(theirs.errors).toBeUndefined();
+    const theirId = theirs.data!.provisionWholesaleCustomer.id;
+
+    // The dead process's call was refused (externalId taken), and the answer never recorded.
+    const { operationId } = await abandonedProvisioning(stack, {
+      customer: customerInput(),
+      sections: { wholesale: storedWholesaleSection() },
+      started: ['customer', 'wholesale'],
+      customerId,
+    });
+    const steps = await eventually(() => stack.ledger.stepsOf([operationId]), settled);
+    const wholesale = steps.find((s) => s.step === 'wholesale')!;
+    expect(wholesale).toMatchObject({ status: 'FAILED', failure: { provider: 'WEBEX_WHOLESALE', code: 'CONFLICT', httpStatus: null } });
+    expect(wholesale.upstreamIds).toEqual({});
+    expect(JSON.stringify(wholesale)).not.toContain(theirId);
+    expect((await stack.ledger.operationById(operationId))!.status).toBe('PARTIALLY_FAILED');
+    expect(await stack.ledger.recordedUpstreamIds(TENANT, 'WEBEX_WHOLESALE', 'id', [theirId])).toEqual(new Set());
+    // Theirs is left as it was: followed by the worker to its end, before the next test counts calls.
+    const { items } = await eventually(
+      () => stack.ledger.operations(otherTenant, { offset: 0, limit: 1 }),
+      ({ items }) => items[0]?.status === 'SUCCEEDED',
+    );
+    expect(items[0]!.status).toBe('SUCCEEDED');
   });
 
   it('fails the steps that depend on a customer CloudCockpit refuses, calling no other provider', async () => {
