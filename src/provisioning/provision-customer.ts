@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { authorized, type RequestContext } from '../context.js';
-import { ErrorCode, notFound, UpstreamError, type FieldError, type InputPath } from '../errors.js';
+import { badUserInput, ErrorCode, notFound, UpstreamError, type FieldError, type InputPath } from '../errors.js';
 import type { ProvisionCustomerInput } from '../generated/graphql.js';
 import type { OperationRecord, PlannedStep, StepFailure, StepLease, StepRecord } from '../ledger/ledger.js';
+import { wireGuid } from '../providers/cloudcockpit/mapping.js';
 import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
 import { withRequestFacts } from '../providers/net3/mapping.js';
@@ -51,10 +52,18 @@ export async function provisionCustomer(context: RequestContext, input: Provisio
   const { caller } = authorized(context);
   const customerInput = { ...input.customer, id: input.customer.id ?? randomUUID() };
   const net3 = input.net3 && withRequestFacts(input.net3, context.clientIp);
+  // One step per provider instance, named as CloudCockpit keys it (wireGuid): "ABC…" and "abc…" are one Guid.
+  const instanceIds = (input.providerInstances ?? []).map((entry) => wireGuid(entry.providerInstanceId));
+  const repeated = instanceIds.findIndex((id, index) => instanceIds.indexOf(id) !== index);
+  if (repeated !== -1) {
+    throw badUserInput('A provider instance is listed twice', [
+      { path: ['input', 'providerInstances', repeated, 'providerInstanceId'], messages: ['This provider instance is already listed'] },
+    ]);
+  }
   const plan: PlannedStep[] = [
     { step: 'customer', provider: 'CLOUDCOCKPIT', position: 0, input: customerInput },
     ...(input.providerInstances ?? []).map((entry, index) => ({
-      step: `providerInstance:${entry.providerInstanceId}`,
+      step: `providerInstance:${instanceIds[index]}`,
       provider: 'CLOUDCOCKPIT' as const,
       position: index + 1,
       input: { ...entry, resellerId: input.customer.resellerId ?? null },

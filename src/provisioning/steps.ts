@@ -13,6 +13,7 @@ import type {
   WholesaleSection,
 } from '../generated/graphql.js';
 import type { StepCompletion, StepRecord } from '../ledger/ledger.js';
+import { providerCustomerOf, wireGuid } from '../providers/cloudcockpit/mapping.js';
 import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
 import {
   experiencePlatformInputFromCanonical,
@@ -87,12 +88,13 @@ export const providerInstanceStep: StepKind<ProviderInstanceStepInput> = {
   provider: 'CLOUDCOCKPIT',
   async run(context, { resellerId, ...input }, customer, at) {
     const instance = await addCloudCockpitProviderInstance(context, customer.id, input, resellerId, at);
-    return succeeded(instance, { customerId: customer.id, providerInstanceId: input.providerInstanceId });
+    return succeeded(instance, { customerId: customer.id, providerInstanceId: wireGuid(input.providerInstanceId) });
   },
   async reconcile(context, input, customer) {
     const current = await authorized(context).providers.cloudCockpit.getCustomer(customer.id);
-    const instance = current?.providerCustomers?.[input.providerInstanceId];
-    return instance ? succeeded(instance, { customerId: customer.id, providerInstanceId: input.providerInstanceId }) : null;
+    // Keyed as .NET writes Guids (lower case), whatever case the input gave.
+    const instance = providerCustomerOf(current, input.providerInstanceId);
+    return instance ? succeeded(instance, { customerId: customer.id, providerInstanceId: wireGuid(input.providerInstanceId) }) : null;
   },
 };
 

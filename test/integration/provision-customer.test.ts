@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestBarrier, startBarrierProxy } from '../support/barrier-proxy.js';
 import { startForwardingProxy, type ForwardingProxy, type ProxiedRequest } from '../support/proxy.js';
-import { customerInput, MICROSOFT_INSTANCE, provisionEverywhereInput } from '../support/fixtures.js';
+import { customerInput, MICROSOFT_INSTANCE, providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
 
 const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
@@ -149,6 +149,32 @@ describe('provisionCustomer: one mutation for the whole onboarding', () => {
     );
     const response = await graphql(stack.server.url, 'mutation($id: ID!) { retryProvisioning(id: $id) { id } }', { id }, { token: csp });
     expect(response.errors![0]!.extensions.code).toBe('IN_PROGRESS');
+  });
+
+  it('refuses a provider instance listed twice, in whatever case, before anything is recorded or called', async () => {
+    const callsBefore = stack.emulators.cloudCockpit.calls.length;
+    const providerInstances = [providerInstanceInput(), providerInstanceInput({ providerInstanceId: MICROSOFT_INSTANCE.toUpperCase() })];
+    const response = await graphql(stack.server.url, PROVISION, { input: provisionEverywhereInput({ providerInstances }) }, { token: csp });
+    expect(response.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: [{ path: ['input', 'providerInstances', 1, 'providerInstanceId'] }],
+    });
+    expect(stack.emulators.cloudCockpit.calls.length).toBe(callsBefore);
+  });
+
+  it('keeps ids as CloudCockpit writes them (lower case) when they are given in upper case', async () => {
+    const id = randomUUID().toUpperCase();
+    const input = provisionEverywhereInput({
+      customer: customerInput({ id }),
+      providerInstances: [providerInstanceInput({ providerInstanceId: MICROSOFT_INSTANCE.toUpperCase() })],
+    });
+    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input }, { token: csp });
+    expect(response.errors).toBeUndefined();
+    const payload = response.data!.provisionCustomer;
+    expect(payload.customer.id).toBe(id.toLowerCase());
+    expect(payload.providerInstances).toEqual([{ __typename: 'ProviderInstance', providerInstanceId: MICROSOFT_INSTANCE, status: 'SUCCESS' }]);
+    // The ledger finds the provisioning by the id CloudCockpit answers with.
+    expect(await stack.ledger.operationsOfCustomers('contoso.example', [id.toLowerCase()])).toHaveLength(1);
   });
 
   it('reports a refused section at its own input path and still provisions the others', async () => {
