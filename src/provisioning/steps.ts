@@ -226,7 +226,9 @@ export const net3Step: StepKind<Net3Section> = {
 /** Webex's final statuses; the others mean it is still working. */
 const WEBEX_FINAL = new Set(['provisioned', 'provisioned_with_errors', 'error']);
 
-function webexAnswer(customer: WholesaleCustomer): StepAnswer {
+/** What Webex shows of a customer makes of the step; its `error` status fails it, however the step learnt of it. */
+function webexAnswer(context: RequestContext, customer: WholesaleCustomer): StepAnswer {
+  if (customer.status === 'error') throw reportedFailure(context, 'WEBEX_WHOLESALE', 'Webex Wholesale could not provision the customer');
   const ids: Record<string, string> = { id: customer.id, externalId: customer.externalId };
   if (customer.location) ids.location = customer.location;
   if (!WEBEX_FINAL.has(customer.status)) return { status: 'IN_PROGRESS', response: customer, result: customer, upstreamIds: ids, nextCheckAt: later() };
@@ -263,7 +265,7 @@ async function reconcileWebex(
   const others = (await context.ledger.stepsRecordingUpstreamId('WEBEX_WHOLESALE', 'id', found.id)).filter(
     (step) => step.tenant !== caller.tenant || step.status !== 'PENDING',
   );
-  if (others.length === 0 && isWebexCustomerOf(found, sent)) return webexAnswer(found);
+  if (others.length === 0 && isWebexCustomerOf(found, sent)) return webexAnswer(context, found);
   const message = 'Webex Wholesale already has a customer with this externalId that this provisioning did not make';
   throw new GraphQLError(message, {
     extensions: {
@@ -292,7 +294,7 @@ function isWebexCustomerOf(customer: WholesaleCustomer, sent: ProvisionWholesale
 export const wholesaleStep: StepKind<WholesaleSection> = {
   provider: 'WEBEX_WHOLESALE',
   async run(context, section, customer, at) {
-    return webexAnswer(await provisionWholesaleCustomer(context, wholesaleInputFromCanonical(customer, section), at));
+    return webexAnswer(context, await provisionWholesaleCustomer(context, wholesaleInputFromCanonical(customer, section), at));
   },
   async reconcile(context, section, customer) {
     // The externalId is the CloudCockpit id: Webex finds the customer by it if the first call went through.
@@ -302,8 +304,7 @@ export const wholesaleStep: StepKind<WholesaleSection> = {
     const id = step.upstreamIds.id;
     const current = id ? await authorized(context).providers.webex.getCustomer(id) : null;
     if (!current) throw reportedFailure(context, 'WEBEX_WHOLESALE', `Webex Wholesale no longer knows customer ${id ?? '(no id)'}`);
-    if (current.status === 'error') throw reportedFailure(context, 'WEBEX_WHOLESALE', 'Webex Wholesale could not provision the customer');
-    const answer = webexAnswer(current);
+    const answer = webexAnswer(context, current);
     return answer.status === 'IN_PROGRESS' ? { checkAgainInSeconds: FOLLOW_INTERVAL_SECONDS } : answer;
   },
 };
@@ -359,7 +360,7 @@ function net3Ids(customerId: string | null | undefined, localId: number | null |
 export const wholesaleCallStep: StepKind<WholesaleCustomerInput> = {
   provider: 'WEBEX_WHOLESALE',
   async run(context, input, _customer, at) {
-    return webexAnswer(await provisionWholesaleCustomer(context, input, at));
+    return webexAnswer(context, await provisionWholesaleCustomer(context, input, at));
   },
   async reconcile(context, input) {
     return reconcileWebex(context, input, ['input', 'externalId']);

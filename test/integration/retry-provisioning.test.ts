@@ -13,7 +13,7 @@ import {
   wholesaleCustomerInput,
 } from '../support/fixtures.js';
 import { startForwardingProxy, type ProxyExchange } from '../support/proxy.js';
-import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
+import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack, type TestStackOptions } from '../support/stack.js';
 
 /**
  * A provider that can go down and come back: a proxy in front of its emulator that, while down, drops every
@@ -142,9 +142,10 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
   }
 
   /** A test stack on this ledger whose `provider` is reached through a switchable proxy, and a CSP of a tenant of its own. */
-  async function stackWithSwitchable(provider: 'net3' | 'cloudCockpit' | 'experiencePlatform' | 'webex') {
+  async function stackWithSwitchable(provider: 'net3' | 'cloudCockpit' | 'experiencePlatform' | 'webex', options: TestStackOptions = {}) {
     let proxy!: SwitchableProxy;
     const stack = await startTestStack({
+      ...options,
       ledger,
       urls: async (emulators) => {
         proxy = await startSwitchableProxy(emulators[provider].url);
@@ -630,6 +631,33 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       const step = await retry(provisioning.id);
       expect(step).toMatchObject({ status: 'FAILED', failure: { code: 'CONFLICT' } });
       expect(idsOf(step)).toEqual({});
+    });
+  });
+
+  describe('a provisionWholesaleCustomer whose answer was lost, and whose provisioning Webex failed', () => {
+    let stack: TestStack;
+    let webex: SwitchableProxy;
+    let csp: string;
+    let close: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ stack, proxy: webex, csp, close } = await stackWithSwitchable('webex', { webexFailingPackages: ['webex_calling', 'webex_meetings'] }));
+    });
+    afterAll(() => close());
+
+    it('records the step as FAILED, as following it would, not as a success', async () => {
+      webex.up = true;
+      webex.answers = false;
+      const lost = await graphql(stack.server.url, PROVISION_WEBEX, { input: wholesaleCustomerInput() }, { token: csp });
+      expect(lost.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', httpStatus: null });
+      webex.answers = true;
+      const provisioning = await newestProvisioning(stack, csp);
+
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY_WITH_IDS, { id: provisioning.id }, { token: csp });
+      expect(retried.errors).toBeUndefined();
+      const step = stepNamed(retried.data!.retryProvisioning, 'provisionWholesaleCustomer');
+      expect(step).toMatchObject({ status: 'FAILED', failure: { httpStatus: null, message: 'Webex Wholesale could not provision the customer' } });
+      expect(webex.exchanges.filter((e) => e.method === 'POST')).toHaveLength(1);
     });
   });
 });

@@ -13,6 +13,7 @@ import type { RunningEmulator } from '../../src/providers/emulator-server.js';
 import { startExperiencePlatformEmulator } from '../../src/providers/experience-platform/emulator.js';
 import { startNet3Emulator } from '../../src/providers/net3/emulator.js';
 import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
+import type { WholesalePackageName } from '../../src/providers/webex/wire.js';
 import { createUpstreamFetch } from '../../src/providers/upstream-fetch.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
@@ -93,6 +94,8 @@ export interface TestStackOptions {
   timeoutMs?: number;
   /** How long a Webex customer stays `provisioning` in the emulator. @default 0 */
   webexProvisioningDelayMs?: number;
+  /** Packages whose provisioning fails in the Webex emulator (all of a customer's: it ends in `error`). @default [] */
+  webexFailingPackages?: WholesalePackageName[];
   /** Where the server's logs go, at level `trace`; by default nowhere. */
   logs?: DestinationStream;
   /** How long an Adobe provisioning stays in progress in the emulator. @default 0 */
@@ -121,7 +124,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       provisioningDelayMs: options.experiencePlatformProvisioningDelayMs ?? 0,
     }),
     startNet3Emulator({ credentials: credentials.net3 }),
-    startWebexEmulator({ ...credentials.webex, provisioningDelayMs: options.webexProvisioningDelayMs ?? 0 }),
+    startWebexEmulator({
+      ...credentials.webex,
+      provisioningDelayMs: options.webexProvisioningDelayMs ?? 0,
+      failingPackages: options.webexFailingPackages,
+    }),
   ]);
   const emulators = { cloudCockpit, experiencePlatform, net3, webex };
   const fetch = createUpstreamFetch({ timeoutMs: options.timeoutMs ?? 5_000 });
