@@ -60,9 +60,22 @@ export interface StepKind<Input> {
   follow?(context: RequestContext, step: StepRecord): Promise<StepAnswer | { checkAgainInSeconds: number }>;
 }
 
-/** How long to wait before asking a provider again about work it finishes later. */
+/** How long to wait before first asking a provider again about work it finishes later. */
 export const FOLLOW_INTERVAL_SECONDS = 2;
+/** The longest wait between two checks of work still under way. */
+export const MAX_FOLLOW_INTERVAL_SECONDS = 300;
 const later = (seconds = FOLLOW_INTERVAL_SECONDS) => new Date(Date.now() + seconds * 1000);
+
+/**
+ * When to ask again about work still under way: soon at first, then a tenth of the time it has taken so far, at
+ * most every five minutes. Webex usually provisions in seconds to minutes, but `pending_rpl_review` waits for a
+ * person, and Adobe's resources may take hours: asking every few seconds for days would spend the partner's rate
+ * limit (429) on nothing, while a tenth keeps a finished customer's wait short against how long it already took.
+ */
+export function followAgainInSeconds(startedAt: Date | null, now = Date.now()): number {
+  const elapsedSeconds = startedAt ? (now - startedAt.getTime()) / 1000 : 0;
+  return Math.min(MAX_FOLLOW_INTERVAL_SECONDS, Math.max(FOLLOW_INTERVAL_SECONDS, Math.round(elapsedSeconds / 10)));
+}
 
 const succeeded = (response: unknown, upstreamIds: Record<string, string>, result: unknown = response): StepAnswer => ({
   status: 'SUCCEEDED',
@@ -199,7 +212,7 @@ export const experiencePlatformStep: StepKind<ExperiencePlatformStepInput> = {
       });
     }
     const state = provisioningStateOf(status.status);
-    if (!isFinalState(state)) return { checkAgainInSeconds: FOLLOW_INTERVAL_SECONDS };
+    if (!isFinalState(state)) return { checkAgainInSeconds: followAgainInSeconds(step.startedAt) };
     if (state === 'failed') throw reportedFailure(context, 'EXPERIENCE_PLATFORM', `Adobe Experience Platform reports request ${storedRequestId} failed`);
     return succeeded({ ...(step.result as object), requestStatus: status }, step.upstreamIds);
   },
@@ -305,7 +318,7 @@ export const wholesaleStep: StepKind<WholesaleSection> = {
     const current = id ? await authorized(context).providers.webex.getCustomer(id) : null;
     if (!current) throw reportedFailure(context, 'WEBEX_WHOLESALE', `Webex Wholesale no longer knows customer ${id ?? '(no id)'}`);
     const answer = webexAnswer(context, current);
-    return answer.status === 'IN_PROGRESS' ? { checkAgainInSeconds: FOLLOW_INTERVAL_SECONDS } : answer;
+    return answer.status === 'IN_PROGRESS' ? { checkAgainInSeconds: followAgainInSeconds(step.startedAt) } : answer;
   },
 };
 
