@@ -225,14 +225,8 @@ export const net3Step: StepKind<Net3Section> = {
     return succeeded(response, net3Ids(customer.id, response.customer?.localId));
   },
   async reconcile(context, section, customer) {
-    // Net3 has no read endpoint: repeat. Its customerId is the CloudCockpit id, so a call that already went
-    // through comes back as 409, recognised rather than duplicated.
-    try {
-      return await this.run(context, section, customer, ['input', 'net3']);
-    } catch (error) {
-      if (error instanceof UpstreamError && error.httpStatus === 409) return succeeded(null, { customerId: customer.id });
-      throw error;
-    }
+    // Its customerId is the CloudCockpit id: a call that already went through comes back as 409.
+    return reconcileNet3(context, customer.id, () => this.run(context, section, customer, ['input', 'net3']));
   },
 };
 
@@ -256,8 +250,7 @@ function webexAnswer(context: RequestContext, customer: WholesaleCustomer): Step
  * this externalId may be another tenant's, or no provisioning's of ours at all, and recording it would let this
  * tenant read it (`wholesaleCustomer(id)` shows the customers a tenant's steps record). So it is taken only
  *
- * - when no other step records it: none of another tenant, and none of this tenant but a PENDING one (the step
- *   being recovered is PENDING while it is reconciled, and may have recorded the id itself before it failed);
+ * - when no other step records it ({@link recordedByAnotherStep});
  * - and when it is what this step asked for: the same address and packages, and the organization when one was
  *   named. Assumption: Get a Wholesale Customer shows them as provisioned (its document shows no provisioningId
  *   nor customerInfo, which cannot be compared).
@@ -270,15 +263,14 @@ async function reconcileWebex(
   input: WholesaleCustomerInput,
   externalIdAt: InputPath | null,
 ): Promise<StepAnswer | null> {
-  const { caller, providers } = authorized(context);
+  const { providers } = authorized(context);
   const sent = toProvisionRequest(input);
   const page = await providers.webex.listCustomers({ externalId: sent.externalId, offset: 0, max: 1 });
   const found = page.items[0];
   if (!found) return null;
-  const others = (await context.ledger.stepsRecordingUpstreamId('WEBEX_WHOLESALE', 'id', found.id)).filter(
-    (step) => step.tenant !== caller.tenant || step.status !== 'PENDING',
-  );
-  if (others.length === 0 && isWebexCustomerOf(found, sent)) return webexAnswer(context, found);
+  if (!(await recordedByAnotherStep(context, 'WEBEX_WHOLESALE', 'id', found.id)) && isWebexCustomerOf(found, sent)) {
+    return webexAnswer(context, found);
+  }
   const message = 'Webex Wholesale already has a customer with this externalId that this provisioning did not make';
   throw new GraphQLError(message, {
     extensions: {
@@ -289,6 +281,17 @@ async function reconcileWebex(
       ...(externalIdAt ? { fieldErrors: [{ path: externalIdAt, messages: [message] }] } : {}),
     },
   });
+}
+
+/**
+ * Whether a step other than the one being recovered records this upstream id: one of another tenant, or one of
+ * this tenant that is not PENDING (the step being recovered is PENDING while it is reconciled, and may have
+ * recorded the id itself before it failed). A record the provider has under that id is then not this step's.
+ */
+async function recordedByAnotherStep(context: RequestContext, provider: ProviderName, name: string, value: string): Promise<boolean> {
+  const { caller } = authorized(context);
+  const steps = await context.ledger.stepsRecordingUpstreamId(provider, name, value);
+  return steps.some((step) => step.tenant !== caller.tenant || step.status !== 'PENDING');
 }
 
 /** Whether the customer Webex shows is the one `sent` asked for, as far as Webex shows it. */
@@ -350,17 +353,31 @@ export const net3CallStep: StepKind<Net3ProvisioningInput> = {
     return succeeded(response, net3Ids(response.customer?.customerId ?? input.customer.customerId, response.customer?.localId));
   },
   async reconcile(context, input, customer) {
-    // Net3 has no read endpoint: repeat. The recorded input carries the customerId the first call sent (fixed by
-    // withRequestFacts before the ledger write), so a call that already went through comes back as 409: that
-    // customer, recognised rather than duplicated, and recorded by its id.
-    try {
-      return await this.run(context, input, customer, ['input']);
-    } catch (error) {
-      if (error instanceof UpstreamError && error.httpStatus === 409) return succeeded(null, net3Ids(input.customer.customerId, null));
-      throw error;
-    }
+    // The recorded input carries the customerId the first call sent (fixed by withRequestFacts before the ledger
+    // write), so a call that already went through comes back as 409.
+    return reconcileNet3(context, input.customer.customerId, () => this.run(context, input, customer, ['input']));
   },
 };
+
+/**
+ * After a Net3 call whose answer was lost. Net3 has no read endpoint: the call is repeated with the customerId
+ * the first one sent, and a 409 is that customer, recognised rather than duplicated, and recorded by its id;
+ * unless another step records that customerId (a caller may choose it: another tenant's, or an earlier
+ * provisioning's), when the 409 is what it says, a conflict.
+ */
+async function reconcileNet3(
+  context: RequestContext,
+  customerId: string | null | undefined,
+  repeat: () => Promise<StepAnswer>,
+): Promise<StepAnswer> {
+  try {
+    return await repeat();
+  } catch (error) {
+    if (!(error instanceof UpstreamError && error.httpStatus === 409)) throw error;
+    if (!customerId || (await recordedByAnotherStep(context, 'NET3', 'customerId', customerId))) throw error;
+    return succeeded(null, net3Ids(customerId, null));
+  }
+}
 
 /** What identifies a Net3 customer: the customerId it was provisioned with, and the localId Net3 gave it. */
 function net3Ids(customerId: string | null | undefined, localId: number | null | undefined): Record<string, string> {

@@ -421,6 +421,26 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       expect(posts.map((e) => e.status)).toEqual([200, 409]);
       expect(idsOf(step)).toEqual({ customerId: sentIds[0] });
     });
+
+    it('does not take another tenant’s Net3 customer for its own: the 409 stays a conflict', async () => {
+      net3.up = true;
+      net3.answers = true;
+      const customerId = `crm-${randomUUID()}`;
+      const otherTenant = await signToken({ tenant: `other-${randomUUID().slice(0, 8)}.example` });
+      const theirs = await graphql(stack.server.url, PROVISION_NET3, { input: net3ProvisioningInput({ customerId }) }, { token: otherTenant });
+      expect(theirs.errors).toBeUndefined();
+
+      // The same customerId from this tenant: Net3 refused it (409), but the answer was lost.
+      net3.answers = false;
+      await graphql(stack.server.url, PROVISION_NET3, { input: net3ProvisioningInput({ customerId }) }, { token: csp });
+      net3.answers = true;
+      const provisioning = await newestProvisioning(stack, csp);
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY_WITH_IDS, { id: provisioning.id }, { token: csp });
+      expect(retried.errors).toBeUndefined();
+      const step = stepNamed(retried.data!.retryProvisioning, 'provisionNet3Customer');
+      expect(step).toMatchObject({ status: 'FAILED', failure: { code: 'CONFLICT', httpStatus: 409 } });
+      expect(idsOf(step)).toEqual({});
+    });
   });
 
   describe('an Adobe provisioning whose answer was lost', () => {
