@@ -226,10 +226,14 @@ async function runSteps(
  */
 type RunnableStep = Pick<StepRecord, 'step' | 'position' | 'input'> & { failure?: StepFailure | null; at?: InputPath };
 
-/** A failure after which the provider may or may not have acted: no answer came, or a 5xx. */
+/**
+ * A failure after which the provider may or may not have acted: no answer came, a 5xx, or our own trouble
+ * (INTERNAL), which may have struck after the provider answered, as when its answer could not be recorded.
+ */
 function outcomeUnknown(failure: StepFailure | null | undefined): boolean {
   if (!failure || failure.code === ErrorCode.NOT_STARTED) return false;
-  return failure.httpStatus === null ? failure.code === ErrorCode.UPSTREAM_ERROR : failure.httpStatus >= 500;
+  if (failure.httpStatus === null) return failure.code === ErrorCode.UPSTREAM_ERROR || failure.code === ErrorCode.INTERNAL;
+  return failure.httpStatus >= 500;
 }
 
 /**

@@ -422,6 +422,40 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       expect(idsOf(step)).toEqual({ customerId: sentIds[0] });
     });
 
+    it('looks before repeating a step that failed with our own trouble, which may have come after Net3 acted', async () => {
+      net3.up = true;
+      net3.answers = true;
+      const customerId = `crm-${randomUUID()}`;
+      // Net3 provisioned the customer; then this server failed (say, recording the answer): INTERNAL, outcome unknown.
+      const made = await callEmulator(`${stack.emulators.net3.url}/provisioning/customer`, {
+        headers: { authorization: `Bearer ${TEST_CREDENTIALS.net3.apiKey}` },
+        body: { customer: { customerId, customerName: 'Contoso Pizza' }, contacts: [{ firstName: 'Ana', lastName: 'Silva', email: 'ana@contoso.example', roles: ['Primary'] }] },
+      });
+      expect(made.status).toBe(200);
+      const { sub, tenant } = JSON.parse(Buffer.from(csp.split('.')[1]!, 'base64url').toString()) as { sub: string; tenant: string };
+      const id = randomUUID();
+      const step = 'provisionNet3Customer';
+      // Recorded as the resolver receives it: enum values already mapped to the wire's (`Primary`).
+      const input = {
+        customer: { customerId, customerName: 'Contoso Pizza' },
+        contacts: [{ firstName: 'Ana', lastName: 'Silva', email: 'ana@contoso.example', roles: ['Primary'] }],
+        requesterIP: '127.0.0.1',
+        requestCreated: new Date().toISOString(),
+      };
+      const lease = await stack.ledger.beginOperation(
+        { id, tenant, caller: { subject: sub, tenant, roles: ['csp'], resellerId: null }, kind: step, customerId: null, request: {}, correlationId: randomUUID() },
+        [{ step, provider: 'NET3', position: 0, input }],
+      );
+      const failure = { provider: 'NET3' as const, httpStatus: null, code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error', correlationId: randomUUID(), retryAfterSeconds: null, fieldErrors: [] };
+      expect(await stack.ledger.failStep(id, step, lease, failure)).toBe(true);
+
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY_WITH_IDS, { id }, { token: csp });
+      expect(retried.errors).toBeUndefined();
+      // The repeat is recognised (409) as the customer Net3 already has, not reported as a conflict.
+      expect(stepNamed(retried.data!.retryProvisioning, step)).toMatchObject({ status: 'SUCCEEDED', failure: null });
+      expect(idsOf(stepNamed(retried.data!.retryProvisioning, step)!)).toEqual({ customerId });
+    });
+
     it('does not take another tenant’s Net3 customer for its own: the 409 stays a conflict', async () => {
       net3.up = true;
       net3.answers = true;
