@@ -141,35 +141,46 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     }
   }
 
-  /** A test stack on this ledger whose `provider` is reached through a switchable proxy, and a CSP of a tenant of its own. */
-  async function stackWithSwitchable(provider: 'net3' | 'cloudCockpit' | 'experiencePlatform' | 'webex', options: TestStackOptions = {}) {
-    let proxy!: SwitchableProxy;
-    const stack = await startTestStack({
-      ...options,
-      ledger,
-      urls: async (emulators) => {
-        proxy = await startSwitchableProxy(emulators[provider].url);
-        return { [provider]: proxy.url };
-      },
+  interface SwitchableStack {
+    stack: TestStack;
+    proxy: SwitchableProxy;
+    csp: string;
+  }
+
+  /**
+   * For the describe block it is called in: a test stack on this ledger whose `provider` is reached through a
+   * switchable proxy, and a CSP of a tenant of its own, handed to `use` before the block's tests and closed after.
+   */
+  function withSwitchableStack(
+    provider: 'net3' | 'cloudCockpit' | 'experiencePlatform' | 'webex',
+    use: (made: SwitchableStack) => void,
+    options: TestStackOptions = {},
+  ): void {
+    let made: SwitchableStack | undefined;
+    beforeAll(async () => {
+      let proxy!: SwitchableProxy;
+      const stack = await startTestStack({
+        ...options,
+        ledger,
+        urls: async (emulators) => {
+          proxy = await startSwitchableProxy(emulators[provider].url);
+          return { [provider]: proxy.url };
+        },
+      });
+      made = { stack, proxy, csp: await signToken({ tenant: `retry-${randomUUID().slice(0, 8)}.example` }) };
+      use(made);
     });
-    const csp = await signToken({ tenant: `retry-${randomUUID().slice(0, 8)}.example` });
-    const close = async () => {
-      await stack.close();
-      await proxy.close();
-    };
-    return { stack, proxy, csp, close };
+    afterAll(async () => {
+      await made?.stack.close();
+      await made?.proxy.close();
+    });
   }
 
   describe('after one provider was down', () => {
     let stack: TestStack;
     let net3: SwitchableProxy;
     let csp: string;
-    let close: () => Promise<void>;
-
-    beforeAll(async () => {
-      ({ stack, proxy: net3, csp, close } = await stackWithSwitchable('net3'));
-    });
-    afterAll(() => close());
+    withSwitchableStack('net3', (made) => ({ stack, proxy: net3, csp } = made));
 
     it('runs only the failed step again, and never calls the providers that succeeded', async () => {
       net3.up = false;
@@ -225,12 +236,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let stack: TestStack;
     let net3: SwitchableProxy;
     let csp: string;
-    let close: () => Promise<void>;
-
-    beforeAll(async () => {
-      ({ stack, proxy: net3, csp, close } = await stackWithSwitchable('net3'));
-    });
-    afterAll(() => close());
+    withSwitchableStack('net3', (made) => ({ stack, proxy: net3, csp } = made));
 
     it('recognises the work the provider already did instead of doing it twice', async () => {
       net3.up = true;
@@ -260,12 +266,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let stack: TestStack;
     let net3: SwitchableProxy;
     let csp: string;
-    let close: () => Promise<void>;
-
-    beforeAll(async () => {
-      ({ stack, proxy: net3, csp, close } = await stackWithSwitchable('net3'));
-    });
-    afterAll(() => close());
+    withSwitchableStack('net3', (made) => ({ stack, proxy: net3, csp } = made));
 
     it('runs the failed step once: one retry calls the provider, the others are told it is in progress', async () => {
       net3.up = false;
@@ -299,12 +300,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let stack: TestStack;
     let cloudCockpit: SwitchableProxy;
     let csp: string;
-    let close: () => Promise<void>;
-
-    beforeAll(async () => {
-      ({ stack, proxy: cloudCockpit, csp, close } = await stackWithSwitchable('cloudCockpit'));
-    });
-    afterAll(() => close());
+    withSwitchableStack('cloudCockpit', (made) => ({ stack, proxy: cloudCockpit, csp } = made));
 
     it('creates the customer and runs every other step once, none of them undone by a retry that lost', async () => {
       cloudCockpit.up = false;
@@ -341,12 +337,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let stack: TestStack;
     let cloudCockpit: SwitchableProxy;
     let csp: string;
-    let close: () => Promise<void>;
-
-    beforeAll(async () => {
-      ({ stack, proxy: cloudCockpit, csp, close } = await stackWithSwitchable('cloudCockpit'));
-    });
-    afterAll(() => close());
+    withSwitchableStack('cloudCockpit', (made) => ({ stack, proxy: cloudCockpit, csp } = made));
 
     it('runs every step once the customer can be created, each provider called once', async () => {
       cloudCockpit.up = false;
@@ -391,12 +382,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let stack: TestStack;
     let net3: SwitchableProxy;
     let csp: string;
-    let close: () => Promise<void>;
-
-    beforeAll(async () => {
-      ({ stack, proxy: net3, csp, close } = await stackWithSwitchable('net3'));
-    });
-    afterAll(() => close());
+    withSwitchableStack('net3', (made) => ({ stack, proxy: net3, csp } = made));
 
     it('sends Net3 the same customerId again, so that Net3 has one customer, and records that id', async () => {
       net3.up = true;
@@ -481,12 +467,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let stack: TestStack;
     let adobe: SwitchableProxy;
     let csp: string;
-    let close: () => Promise<void>;
-
-    beforeAll(async () => {
-      ({ stack, proxy: adobe, csp, close } = await stackWithSwitchable('experiencePlatform'));
-    });
-    afterAll(() => close());
+    withSwitchableStack('experiencePlatform', (made) => ({ stack, proxy: adobe, csp } = made));
 
     /** The requests Adobe accepted (and so stored) for this organization. */
     const acceptedFor = (imsOrgId: string) =>
@@ -611,12 +592,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let stack: TestStack;
     let webex: SwitchableProxy;
     let csp: string;
-    let close: () => Promise<void>;
-
-    beforeAll(async () => {
-      ({ stack, proxy: webex, csp, close } = await stackWithSwitchable('webex'));
-    });
-    afterAll(() => close());
+    withSwitchableStack('webex', (made) => ({ stack, proxy: webex, csp } = made));
 
     async function provisionLost(input: Record<string, unknown>): Promise<Provisioning> {
       webex.up = true;
@@ -692,12 +668,7 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let stack: TestStack;
     let webex: SwitchableProxy;
     let csp: string;
-    let close: () => Promise<void>;
-
-    beforeAll(async () => {
-      ({ stack, proxy: webex, csp, close } = await stackWithSwitchable('webex', { webexFailingPackages: ['webex_calling', 'webex_meetings'] }));
-    });
-    afterAll(() => close());
+    withSwitchableStack('webex', (made) => ({ stack, proxy: webex, csp } = made), { webexFailingPackages: ['webex_calling', 'webex_meetings'] });
 
     it('records the step as FAILED, as following it would, not as a success', async () => {
       webex.up = true;
