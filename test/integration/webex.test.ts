@@ -12,6 +12,7 @@ import { wholesaleInputFromCanonical } from '../../src/providers/webex/mapping.j
 import { createUpstreamFetch } from '../../src/providers/upstream-fetch.js';
 import { provisionWholesaleCustomer } from '../../src/resolvers/webex.js';
 import { UpstreamError } from '../../src/errors.js';
+import { LISBON_ADDRESS, wholesaleCustomerInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
 
 const CUSTOMER_FIELDS = `
@@ -40,23 +41,6 @@ type Page = {
   };
 };
 
-const ADDRESS = { addressLine1: 'Rua Augusta 100', addressLine2: '2º Esq', city: 'Lisboa', stateOrProvince: 'Lisboa', zipOrPostalCode: '1100-053', country: 'PT' };
-
-function wholesaleInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
-    packages: ['WEBEX_CALLING', 'WEBEX_MEETINGS'],
-    externalId: randomUUID(),
-    address: ADDRESS,
-    customerInfo: { name: 'Contoso Pizza', primaryEmail: 'ana.silva@contoso.example', language: 'pt_pt' },
-    provisioningParameters: {
-      calling: { location: { name: 'Sede', address: ADDRESS, timezone: 'Europe/Lisbon', language: 'pt_pt' } },
-      meetings: { timezone: 'Europe/Lisbon' },
-    },
-    ...overrides,
-  };
-}
-
 describe('Webex Wholesale over the emulator', () => {
   let stack: TestStack;
   let url: string;
@@ -70,7 +54,7 @@ describe('Webex Wholesale over the emulator', () => {
   afterAll(() => stack.close());
 
   it('provisions a customer, which starts provisioning, and reads it back provisioned', async () => {
-    const input = wholesaleInput();
+    const input = wholesaleCustomerInput();
     const callsBefore = stack.emulators.webex.calls.length;
     const provisioned = await graphql<{ provisionWholesaleCustomer: Customer }>(url, PROVISION, { input }, { token: csp });
     expect(provisioned.errors).toBeUndefined();
@@ -81,7 +65,7 @@ describe('Webex Wholesale over the emulator', () => {
       externalId: input.externalId,
       status: 'PROVISIONING',
       packages: ['WEBEX_CALLING', 'WEBEX_MEETINGS'],
-      address: ADDRESS,
+      address: LISBON_ADDRESS,
       packageDetails: [
         { provider: 'WEBEX_WHOLESALE', name: 'webex_calling', package: 'WEBEX_CALLING', status: 'PROVISIONING', warnings: [], errors: [] },
         { provider: 'WEBEX_WHOLESALE', name: 'webex_meetings', package: 'WEBEX_MEETINGS', status: 'PROVISIONING', warnings: [], errors: [] },
@@ -105,7 +89,7 @@ describe('Webex Wholesale over the emulator', () => {
   });
 
   it('answers a repeated provisioning with CONFLICT naming externalId, and Webex’s tracking id (ours)', async () => {
-    const input = wholesaleInput();
+    const input = wholesaleCustomerInput();
     await graphql(url, PROVISION, { input }, { token: csp });
     const again = await graphql(url, PROVISION, { input }, { token: csp });
     expect(again.data).toBeNull();
@@ -126,9 +110,9 @@ describe('Webex Wholesale over the emulator', () => {
       url,
       PROVISION,
       {
-        input: wholesaleInput({
+        input: wholesaleCustomerInput({
           customerInfo: undefined,
-          address: { ...ADDRESS, addressLine1: 'x'.repeat(51) },
+          address: { ...LISBON_ADDRESS, addressLine1: 'x'.repeat(51) },
           packages: ['WEBEX_VOICE', 'CISCO_CALLING_PLAN'],
           provisioningParameters: { meetings: { timezone: 'Europe/Lisbon' } },
         }),
@@ -149,9 +133,9 @@ describe('Webex Wholesale over the emulator', () => {
   it('refuses invalid scalars and enum values before anything is sent upstream', async () => {
     const callsBefore = stack.emulators.webex.calls.length;
     for (const input of [
-      wholesaleInput({ address: { ...ADDRESS, country: 'XX' } }),
-      wholesaleInput({ packages: ['webex_calling'] }),
-      wholesaleInput({ customerInfo: { name: 'A', primaryEmail: 'not-an-email' } }),
+      wholesaleCustomerInput({ address: { ...LISBON_ADDRESS, country: 'XX' } }),
+      wholesaleCustomerInput({ packages: ['webex_calling'] }),
+      wholesaleCustomerInput({ customerInfo: { name: 'A', primaryEmail: 'not-an-email' } }),
     ]) {
       const response = await graphql(url, PROVISION, { input }, { token: csp });
       expect(response.status).toBe(400);
@@ -170,7 +154,7 @@ describe('Webex Wholesale over the emulator', () => {
   it('pages through the partner’s customers with Relay cursors, filtered by status', async () => {
     const created: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const response = await graphql<{ provisionWholesaleCustomer: Customer }>(url, PROVISION, { input: wholesaleInput() }, { token: csp });
+      const response = await graphql<{ provisionWholesaleCustomer: Customer }>(url, PROVISION, { input: wholesaleCustomerInput() }, { token: csp });
       created.push(response.data!.provisionWholesaleCustomer.id);
     }
     const seen: string[] = [];
@@ -206,7 +190,7 @@ describe('Webex Wholesale over the emulator', () => {
     const reseller = await signToken({ roles: ['reseller'], resellerId: randomUUID() });
     const callsBefore = stack.emulators.webex.calls.length;
     const operations: [string, Record<string, unknown>][] = [
-      [PROVISION, { input: wholesaleInput() }],
+      [PROVISION, { input: wholesaleCustomerInput() }],
       [GET, { id: 'any' }],
       [LIST, {}],
     ];
@@ -234,7 +218,7 @@ describe('Webex Wholesale: recorded in the ledger, read by its own tenant only',
   it('records a provisionWholesaleCustomer as a provisioning, and shows its customer to no other tenant', async () => {
     const mine = await signToken({ tenant: 'contoso.example' });
     const theirs = await signToken({ tenant: 'fabrikam.example' });
-    const input = wholesaleInput();
+    const input = wholesaleCustomerInput();
     const provisioned = await graphql<{ provisionWholesaleCustomer: { id: string } }>(stack.server.url, PROVISION, { input }, { token: mine });
     const id = provisioned.data!.provisionWholesaleCustomer.id;
 
@@ -277,7 +261,7 @@ describe('Webex Wholesale: provisioning states and throttling', () => {
     const stack = await startTestStack({ webexProvisioningDelayMs: 60_000 });
     try {
       const token = await signToken();
-      const created = await graphql<{ provisionWholesaleCustomer: Customer }>(stack.server.url, PROVISION, { input: wholesaleInput() }, { token });
+      const created = await graphql<{ provisionWholesaleCustomer: Customer }>(stack.server.url, PROVISION, { input: wholesaleCustomerInput() }, { token });
       const read = await graphql<{ wholesaleCustomer: Customer }>(stack.server.url, GET, { id: created.data!.provisionWholesaleCustomer.id }, { token });
       expect(read.data!.wholesaleCustomer).toMatchObject({ status: 'PROVISIONING', orgId: null });
     } finally {
@@ -289,7 +273,7 @@ describe('Webex Wholesale: provisioning states and throttling', () => {
     const emulator = await startWebexEmulator({ ...TEST_CREDENTIALS.webex, provisioningDelayMs: 0, failingPackages: ['webex_meetings'] });
     await withWebex(emulator, async (stack) => {
       const token = await signToken();
-      const created = await graphql<{ provisionWholesaleCustomer: Customer }>(stack.server.url, PROVISION, { input: wholesaleInput() }, { token });
+      const created = await graphql<{ provisionWholesaleCustomer: Customer }>(stack.server.url, PROVISION, { input: wholesaleCustomerInput() }, { token });
       const read = await graphql<{ wholesaleCustomer: Customer }>(stack.server.url, GET, { id: created.data!.provisionWholesaleCustomer.id }, { token });
       expect(read.data!.wholesaleCustomer.status).toBe('PROVISIONED_WITH_ERRORS');
       expect(read.data!.wholesaleCustomer.packageDetails[1]).toEqual({
@@ -306,7 +290,7 @@ describe('Webex Wholesale: provisioning states and throttling', () => {
   it('answers UPSTREAM_BUSY with retryAfterSeconds while Webex is locked (423)', async () => {
     const emulator = await startWebexEmulator({ ...TEST_CREDENTIALS.webex, lockedRetryAfterSeconds: 12 });
     await withWebex(emulator, async (stack) => {
-      const response = await graphql(stack.server.url, PROVISION, { input: wholesaleInput() }, { token: await signToken() });
+      const response = await graphql(stack.server.url, PROVISION, { input: wholesaleCustomerInput() }, { token: await signToken() });
       expect(response.errors![0]!.extensions).toMatchObject({
         code: 'UPSTREAM_BUSY',
         provider: 'WEBEX_WHOLESALE',

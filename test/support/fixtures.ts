@@ -54,7 +54,15 @@ export function providerInstanceInput(overrides: Record<string, unknown> = {}): 
   };
 }
 
-const LISBON = { addressLine1: 'Rua Augusta 100', city: 'Lisboa', stateOrProvince: 'Lisboa', zipOrPostalCode: '1100-053', country: 'PT' };
+/** A Webex address, every line of it given. */
+export const LISBON_ADDRESS = {
+  addressLine1: 'Rua Augusta 100',
+  addressLine2: '2º Esq',
+  city: 'Lisboa',
+  stateOrProvince: 'Lisboa',
+  zipOrPostalCode: '1100-053',
+  country: 'PT',
+};
 
 /**
  * A provisionCustomer input with every section, so that every provider is called: only what is each
@@ -75,7 +83,7 @@ export function provisionEverywhereInput(overrides: Record<string, unknown> = {}
       provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
       packages: ['WEBEX_CALLING', 'WEBEX_MEETINGS'],
       provisioningParameters: {
-        calling: { location: { name: 'Sede', address: LISBON, timezone: 'Europe/Lisbon', language: 'pt_pt' } },
+        calling: { location: { name: 'Sede', address: LISBON_ADDRESS, timezone: 'Europe/Lisbon', language: 'pt_pt' } },
         meetings: { timezone: 'Europe/Lisbon' },
       },
     },
@@ -111,10 +119,10 @@ export function wholesaleCustomerInput(overrides: Record<string, unknown> = {}):
     provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
     packages: ['WEBEX_CALLING', 'WEBEX_MEETINGS'],
     externalId: randomUUID(),
-    address: LISBON,
+    address: LISBON_ADDRESS,
     customerInfo: { name: 'Contoso Pizza', primaryEmail: 'ana.silva@contoso.example', language: 'pt_pt' },
     provisioningParameters: {
-      calling: { location: { name: 'Sede', address: LISBON, timezone: 'Europe/Lisbon', language: 'pt_pt' } },
+      calling: { location: { name: 'Sede', address: LISBON_ADDRESS, timezone: 'Europe/Lisbon', language: 'pt_pt' } },
       meetings: { timezone: 'Europe/Lisbon' },
     },
     ...overrides,
