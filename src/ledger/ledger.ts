@@ -305,21 +305,6 @@ export class Ledger {
   }
 
   /**
-   * Asks the worker to look at an IN_PROGRESS step again at `at`, and gives up the lease on it; false, changing
-   * nothing, when `lease` no longer holds it.
-   */
-  async checkAgainAt(operationId: string, step: string, lease: StepLease, at: Date): Promise<boolean> {
-    const updated = await this.db.query(
-      `UPDATE provisioning_steps
-         SET next_check_at = $3, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-       WHERE operation_id = $1 AND step = $2 AND lease_id = $4
-       RETURNING step`,
-      [operationId, step, at, lease],
-    );
-    return updated.length === 1;
-  }
-
-  /**
    * Takes up to `limit` steps that need the worker: IN_PROGRESS ones due for a check, and PENDING ones whose
    * lease expired (the process running them died). `FOR UPDATE SKIP LOCKED` lets replicas share the work,
    * each step going to exactly one of them, under a lease of its own.

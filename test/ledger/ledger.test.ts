@@ -353,7 +353,6 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       for (const lease of [superseded, begun]) {
         expect(await ledger.failStep(operation.id, 'net3', lease, failureOf('NET3', 504))).toBe(false);
         expect(await ledger.completeStep(operation.id, 'net3', lease, { status: 'IN_PROGRESS', result: { late: true }, upstreamIds: { localId: '7' } })).toBe(false);
-        expect(await ledger.checkAgainAt(operation.id, 'net3', lease, minutesFromNow(1))).toBe(false);
         expect(await ledger.postponeStep(operation.id, 'net3', lease, minutesFromNow(1), failureOf('NET3'))).toBe(false);
       }
       // And the finishing write of the current lease came first, so it too is spent.
@@ -378,7 +377,7 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       const followed = await leaseStepAsTheWorker(shared.database, operation.id, 'wholesale');
       const at = minutesFromNow(7);
 
-      await ledger.checkAgainAt(operation.id, 'wholesale', followed, at);
+      expect(await ledger.postponeStep(operation.id, 'wholesale', followed, at, null)).toBe(true);
 
       const [step] = await ledger.stepsOf([operation.id]);
       expect(step).toMatchObject({ status: 'IN_PROGRESS', nextCheckAt: at });
@@ -520,7 +519,7 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       expect(rest.map((s) => s.operationId).sort()).toEqual(byOverdue.slice(2).sort());
     });
 
-    it('hands a step back with checkAgainAt: leased again only once it is due', async () => {
+    it('hands a followed step back with postponeStep: leased again only once it is due', async () => {
       const { database } = leasing;
       const worker = new Ledger(database, { owner: 'worker' });
       const otherWorker = new Ledger(database, { owner: 'other-worker' });
@@ -532,7 +531,7 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       expect(await otherWorker.leaseDueSteps(10)).toEqual([]);
 
       // Webex said "still provisioning, ask later".
-      await worker.checkAgainAt(operation.id, 'wholesale', leased[0]!.lease, minutesFromNow(5));
+      await worker.postponeStep(operation.id, 'wholesale', leased[0]!.lease, minutesFromNow(5), null);
       expect(await otherWorker.leaseDueSteps(10)).toEqual([]);
 
       await makeDue(database, operation.id, 'wholesale');
