@@ -7,6 +7,7 @@ import type { OperationRecord, PlannedStep, StepFailure, StepLease, StepRecord }
 import { wireGuid } from '../providers/cloudcockpit/mapping.js';
 import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
+import { withRequestTime } from '../providers/experience-platform/mapping.js';
 import { withRequestFacts } from '../providers/net3/mapping.js';
 import type { ProvisionCustomerModelResponse } from '../providers/net3/wire.js';
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
@@ -51,6 +52,10 @@ function inputPathOf(step: PlannedStep): InputPath {
 export async function provisionCustomer(context: RequestContext, input: ProvisionCustomerInput): Promise<ProvisionCustomerResult> {
   const { caller } = authorized(context);
   const customerInput = { ...input.customer, id: input.customer.id ?? randomUUID() };
+  // What a repeat must send or compare as the first call did, fixed before the write-ahead: Net3's customerId,
+  // requesterIP and requestCreated; when Adobe was asked (it takes no id of ours, and a retry tells the request it
+  // stored for a lost answer from earlier ones by it).
+  const experiencePlatform = input.experiencePlatform && withRequestTime(input.experiencePlatform);
   const net3 = input.net3 && withRequestFacts(input.net3, context.clientIp);
   // One step per provider instance, named as CloudCockpit keys it (wireGuid): "ABC…" and "abc…" are one Guid.
   const instanceIds = (input.providerInstances ?? []).map((entry) => wireGuid(entry.providerInstanceId));
@@ -68,8 +73,8 @@ export async function provisionCustomer(context: RequestContext, input: Provisio
       position: index + 1,
       input: { ...entry, resellerId: input.customer.resellerId ?? null },
     })),
-    ...(input.experiencePlatform
-      ? [{ step: 'experiencePlatform', provider: 'EXPERIENCE_PLATFORM' as const, position: 1000, input: input.experiencePlatform }]
+    ...(experiencePlatform
+      ? [{ step: 'experiencePlatform', provider: 'EXPERIENCE_PLATFORM' as const, position: 1000, input: experiencePlatform }]
       : []),
     ...(net3 ? [{ step: 'net3', provider: 'NET3' as const, position: 1001, input: net3 }] : []),
     ...(input.wholesale ? [{ step: 'wholesale', provider: 'WEBEX_WHOLESALE' as const, position: 1002, input: input.wholesale }] : []),

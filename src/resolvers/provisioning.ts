@@ -1,15 +1,12 @@
 import type { Resolvers } from '../generated/graphql.js';
 import { loadersOf } from '../loaders.js';
-import { entitlementOf, withRequestTime } from '../providers/experience-platform/mapping.js';
+import { entitlementOf } from '../providers/experience-platform/mapping.js';
 import { packageDetailsOf } from '../providers/webex/mapping.js';
 import { isFailure, provisionCustomer } from '../provisioning/provision-customer.js';
 
 export const provisioningResolvers: Resolvers = {
   Mutation: {
-    provisionCustomer: (_, { input }, context) =>
-      // Adobe's section with when it was asked for, recorded by provisionCustomer before anything is called: how
-      // a retry tells the request Adobe stored for a lost answer from earlier ones (Adobe takes no id of ours).
-      provisionCustomer(context, { ...input, experiencePlatform: input.experiencePlatform && withRequestTime(input.experiencePlatform) }),
+    provisionCustomer: (_, { input }, context) => provisionCustomer(context, input),
   },
 
   ProvisionCustomerPayload: {
