@@ -1104,6 +1104,12 @@ export type ProvisioningStep = {
    * `experiencePlatform`, `net3` or `wholesale`.
    */
   name: Scalars['String']['output'];
+  /**
+   * True while a call of this step may have reached the provider without a conclusive answer (no answer, a 5xx).
+   * Until a look-up at the provider finds the record or proves it absent, the step is looked up before it is ever
+   * sent again: `retryProvisioning` and the worker never repeat it blindly.
+   */
+  outcomeUnknown: Scalars['Boolean']['output'];
   /** The provider the step calls. */
   provider: Provider;
   /** When the provider was last called for this step; null while it never was. */
@@ -2094,6 +2100,7 @@ export type ProvisioningStepResolvers<ContextType = RequestContext, ParentType e
   failure?: Resolver<Maybe<ResolversTypes['ProviderFailure']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcomeUnknown?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ProvisioningStepStatus'], ParentType, ContextType>;

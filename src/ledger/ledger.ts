@@ -47,6 +47,11 @@ export interface StepRecord {
   upstreamIds: Record<string, string>;
   result: unknown;
   failure: StepFailure | null;
+  /**
+   * A call may have reached the provider without a conclusive answer: until a look-up finds the record, or finds
+   * it definitely absent, the step is looked up before it is ever sent again.
+   */
+  outcomeUnknown: boolean;
   correlationId: string | null;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -62,6 +67,12 @@ export interface StepRecord {
  * cannot tell two requests of one process apart.
  */
 export type StepLease = string;
+
+/** A step taken for an attempt: the lease it is held under, and whether an earlier call's outcome is unknown. */
+export interface StepClaim {
+  lease: StepLease;
+  outcomeUnknown: boolean;
+}
 
 /** A step the worker took, with the lease it holds it under. */
 export interface LeasedStep extends StepRecord {
@@ -128,6 +139,7 @@ interface StepRow {
   upstream_ids: Record<string, string>;
   result: unknown;
   failure: StepFailure | null;
+  outcome_unknown: boolean;
   correlation_id: string | null;
   started_at: Date | null;
   finished_at: Date | null;
@@ -162,6 +174,7 @@ const stepOf = (row: StepRow): StepRecord => ({
   upstreamIds: row.upstream_ids,
   result: row.result,
   failure: row.failure,
+  outcomeUnknown: row.outcome_unknown,
   correlationId: row.correlation_id,
   startedAt: dateOrNull(row.started_at),
   finishedAt: dateOrNull(row.finished_at),
@@ -232,29 +245,35 @@ export class Ledger {
   }
 
   /**
-   * A step is about to call its provider: one more attempt, under a new lease, which this returns. Only a
-   * claimable step is taken: a FAILED one (nobody's), or a PENDING one held under `held` (the lease of its
-   * write-ahead, or of the worker's take-over) or abandoned (its lease ran out). Null otherwise: another request,
-   * of this process or another, holds the step, and the caller must leave it alone. The check and the claim are
-   * one UPDATE, so of several concurrent starts exactly one wins: PostgreSQL checks the condition again on the
-   * row the winner left, and PGlite runs them one after another.
+   * A step is about to call its provider: one more attempt, under a new lease. Only a claimable step is taken: a
+   * FAILED one (nobody's), or a PENDING one held under `held` (the lease of its write-ahead, or of the worker's
+   * take-over) or abandoned (its lease ran out). Null otherwise: another request, of this process or another,
+   * holds the step, and the caller must leave it alone. The row is locked first, so of several concurrent starts
+   * exactly one wins, and the winner reads the outcome flag the last attempt left. From here until the attempt
+   * is recorded the outcome is unknown: a crash mid-call leaves the step to be looked up, not repeated blindly.
    */
-  async startStep(operationId: string, step: string, correlationId: string, held: StepLease | null = null): Promise<StepLease | null> {
+  async startStep(operationId: string, step: string, correlationId: string, held: StepLease | null = null): Promise<StepClaim | null> {
     const lease = randomUUID();
     return this.db.transaction(async (tx) => {
-      const claimed = await tx.query(
-        `UPDATE provisioning_steps
-           SET status = 'PENDING', attempts = attempts + 1, correlation_id = $3, started_at = now(), failure = NULL,
-               lease_id = $4, lease_owner = $5, lease_expires_at = now() + make_interval(secs => $6), updated_at = now()
+      const [current] = await tx.query<{ outcome_unknown: boolean }>(
+        `SELECT outcome_unknown FROM provisioning_steps
          WHERE operation_id = $1 AND step = $2
            AND (status = 'FAILED'
-                OR (status = 'PENDING' AND (lease_id = $7 OR lease_expires_at IS NULL OR lease_expires_at < now())))
-         RETURNING step`,
-        [operationId, step, correlationId, lease, this.owner, this.leaseMs / 1000, held],
+                OR (status = 'PENDING' AND (lease_id = $3 OR lease_expires_at IS NULL OR lease_expires_at < now())))
+         FOR UPDATE`,
+        [operationId, step, held],
       );
-      if (claimed.length === 0) return null;
+      if (!current) return null;
+      await tx.query(
+        `UPDATE provisioning_steps
+           SET status = 'PENDING', attempts = attempts + 1, correlation_id = $3, started_at = now(), failure = NULL,
+               outcome_unknown = true, lease_id = $4, lease_owner = $5, lease_expires_at = now() + make_interval(secs => $6),
+               updated_at = now()
+         WHERE operation_id = $1 AND step = $2`,
+        [operationId, step, correlationId, lease, this.owner, this.leaseMs / 1000],
+      );
       await this.refreshOperationStatus(tx, operationId);
-      return lease;
+      return { lease, outcomeUnknown: current.outcome_unknown };
     });
   }
 
@@ -266,7 +285,7 @@ export class Ledger {
     return this.db.transaction(async (tx) => {
       const updated = await tx.query(
         `UPDATE provisioning_steps
-           SET status = $3, result = $4::jsonb, upstream_ids = upstream_ids || $5::jsonb, failure = NULL,
+           SET status = $3, result = $4::jsonb, upstream_ids = upstream_ids || $5::jsonb, failure = NULL, outcome_unknown = false,
                finished_at = CASE WHEN $3 = 'SUCCEEDED' THEN now() END, next_check_at = $6,
                lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
          WHERE operation_id = $1 AND step = $2 AND lease_id = $7
@@ -287,16 +306,19 @@ export class Ledger {
     });
   }
 
-  /** Records why the step failed and releases it; false, changing nothing, when `lease` no longer holds it. */
-  async failStep(operationId: string, step: string, lease: StepLease, failure: StepFailure): Promise<boolean> {
+  /**
+   * Records why the step failed and releases it; false, changing nothing, when `lease` no longer holds it.
+   * `outcomeUnknown`: whether the provider may have acted on a call of this step all the same.
+   */
+  async failStep(operationId: string, step: string, lease: StepLease, failure: StepFailure, outcomeUnknown: boolean): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const updated = await tx.query(
         `UPDATE provisioning_steps
-           SET status = 'FAILED', failure = $3::jsonb, finished_at = now(), next_check_at = NULL,
+           SET status = 'FAILED', failure = $3::jsonb, outcome_unknown = $5, finished_at = now(), next_check_at = NULL,
                lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
          WHERE operation_id = $1 AND step = $2 AND lease_id = $4
          RETURNING step`,
-        [operationId, step, json(failure), lease],
+        [operationId, step, json(failure), lease, outcomeUnknown],
       );
       if (updated.length === 0) return false;
       await this.refreshOperationStatus(tx, operationId);

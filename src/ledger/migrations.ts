@@ -85,6 +85,23 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE provisioning_steps ADD COLUMN lease_id uuid;
     `,
   },
+  {
+    version: 4,
+    name: 'step outcome unknown',
+    sql: `
+      -- A call of the step may have reached the provider without a conclusive answer: it is looked up before it is
+      -- sent again. Kept as a fact of the step, since the last failure may be a failed look-up (a 429) that says
+      -- nothing about the call before it.
+      ALTER TABLE provisioning_steps ADD COLUMN outcome_unknown boolean NOT NULL DEFAULT false;
+      -- Earlier versions derived it from the last failure, which a failed look-up or a refused blind repeat (the
+      -- CONFLICT this migration comes to end) could overwrite: every failure but a refusal of the input is looked
+      -- up once more, which at worst costs a read.
+      UPDATE provisioning_steps SET outcome_unknown = true
+      WHERE (status = 'PENDING' AND attempts > 0)
+         OR (status = 'FAILED' AND attempts > 0
+             AND coalesce(failure->>'code', '') NOT IN ('BAD_USER_INPUT', 'FORBIDDEN', 'NOT_FOUND', 'NOT_STARTED'));
+    `,
+  },
 ];
 
 /** An arbitrary constant: replicas starting together take turns to migrate. */

@@ -11,7 +11,7 @@ import { withRequestTime } from '../providers/experience-platform/mapping.js';
 import { withRequestFacts } from '../providers/net3/mapping.js';
 import type { ProvisionCustomerModelResponse } from '../providers/net3/wire.js';
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
-import { stepKindOf } from './steps.js';
+import { isRepeatRefused, ReportedFailure, stepKindOf } from './steps.js';
 
 /** Why one provider's part failed, as the schema's `ProviderFailure` shows it. */
 export interface ProviderFailureRecord extends StepFailure {
@@ -150,8 +150,8 @@ export async function provisionOnce<Response>(context: RequestContext, call: Sin
  * Resumes a provisioning that partly failed: its failed steps run again, the succeeded ones never. While any
  * step is still pending (running, or abandoned by a crash and awaiting the worker) the retry is refused, so
  * that no step can run twice at once; so is a retry that finds a step claimed by another request (a concurrent
- * retry, on this process or another) between reading it and starting it. A step whose failure left it unknown
- * whether the provider acted (no answer, a 5xx) is first looked up at the provider, as after a crash.
+ * retry, on this process or another) between reading it and starting it. A step whose outcome the ledger records
+ * as unknown is first looked up at the provider, as after a crash (see runStep).
  */
 export async function retryProvisioning(context: RequestContext, id: string): Promise<OperationRecord> {
   const { caller } = authorized(context);
@@ -204,7 +204,9 @@ async function runSteps(
       // have failed as they were (nothing was sent for them now), and may by now be another retry's.
       if (held !== null) {
         const failure = failureOf(context, 'CLOUDCOCKPIT', notStartedError());
-        await Promise.all(steps.filter((s) => s !== customerStep).map((s) => context.ledger.failStep(operationId, s.step, held, failure)));
+        await Promise.all(
+          steps.filter((s) => s !== customerStep).map((s) => context.ledger.failStep(operationId, s.step, held, failure, false)),
+        );
       }
       throw error;
     }
@@ -226,25 +228,20 @@ async function runSteps(
 }
 
 /**
- * A step to run: planned now, or read back from the ledger with its last failure. `at` is where its input sits
- * in the mutation's arguments; by default, where provisionCustomer has each step's input.
+ * A step to run: planned now, or read back from the ledger. `at` is where its input sits in the mutation's
+ * arguments; by default, where provisionCustomer has each step's input.
  */
-type RunnableStep = Pick<StepRecord, 'step' | 'position' | 'input'> & { failure?: StepFailure | null; at?: InputPath };
-
-/**
- * A failure after which the provider may or may not have acted: no answer came, a 5xx, or our own trouble
- * (INTERNAL), which may have struck after the provider answered, as when its answer could not be recorded.
- */
-function outcomeUnknown(failure: StepFailure | null | undefined): boolean {
-  if (!failure || failure.code === ErrorCode.NOT_STARTED) return false;
-  if (failure.httpStatus === null) return failure.code === ErrorCode.UPSTREAM_ERROR || failure.code === ErrorCode.INTERNAL;
-  return failure.httpStatus >= 500;
-}
+type RunnableStep = Pick<StepRecord, 'step' | 'position' | 'input'> & { at?: InputPath };
 
 /**
  * One step: claimed in the ledger, its provider called, its answer or failure recorded under that claim. `held`
  * is the lease the caller already holds the step under (its write-ahead, the worker's take-over), if any. A step
  * another request holds is not run: IN_PROGRESS, and the provider is not called.
+ *
+ * Exactly once rests on the ledger's outcome flag, never on the last error: while an earlier call's outcome is
+ * unknown the step is looked up first, and only a conclusive answer (found, or definitely absent) ends that. A
+ * look-up that fails (429, 5xx, no answer) leaves the outcome unknown, so no retry ever repeats the call blindly.
+ * `lookedUp`: the caller has just looked the step up and found nothing (the worker's recovery).
  */
 export async function runStep(
   context: RequestContext,
@@ -252,18 +249,30 @@ export async function runStep(
   step: RunnableStep,
   customer: CustomerViewModel | null,
   held: StepLease | null,
+  { lookedUp = false }: { lookedUp?: boolean } = {},
 ): Promise<unknown> {
   const kind = stepKindOf(step.step);
-  const lease = await context.ledger.startStep(operationId, step.step, context.correlationId, held);
-  if (lease === null) {
+  const claim = await context.ledger.startStep(operationId, step.step, context.correlationId, held);
+  if (claim === null) {
     throw new GraphQLError(`Step ${step.step} of provisioning ${operationId} is being run by another request`, {
       extensions: { code: ErrorCode.IN_PROGRESS },
     });
   }
+  const { lease } = claim;
+  const lookUpFirst = claim.outcomeUnknown && !lookedUp;
+  let outcomeUnknown = lookUpFirst;
   try {
-    const found = outcomeUnknown(step.failure) ? await kind.reconcile(context, step.input as never, customer as CustomerViewModel) : null;
-    const at = step.at ?? inputPathOf(step as PlannedStep);
-    const answer = found ?? (await kind.run(context, step.input as never, customer as CustomerViewModel, at));
+    const found = lookUpFirst ? await kind.reconcile(context, step.input as never, customer as CustomerViewModel) : null;
+    let answer = found;
+    if (!answer) {
+      outcomeUnknown = false;
+      const at = step.at ?? inputPathOf(step as PlannedStep);
+      answer = await kind.run(context, step.input as never, customer as CustomerViewModel, at).catch((error: unknown) => {
+        // The provider says it has this record although the look-up just found none (a lagging read): still unknown.
+        outcomeUnknown = mayHaveActed(error) || (claim.outcomeUnknown && isRepeatRefused(error));
+        throw error;
+      });
+    }
     if (!(await context.ledger.completeStep(operationId, step.step, lease, answer))) {
       // The lease ran out during the call and the worker took the step over: it finds this answer at the provider.
       context.logger.warn({ operationId, step: step.step }, 'provisioning step answered after its lease was taken over');
@@ -272,12 +281,34 @@ export async function runStep(
   } catch (error) {
     const failure = failureOf(context, kind.provider, error);
     context.logger.warn(
-      { provider: kind.provider, step: step.step, code: failure.code, httpStatus: failure.httpStatus, ...(failure.code === ErrorCode.INTERNAL ? { err: error } : {}) },
+      {
+        provider: kind.provider,
+        step: step.step,
+        code: failure.code,
+        httpStatus: failure.httpStatus,
+        outcomeUnknown,
+        ...(failure.code === ErrorCode.INTERNAL ? { err: error } : {}),
+      },
       'provisioning step failed',
     );
-    await context.ledger.failStep(operationId, step.step, lease, failure);
+    await context.ledger.failStep(operationId, step.step, lease, failure, outcomeUnknown);
     throw error;
   }
+}
+
+/**
+ * Whether a call that failed may still have been carried out: no conclusive answer came (none at all, a 5xx, a
+ * timeout, a body we could not read), or our own trouble struck after it was sent. A 4xx is the provider's word
+ * that it did not act (423 and 429 included: it asks to be called again); so is a refusal made here before
+ * sending, and a provider's report that its work failed.
+ */
+export function mayHaveActed(error: unknown): boolean {
+  if (error instanceof ReportedFailure) return false;
+  if (error instanceof UpstreamError) {
+    const status = error.httpStatus;
+    return status === null || status === 408 || status < 400 || status >= 500;
+  }
+  return !(error instanceof GraphQLError && typeof error.extensions.code === 'string');
 }
 
 /** Why a step that needs the CloudCockpit customer was not run: the customer was not created. */

@@ -12,7 +12,7 @@ import type {
   WholesaleCustomerInput,
   WholesaleSection,
 } from '../generated/graphql.js';
-import type { StepCompletion, StepRecord } from '../ledger/ledger.js';
+import type { StepCompletion, StepRecord, UpstreamIdRecord } from '../ledger/ledger.js';
 import { providerCustomerOf, wireGuid } from '../providers/cloudcockpit/mapping.js';
 import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
 import {
@@ -116,6 +116,16 @@ function isAlreadyProvisioned(error: unknown): boolean {
   return error instanceof UpstreamError && error.httpStatus === 400 && /already provisioned/i.test(error.message);
 }
 
+/**
+ * A provider refusing a create because it already has the record: Webex and Net3 answer 409, Adobe "already
+ * provisioned", CloudCockpit a validation error on the id or provider instance ("already exists", "already has").
+ */
+export function isRepeatRefused(error: unknown): boolean {
+  if (!(error instanceof UpstreamError)) return false;
+  if (error.httpStatus === 409 || isAlreadyProvisioned(error)) return true;
+  return error.httpStatus === 400 && error.failure.invalidProperties.some((p) => p.messages.some((m) => /\balready\b/i.test(m)));
+}
+
 /** Adobe's answer without its secret: the connection string is shown once, to the caller, and never stored. */
 function storableAdobeAnswer(response: ProvisioningResponse): ProvisioningResponse {
   const { connectionString: _secret, ...rest } = response;
@@ -150,7 +160,7 @@ function foundAtAdobe(request: StoredRequest): StepAnswer {
  * search, and with `reprovision=true` accepts a repeat as a new provisioning; but `GET /provisioning/status`
  * without a request id answers the organization's latest request. That request is this step's when it holds
  * what this step sent, was stored no earlier than the provisioning was asked for (`requestedAt`, recorded
- * before the ledger write), and is no request the ledger already records (those are other calls' answers,
+ * before the ledger write), and no other step records it ({@link recordedByAnotherStep}: other calls' answers,
  * earlier provisionings of the same organization among them): it is recorded, and nothing is sent again.
  * Otherwise the call is repeated. Adobe shows only the latest request: should another have been stored for the
  * organization since, this step's is not found and the repeat provisions again.
@@ -164,7 +174,7 @@ async function reconcileAdobe(
   const { imsOrgId } = sent.customer;
   const latest = (await authorized(context).providers.experiencePlatform.getLatestProvisioningStatus(imsOrgId))?.request ?? null;
   const owners = latest ? await context.ledger.stepsRecordingUpstreamId('EXPERIENCE_PLATFORM', 'storedRequestId', latest.id) : [];
-  if (latest && isStoredAs(latest, sent) && storedSince(latest, requestedAt) && owners.length === 0) return foundAtAdobe(latest);
+  if (latest && isStoredAs(latest, sent) && storedSince(latest, requestedAt) && !anotherStepAmong(context, owners)) return foundAtAdobe(latest);
   try {
     return await repeat();
   } catch (error) {
@@ -289,8 +299,11 @@ async function reconcileWebex(
  * recorded the id itself before it failed). A record the provider has under that id is then not this step's.
  */
 async function recordedByAnotherStep(context: RequestContext, provider: ProviderName, name: string, value: string): Promise<boolean> {
+  return anotherStepAmong(context, await context.ledger.stepsRecordingUpstreamId(provider, name, value));
+}
+
+function anotherStepAmong(context: RequestContext, steps: UpstreamIdRecord[]): boolean {
   const { caller } = authorized(context);
-  const steps = await context.ledger.stepsRecordingUpstreamId(provider, name, value);
   return steps.some((step) => step.tenant !== caller.tenant || step.status !== 'PENDING');
 }
 

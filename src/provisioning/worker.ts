@@ -139,7 +139,8 @@ export class ProvisioningWorker {
     if (customerStep && step.step !== 'customer') {
       if (customerStep.status === 'FAILED') {
         // As provisionCustomer does when the customer fails: recorded, and retryProvisioning runs it later.
-        if (await ledger.failStep(operation.id, step.step, step.lease, failureOf(context, 'CLOUDCOCKPIT', notStartedError()))) {
+        const notStarted = failureOf(context, 'CLOUDCOCKPIT', notStartedError());
+        if (await ledger.failStep(operation.id, step.step, step.lease, notStarted, step.outcomeUnknown)) {
           this.logSettled(context, operation, step, 'FAILED', 'not started: the CloudCockpit customer was not created');
         }
         return;
@@ -151,9 +152,9 @@ export class ProvisioningWorker {
       }
       customer = customerStep.result as CustomerViewModel;
     }
-    // No attempt was started, so nothing was sent: the step simply runs. Otherwise the call may have gone
-    // through before the process died, and the provider is asked first.
-    if (step.attempts > 0) {
+    // An attempt was under way when its process died: the call may have gone through, and the provider is asked
+    // first. A look-up that fails leaves the step PENDING and its outcome unknown, to be asked again later.
+    if (step.outcomeUnknown) {
       let found: StepAnswer | null;
       try {
         found = await kind.reconcile(context, step.input as never, customer as CustomerViewModel);
@@ -169,13 +170,13 @@ export class ProvisioningWorker {
       }
     }
     try {
-      await runStep(context, operation.id, step, customer, step.lease);
+      await runStep(context, operation.id, step, customer, step.lease, { lookedUp: step.outcomeUnknown });
     } catch (error) {
       // runStep has recorded the failure; another request (of any process) holding the step is no outcome at all.
       if (error instanceof GraphQLError && error.extensions.code === ErrorCode.IN_PROGRESS) return;
     }
     const [after] = (await ledger.stepsOf([operation.id])).filter((s) => s.step === step.step);
-    this.logSettled(context, operation, step, after?.status ?? 'UNKNOWN', step.attempts > 0 ? 'ran again' : 'ran');
+    this.logSettled(context, operation, step, after?.status ?? 'UNKNOWN', step.outcomeUnknown ? 'not found, ran again' : 'ran');
   }
 
   /** An IN_PROGRESS step due for a check: how the provider's work stands now. */
@@ -186,7 +187,7 @@ export class ProvisioningWorker {
     if (!kind.follow) {
       // Only kinds that can follow produce IN_PROGRESS steps; should one appear anyway, it must not wait forever.
       const failure = failureOf(context, kind.provider, new Error(`step ${step.step} cannot be followed`));
-      if (await ledger.failStep(operation.id, step.step, step.lease, failure)) {
+      if (await ledger.failStep(operation.id, step.step, step.lease, failure, true)) {
         this.logSettled(context, operation, step, 'FAILED', 'cannot be followed');
       }
       return;
@@ -222,7 +223,9 @@ export class ProvisioningWorker {
     const failure = failureOf(context, provider, error);
     const failuresInARow = ((step.failure as RepeatedFailure | null)?.failuresInARow ?? 0) + 1;
     if (!isTransient(error) || failuresInARow >= this.maxTransientFailures) {
-      if (!(await this.services.ledger.failStep(operation.id, step.step, step.lease, failure))) return;
+      // A step being followed has its record at the provider, and one being recovered may: a retry looks it up.
+      const outcomeUnknown = step.outcomeUnknown || step.status === 'IN_PROGRESS';
+      if (!(await this.services.ledger.failStep(operation.id, step.step, step.lease, failure, outcomeUnknown))) return;
       this.logSettled(context, operation, step, 'FAILED', isTransient(error) ? 'gave up after transient failures' : 'refused', {
         code: failure.code,
         httpStatus: failure.httpStatus,

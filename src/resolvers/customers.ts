@@ -169,9 +169,8 @@ export async function createCloudCockpitCustomer(
   const id = await providers.cloudCockpit
     .createCustomer(body)
     .catch(rethrowAtInput(at, (property) => inputPathOfProperty(property, input)));
-  // Read back what CloudCockpit now holds (statuses of provider instances); fall back to what was sent
-  // if the read is not yet consistent, since the customer does exist.
-  return (await providers.cloudCockpit.getCustomer(id)) ?? { ...body, id };
+  // What CloudCockpit now holds (statuses of provider instances), or what was sent: the customer exists either way.
+  return (await readBack(context, () => providers.cloudCockpit.getCustomer(id))) ?? { ...body, id };
 }
 
 /** Adds the customer to a provider instance and returns that instance as CloudCockpit then holds it. */
@@ -196,9 +195,24 @@ export async function addCloudCockpitProviderInstance(
     // The document: resellerId "should not be passed if a reseller performs the request".
     .addProviderInstance(customerId, body, isReseller(caller) ? null : actingFor)
     .catch(rethrowAtInput(at, (property) => inputPathOfProperty(property, input)));
-  const customer = await providers.cloudCockpit.getCustomer(customerId);
-  // What was sent stands in only while CloudCockpit's read does not show the new instance yet.
+  const customer = await readBack(context, () => providers.cloudCockpit.getCustomer(customerId));
+  // What was sent stands in while CloudCockpit's read does not show the new instance yet, or could not be made.
   return providerCustomerOf(customer, body.providerInstanceId) ?? body;
+}
+
+/**
+ * A read right after a create that succeeded is no part of the create: when it fails (a 429, a 5xx) the create
+ * still stands, and its step must not fail, or a retry would send the create again. Null then, and the caller
+ * answers with what it sent; readers of the customer get CloudCockpit's own record later.
+ */
+async function readBack<T>(context: RequestContext, read: () => Promise<T | null>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof UpstreamError)) throw error;
+    context.logger.warn({ provider: 'CLOUDCOCKPIT', httpStatus: error.httpStatus }, 'read-back after a create failed: answering with what was sent');
+    return null;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

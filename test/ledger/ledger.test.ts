@@ -94,7 +94,7 @@ async function createdMinutesAgo(db: Database, operationId: string, minutes: num
 async function settle(ledger: Ledger, operationId: string, lease: StepLease, step: PlannedStep, status: StepStatus): Promise<void> {
   if (status === 'PENDING') return;
   if (status === 'FAILED') {
-    await ledger.failStep(operationId, step.step, lease, failureOf(step.provider));
+    await ledger.failStep(operationId, step.step, lease, failureOf(step.provider), false);
     return;
   }
   await ledger.completeStep(operationId, step.step, lease, {
@@ -151,6 +151,7 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
           upstreamIds: {},
           result: null,
           failure: null,
+          outcomeUnknown: false,
           correlationId: null,
           startedAt: null,
           finishedAt: null,
@@ -186,9 +187,9 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       // same process is no claim: without that lease (another request of this process) it is refused.
       expect(await ledger.startStep(operation.id, 'customer', correlationId)).toBeNull();
       expect(await ledger.startStep(operation.id, 'customer', correlationId, begun)).toBeNull();
-      const second = await ledger.startStep(operation.id, 'customer', correlationId, first);
+      const second = await ledger.startStep(operation.id, 'customer', correlationId, first!.lease);
       expect(second).not.toBeNull();
-      expect(second).not.toBe(first);
+      expect(second!.lease).not.toBe(first!.lease);
 
       const [customer] = await ledger.stepsOf([operation.id]);
       expect(customer).toMatchObject({ step: 'customer', status: 'PENDING', attempts: 2, correlationId, startedAt: expect.any(Date) });
@@ -251,7 +252,7 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
     it('completes a step with the provider answer and its upstream ids, releasing the lease', async () => {
       const operation = newOperation();
       const begun = await ledger.beginOperation(operation, PLAN);
-      const lease = (await ledger.startStep(operation.id, 'customer', operation.correlationId, begun))!;
+      const { lease } = (await ledger.startStep(operation.id, 'customer', operation.correlationId, begun))!;
 
       await ledger.completeStep(operation.id, 'customer', lease, {
         status: 'SUCCEEDED',
@@ -307,10 +308,10 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
     it('records why a step failed, and lets any process retry it from there', async () => {
       const operation = newOperation();
       const begun = await ledger.beginOperation(operation, PLAN);
-      const lease = (await ledger.startStep(operation.id, 'net3', operation.correlationId, begun))!;
+      const { lease } = (await ledger.startStep(operation.id, 'net3', operation.correlationId, begun))!;
       const failure = failureOf('NET3', 502);
 
-      await ledger.failStep(operation.id, 'net3', lease, failure);
+      await ledger.failStep(operation.id, 'net3', lease, failure, true);
 
       const [, failed] = await ledger.stepsOf([operation.id]);
       expect(failed).toMatchObject({ status: 'FAILED', failure, finishedAt: expect.any(Date), nextCheckAt: null, attempts: 1 });
@@ -320,6 +321,43 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
       expect(await replica.startStep(operation.id, 'net3', randomUUID())).not.toBeNull();
       const [, retried] = await ledger.stepsOf([operation.id]);
       expect(retried).toMatchObject({ status: 'PENDING', failure: null, attempts: 2 });
+    });
+
+    it('keeps whether a step\'s outcome is unknown until an attempt settles it, whatever the failures in between', async () => {
+      const operation = newOperation();
+      const begun = await ledger.beginOperation(operation, PLAN);
+      const stepOf = async () => (await ledger.stepsOf([operation.id])).find((s) => s.step === 'net3')!;
+      expect(await stepOf()).toMatchObject({ outcomeUnknown: false });
+
+      // The first call: the write-ahead sent nothing before it.
+      const first = (await ledger.startStep(operation.id, 'net3', randomUUID(), begun))!;
+      expect(first.outcomeUnknown).toBe(false);
+      // While the call is out, a crash would leave it unknown.
+      expect(await stepOf()).toMatchObject({ status: 'PENDING', outcomeUnknown: true });
+      await ledger.failStep(operation.id, 'net3', first.lease, failureOf('NET3', 502), true);
+
+      // The retry's look-up is rate-limited: its 429 replaces the failure, not what is known of the first call.
+      const lookUp = (await replica.startStep(operation.id, 'net3', randomUUID()))!;
+      expect(lookUp.outcomeUnknown).toBe(true);
+      await replica.failStep(operation.id, 'net3', lookUp.lease, failureOf('NET3', 429), true);
+      expect(await stepOf()).toMatchObject({ status: 'FAILED', failure: { httpStatus: 429 }, outcomeUnknown: true });
+
+      // The next retry still knows to look first; its look-up finds the record, and the step is known again.
+      const found = (await ledger.startStep(operation.id, 'net3', randomUUID()))!;
+      expect(found.outcomeUnknown).toBe(true);
+      await ledger.completeStep(operation.id, 'net3', found.lease, { status: 'SUCCEEDED', result: null, upstreamIds: { customerId: 'c-1' } });
+      expect(await stepOf()).toMatchObject({ status: 'SUCCEEDED', outcomeUnknown: false });
+    });
+
+    it('hands the worker an abandoned attempt as one whose outcome is unknown', async () => {
+      const operation = newOperation();
+      const begun = await ledger.beginOperation(operation, PLAN);
+      await ledger.startStep(operation.id, 'wholesale', randomUUID(), begun);
+      await expireLeases(shared.database, operation.id);
+
+      const leased = (await replica.leaseDueSteps(10)).filter((s) => s.operationId === operation.id);
+      // The steps whose write-ahead was never started sent nothing; the one under way may have.
+      expect(Object.fromEntries(leased.map((s) => [s.step, s.outcomeUnknown]))).toMatchObject({ customer: false, wholesale: true });
     });
 
     it('gives a claimable step to exactly one of several requests of one process starting it at once', async () => {
@@ -342,21 +380,21 @@ describe.each(testBackends)('the provisioning ledger on $name', (backend) => {
     it('lets only the holder of the current lease finish a step: a late answer under a superseded one changes nothing', async () => {
       const operation = newOperation();
       const begun = await ledger.beginOperation(operation, PLAN);
-      const superseded = (await ledger.startStep(operation.id, 'net3', randomUUID(), begun))!;
+      const { lease: superseded } = (await ledger.startStep(operation.id, 'net3', randomUUID(), begun))!;
       // The call outlived its lease; the step was taken over, and the provider's answer found and recorded.
       await expireLeases(shared.database, operation.id);
-      const current = (await replica.startStep(operation.id, 'net3', randomUUID()))!;
+      const { lease: current } = (await replica.startStep(operation.id, 'net3', randomUUID()))!;
       const found = { status: 'SUCCEEDED' as const, result: { found: true }, upstreamIds: { customerId: 'net3-customer' } };
       expect(await replica.completeStep(operation.id, 'net3', current, found)).toBe(true);
 
       // Then the first call's answer arrives, or its failure, or its request to look again later.
       for (const lease of [superseded, begun]) {
-        expect(await ledger.failStep(operation.id, 'net3', lease, failureOf('NET3', 504))).toBe(false);
+        expect(await ledger.failStep(operation.id, 'net3', lease, failureOf('NET3', 504), true)).toBe(false);
         expect(await ledger.completeStep(operation.id, 'net3', lease, { status: 'IN_PROGRESS', result: { late: true }, upstreamIds: { localId: '7' } })).toBe(false);
         expect(await ledger.postponeStep(operation.id, 'net3', lease, minutesFromNow(1), failureOf('NET3'))).toBe(false);
       }
       // And the finishing write of the current lease came first, so it too is spent.
-      expect(await replica.failStep(operation.id, 'net3', current, failureOf('NET3'))).toBe(false);
+      expect(await replica.failStep(operation.id, 'net3', current, failureOf('NET3'), true)).toBe(false);
 
       const [, net3] = await ledger.stepsOf([operation.id]);
       expect(net3).toMatchObject({
