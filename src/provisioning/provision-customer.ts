@@ -92,11 +92,8 @@ export async function provisionCustomer(context: RequestContext, input: Provisio
     },
     plan,
   );
-  const { customer, outcomes } = await runSteps(context, operationId, plan, null, lease).catch((error: unknown) => {
-    // The customer was refused: nothing else ran, but the provisioning is on record, to fix and retry.
-    if (error instanceof GraphQLError) Object.assign(error.extensions, { provisioningId: operationId });
-    throw error;
-  });
+  // The customer was refused: nothing else ran, but the provisioning is on record, to fix and retry.
+  const { customer, outcomes } = await runSteps(context, operationId, plan, null, lease).catch(withProvisioningId(operationId));
   const outcomeOf = (step: string) => outcomes.get(step) ?? null;
   return {
     operationId,
@@ -143,7 +140,16 @@ export async function provisionOnce<Response>(context: RequestContext, call: Sin
     [{ step: call.step, provider: call.provider, position: 0, input: call.input }],
   );
   const customer = call.customerId ? ({ id: call.customerId } as CustomerViewModel) : null;
-  return (await runStep(context, operationId, { step: call.step, position: 0, input: call.input, at: ['input'] }, customer, lease)) as Response;
+  const step = { step: call.step, position: 0, input: call.input, at: ['input'] };
+  return (await runStep(context, operationId, step, customer, lease).catch(withProvisioningId(operationId))) as Response;
+}
+
+/** For `.catch()`: a failed provisioning's error names it, so that the caller can retry it (`retryProvisioning`). */
+function withProvisioningId(operationId: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof GraphQLError) Object.assign(error.extensions, { provisioningId: operationId });
+    throw error;
+  };
 }
 
 /**
