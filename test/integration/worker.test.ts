@@ -12,6 +12,7 @@ import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
 import { customerStep, experiencePlatformStep, net3Step, wholesaleStep } from '../../src/provisioning/steps.js';
 import { customerInput, providerInstanceInput } from '../support/fixtures.js';
 import { testBackends, type TestBackend } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack, type TestStackOptions } from '../support/stack.js';
 
@@ -58,16 +59,6 @@ const storedNet3Section = () => ({
   requestCreated: '2025-01-02T03:04:05.000Z',
 });
 const storedWholesaleSection = () => ({ ...wholesaleSection(), packages: ['webex_meetings'] });
-
-/** Polls `read` until `done` holds of its value, for at most `timeoutMs`; the last value either way. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 async function provision(stack: TestStack, input: Record<string, unknown>): Promise<{ payload: Payload; correlationId: string }> {
   const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input }, { token: await signToken() });

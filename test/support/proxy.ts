@@ -14,16 +14,33 @@ export interface ProxiedRequest {
   text: string;
 }
 
+/**
+ * An answer the proxy gives in the provider's place, as a gateway or rate limiter in front of it would: JSON
+ * (`application/json; charset=utf-8`, as every provider answers) with a small body.
+ */
+export interface ProxyAnswer {
+  /** The HTTP status, such as 429 or 503. */
+  respond: number;
+  /** Sent as `Retry-After` (delay-seconds); no such header when left out. */
+  retryAfterSeconds?: number;
+  /** The JSON body. @default { message: the status's reason phrase } */
+  body?: unknown;
+}
+
 /** What a proxy does with a request, or with the provider's answer to it. */
-export type ProxyDecision = 'pass' | 'drop' | 'hold';
+export type ProxyDecision = 'pass' | 'drop' | 'hold' | ProxyAnswer;
 
 export interface ProxyHooks {
   /**
    * Before the request goes on: `pass` forwards it; `drop` resets the connection, as an unreachable host would;
-   * `hold` keeps it unanswered until the proxy closes. May take its time (a barrier, a delay).
+   * `hold` keeps it unanswered until the proxy closes; a {@link ProxyAnswer} answers in the provider's place, which
+   * never sees the request (nor does `exchanges`). May take its time (a barrier, a delay).
    */
   beforeForward?(request: ProxiedRequest): ProxyDecision | Promise<ProxyDecision>;
-  /** After the provider answered: `pass` delivers the answer, `drop` and `hold` lose it on the way back. */
+  /**
+   * After the provider answered: `pass` delivers the answer, `drop` and `hold` lose it on the way back, a
+   * {@link ProxyAnswer} replaces it (the provider acted; `exchanges` records what it answered).
+   */
   afterAnswer?(request: ProxiedRequest, status: number): ProxyDecision | Promise<ProxyDecision>;
 }
 
@@ -50,7 +67,8 @@ const HOP_BY_HOP = ['host', 'connection', 'content-length', 'content-encoding', 
 export async function startForwardingProxy(target: string, hooks: ProxyHooks = {}): Promise<ForwardingProxy> {
   const exchanges: ProxyExchange[] = [];
   let held = 0;
-  const lose = (decision: ProxyDecision, req: http.IncomingMessage) => {
+  const settle = (decision: Exclude<ProxyDecision, 'pass'>, req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (typeof decision === 'object') return answerInPlace(decision, res);
     if (decision === 'hold') held++;
     else req.socket.destroy();
   };
@@ -67,7 +85,7 @@ export async function startForwardingProxy(target: string, hooks: ProxyHooks = {
         text: raw?.toString('utf8') ?? '',
       };
       const before = (await hooks.beforeForward?.(request)) ?? 'pass';
-      if (before !== 'pass') return lose(before, req);
+      if (before !== 'pass') return settle(before, req, res);
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.includes(name))) as Record<
         string,
         string
@@ -76,7 +94,7 @@ export async function startForwardingProxy(target: string, hooks: ProxyHooks = {
       const answer = Buffer.from(await upstream.arrayBuffer());
       exchanges.push({ ...request, status: upstream.status });
       const after = (await hooks.afterAnswer?.(request, upstream.status)) ?? 'pass';
-      if (after !== 'pass') return lose(after, req);
+      if (after !== 'pass') return settle(after, req, res);
       const responseHeaders: Record<string, string> = {};
       upstream.headers.forEach((value, name) => {
         if (!HOP_BY_HOP.includes(name)) responseHeaders[name] = value;
@@ -97,6 +115,14 @@ export async function startForwardingProxy(target: string, hooks: ProxyHooks = {
         server.close(() => resolve());
       }),
   };
+}
+
+function answerInPlace({ respond, retryAfterSeconds, body }: ProxyAnswer, res: http.ServerResponse): void {
+  res.writeHead(respond, {
+    'content-type': 'application/json; charset=utf-8',
+    ...(retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) }),
+  });
+  res.end(JSON.stringify(body ?? { message: http.STATUS_CODES[respond] ?? 'Error' }));
 }
 
 function parseBody(raw: Buffer | undefined): unknown {
