@@ -8,7 +8,7 @@ import { startWebexEmulator } from './providers/webex/emulator.js';
  * `npm run emulators`: every provider emulator on fixed loopback ports (accepting any credentials), for
  * pointing a server, or curl, at them through the `*_URL` variables; with random faults under `EMULATOR_FAULTS`.
  */
-const faults = randomFaultsFromEnv(process.env);
+const faults = faultsFromEnv();
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
   startCloudCockpitEmulator({ port: port('CLOUDCOCKPIT_EMULATOR_PORT', 4101) }),
@@ -17,6 +17,16 @@ const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
   startWebexEmulator({ port: port('WEBEX_EMULATOR_PORT', 4104) }),
 ]);
 for (const emulator of [cloudCockpit, experiencePlatform, net3, webex]) emulator.faults.random(faults);
+
+/** The configured random faults; a bad value ends the process with its message alone, as the server's configuration does. */
+function faultsFromEnv() {
+  try {
+    return randomFaultsFromEnv(process.env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
 
 process.stdout.write(
   [
