@@ -6,6 +6,7 @@ import { startCloudCockpitEmulator } from '../../src/providers/cloudcockpit/emul
 import { startExperiencePlatformEmulator } from '../../src/providers/experience-platform/emulator.js';
 import { startNet3Emulator } from '../../src/providers/net3/emulator.js';
 import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
+import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../support/emulator-call.js';
 
 /** Faults act the same in every emulator (one middleware); Net3's is the one with the shortest valid body. */
 let emulator: RunningEmulator;
@@ -19,47 +20,32 @@ beforeEach(() => {
   emulator.faults.injected.length = 0;
 });
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
 /** Provisions a fresh Net3 customer; resolves to its id and the reply, or the error when no reply came. */
-async function provision(signal?: AbortSignal): Promise<{ customerId: string; reply: Reply | Error }> {
+async function provision(signal?: AbortSignal): Promise<{ customerId: string; reply: EmulatorReply | Error }> {
   const customerId = randomUUID();
   const body = {
     customer: { customerId, customerName: 'Contoso Pizza' },
     contacts: [{ firstName: 'Ana', lastName: 'Silva', email: 'ana@contoso.example', roles: ['Primary'] }],
   };
-  const reply = await send('/provisioning/customer', { method: 'POST', body: JSON.stringify(body), signal });
-  return { customerId, reply };
+  return { customerId, reply: await send('/provisioning/customer', { body, ...(signal ? { signal } : {}) }) };
 }
 
-async function send(path: string, init: { method: string; body?: string; signal?: AbortSignal | undefined }): Promise<Reply | Error> {
+async function send(path: string, options: EmulatorCallOptions = {}): Promise<EmulatorReply | Error> {
   try {
-    const response = await fetch(`${emulator.url}${path}`, {
-      ...init,
-      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer any-key' },
-    });
-    return { status: response.status, headers: response.headers, text: await response.text() };
+    return await callEmulator(`${emulator.url}${path}`, { ...options, headers: { Authorization: 'Bearer any-key' } });
   } catch (error) {
     return error as Error;
   }
 }
 
-function replied(reply: Reply | Error): Reply {
+function replied(reply: EmulatorReply | Error): EmulatorReply {
   if (reply instanceof Error) throw new Error(`expected a reply, the request failed: ${reply.message}`);
   return reply;
 }
 
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
+/** A body that is there but does not parse as JSON (callEmulator leaves `json` undefined then). */
+function notJson({ text, json }: EmulatorReply): boolean {
+  return text !== '' && json === undefined;
 }
 
 describe('each fault', () => {
@@ -80,10 +66,10 @@ describe('each fault', () => {
     for (const [fault, retryAfter] of cases) {
       emulator.faults.script({ fault });
       const { customerId, reply } = await provision();
-      const { status, headers, text } = replied(reply);
-      expect(status).toBe((fault as { status: number }).status);
-      expect(headers.get('retry-after')).toBe(retryAfter);
-      expect(isJson(text)).toBe(false);
+      const answer = replied(reply);
+      expect(answer.status).toBe((fault as { status: number }).status);
+      expect(answer.headers.get('retry-after')).toBe(retryAfter);
+      expect(notJson(answer)).toBe(true);
       expect(emulator.created.has(customerId)).toBe(false);
     }
   });
@@ -124,11 +110,11 @@ describe('each fault', () => {
   it("malformed: the record is created, the answer has the handler's status and a body that is not JSON", async () => {
     emulator.faults.script({ fault: { kind: 'malformed' } });
     const { customerId, reply } = await provision();
-    const { status, headers, text } = replied(reply);
-    expect(status).toBe(200);
-    expect(headers.get('content-type')).toMatch(/^application\/json/);
-    expect(text).toMatch(/^\{"customer"/);
-    expect(isJson(text)).toBe(false);
+    const answer = replied(reply);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(answer.text).toMatch(/^\{"customer"/);
+    expect(notJson(answer)).toBe(true);
     expect(emulator.created.get(customerId)).toBe(1);
   });
 
@@ -155,7 +141,7 @@ describe('scripted faults', () => {
     expect(replied((await provision()).reply).status).toBe(200);
     // Net3 has no GET: 404 once the faults are spent.
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push(replied(await send('/provisioning/customer', { method: 'GET' })).status);
+    for (let i = 0; i < 3; i++) statuses.push(replied(await send('/provisioning/customer')).status);
     expect(statuses).toEqual([503, 503, 404]);
     expect(emulator.faults.injected).toEqual([
       { method: 'POST', path: '/provisioning/customer', fault: lose },
@@ -206,7 +192,7 @@ describe('random faults', () => {
     emulator.faults.random(faults);
     const outcomes: (number | 'reset')[] = [];
     for (let i = 0; i < requests; i++) {
-      const reply = await send(`/provisioning/customer?i=${i}`, { method: 'GET' });
+      const reply = await send(`/provisioning/customer?i=${i}`);
       outcomes.push(reply instanceof Error ? 'reset' : reply.status);
     }
     return outcomes;
