@@ -39,8 +39,8 @@ export class CreationCounts extends Map<string, number> {
 }
 
 /**
- * What {@link startEmulator} hands every emulator app it creates, to watch and disturb it. Each is optional, so that
- * an app can be created bare (`npm start` records nothing, so that it does not grow without bound).
+ * What {@link startEmulator} hands every emulator app it creates, to watch and disturb it. Each is optional: an app
+ * created without one does without it.
  */
 export interface EmulatorInstruments {
   /** Records every request into this array. */

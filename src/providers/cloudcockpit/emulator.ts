@@ -788,6 +788,7 @@ interface HandlerContext {
   created: CreationCounts | undefined;
 }
 
+/** One key for a provider instance, whether it was added on its own or with its customer. */
 function countProviderInstance(created: CreationCounts | undefined, customerId: string, providerInstanceId: string): void {
   created?.count(`providerInstance:${customerId}:${providerInstanceId}`);
 }
