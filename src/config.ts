@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { randomFaultsFromEnv, type RandomFaults } from './providers/emulator-faults.js';
 
 /**
  * The server's configuration, read once from the environment. Every variable is listed in the README's
@@ -76,6 +77,8 @@ export interface UpstreamsConfig {
   experiencePlatform: UpstreamConfig<{ token: string; imsAuthorization: string }>;
   net3: UpstreamConfig<Net3Credentials>;
   webex: UpstreamConfig<{ token: string }>;
+  /** Random faults the embedded emulators inject (`EMULATOR_FAULTS`, `EMULATOR_FAULTS_SEED`); null for none. */
+  emulatorFaults: RandomFaults | null;
 }
 
 export type JwtConfig =
@@ -109,6 +112,23 @@ export class ConfigError extends Error {
  * way to stop a call whose renewal failed: more to get wrong, for no gain while calls are bounded.
  */
 export const CALLS_PER_STEP_CLAIM = { CLOUDCOCKPIT: 4, ADOBE_AEP: 2, NET3: 2, WEBEX: 2 } as const;
+
+/**
+ * The embedded emulators' random faults. They are read apart from the schema above, by the emulators' own parser,
+ * and refused in production, which runs no emulator: there they could only be a mistake.
+ */
+function emulatorFaultsOf(env: NodeJS.ProcessEnv, production: boolean): RandomFaults | null {
+  let faults: RandomFaults | null;
+  try {
+    faults = randomFaultsFromEnv(env);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
+  }
+  if (faults && production) {
+    throw new ConfigError('EMULATOR_FAULTS is for trying the embedded emulators, which production does not run: unset it');
+  }
+  return faults;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Environment.safeParse(env);
@@ -150,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ),
     net3: upstream('NET3', e.NET3_URL, e.NET3_TIMEOUT_MS, net3Credentials, 'NET3_API_KEY, or NET3_USERNAME and NET3_PASSWORD, are'),
     webex: upstream('WEBEX', e.WEBEX_URL, e.WEBEX_TIMEOUT_MS, e.WEBEX_TOKEN ? { token: e.WEBEX_TOKEN } : undefined, 'WEBEX_TOKEN is'),
+    emulatorFaults: emulatorFaultsOf(env, production),
   };
 
   const timeouts = {

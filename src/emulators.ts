@@ -1,12 +1,14 @@
 import { startCloudCockpitEmulator } from './providers/cloudcockpit/emulator.js';
 import { startExperiencePlatformEmulator } from './providers/experience-platform/emulator.js';
+import { randomFaultsFromEnv } from './providers/emulator-faults.js';
 import { startNet3Emulator } from './providers/net3/emulator.js';
 import { startWebexEmulator } from './providers/webex/emulator.js';
 
 /**
  * `npm run emulators`: every provider emulator on fixed loopback ports (accepting any credentials), for
- * pointing a server, or curl, at them through the `*_URL` variables.
+ * pointing a server, or curl, at them through the `*_URL` variables; with random faults under `EMULATOR_FAULTS`.
  */
+const faults = faultsFromEnv();
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
   startCloudCockpitEmulator({ port: port('CLOUDCOCKPIT_EMULATOR_PORT', 4101) }),
@@ -14,6 +16,17 @@ const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
   startNet3Emulator({ port: port('NET3_EMULATOR_PORT', 4103) }),
   startWebexEmulator({ port: port('WEBEX_EMULATOR_PORT', 4104) }),
 ]);
+for (const emulator of [cloudCockpit, experiencePlatform, net3, webex]) emulator.faults.random(faults);
+
+/** The configured random faults; a bad value ends the process with its message alone, as the server's configuration does. */
+function faultsFromEnv() {
+  try {
+    return randomFaultsFromEnv(process.env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
 
 process.stdout.write(
   [
@@ -22,6 +35,7 @@ process.stdout.write(
     `  ADOBE_AEP_URL=${experiencePlatform.url}`,
     `  NET3_URL=${net3.url}`,
     `  WEBEX_URL=${webex.url}`,
+    ...(faults ? [`Injecting random faults into a share of ${faults.rate} of requests (EMULATOR_FAULTS_SEED=${faults.seed} replays them)`] : []),
     '',
   ].join('\n'),
 );

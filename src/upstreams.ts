@@ -24,7 +24,7 @@ export interface Upstreams {
 
 /**
  * Every provider's endpoint: the configured URL and credentials, or, where no URL is set, an embedded
- * emulator on loopback (config.ts refuses that in production).
+ * emulator on loopback (config.ts refuses that in production), injecting the configured random faults if any.
  */
 export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger): Promise<Upstreams> {
   const emulators: RunningEmulator[] = [];
@@ -33,7 +33,13 @@ export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger):
     if (upstream.url && upstream.credentials) return { ...common, baseURL: upstream.url, credentials: upstream.credentials };
     const emulator = await start(emulated);
     emulators.push(emulator);
+    emulator.faults.random(config.emulatorFaults);
     logger.warn({ url: emulator.url }, `${name} URL is not set: using the embedded ${name} emulator`);
+    if (config.emulatorFaults) {
+      // The seed is what replays this run's faults (EMULATOR_FAULTS_SEED).
+      const { rate, seed } = config.emulatorFaults;
+      logger.warn({ rate, seed }, `the embedded ${name} emulator injects random faults into a share of its requests`);
+    }
     return { ...common, baseURL: emulator.url, credentials: emulated };
   }
 

@@ -16,3 +16,30 @@ describe('the ledger lease in the configuration', () => {
     expect(() => loadConfig({ LEDGER_LEASE_MS: '20000', CLOUDCOCKPIT_TIMEOUT_MS: '1000', ADOBE_AEP_TIMEOUT_MS: '1000', NET3_TIMEOUT_MS: '10000' })).toThrow(/NET3_TIMEOUT_MS/);
   });
 });
+
+describe('the embedded emulators\' random faults in the configuration', () => {
+  it('are read from EMULATOR_FAULTS and EMULATOR_FAULTS_SEED, and off by default', () => {
+    expect(loadConfig({}).upstreams.emulatorFaults).toBeNull();
+    expect(loadConfig({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: '7' }).upstreams.emulatorFaults).toEqual({ rate: 0.1, seed: 7 });
+  });
+
+  it('are refused with a bad value, and in production', () => {
+    expect(() => loadConfig({ EMULATOR_FAULTS: '10%' })).toThrow(ConfigError);
+    expect(() => loadConfig({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: 'x' })).toThrow(/EMULATOR_FAULTS_SEED/);
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-that-is-long-enough',
+      CLOUDCOCKPIT_URL: 'https://cloudcockpit.example',
+      CLOUDCOCKPIT_TOKEN: 't',
+      ADOBE_AEP_URL: 'https://aep.example',
+      ADOBE_AEP_TOKEN: 't',
+      ADOBE_IMS_AUTHORIZATION: 't',
+      NET3_URL: 'https://net3.example',
+      NET3_API_KEY: 't',
+      WEBEX_URL: 'https://webex.example',
+      WEBEX_TOKEN: 't',
+    };
+    expect(loadConfig(production).upstreams.emulatorFaults).toBeNull();
+    expect(() => loadConfig({ ...production, EMULATOR_FAULTS: '0.1' })).toThrow(/production/);
+  });
+});

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type RequestHandler, type Response } from 'express';
+import { EmulatorFaults } from './emulator-faults.js';
 
 /**
  * What every provider emulator shares: serving an Express app on loopback, and recording each request
@@ -24,6 +25,30 @@ export interface RunningEmulator {
   close(): Promise<void>;
   /** Every request received, in arrival order (a live array: tests may reset it with `calls.length = 0`). */
   calls: RecordedCall[];
+  /** Faults to inject into its requests: scripted by tests, or random. */
+  faults: EmulatorFaults;
+  /** How many times each business key was created (see each emulator for its keys): more than 1 is a duplicate. */
+  created: ReadonlyMap<string, number>;
+}
+
+/** How many times each business key was created, counted by an emulator once its own checks let a creation through. */
+export class CreationCounts extends Map<string, number> {
+  count(key: string): void {
+    this.set(key, (this.get(key) ?? 0) + 1);
+  }
+}
+
+/**
+ * What {@link startEmulator} hands every emulator app it creates, to watch and disturb it. Each is optional: an app
+ * created without one does without it.
+ */
+export interface EmulatorInstruments {
+  /** Records every request into this array. */
+  calls?: RecordedCall[];
+  /** Mounted right after {@link readAndRecordRequests}: a faulted request is still recorded. */
+  faults?: EmulatorFaults;
+  /** Counts what the app creates, by business key. */
+  created?: CreationCounts;
 }
 
 /**
@@ -48,10 +73,10 @@ export function readAndRecordRequests(calls?: RecordedCall[]): RequestHandler {
   };
 }
 
-/** Serves `app` on loopback and returns its URL, its recorded calls and an idempotent `close`. */
+/** Serves `app` on loopback and returns its URL, its instruments and an idempotent `close`. */
 export async function serveEmulator(
   app: express.Express,
-  calls: RecordedCall[],
+  instruments: Required<EmulatorInstruments>,
   { port = 0, host = '127.0.0.1' }: { port?: number | undefined; host?: string | undefined } = {},
 ): Promise<RunningEmulator> {
   const server = createServer(app);
@@ -67,7 +92,7 @@ export async function serveEmulator(
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost}:${boundPort}`,
-    calls,
+    ...instruments,
     close: () => (closing ??= closeServer(server)),
   };
 }
@@ -106,14 +131,14 @@ export interface ListenOptions {
   host?: string;
 }
 
-/** Starts the emulator `create` makes, recording every call it receives. */
+/** Starts the emulator `create` makes, recording every call it receives, ready for faults and counting creations. */
 export async function startEmulator<Options>(
-  create: (options: Options & { calls: RecordedCall[] }) => express.Express,
+  create: (options: Options & Required<EmulatorInstruments>) => express.Express,
   options: Options & ListenOptions,
 ): Promise<RunningEmulator> {
   const { port, host, ...emulatorOptions } = options;
-  const calls: RecordedCall[] = [];
-  return serveEmulator(create({ ...(emulatorOptions as Options), calls }), calls, { port, host });
+  const instruments = { calls: [], faults: new EmulatorFaults(), created: new CreationCounts() };
+  return serveEmulator(create({ ...(emulatorOptions as Options), ...instruments }), instruments, { port, host });
 }
 
 /** The media type of a `Content-Type` header, lower-cased and without parameters. */

@@ -11,6 +11,8 @@ export interface EmulatorCallOptions {
   rawBody?: string;
   /** null: no Content-Type header. @default application/json when there is a body */
   contentType?: string | null;
+  /** Gives up on the call, e.g. `AbortSignal.timeout(…)`. @default never */
+  signal?: AbortSignal;
 }
 
 export interface EmulatorReply<T = unknown> {
@@ -31,6 +33,7 @@ export async function callEmulator<T = unknown>(url: string, options: EmulatorCa
     method: options.method ?? (hasBody ? 'POST' : 'GET'),
     headers,
     body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    signal: options.signal,
   });
   const text = await response.text();
   let json: unknown;

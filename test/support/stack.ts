@@ -9,6 +9,7 @@ import { openLedger } from '../../src/ledger/open.js';
 import { createLogger } from '../../src/logger.js';
 import { ProvisioningWorker, type ProvisioningWorkerOptions } from '../../src/provisioning/worker.js';
 import { startCloudCockpitEmulator } from '../../src/providers/cloudcockpit/emulator.js';
+import type { RandomFaults } from '../../src/providers/emulator-faults.js';
 import type { RunningEmulator } from '../../src/providers/emulator-server.js';
 import { startExperiencePlatformEmulator } from '../../src/providers/experience-platform/emulator.js';
 import { startNet3Emulator } from '../../src/providers/net3/emulator.js';
@@ -57,10 +58,11 @@ export async function graphql<TData = Record<string, unknown>>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
-  options: { token?: string; headers?: Record<string, string> } = {},
+  options: { token?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<GraphQLResponse<TData>> {
   const response = await fetch(url, {
     method: 'POST',
+    signal: options.signal,
     headers: {
       'content-type': 'application/json',
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
@@ -74,7 +76,10 @@ export async function graphql<TData = Record<string, unknown>>(
 
 export interface TestStack {
   server: RunningServer;
-  /** The emulators started for this stack (also those a test pointed elsewhere with `urls`). */
+  /**
+   * The emulators started for this stack (also those a test pointed elsewhere with `urls`); script faults with
+   * `emulators.<name>.faults`.
+   */
   emulators: Record<keyof ProviderEndpoints, RunningEmulator>;
   ledger: Ledger;
   /** The background worker, when the stack was started with `worker`. */
@@ -112,6 +117,8 @@ export interface TestStackOptions {
    * is the lease of the ledger opened here. @default no worker
    */
   worker?: ProvisioningWorkerOptions & { leaseMs?: number };
+  /** Random faults injected by all four emulators, each drawing from its own PRNG with this seed. @default none */
+  faults?: RandomFaults;
 }
 
 /** The API on a free loopback port, in front of fresh emulators of every provider. */
@@ -131,6 +138,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     }),
   ]);
   const emulators = { cloudCockpit, experiencePlatform, net3, webex };
+  for (const emulator of Object.values(emulators)) emulator.faults.random(options.faults ?? null);
   const fetch = createUpstreamFetch({ timeoutMs: options.timeoutMs ?? 5_000 });
   const urls = typeof options.urls === 'function' ? await options.urls(emulators) : options.urls;
   const baseURL = (name: keyof ProviderEndpoints) => urls?.[name] ?? emulators[name].url;

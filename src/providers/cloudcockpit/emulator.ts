@@ -18,8 +18,9 @@ import {
   methodNotAllowed,
   readAndRecordRequests,
   startEmulator,
+  type CreationCounts,
+  type EmulatorInstruments,
   type ListenOptions,
-  type RecordedCall,
   type RunningEmulator,
 } from '../emulator-server.js';
 import type {
@@ -51,12 +52,11 @@ export interface CloudCockpitEmulatorOptions {
 export const MICROSOFT_PROVIDER_INSTANCE_ID = 'cb3cd15b-1d6e-45be-b493-c71549cbfd87';
 
 /**
- * Creates the emulator app. Pass `calls` to have every request recorded into that array (the app does not
- * record otherwise, so a long-running `npm start` does not grow without bound).
+ * Creates the emulator app, with the instruments given (see {@link EmulatorInstruments}). It counts creations as
+ * `customer:<customer id>` and `providerInstance:<customer id>:<providerInstanceId>`, lower-cased, for a provider
+ * instance added on its own or with its customer.
  */
-export function createCloudCockpitEmulator(
-  options: CloudCockpitEmulatorOptions & { calls?: RecordedCall[] } = {},
-): express.Express {
+export function createCloudCockpitEmulator(options: CloudCockpitEmulatorOptions & EmulatorInstruments = {}): express.Express {
   const instances = providerInstanceKinds(options.providerInstances);
   const processingDelayMs = options.processingDelayMs ?? 0;
   if (!Number.isFinite(processingDelayMs) || processingDelayMs < 0) {
@@ -71,9 +71,10 @@ export function createCloudCockpitEmulator(
 
   app.use(assignCorrelationId);
   app.use(readAndRecordRequests(options.calls));
+  if (options.faults) app.use(options.faults.middleware());
 
   const guard: RequestHandler[] = [requireBearer(options.token), requireTenant, requireValidCorrelationId];
-  const ctx: HandlerContext = { store, instances, processingDelayMs };
+  const ctx: HandlerContext = { store, instances, processingDelayMs, created: options.created };
 
   app.get('/v1/Customers', ...guard, listCustomers(ctx));
   app.post('/v1/Customers', ...guard, parseJsonBody, createCustomer(ctx));
@@ -784,11 +785,17 @@ interface HandlerContext {
   store: TenantStore;
   instances: ReadonlyMap<string, InstanceKind>;
   processingDelayMs: number;
+  created: CreationCounts | undefined;
+}
+
+/** One key for a provider instance, whether it was added on its own or with its customer. */
+function countProviderInstance(created: CreationCounts | undefined, customerId: string, providerInstanceId: string): void {
+  created?.count(`providerInstance:${customerId}:${providerInstanceId}`);
 }
 
 type CustomerRequest = Request<{ customerId: string }>;
 
-function createCustomer({ store, instances }: HandlerContext): RequestHandler {
+function createCustomer({ store, instances, created }: HandlerContext): RequestHandler {
   return (req, res) => {
     const body: unknown = req.body;
     if (!isJsonObject(body)) {
@@ -831,6 +838,8 @@ function createCustomer({ store, instances }: HandlerContext): RequestHandler {
       customer.providerCustomers.set(accepted.providerInstanceId, admitProviderCustomer(accepted, id, tenant, now));
     }
     tenant.customers.set(id, customer);
+    created?.count(`customer:${id}`);
+    for (const providerInstanceId of customer.providerCustomers.keys()) countProviderInstance(created, id, providerInstanceId);
     res.status(201).json(id);
   };
 }
@@ -927,7 +936,7 @@ function listCustomers({ store, processingDelayMs }: HandlerContext): RequestHan
   };
 }
 
-function addProviderInstance({ store, instances }: HandlerContext): RequestHandler<{ customerId: string }> {
+function addProviderInstance({ store, instances, created }: HandlerContext): RequestHandler<{ customerId: string }> {
   return (req, res) => {
     const body: unknown = req.body;
     if (!isJsonObject(body)) {
@@ -965,6 +974,7 @@ function addProviderInstance({ store, instances }: HandlerContext): RequestHandl
       accepted.providerInstanceId,
       admitProviderCustomer(accepted, customer.id, tenant, Date.now()),
     );
+    countProviderInstance(created, customer.id, accepted.providerInstanceId);
     res.status(201).json(accepted.providerInstanceId);
   };
 }

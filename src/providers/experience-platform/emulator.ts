@@ -15,8 +15,9 @@ import {
   methodNotAllowed,
   readAndRecordRequests,
   startEmulator,
+  type CreationCounts,
+  type EmulatorInstruments,
   type ListenOptions,
-  type RecordedCall,
   type RunningEmulator,
 } from '../emulator-server.js';
 import {
@@ -49,11 +50,11 @@ export interface ExperiencePlatformEmulatorOptions {
 export const DEFAULT_PROVISIONING_DELAY_MS = 3_000;
 
 /**
- * Creates the emulator app. Pass `calls` to have every request recorded into that array (the app does not record
- * otherwise, so a long-running `npm start` does not grow without bound).
+ * Creates the emulator app, with the instruments given (see {@link EmulatorInstruments}). It counts creations as
+ * `<imsOrgId>:<valuePropId>`, once for every provisioning it accepts: a `reprovision=true` repeat is a second one.
  */
 export function createExperiencePlatformEmulator(
-  options: ExperiencePlatformEmulatorOptions & { calls?: RecordedCall[] } = {},
+  options: ExperiencePlatformEmulatorOptions & EmulatorInstruments = {},
 ): express.Express {
   const provisioningDelayMs = options.provisioningDelayMs ?? DEFAULT_PROVISIONING_DELAY_MS;
   if (!Number.isFinite(provisioningDelayMs) || provisioningDelayMs < 0) {
@@ -65,9 +66,10 @@ export function createExperiencePlatformEmulator(
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(readAndRecordRequests(options.calls));
+  if (options.faults) app.use(options.faults.middleware());
 
   const authenticate = requireGatewayTokens(options.token, options.imsAuthorization);
-  app.post('/provisioning/customer', authenticate, requireOrgHeader, parseJsonBody, provision(store));
+  app.post('/provisioning/customer', authenticate, requireOrgHeader, parseJsonBody, provision(store, options.created));
   app.all('/provisioning/customer', notAllowed('POST'));
   app.get('/provisioning/status', authenticate, readStatus(store, provisioningDelayMs));
   app.all('/provisioning/status', notAllowed('GET'));
@@ -362,7 +364,7 @@ function connectionStringFor(request: ProvisioningRequest): string {
 
 // ───────────────────────────── Handlers ─────────────────────────────
 
-function provision(store: ProvisioningStore): RequestHandler {
+function provision(store: ProvisioningStore, created: CreationCounts | undefined): RequestHandler {
   return (req, res) => {
     const problems = new Problems();
     const reprovisionRaw = queryValue(req.query['reprovision']);
@@ -397,6 +399,7 @@ function provision(store: ProvisioningStore): RequestHandler {
       subscriptionId: existing?.subscriptionId ?? randomUUID(),
     };
     store.save(record);
+    created?.count(`${imsOrgId}:${valuePropId}`);
     const response: ProvisioningResponse = {
       message: existing ? 'Re-provisioning request accepted' : 'Provisioning request accepted',
       // Assumption: the gateway's numeric `status` is an HTTP-like code, 202 while provisioning continues.

@@ -16,8 +16,9 @@ import {
   mediaTypeOf,
   readAndRecordRequests,
   startEmulator,
+  type CreationCounts,
+  type EmulatorInstruments,
   type ListenOptions,
-  type RecordedCall,
   type RunningEmulator,
 } from '../emulator-server.js';
 import {
@@ -51,12 +52,13 @@ export interface Net3EmulatorOptions {
 }
 
 /**
- * Creates the emulator app. Pass `calls` to have every request recorded into that array (the app does not
- * record otherwise, so a long-running `npm start` does not grow without bound).
+ * Creates the emulator app, with the instruments given (see {@link EmulatorInstruments}). It counts creations as
+ * `<customerId>`, as the request gave it.
  */
-export function createNet3Emulator(options: Net3EmulatorOptions & { calls?: RecordedCall[] } = {}): express.Express {
+export function createNet3Emulator(options: Net3EmulatorOptions & EmulatorInstruments = {}): express.Express {
   const ctx: HandlerContext = {
     store: new CredentialStore(),
+    created: options.created,
     failingCustomerIds: new Set((options.failingCustomerIds ?? []).map((id) => id.toLowerCase())),
     debugMode: options.debugMode ?? true,
   };
@@ -64,6 +66,7 @@ export function createNet3Emulator(options: Net3EmulatorOptions & { calls?: Reco
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(readAndRecordRequests(options.calls));
+  if (options.faults) app.use(options.faults.middleware());
 
   // ServiceStack's pipeline order: the body is bound to the request DTO first, then request filters run
   // ([Authenticate] before the ValidationFeature's filter), then the service.
@@ -82,6 +85,7 @@ export function startNet3Emulator(options: Net3EmulatorOptions & ListenOptions =
 
 interface HandlerContext {
   store: CredentialStore;
+  created: CreationCounts | undefined;
   failingCustomerIds: ReadonlySet<string>;
   debugMode: boolean;
 }
@@ -741,6 +745,7 @@ function provisionCustomer(ctx: HandlerContext): RequestHandler {
       created: now,
     };
     data.customers.set(key, stored);
+    ctx.created?.count(customerId);
     const response: ProvisionCustomerModelResponse = structuredClone(stored);
     sendJson(res, 200, response);
   };

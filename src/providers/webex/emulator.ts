@@ -17,8 +17,9 @@ import {
   methodNotAllowed,
   readAndRecordRequests,
   startEmulator,
+  type CreationCounts,
+  type EmulatorInstruments,
   type ListenOptions,
-  type RecordedCall,
   type RunningEmulator,
 } from '../emulator-server.js';
 import {
@@ -64,10 +65,10 @@ export interface WebexEmulatorOptions {
 }
 
 /**
- * Creates the emulator app. Pass `calls` to have every request recorded into that array (the app does not
- * record otherwise, so a long-running `npm start` does not grow without bound).
+ * Creates the emulator app, with the instruments given (see {@link EmulatorInstruments}). It counts creations as
+ * `<externalId>`.
  */
-export function createWebexEmulator(options: WebexEmulatorOptions & { calls?: RecordedCall[] } = {}): express.Express {
+export function createWebexEmulator(options: WebexEmulatorOptions & EmulatorInstruments = {}): express.Express {
   const settings = settingsOf(options);
   const store = new TokenStore();
 
@@ -77,9 +78,10 @@ export function createWebexEmulator(options: WebexEmulatorOptions & { calls?: Re
 
   app.use(assignTrackingId);
   app.use(readAndRecordRequests(options.calls));
+  if (options.faults) app.use(options.faults.middleware());
 
   const guard: RequestHandler[] = [requireBearer(options.token), throttle(settings)];
-  const ctx: HandlerContext = { store, settings };
+  const ctx: HandlerContext = { store, settings, created: options.created };
   const collection = '/v1/wholesale/customers';
 
   app.get(collection, ...guard, listCustomers(ctx));
@@ -625,13 +627,14 @@ function customerView(customer: StoredCustomer, settings: Settings, now: number)
 interface HandlerContext {
   store: TokenStore;
   settings: Settings;
+  created: CreationCounts | undefined;
 }
 
 function collectionUrl(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? 'localhost'}/v1/wholesale/customers`;
 }
 
-function provisionCustomer({ store }: HandlerContext): RequestHandler {
+function provisionCustomer({ store, created }: HandlerContext): RequestHandler {
   return (req, res) => {
     const body: unknown = req.body;
     if (!isJsonObject(body)) {
@@ -664,6 +667,7 @@ function provisionCustomer({ store }: HandlerContext): RequestHandler {
     };
     partner.customers.set(customer.id, customer);
     partner.idsByExternalId.set(customer.externalId, customer.id);
+    created?.count(customer.externalId);
     const url = `${collectionUrl(req)}/${customer.id}`;
     const accepted: ResourceURL = { url };
     res.status(202).setHeader('Location', url);

@@ -362,6 +362,30 @@ describe('call recording', () => {
   });
 });
 
+describe('created counts', () => {
+  it('counts a customer and a provider instance once each, and not a duplicate it refuses', async () => {
+    const tenant = newTenant();
+    const id = randomUUID().toUpperCase();
+    const customerId = await createCustomer(tenant, { id });
+    expect((await call('/v1/Customers', { tenant, body: validCustomer({ id }) })).status).toBe(400);
+    const key = `customer:${id.toLowerCase()}`;
+    expect(emulator.created.get(key)).toBe(1);
+
+    const add = () => call(`/v1/Customers/${customerId}/provider-instances`, { tenant, body: providerInstanceRequest() });
+    expect((await add()).status).toBe(201);
+    expect((await add()).status).toBe(400);
+    expect(emulator.created.get(`providerInstance:${id.toLowerCase()}:${MICROSOFT_PROVIDER_INSTANCE_ID}`)).toBe(1);
+  });
+
+  it('counts a provider instance added with its customer', async () => {
+    const id = randomUUID();
+    const providerCustomers = { [MICROSOFT_PROVIDER_INSTANCE_ID.toUpperCase()]: providerInstanceRequest() };
+    await createCustomer(newTenant(), { id, providerCustomers });
+    expect(emulator.created.get(`customer:${id}`)).toBe(1);
+    expect(emulator.created.get(`providerInstance:${id}:${MICROSOFT_PROVIDER_INSTANCE_ID}`)).toBe(1);
+  });
+});
+
 // ───────────── POST /v1/Customers ─────────────
 
 describe('POST /v1/Customers', () => {

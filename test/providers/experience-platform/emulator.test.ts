@@ -141,6 +141,16 @@ describe('Experience Platform emulator: provisioning', () => {
     expect((await provision(request(newOrg()))).status).toBe(200);
   });
 
+  it('counts every provisioning it accepts under <imsOrgId>:<valuePropId>, a refused duplicate not, a reprovision again', async () => {
+    const org = newOrg();
+    const key = `${org}:rtcdp-prime`;
+    expect((await provision(request(org))).status).toBe(200);
+    expect((await provision(request(org))).status).toBe(400);
+    expect(emulator.created.get(key)).toBe(1);
+    expect((await provision(request(org), { query: '?reprovision=true' })).status).toBe(200);
+    expect(emulator.created.get(key)).toBe(2);
+  });
+
   it('re-provisions an organization not yet provisioned as a first provisioning', async () => {
     const reply = await provision(request(newOrg()), { query: '?reprovision=TRUE' });
     expect(reply.status).toBe(200);

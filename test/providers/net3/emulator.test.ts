@@ -418,6 +418,13 @@ describe('provisioning', () => {
     expect(first.customer!.n3TLogins_CompanyId).not.toBe(company);
   });
 
+  it('counts a customer once under its customerId, and not a duplicate it refuses', async () => {
+    const body = validBody();
+    expect((await provision(body)).status).toBe(200);
+    expect((await provision(body)).status).toBe(409);
+    expect(emulator.created.get((body.customer as { customerId: string }).customerId)).toBe(1);
+  });
+
   it('refuses a second customer with the same id, whatever its case, with 409 Conflict', async () => {
     const id = `crm-${randomUUID()}`;
     expect((await provision(validBody({}, { customerId: id }))).status).toBe(200);

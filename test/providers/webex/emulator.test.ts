@@ -206,6 +206,13 @@ describe('Webex emulator: POST /v1/wholesale/customers', () => {
     expect((await provision(body, { on: slow, authorization: 'Bearer partner-b' })).status).toBe(202);
   });
 
+  it('counts a customer once under its externalId, and not a duplicate it refuses', async () => {
+    const body = validBody();
+    expect((await provision(body)).status).toBe(202);
+    expect((await provision(body)).status).toBe(409);
+    expect(emulator.created.get(body.externalId as string)).toBe(1);
+  });
+
   it('requires provisioningId, packages, externalId and address', async () => {
     const descriptions = await rejected(
       validBody({ provisioningId: undefined, packages: undefined, externalId: ' ', address: undefined }),
