@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import { CloudCockpitClient, type CloudCockpitEndpoint } from './providers/cloudcockpit/client.js';
 import { ExperiencePlatformClient, type ExperiencePlatformEndpoint } from './providers/experience-platform/client.js';
 import { Net3Client, type Net3Endpoint } from './providers/net3/client.js';
+import type { ProviderRequestScope } from './providers/provider-data-source.js';
 import { WebexClient, type WebexEndpoint } from './providers/webex/client.js';
 
 /** The provider clients of one request, acting for its caller. */
@@ -74,16 +75,18 @@ export function contextFor(
   { caller, correlationId, clientIp }: { caller: Caller | null; correlationId: string; clientIp: string | null },
 ): RequestContext {
   const requestLogger = logger.child({ correlationId });
-  const scope = { correlationId, logger: requestLogger };
-  const providers = caller
-    ? {
-        cloudCockpit: new CloudCockpitClient(endpoints.cloudCockpit, { ...scope, tenant: caller.tenant }),
-        experiencePlatform: new ExperiencePlatformClient(endpoints.experiencePlatform, scope),
-        net3: new Net3Client(endpoints.net3, scope),
-        webex: new WebexClient(endpoints.webex, scope),
-      }
-    : null;
+  const providers = caller ? providersFor(endpoints, caller, { correlationId, logger: requestLogger }) : null;
   return { correlationId, logger: requestLogger, caller, clientIp, providers, ledger, loaders: createLoaders(ledger, caller, providers) };
+}
+
+/** The provider clients acting for `caller`, under one correlation id: a request's, or a step's the worker resumes. */
+export function providersFor(endpoints: ProviderEndpoints, caller: Caller, scope: ProviderRequestScope): Providers {
+  return {
+    cloudCockpit: new CloudCockpitClient(endpoints.cloudCockpit, { ...scope, tenant: caller.tenant }),
+    experiencePlatform: new ExperiencePlatformClient(endpoints.experiencePlatform, scope),
+    net3: new Net3Client(endpoints.net3, scope),
+    webex: new WebexClient(endpoints.webex, scope),
+  };
 }
 
 /** CloudCockpit documents `X-Correlation-Id` as a UUID; anything else is refused here rather than upstream. */

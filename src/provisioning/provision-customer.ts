@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { authorized, type RequestContext } from '../context.js';
 import { badUserInput, ErrorCode, notFound, UpstreamError, type FieldError, type InputPath } from '../errors.js';
 import type { ProvisionCustomerInput } from '../generated/graphql.js';
 import type { OperationRecord, PlannedStep, StepFailure, StepLease, StepRecord } from '../ledger/ledger.js';
@@ -11,7 +10,9 @@ import { withRequestTime } from '../providers/experience-platform/mapping.js';
 import { withRequestFacts } from '../providers/net3/mapping.js';
 import type { ProvisionCustomerModelResponse } from '../providers/net3/wire.js';
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
-import { isRepeatRefused, ReportedFailure, stepKindOf } from './steps.js';
+import { isRepeatRefused, mayHaveActed } from '../providers/failures.js';
+import type { StepScope } from './step-kind.js';
+import { stepKindOf } from './step-kinds.js';
 
 /** Why one provider's part failed, as the schema's `ProviderFailure` shows it. */
 export interface ProviderFailureRecord extends StepFailure {
@@ -36,7 +37,7 @@ export function isFailure(outcome: unknown): outcome is ProviderFailureRecord {
 }
 
 /** Where each step's input sits in the mutation's arguments, for error paths. */
-function inputPathOf(step: PlannedStep): InputPath {
+function inputPathOf(step: Pick<PlannedStep, 'step' | 'position'>): InputPath {
   if (step.step === 'customer') return ['input', 'customer'];
   if (step.step.startsWith('providerInstance:')) return ['input', 'providerInstances', step.position - 1];
   return ['input', step.step];
@@ -49,14 +50,14 @@ function inputPathOf(step: PlannedStep): InputPath {
  * copy its names and address and key their records by its id. Then every other step starts at once; each
  * settles on its own, so one provider failing neither fails nor undoes the others.
  */
-export async function provisionCustomer(context: RequestContext, input: ProvisionCustomerInput): Promise<ProvisionCustomerResult> {
-  const { caller } = authorized(context);
+export async function provisionCustomer(scope: StepScope, input: ProvisionCustomerInput): Promise<ProvisionCustomerResult> {
+  const { caller } = scope;
   const customerInput = { ...input.customer, id: input.customer.id ?? randomUUID() };
   // What a repeat must send or compare as the first call did, fixed before the write-ahead: Net3's customerId,
   // requesterIP and requestCreated; when Adobe was asked (it takes no id of ours, and a retry tells the request it
   // stored for a lost answer from earlier ones by it).
   const experiencePlatform = input.experiencePlatform && withRequestTime(input.experiencePlatform);
-  const net3 = input.net3 && withRequestFacts(input.net3, context.clientIp);
+  const net3 = input.net3 && withRequestFacts(input.net3, scope.clientIp);
   // One step per provider instance, named as CloudCockpit keys it (wireGuid): "ABC…" and "abc…" are one Guid.
   const instanceIds = (input.providerInstances ?? []).map((entry) => wireGuid(entry.providerInstanceId));
   const repeated = instanceIds.findIndex((id, index) => instanceIds.indexOf(id) !== index);
@@ -80,7 +81,7 @@ export async function provisionCustomer(context: RequestContext, input: Provisio
     ...(input.wholesale ? [{ step: 'wholesale', provider: 'WEBEX_WHOLESALE' as const, position: 1002, input: input.wholesale }] : []),
   ];
   const operationId = randomUUID();
-  const lease = await context.ledger.beginOperation(
+  const lease = await scope.ledger.beginOperation(
     {
       id: operationId,
       tenant: caller.tenant,
@@ -88,12 +89,12 @@ export async function provisionCustomer(context: RequestContext, input: Provisio
       kind: 'provisionCustomer',
       customerId: customerInput.id,
       request: { ...input, customer: customerInput, net3 },
-      correlationId: context.correlationId,
+      correlationId: scope.correlationId,
     },
     plan,
   );
   // The customer was refused: nothing else ran, but the provisioning is on record, to fix and retry.
-  const { customer, outcomes } = await runSteps(context, operationId, plan, null, lease).catch(withProvisioningId(operationId));
+  const { customer, outcomes } = await runSteps(scope, operationId, plan, null, lease).catch(withProvisioningId(operationId));
   const outcomeOf = (step: string) => outcomes.get(step) ?? null;
   return {
     operationId,
@@ -124,10 +125,10 @@ export interface SingleCallProvisioning {
  * after it, so that it is listed with the others, followed by the worker when the provider finishes later, and
  * recovered after a crash. Its failure is the mutation's error, as without the ledger.
  */
-export async function provisionOnce<Response>(context: RequestContext, call: SingleCallProvisioning): Promise<Response> {
-  const { caller } = authorized(context);
+export async function provisionOnce<Response>(scope: StepScope, call: SingleCallProvisioning): Promise<Response> {
+  const { caller } = scope;
   const operationId = randomUUID();
-  const lease = await context.ledger.beginOperation(
+  const lease = await scope.ledger.beginOperation(
     {
       id: operationId,
       tenant: caller.tenant,
@@ -135,13 +136,13 @@ export async function provisionOnce<Response>(context: RequestContext, call: Sin
       kind: call.kind,
       customerId: call.customerId,
       request: call.input,
-      correlationId: context.correlationId,
+      correlationId: scope.correlationId,
     },
     [{ step: call.step, provider: call.provider, position: 0, input: call.input }],
   );
   const customer = call.customerId ? ({ id: call.customerId } as CustomerViewModel) : null;
   const step = { step: call.step, position: 0, input: call.input, at: ['input'] };
-  return (await runStep(context, operationId, step, customer, lease).catch(withProvisioningId(operationId))) as Response;
+  return (await runStep(scope, operationId, step, customer, lease).catch(withProvisioningId(operationId))) as Response;
 }
 
 /** For `.catch()`: a failed provisioning's error names it, so that the caller can retry it (`retryProvisioning`). */
@@ -159,11 +160,11 @@ function withProvisioningId(operationId: string): (error: unknown) => never {
  * retry, on this process or another) between reading it and starting it. A step whose outcome the ledger records
  * as unknown is first looked up at the provider, as after a crash (see runStep).
  */
-export async function retryProvisioning(context: RequestContext, id: string): Promise<OperationRecord> {
-  const { caller } = authorized(context);
-  const operation = await context.ledger.operation(caller.tenant, id);
+export async function retryProvisioning(scope: StepScope, id: string): Promise<OperationRecord> {
+  const { caller } = scope;
+  const operation = await scope.ledger.operation(caller.tenant, id);
   if (!operation) throw notFound(`There is no provisioning ${id}`);
-  const steps = await context.ledger.stepsOf([id]);
+  const steps = await scope.ledger.stepsOf([id]);
   const customerStep = steps.find((s) => s.step === 'customer');
   const customer = customerStep
     ? customerStep.status === 'SUCCEEDED'
@@ -180,10 +181,10 @@ export async function retryProvisioning(context: RequestContext, id: string): Pr
   const toRun = steps.filter((s) => s.status === 'FAILED');
   if (toRun.length > 0) {
     // The failed steps are nobody's: each is claimed as it starts, and only by one request.
-    const { outcomes } = await runSteps(context, id, toRun, customer, null);
+    const { outcomes } = await runSteps(scope, id, toRun, customer, null);
     if ([...outcomes.values()].some((o) => isFailure(o) && o.code === ErrorCode.IN_PROGRESS)) throw stillRunning();
   }
-  return (await context.ledger.operation(caller.tenant, id)) ?? operation;
+  return (await scope.ledger.operation(caller.tenant, id)) ?? operation;
 }
 
 /**
@@ -193,7 +194,7 @@ export async function retryProvisioning(context: RequestContext, id: string): Pr
  * nobody's until one request claims them.
  */
 async function runSteps(
-  context: RequestContext,
+  scope: StepScope,
   operationId: string,
   steps: RunnableStep[],
   knownCustomer: CustomerViewModel | null,
@@ -204,14 +205,14 @@ async function runSteps(
   const customerStep = steps.find((s) => s.step === 'customer');
   if (customerStep) {
     try {
-      customer = (await runStep(context, operationId, customerStep, null, held)) as CustomerViewModel;
+      customer = (await runStep(scope, operationId, customerStep, null, held)) as CustomerViewModel;
     } catch (error) {
       // Only steps this request wrote ahead are its own to record as not started. Steps that had failed before
       // have failed as they were (nothing was sent for them now), and may by now be another retry's.
       if (held !== null) {
-        const failure = failureOf(context, 'CLOUDCOCKPIT', notStartedError());
+        const failure = failureOf(scope, 'CLOUDCOCKPIT', notStartedError());
         await Promise.all(
-          steps.filter((s) => s !== customerStep).map((s) => context.ledger.failStep(operationId, s.step, held, failure, false)),
+          steps.filter((s) => s !== customerStep).map((s) => scope.ledger.failStep(operationId, s.step, held, failure, false)),
         );
       }
       throw error;
@@ -224,9 +225,9 @@ async function runSteps(
       .filter((s) => s !== customerStep)
       .map(async (s) => {
         try {
-          outcomes.set(s.step, await runStep(context, operationId, s, canonical, held));
+          outcomes.set(s.step, await runStep(scope, operationId, s, canonical, held));
         } catch (error) {
-          outcomes.set(s.step, { __typename: 'ProviderFailure', ...failureOf(context, stepKindOf(s.step).provider, error) });
+          outcomes.set(s.step, { __typename: 'ProviderFailure', ...failureOf(scope, stepKindOf(s.step).provider, error) });
         }
       }),
   );
@@ -250,7 +251,7 @@ type RunnableStep = Pick<StepRecord, 'step' | 'position' | 'input'> & { at?: Inp
  * `lookedUp`: the caller has just looked the step up and found nothing (the worker's recovery).
  */
 export async function runStep(
-  context: RequestContext,
+  scope: StepScope,
   operationId: string,
   step: RunnableStep,
   customer: CustomerViewModel | null,
@@ -258,7 +259,7 @@ export async function runStep(
   { lookedUp = false }: { lookedUp?: boolean } = {},
 ): Promise<unknown> {
   const kind = stepKindOf(step.step);
-  const claim = await context.ledger.startStep(operationId, step.step, context.correlationId, held);
+  const claim = await scope.ledger.startStep(operationId, step.step, scope.correlationId, held);
   if (claim === null) {
     throw new GraphQLError(`Step ${step.step} of provisioning ${operationId} is being run by another request`, {
       extensions: { code: ErrorCode.IN_PROGRESS },
@@ -268,25 +269,25 @@ export async function runStep(
   const lookUpFirst = claim.outcomeUnknown && !lookedUp;
   let outcomeUnknown = lookUpFirst;
   try {
-    const found = lookUpFirst ? await kind.reconcile(context, step.input as never, customer as CustomerViewModel) : null;
+    const found = lookUpFirst ? await kind.reconcile(scope, step.input, customer) : null;
     let answer = found;
     if (!answer) {
       outcomeUnknown = false;
-      const at = step.at ?? inputPathOf(step as PlannedStep);
-      answer = await kind.run(context, step.input as never, customer as CustomerViewModel, at).catch((error: unknown) => {
+      const at = step.at ?? inputPathOf(step);
+      answer = await kind.run(scope, step.input, customer, at).catch((error: unknown) => {
         // The provider says it has this record although the look-up just found none (a lagging read): still unknown.
         outcomeUnknown = mayHaveActed(error) || (claim.outcomeUnknown && isRepeatRefused(error));
         throw error;
       });
     }
-    if (!(await context.ledger.completeStep(operationId, step.step, lease, answer))) {
+    if (!(await scope.ledger.completeStep(operationId, step.step, lease, answer))) {
       // The lease ran out during the call and the worker took the step over: it finds this answer at the provider.
-      context.logger.warn({ operationId, step: step.step }, 'provisioning step answered after its lease was taken over');
+      scope.logger.warn({ operationId, step: step.step }, 'provisioning step answered after its lease was taken over');
     }
     return answer.response;
   } catch (error) {
-    const failure = failureOf(context, kind.provider, error);
-    context.logger.warn(
+    const failure = failureOf(scope, kind.provider, error);
+    scope.logger.warn(
       {
         provider: kind.provider,
         step: step.step,
@@ -297,24 +298,9 @@ export async function runStep(
       },
       'provisioning step failed',
     );
-    await context.ledger.failStep(operationId, step.step, lease, failure, outcomeUnknown);
+    await scope.ledger.failStep(operationId, step.step, lease, failure, outcomeUnknown);
     throw error;
   }
-}
-
-/**
- * Whether a call that failed may still have been carried out: no conclusive answer came (none at all, a 5xx, a
- * timeout, a body we could not read), or our own trouble struck after it was sent. A 4xx is the provider's word
- * that it did not act (423 and 429 included: it asks to be called again); so is a refusal made here before
- * sending, and a provider's report that its work failed.
- */
-export function mayHaveActed(error: unknown): boolean {
-  if (error instanceof ReportedFailure) return false;
-  if (error instanceof UpstreamError) {
-    const status = error.httpStatus;
-    return status === null || status === 408 || status < 400 || status >= 500;
-  }
-  return !(error instanceof GraphQLError && typeof error.extensions.code === 'string');
 }
 
 /** Why a step that needs the CloudCockpit customer was not run: the customer was not created. */
@@ -325,7 +311,7 @@ export function notStartedError(): GraphQLError {
 }
 
 /** A step's error as a failure record: safe to show, to store and to return in the payload. */
-export function failureOf(context: RequestContext, provider: StepFailure['provider'], error: unknown): StepFailure {
+export function failureOf(scope: StepScope, provider: StepFailure['provider'], error: unknown): StepFailure {
   if (error instanceof UpstreamError) {
     return {
       provider,
@@ -337,7 +323,7 @@ export function failureOf(context: RequestContext, provider: StepFailure['provid
       fieldErrors: fieldErrorsOf(error),
     };
   }
-  const common = { provider, httpStatus: null, correlationId: context.correlationId, retryAfterSeconds: null };
+  const common = { provider, httpStatus: null, correlationId: scope.correlationId, retryAfterSeconds: null };
   if (error instanceof GraphQLError && typeof error.extensions.code === 'string') {
     // Refused here before anything was sent (bad input, a role the caller lacks).
     return { ...common, code: error.extensions.code, message: error.message, fieldErrors: fieldErrorsOf(error) };

@@ -1,11 +1,13 @@
 import { GraphQLError } from 'graphql';
-import { contextFor, type ContextServices, type RequestContext } from '../context.js';
-import { ErrorCode, UpstreamError, type ProviderName } from '../errors.js';
+import { providersFor, type ContextServices } from '../context.js';
+import { ErrorCode, type ProviderName } from '../errors.js';
 import type { LeasedStep, OperationRecord, StepFailure, StepRecord } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
 import { failureOf, notStartedError, runStep } from './provision-customer.js';
-import { ReportedFailure, stepKindOf, type StepAnswer } from './steps.js';
+import { isTransient } from '../providers/failures.js';
+import type { StepAnswer, StepScope } from './step-kind.js';
+import { stepKindOf } from './step-kinds.js';
 
 export interface ProvisioningWorkerOptions {
   /** The pause between the end of one pass over the due steps and the start of the next (`WORKER_INTERVAL_MS`). @default 1000 */
@@ -119,19 +121,18 @@ export class ProvisioningWorker {
     }
   }
 
-  /** A context acting for the operation's caller, under the correlation id of the step's last call. */
-  private contextOf(operation: OperationRecord, step: StepRecord): RequestContext {
-    return contextFor(this.services, {
-      caller: operation.caller,
-      correlationId: step.correlationId ?? operation.correlationId,
-      clientIp: null,
-    });
+  /** What a step is settled with: the operation's caller, under the correlation id of the step's last call. */
+  private scopeOf(operation: OperationRecord, step: StepRecord): StepScope {
+    const { endpoints, ledger, logger } = this.services;
+    const correlationId = step.correlationId ?? operation.correlationId;
+    const scope = { correlationId, logger: logger.child({ correlationId }) };
+    return { ...scope, caller: operation.caller, providers: providersFor(endpoints, operation.caller, scope), ledger, clientIp: null };
   }
 
   /** A PENDING step its process abandoned: found at the provider, or run again. */
   private async recover(operation: OperationRecord, step: LeasedStep): Promise<void> {
     const { ledger } = this.services;
-    const context = this.contextOf(operation, step);
+    const scope = this.scopeOf(operation, step);
     const kind = stepKindOf(step.step);
     // A step of a single-call mutation stands alone: at most it needs the id of the customer it was made for.
     let customer = operation.customerId ? ({ id: operation.customerId } as CustomerViewModel) : null;
@@ -139,9 +140,9 @@ export class ProvisioningWorker {
     if (customerStep && step.step !== 'customer') {
       if (customerStep.status === 'FAILED') {
         // As provisionCustomer does when the customer fails: recorded, and retryProvisioning runs it later.
-        const notStarted = failureOf(context, 'CLOUDCOCKPIT', notStartedError());
+        const notStarted = failureOf(scope, 'CLOUDCOCKPIT', notStartedError());
         if (await ledger.failStep(operation.id, step.step, step.lease, notStarted, step.outcomeUnknown)) {
-          this.logSettled(context, operation, step, 'FAILED', 'not started: the CloudCockpit customer was not created');
+          this.logSettled(scope, operation, step, 'FAILED', 'not started: the CloudCockpit customer was not created');
         }
         return;
       }
@@ -157,46 +158,46 @@ export class ProvisioningWorker {
     if (step.outcomeUnknown) {
       let found: StepAnswer | null;
       try {
-        found = await kind.reconcile(context, step.input as never, customer as CustomerViewModel);
+        found = await kind.reconcile(scope, step.input, customer);
       } catch (error) {
-        await this.tryAgainLater(context, operation, step, kind.provider, error);
+        await this.tryAgainLater(scope, operation, step, kind.provider, error);
         return;
       }
       if (found) {
         if (await ledger.completeStep(operation.id, step.step, step.lease, found)) {
-          this.logSettled(context, operation, step, found.status, 'found at the provider');
+          this.logSettled(scope, operation, step, found.status, 'found at the provider');
         }
         return;
       }
     }
     try {
-      await runStep(context, operation.id, step, customer, step.lease, { lookedUp: step.outcomeUnknown });
+      await runStep(scope, operation.id, step, customer, step.lease, { lookedUp: step.outcomeUnknown });
     } catch (error) {
       // runStep has recorded the failure; another request (of any process) holding the step is no outcome at all.
       if (error instanceof GraphQLError && error.extensions.code === ErrorCode.IN_PROGRESS) return;
     }
     const [after] = (await ledger.stepsOf([operation.id])).filter((s) => s.step === step.step);
-    this.logSettled(context, operation, step, after?.status ?? 'UNKNOWN', step.outcomeUnknown ? 'not found, ran again' : 'ran');
+    this.logSettled(scope, operation, step, after?.status ?? 'UNKNOWN', step.outcomeUnknown ? 'not found, ran again' : 'ran');
   }
 
   /** An IN_PROGRESS step due for a check: how the provider's work stands now. */
   private async follow(operation: OperationRecord, step: LeasedStep): Promise<void> {
     const { ledger } = this.services;
-    const context = this.contextOf(operation, step);
+    const scope = this.scopeOf(operation, step);
     const kind = stepKindOf(step.step);
     if (!kind.follow) {
       // Only kinds that can follow produce IN_PROGRESS steps; should one appear anyway, it must not wait forever.
-      const failure = failureOf(context, kind.provider, new Error(`step ${step.step} cannot be followed`));
+      const failure = failureOf(scope, kind.provider, new Error(`step ${step.step} cannot be followed`));
       if (await ledger.failStep(operation.id, step.step, step.lease, failure, true)) {
-        this.logSettled(context, operation, step, 'FAILED', 'cannot be followed');
+        this.logSettled(scope, operation, step, 'FAILED', 'cannot be followed');
       }
       return;
     }
     let outcome: StepAnswer | { checkAgainInSeconds: number };
     try {
-      outcome = await kind.follow(context, step);
+      outcome = await kind.follow(scope, step);
     } catch (error) {
-      await this.tryAgainLater(context, operation, step, kind.provider, error);
+      await this.tryAgainLater(scope, operation, step, kind.provider, error);
       return;
     }
     if ('checkAgainInSeconds' in outcome) {
@@ -204,7 +205,7 @@ export class ProvisioningWorker {
       return;
     }
     if (await ledger.completeStep(operation.id, step.step, step.lease, outcome)) {
-      this.logSettled(context, operation, step, outcome.status, 'followed');
+      this.logSettled(scope, operation, step, outcome.status, 'followed');
     }
   }
 
@@ -214,19 +215,19 @@ export class ProvisioningWorker {
    * final: the provider refused the request, or reported its work failed.
    */
   private async tryAgainLater(
-    context: RequestContext,
+    scope: StepScope,
     operation: OperationRecord,
     step: LeasedStep,
     provider: ProviderName,
     error: unknown,
   ): Promise<void> {
-    const failure = failureOf(context, provider, error);
+    const failure = failureOf(scope, provider, error);
     const failuresInARow = ((step.failure as RepeatedFailure | null)?.failuresInARow ?? 0) + 1;
     if (!isTransient(error) || failuresInARow >= this.maxTransientFailures) {
       // A step being followed has its record at the provider, and one being recovered may: a retry looks it up.
       const outcomeUnknown = step.outcomeUnknown || step.status === 'IN_PROGRESS';
       if (!(await this.services.ledger.failStep(operation.id, step.step, step.lease, failure, outcomeUnknown))) return;
-      this.logSettled(context, operation, step, 'FAILED', isTransient(error) ? 'gave up after transient failures' : 'refused', {
+      this.logSettled(scope, operation, step, 'FAILED', isTransient(error) ? 'gave up after transient failures' : 'refused', {
         code: failure.code,
         httpStatus: failure.httpStatus,
         ...(failure.code === ErrorCode.INTERNAL ? { err: error } : {}),
@@ -239,7 +240,7 @@ export class ProvisioningWorker {
         : Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (failuresInARow - 1));
     const repeated: RepeatedFailure = { ...failure, failuresInARow };
     if (!(await this.services.ledger.postponeStep(operation.id, step.step, step.lease, new Date(Date.now() + waitMs), repeated))) return;
-    context.logger.info(
+    scope.logger.info(
       {
         operationId: operation.id,
         step: step.step,
@@ -255,29 +256,16 @@ export class ProvisioningWorker {
   }
 
   private logSettled(
-    context: RequestContext,
+    scope: StepScope,
     operation: OperationRecord,
     step: StepRecord,
     outcome: string,
     how: string,
     details: Record<string, unknown> = {},
   ): void {
-    context.logger.info(
+    scope.logger.info(
       { operationId: operation.id, step: step.step, was: step.status, outcome, how, ...details },
       'provisioning worker settled a step',
     );
   }
-}
-
-/** Worth asking again: no answer, the provider's own trouble, or a request to wait. */
-function isTransient(error: unknown): boolean {
-  if (error instanceof ReportedFailure) return false;
-  if (error instanceof UpstreamError) {
-    const status = error.httpStatus;
-    return status === null || status === 408 || status === 423 || status === 429 || status >= 500;
-  }
-  // Refused here before anything was sent (bad input, a role the caller lacks): it would be refused again.
-  if (error instanceof GraphQLError) return false;
-  // Our own trouble (the database for a moment, a bug): logged, and tried again within the bound.
-  return true;
 }

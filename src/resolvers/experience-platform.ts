@@ -1,63 +1,27 @@
-import { isReseller } from '../auth.js';
-import { authorized, type RequestContext } from '../context.js';
-import { badUserInput, forbidden, rethrowAtInput, type InputPath } from '../errors.js';
-import { Provider, type ExperiencePlatformProvisioningInput, type Resolvers } from '../generated/graphql.js';
+import { authorized } from '../context.js';
+import { Provider, type Resolvers } from '../generated/graphql.js';
 import {
   entitlementOf,
-  imsOrgIdProblemOf,
-  inputPathOfProperty,
   isFinalState,
   metricValueOf,
   provisioningStateOf,
   timeOf,
-  toProvisioningRequest,
   withRequestTime,
-  type PathOfProperty,
 } from '../providers/experience-platform/mapping.js';
+import { connectionStringFor, requestStatus, statusOfProvisioning } from '../providers/experience-platform/operations.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
 import { provisionOnce } from '../provisioning/provision-customer.js';
-
-export interface ExperiencePlatformProvisionOptions {
-  /** Adobe's `reprovision` query parameter; null or undefined leaves it out. */
-  reprovision?: boolean | null;
-  /**
-   * Where a gateway property sits under `at`. @default inputPathOfProperty (an ExperiencePlatformProvisioningInput);
-   * the fan-out passes `sectionPathOfProperty` when the input was built from an ExperiencePlatformSection.
-   */
-  pathOfProperty?: PathOfProperty;
-}
-
-/**
- * Provisions a customer at Adobe Experience Platform: the standalone mutation and the fan-out both call this.
- * `at` is where `input` sits in the GraphQL arguments (`['input']`, or `['input', 'experiencePlatform']`), so that
- * refused fields are reported at their full path.
- */
-export async function provisionExperiencePlatform(
-  context: RequestContext,
-  input: ExperiencePlatformProvisioningInput,
-  at: InputPath,
-  options: ExperiencePlatformProvisionOptions = {},
-): Promise<ProvisioningResponse> {
-  const { providers } = authorized(context);
-  const pathOf = options.pathOfProperty ?? inputPathOfProperty;
-  const body = toProvisioningRequest(input, at, pathOf);
-  return providers.experiencePlatform.provision(body, options.reprovision ?? null).catch(rethrowAtInput(at, pathOf));
-}
+import { scopeOf } from './scope.js';
 
 export const experiencePlatformResolvers: Resolvers = {
   Query: {
-    async experiencePlatformRequestStatus(_, { imsOrgId, requestId }, context) {
-      const { providers } = authorized(context);
-      // The organization goes out as a header: refused here rather than sent malformed.
-      const problem = imsOrgIdProblemOf(imsOrgId);
-      if (problem) throw badUserInput(problem, [{ path: ['imsOrgId'], messages: [problem] }]);
-      return providers.experiencePlatform.getProvisioningStatus(requestId, imsOrgId);
-    },
+    experiencePlatformRequestStatus: (_, { imsOrgId, requestId }, context) =>
+      requestStatus(authorized(context).providers.experiencePlatform, imsOrgId, requestId),
   },
 
   Mutation: {
     provisionExperiencePlatform: (_, { input, reprovision }, context) =>
-      provisionOnce<ProvisioningResponse>(context, {
+      provisionOnce<ProvisioningResponse>(scopeOf(context), {
         kind: 'provisionExperiencePlatform',
         step: 'provisionExperiencePlatform',
         provider: 'EXPERIENCE_PLATFORM',
@@ -71,17 +35,8 @@ export const experiencePlatformResolvers: Resolvers = {
     errors: (provisioning) => provisioning.errors ?? [],
     pollRequired: (provisioning) => provisioning.pollRequired === true,
     entitlement: (provisioning) => entitlementOf(provisioning),
-    connectionString(provisioning, _, context) {
-      const { caller } = authorized(context);
-      if (isReseller(caller)) throw forbidden('Only a CSP may read the Adobe Experience Platform connection string');
-      return provisioning.connectionString ?? null;
-    },
-    async requestStatus(provisioning, _, context) {
-      const stored = provisioning.storedRequest;
-      if (provisioning.pollRequired !== true || !stored?.id) return null;
-      const { providers } = authorized(context);
-      return providers.experiencePlatform.getProvisioningStatus(stored.id, stored.imsOrgId);
-    },
+    connectionString: (provisioning, _, context) => connectionStringFor(authorized(context).caller, provisioning),
+    requestStatus: (provisioning, _, context) => statusOfProvisioning(authorized(context).providers.experiencePlatform, provisioning),
     // `azureResponse` is deliberately not in the schema: the raw, undocumented answer of Adobe's Azure back end,
     // which may name internal resources and keys and means nothing to a caller.
   },

@@ -3,10 +3,11 @@ import { loadersOf } from '../loaders.js';
 import { entitlementOf } from '../providers/experience-platform/mapping.js';
 import { packageDetailsOf } from '../providers/webex/mapping.js';
 import { isFailure, provisionCustomer } from '../provisioning/provision-customer.js';
+import { scopeOf } from './scope.js';
 
 export const provisioningResolvers: Resolvers = {
   Mutation: {
-    provisionCustomer: (_, { input }, context) => provisionCustomer(context, input),
+    provisionCustomer: (_, { input }, context) => provisionCustomer(scopeOf(context), input),
   },
 
   ProvisionCustomerPayload: {

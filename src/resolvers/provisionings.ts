@@ -6,6 +6,7 @@ import type { OperationRecord } from '../ledger/ledger.js';
 import { loadersOf } from '../loaders.js';
 import { retryProvisioning } from '../provisioning/provision-customer.js';
 import { connectionOf, offsetCursors, requestedWindow } from '../relay.js';
+import { scopeOf } from './scope.js';
 
 /** Largest `first` of `provisionings`. */
 const MAX_PAGE_SIZE = 100;
@@ -64,7 +65,7 @@ export const provisioningLedgerResolvers: Resolvers = {
     async retryProvisioning(_, { id }, context) {
       // retryProvisioning scopes by tenant only: a reseller must not resume another reseller's provisioning.
       if (!(await visibleProvisioning(context, id))) throw notFound(`There is no provisioning ${id}`);
-      return retryProvisioning(context, id);
+      return retryProvisioning(scopeOf(context), id);
     },
   },
 

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Providers, RequestContext } from '../../src/context.js';
 import { WholesalePackageName } from '../../src/generated/graphql.js';
-import { openLedger } from '../../src/ledger/open.js';
 import { createLogger } from '../../src/logger.js';
 import type { CustomerViewModel } from '../../src/providers/cloudcockpit/wire.js';
 import type { RunningEmulator } from '../../src/providers/emulator-server.js';
@@ -10,7 +8,7 @@ import { WebexClient } from '../../src/providers/webex/client.js';
 import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
 import { wholesaleInputFromCanonical } from '../../src/providers/webex/mapping.js';
 import { createUpstreamFetch } from '../../src/providers/upstream-fetch.js';
-import { provisionWholesaleCustomer } from '../../src/resolvers/webex.js';
+import { provisionWholesaleCustomer } from '../../src/providers/webex/operations.js';
 import { UpstreamError } from '../../src/errors.js';
 import { LISBON_ADDRESS, wholesaleCustomerInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
@@ -314,7 +312,7 @@ describe('Webex Wholesale: provisioning states and throttling', () => {
 
 describe('Webex Wholesale: the service function the fan-out calls', () => {
   let emulator: RunningEmulator;
-  let context: RequestContext;
+  let webex: WebexClient;
 
   const canonical: CustomerViewModel = {
     id: randomUUID(),
@@ -334,28 +332,17 @@ describe('Webex Wholesale: the service function the fan-out calls', () => {
 
   beforeAll(async () => {
     emulator = await startWebexEmulator({ ...TEST_CREDENTIALS.webex, provisioningDelayMs: 0 });
-    const correlationId = randomUUID();
-    const logger = createLogger('silent');
-    const webex = new WebexClient(
+    webex = new WebexClient(
       { baseURL: emulator.url, fetch: createUpstreamFetch({ timeoutMs: 5_000 }), ...TEST_CREDENTIALS.webex },
-      { correlationId, logger },
+      { correlationId: randomUUID(), logger: createLogger('silent') },
     );
-    context = {
-      correlationId,
-      logger,
-      caller: { subject: 'lead', tenant: 'contoso.example', roles: ['csp'], resellerId: null },
-      clientIp: null,
-      // The fan-out's context holds every provider; this service function uses Webex only.
-      providers: { webex } as Partial<Providers> as Providers,
-      ledger: (await openLedger({ dataDir: 'memory://' })).ledger,
-    };
   });
   afterAll(() => emulator.close());
 
   it('provisions from the canonical customer, and points Webex’s errors into the section', async () => {
     const section = { provisioningId: 'template-1', packages: [WholesalePackageName.WebexMeetings] };
     const tooLong = wholesaleInputFromCanonical(canonical, section);
-    const failure = await provisionWholesaleCustomer(context, tooLong, ['input', 'wholesale']).catch((e: unknown) => e);
+    const failure = await provisionWholesaleCustomer(webex, tooLong, ['input', 'wholesale']).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(UpstreamError);
     expect((failure as UpstreamError).extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
@@ -363,7 +350,7 @@ describe('Webex Wholesale: the service function the fan-out calls', () => {
     });
 
     const fixed = wholesaleInputFromCanonical(canonical, { ...section, address: { addressLine1: 'Rua Augusta 100' } });
-    const accepted = await provisionWholesaleCustomer(context, fixed, ['input', 'wholesale']);
+    const accepted = await provisionWholesaleCustomer(webex, fixed, ['input', 'wholesale']);
     expect(accepted).toMatchObject({ externalId: canonical.id, status: 'provisioning' });
     expect(emulator.calls.at(-1)!.body).toMatchObject({
       externalId: canonical.id,
@@ -371,7 +358,7 @@ describe('Webex Wholesale: the service function the fan-out calls', () => {
       customerInfo: { name: 'Contoso Pizza', primaryEmail: 'ana.silva@contoso.example' },
     });
 
-    const repeated = await provisionWholesaleCustomer(context, fixed, ['input', 'wholesale']).catch((e: unknown) => e);
+    const repeated = await provisionWholesaleCustomer(webex, fixed, ['input', 'wholesale']).catch((e: unknown) => e);
     expect((repeated as UpstreamError).extensions).toMatchObject({ code: 'CONFLICT', httpStatus: 409 });
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from '../../src/auth.js';
-import { contextFor, type ProviderEndpoints } from '../../src/context.js';
+import { providersFor, type ProviderEndpoints } from '../../src/context.js';
 import { Ledger, type StepRecord } from '../../src/ledger/ledger.js';
 import { openLedger } from '../../src/ledger/open.js';
 import { createLogger } from '../../src/logger.js';
@@ -9,7 +9,11 @@ import type { CustomerViewModel } from '../../src/providers/cloudcockpit/wire.js
 import type { RunningEmulator } from '../../src/providers/emulator-server.js';
 import { createUpstreamFetch } from '../../src/providers/upstream-fetch.js';
 import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
-import { customerStep, experiencePlatformStep, net3Step, wholesaleStep } from '../../src/provisioning/steps.js';
+import { customerStep } from '../../src/providers/cloudcockpit/steps.js';
+import { experiencePlatformStep } from '../../src/providers/experience-platform/steps.js';
+import { net3Step } from '../../src/providers/net3/steps.js';
+import { wholesaleStep } from '../../src/providers/webex/steps.js';
+import type { StepScope } from '../../src/provisioning/step-kind.js';
 import { customerInput, providerInstanceInput } from '../support/fixtures.js';
 import { testBackends, type TestBackend } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
@@ -252,10 +256,16 @@ async function abandonedProvisioning(
   },
 ): Promise<{ operationId: string; customerId: string }> {
   const crashed = new Ledger(stack.ledger.database, { owner: `crashed-host:1:${randomUUID().slice(0, 8)}`, leaseMs: 1_000 });
-  const context = contextFor(
-    { logger: createLogger('silent'), endpoints: endpointsOf(stack, urls), ledger: crashed },
-    { caller: CSP, correlationId: randomUUID(), clientIp: null },
-  );
+  const correlationId = randomUUID();
+  const logger = createLogger('silent');
+  const context: StepScope = {
+    caller: CSP,
+    providers: providersFor(endpointsOf(stack, urls), CSP, { correlationId, logger }),
+    ledger: crashed,
+    correlationId,
+    clientIp: null,
+    logger,
+  };
   const canonicalInput = { ...customer, id: customerId };
   const operationId = randomUUID();
   const providerOf = { providerInstance: 'CLOUDCOCKPIT', experiencePlatform: 'EXPERIENCE_PLATFORM', net3: 'NET3', wholesale: 'WEBEX_WHOLESALE' } as const;
@@ -281,7 +291,7 @@ async function abandonedProvisioning(
   let canonical: CustomerViewModel | null = null;
   if (started.includes('customer')) {
     await crashed.startStep(operationId, 'customer', context.correlationId, lease);
-    canonical = (await customerStep.run(context, canonicalInput as never, null as never, ['input', 'customer'])).response as CustomerViewModel;
+    canonical = (await customerStep.run(context, canonicalInput as never, null, ['input', 'customer'])).response as CustomerViewModel;
   }
   for (const [name, kind] of [
     ['experiencePlatform', experiencePlatformStep],

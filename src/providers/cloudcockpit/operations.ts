@@ -1,0 +1,65 @@
+import { actingResellerId, canSee, isReseller, type Caller } from '../../auth.js';
+import { isUuid } from '../../context.js';
+import { notFound, rethrowAtInput, UpstreamError, type InputPath } from '../../errors.js';
+import type { AddProviderInstanceInput, CreateCustomerInput } from '../../generated/graphql.js';
+import type { Logger } from '../../logger.js';
+import type { CloudCockpitClient } from './client.js';
+import { inputPathOfProperty, providerCustomerOf, resellerIdsOf, toAddProviderInstanceRequest, toCustomerViewModel } from './mapping.js';
+import type { CustomerViewModel, ProviderCustomer } from './wire.js';
+
+/** What a CloudCockpit operation acts with: the caller, their client, and where to say what went wrong. */
+export interface CloudCockpitScope {
+  caller: Caller;
+  cloudCockpit: CloudCockpitClient;
+  logger: Logger;
+}
+
+/** Creates the customer in CloudCockpit and returns it as CloudCockpit then holds it. */
+export async function createCustomer(scope: CloudCockpitScope, input: CreateCustomerInput, at: InputPath): Promise<CustomerViewModel> {
+  const body = toCustomerViewModel(input, actingResellerId(scope.caller, input.resellerId), at);
+  const id = await scope.cloudCockpit.createCustomer(body).catch(rethrowAtInput(at, (property) => inputPathOfProperty(property, input)));
+  // What CloudCockpit now holds (statuses of provider instances), or what was sent: the customer exists either way.
+  return (await readBack(scope, () => scope.cloudCockpit.getCustomer(id))) ?? { ...body, id };
+}
+
+/** Adds the customer to a provider instance and returns that instance as CloudCockpit then holds it. */
+export async function addProviderInstance(
+  scope: CloudCockpitScope,
+  customerId: string,
+  input: AddProviderInstanceInput,
+  resellerId: string | null | undefined,
+  at: InputPath,
+): Promise<ProviderCustomer> {
+  const { caller, cloudCockpit } = scope;
+  const actingFor = actingResellerId(caller, resellerId);
+  const customerMissing = () => notFound(`There is no customer ${customerId}`);
+  if (!isUuid(customerId)) throw customerMissing();
+  if (isReseller(caller)) {
+    // The service token sees the whole tenant, so a reseller's reach is checked here.
+    const customer = await cloudCockpit.getCustomer(customerId);
+    if (!customer || !canSee(caller, resellerIdsOf(customer))) throw customerMissing();
+  }
+  const body = toAddProviderInstanceRequest(input, at);
+  await cloudCockpit
+    // The document: resellerId "should not be passed if a reseller performs the request".
+    .addProviderInstance(customerId, body, isReseller(caller) ? null : actingFor)
+    .catch(rethrowAtInput(at, (property) => inputPathOfProperty(property, input)));
+  const customer = await readBack(scope, () => cloudCockpit.getCustomer(customerId));
+  // What was sent stands in while CloudCockpit's read does not show the new instance yet, or could not be made.
+  return providerCustomerOf(customer, body.providerInstanceId) ?? body;
+}
+
+/**
+ * A read right after a create that succeeded is no part of the create: when it fails (a 429, a 5xx) the create
+ * still stands, and its step must not fail, or a retry would send the create again. Null then, and the caller
+ * answers with what it sent; readers of the customer get CloudCockpit's own record later.
+ */
+async function readBack<T>(scope: CloudCockpitScope, read: () => Promise<T | null>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof UpstreamError)) throw error;
+    scope.logger.warn({ provider: 'CLOUDCOCKPIT', httpStatus: error.httpStatus }, 'read-back after a create failed: answering with what was sent');
+    return null;
+  }
+}
