@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger, type StepStatus } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
 import { testBackends, type TestDatabase } from '../support/databases.js';
-import { createdMinutesAgo, newOperation, PLAN, settle, WHOLESALE_ONLY } from './fixtures.js';
+import { createdMinutesAgo, failureOf, newOperation, PLAN, settle, WHOLESALE_ONLY } from './fixtures.js';
 
 describe.each(testBackends)('the ledger\'s reads on $name', (backend) => {
   // Each test reads only its own operations (its own ids and tenants): they share one database.
@@ -119,5 +119,102 @@ describe.each(testBackends)('the ledger\'s reads on $name', (backend) => {
     const order = steps.map((s) => s.operationId);
     expect(order.indexOf(two.id) > order.lastIndexOf(one.id) || order.lastIndexOf(two.id) < order.indexOf(one.id)).toBe(true);
     expect(await ledger.stepsOf([])).toEqual([]);
+  });
+});
+
+describe.each(testBackends)("the ledger's reads for one reseller, and of the customers it provisioned, on $name", (backend) => {
+  let shared: TestDatabase;
+  let ledger: Ledger;
+
+  beforeAll(async () => {
+    shared = await backend.create();
+    await migrate(shared.database);
+    ledger = new Ledger(shared.database, { owner: 'replica-a' });
+  });
+  afterAll(() => shared?.drop());
+
+  const resellerCaller = (tenant: string, resellerId: string) => ({ subject: 'reseller-user', tenant, roles: ['reseller' as const], resellerId });
+
+  /** Operations of one tenant, each made a minute before the next, that concern reseller `resellerId` or not. */
+  async function resellerFixture() {
+    const tenant = `tenant-${randomUUID()}.example`;
+    const [resellerId, otherReseller] = [randomUUID(), randomUUID()];
+    const customer = { companyName: 'Contoso Pizza', country: 'PT' };
+    const made = {
+      direct: newOperation({ tenant }),
+      askedForByIt: newOperation({ tenant, caller: resellerCaller(tenant, resellerId) }),
+      createdUnderIt: newOperation({ tenant, request: { customer: { ...customer, resellerId } } }),
+      associatedWithIt: newOperation({
+        tenant,
+        request: { customer: { ...customer, customerAssociations: [{ resellerId: otherReseller }, { resellerId }] } },
+      }),
+      ofAnotherReseller: newOperation({ tenant, caller: resellerCaller(tenant, otherReseller) }),
+      inAnotherTenant: newOperation({ tenant: `tenant-${randomUUID()}.example`, request: { customer: { ...customer, resellerId } } }),
+    };
+    const operations = Object.values(made);
+    for (const [index, operation] of operations.entries()) {
+      const lease = await ledger.beginOperation(operation, WHOLESALE_ONLY);
+      if (operation === made.associatedWithIt) await settle(ledger, operation.id, lease, WHOLESALE_ONLY[0]!, 'FAILED');
+      await createdMinutesAgo(shared.database, operation.id, operations.length - index);
+    }
+    return { tenant, resellerId, made };
+  }
+
+  it('pages through the operations that concern a reseller, newest first: asked for by it, or for a customer created under or associated with it', async () => {
+    const { tenant, resellerId, made } = await resellerFixture();
+    const newestFirst = [made.associatedWithIt.id, made.createdUnderIt.id, made.askedForByIt.id];
+
+    const first = await ledger.operationsOfReseller(tenant, resellerId, { offset: 0, limit: 2 });
+    const rest = await ledger.operationsOfReseller(tenant, resellerId, { offset: 2, limit: 2 });
+
+    expect(first.items.map((o) => o.id)).toEqual(newestFirst.slice(0, 2));
+    expect(rest.items.map((o) => o.id)).toEqual(newestFirst.slice(2));
+    expect([first.totalCount, rest.totalCount]).toEqual([3, 3]);
+    const failed = await ledger.operationsOfReseller(tenant, resellerId, { offset: 0, limit: 10, status: 'FAILED' });
+    expect(failed).toMatchObject({ items: [{ id: made.associatedWithIt.id }], totalCount: 1 });
+    // A reseller the tenant never dealt with, or none at all, is concerned by nothing.
+    for (const nobody of [randomUUID(), '']) {
+      expect(await ledger.operationsOfReseller(tenant, nobody, { offset: 0, limit: 10 })).toEqual({ items: [], totalCount: 0 });
+    }
+  });
+
+  /** The customer step of an operation for `customer`, SUCCEEDED with `result` (CloudCockpit's answer) unless said otherwise. */
+  async function provisioned(tenant: string, customerId: string, result: unknown, { minutesAgo = 0, failed = false } = {}) {
+    const operation = newOperation({ tenant, customerId });
+    const lease = await ledger.beginOperation(operation, [PLAN[0]!]);
+    if (failed) await ledger.failStep(operation.id, 'customer', lease, failureOf('CLOUDCOCKPIT'), false);
+    else await ledger.completeStep(operation.id, 'customer', lease, { status: 'SUCCEEDED', result, upstreamIds: { customerId } });
+    await createdMinutesAgo(shared.database, operation.id, minutesAgo);
+  }
+
+  it('lists the customers a tenant provisioned, as CloudCockpit last returned each, in the order they were provisioned', async () => {
+    const tenant = `tenant-${randomUUID()}.example`;
+    const resellerId = randomUUID();
+    const [pizza, bikes, cafe, failed, unanswered] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await provisioned(tenant, pizza, { id: pizza, companyName: 'Contoso Pizza (old name)', resellerId: null }, { minutesAgo: 50 });
+    await provisioned(tenant, bikes, { id: bikes, companyName: 'Fabrikam Bikes', email: 'joe@fabrikam.example', resellerId }, { minutesAgo: 40 });
+    await provisioned(tenant, cafe, { id: cafe, companyName: 'Café', lastName: 'Silva', customerAssociations: [{ resellerId }] }, { minutesAgo: 30 });
+    await provisioned(tenant, pizza, { id: pizza, companyName: 'Contoso Pizza', city: 'Fabrikam', resellerId: null }, { minutesAgo: 20 });
+    // Neither a customer step that failed nor one without CloudCockpit's record is a customer to list.
+    await provisioned(tenant, failed, null, { minutesAgo: 10, failed: true });
+    await provisioned(tenant, unanswered, null, { minutesAgo: 5 });
+    await provisioned(`tenant-${randomUUID()}.example`, randomUUID(), { companyName: 'Elsewhere', resellerId });
+    const all = { resellerId: null, search: null, offset: 0, limit: 10 };
+    const namesOf = (page: { items: unknown[] }) => page.items.map((c) => (c as { companyName: string }).companyName);
+
+    const everything = await ledger.provisionedCustomers(tenant, all);
+    expect(namesOf(everything)).toEqual(['Fabrikam Bikes', 'Café', 'Contoso Pizza']);
+    expect(everything.totalCount).toBe(3);
+    expect(everything.items[2]).toEqual({ id: pizza, companyName: 'Contoso Pizza', city: 'Fabrikam', resellerId: null });
+
+    const paged = await ledger.provisionedCustomers(tenant, { ...all, offset: 1, limit: 1 });
+    expect(paged).toEqual({ items: [expect.objectContaining({ companyName: 'Café' })], totalCount: 3 });
+    // Created under the reseller, or associated with it.
+    expect(namesOf(await ledger.provisionedCustomers(tenant, { ...all, resellerId }))).toEqual(['Fabrikam Bikes', 'Café']);
+    expect(await ledger.provisionedCustomers(tenant, { ...all, resellerId: randomUUID() })).toEqual({ items: [], totalCount: 0 });
+    // Within the fields CloudCockpit searches, whatever the case; a city is not one of them.
+    expect(namesOf(await ledger.provisionedCustomers(tenant, { ...all, search: 'FABRIKAM' }))).toEqual(['Fabrikam Bikes']);
+    expect(namesOf(await ledger.provisionedCustomers(tenant, { ...all, search: 'silva' }))).toEqual(['Café']);
+    expect(namesOf(await ledger.provisionedCustomers(tenant, { ...all, search: 'pizza', resellerId }))).toEqual([]);
   });
 });
