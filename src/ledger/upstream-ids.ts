@@ -23,13 +23,7 @@ export class UpstreamIdIndex {
    */
   async recordedUpstreamIds(tenant: string, provider: ProviderName, name: string, values: readonly string[]): Promise<Set<string>> {
     if (values.length === 0) return new Set();
-    const rows = await this.db.query<{ value: string }>(
-      `SELECT DISTINCT s.upstream_ids->>$3 AS value
-       FROM provisioning_steps s JOIN provisioning_operations o ON o.id = s.operation_id
-       WHERE o.tenant = $1 AND s.provider = $2 AND s.upstream_ids->>$3 = ANY($4::text[])`,
-      [tenant, provider, name, values],
-    );
-    return new Set(rows.map((row) => row.value));
+    return new Set((await this.stepsRecording(provider, name, values, tenant)).map((row) => row.value));
   }
 
   /**
@@ -38,12 +32,22 @@ export class UpstreamIdIndex {
    * used when recovering a lost answer, which is rare, so a scan of the provider's steps is acceptable.
    */
   async stepsRecordingUpstreamId(provider: ProviderName, name: string, value: string): Promise<UpstreamIdRecord[]> {
-    const rows = await this.db.query<{ operation_id: string; tenant: string; step: string; status: StepStatus }>(
-      `SELECT s.operation_id, o.tenant, s.step, s.status
+    const rows = await this.stepsRecording(provider, name, [value], null);
+    return rows.map(({ operationId, tenant, step, status }) => ({ operationId, tenant, step, status }));
+  }
+
+  /** The steps of `provider` that recorded one of `values` as their upstream id `name`; of `tenant` only, unless null. */
+  private async stepsRecording(
+    provider: ProviderName,
+    name: string,
+    values: readonly string[],
+    tenant: string | null,
+  ): Promise<(UpstreamIdRecord & { value: string })[]> {
+    return this.db.query(
+      `SELECT s.operation_id AS "operationId", o.tenant, s.step, s.status, s.upstream_ids->>$2 AS value
        FROM provisioning_steps s JOIN provisioning_operations o ON o.id = s.operation_id
-       WHERE s.provider = $1 AND s.upstream_ids->>$2 = $3`,
-      [provider, name, value],
+       WHERE s.provider = $1 AND s.upstream_ids->>$2 = ANY($3::text[]) AND ($4::text IS NULL OR o.tenant = $4)`,
+      [provider, name, values, tenant],
     );
-    return rows.map((row) => ({ operationId: row.operation_id, tenant: row.tenant, step: row.step, status: row.status }));
   }
 }
