@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { requireCaller, type Caller } from './auth.js';
 import { isUuid, type Providers, type RequestContext } from './context.js';
 import type { Ledger, OperationRecord, StepRecord } from './ledger/ledger.js';
+import { scopeOf } from './ledger/visibility.js';
 import type { WholesaleCustomer } from './providers/webex/wire.js';
 
 /**
@@ -11,11 +12,11 @@ import type { WholesaleCustomer } from './providers/webex/wire.js';
  * so nothing one caller read is ever served to another.
  */
 export interface Loaders {
-  /** The caller's tenant's provisionings by id; null for an id the tenant has none of. */
+  /** The provisionings the caller may see (ledger/visibility.ts), by id; null for an id of none of them. */
   provisioning: DataLoader<string, OperationRecord | null>;
   /** The steps of a provisioning, in its order. */
   stepsOfProvisioning: DataLoader<string, StepRecord[]>;
-  /** A customer's provisionings in the tenant, newest first. */
+  /** A customer's provisionings that the caller may see, newest first. */
   provisioningsOfCustomer: DataLoader<string, OperationRecord[]>;
   /**
    * What a customer has at each provider, by step name (`customer`, `experiencePlatform`, `net3`, `wholesale` …):
@@ -29,6 +30,7 @@ export interface Loaders {
 export function createLoaders(ledger: Ledger, caller: Caller | null, providers: Providers | null): Loaders {
   // Resolved when a loader first runs: an anonymous request fails there, as every resolver would make it.
   const tenant = () => requireCaller(caller).tenant;
+  const scope = () => scopeOf(requireCaller(caller));
   // The ledger's ids are uuid columns: anything else names no row, and must not reach the query as a cast error.
   const uuids = (keys: readonly string[]) => keys.filter(isUuid);
   // PostgreSQL answers uuids in lower case, whatever case they were asked in.
@@ -36,7 +38,7 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, providers: 
 
   return {
     provisioning: new DataLoader(async (ids) => {
-      const operations = await ledger.operationsByIds(tenant(), uuids(ids));
+      const operations = await ledger.operationsByIds(tenant(), uuids(ids), scope());
       return ids.map((id) => operations.find((op) => same(op.id, id)) ?? null);
     }),
 
@@ -46,7 +48,7 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, providers: 
     }),
 
     provisioningsOfCustomer: new DataLoader(async (customerIds) => {
-      const operations = await ledger.operationsOfCustomers(tenant(), uuids(customerIds));
+      const operations = await ledger.operationsOfCustomers(tenant(), uuids(customerIds), scope());
       return customerIds.map((id) => operations.filter((op) => same(op.customerId, id)));
     }),
 

@@ -4,12 +4,14 @@ import { LedgerReads, type PageWindow } from './reads.js';
 import type { OperationRecord, OperationStatus, StepFailure, StepRecord } from './records.js';
 import { StepStore, type PlannedStep, type StepClaim, type StepCompletion, type StepLease } from './steps.js';
 import { UpstreamIdIndex, type UpstreamIdRecord } from './upstream-ids.js';
+import type { ResellerScope } from './visibility.js';
 import { WorkQueue, type LeasedStep } from './work-queue.js';
 
 export type { OperationRecord, OperationStatus, StepFailure, StepRecord, StepStatus } from './records.js';
 export type { PageWindow } from './reads.js';
 export type { LeaseTerms, PlannedStep, StepClaim, StepCompletion, StepLease } from './steps.js';
 export type { UpstreamIdRecord } from './upstream-ids.js';
+export type { ResellerScope } from './visibility.js';
 export type { LeasedStep } from './work-queue.js';
 
 export interface LedgerOptions {
@@ -26,8 +28,8 @@ export interface LedgerOptions {
 /**
  * The durable record of every provisioning: operations, their steps with upstream ids, statuses, correlation ids
  * and errors. One object over the ledger's parts, each documented in its own file: the step store and its leases
- * (steps.ts), the worker's queue (work-queue.ts), tenants' reads (reads.ts) and the upstream-id index
- * (upstream-ids.ts).
+ * (steps.ts), the worker's queue (work-queue.ts), tenants' reads (reads.ts, visibility.ts) and the upstream-id
+ * index (upstream-ids.ts).
  */
 export class Ledger {
   readonly owner: string;
@@ -95,7 +97,7 @@ export class Ledger {
     return this.queue.releaseLeasesOfEarlierProcesses();
   }
 
-  // Tenants' reads: reads.ts.
+  // Tenants' reads: reads.ts; who sees which provisioning: visibility.ts.
 
   operation(tenant: string, id: string): Promise<OperationRecord | null> {
     return this.reads.operation(tenant, id);
@@ -111,25 +113,17 @@ export class Ledger {
 
   operations(
     tenant: string,
-    window: PageWindow & { status?: OperationStatus | null },
+    window: PageWindow & ResellerScope & { status?: OperationStatus | null },
   ): Promise<{ items: OperationRecord[]; totalCount: number }> {
     return this.reads.operations(tenant, window);
   }
 
-  operationsByIds(tenant: string, ids: readonly string[]): Promise<OperationRecord[]> {
-    return this.reads.operationsByIds(tenant, ids);
+  operationsByIds(tenant: string, ids: readonly string[], scope: ResellerScope = {}): Promise<OperationRecord[]> {
+    return this.reads.operationsByIds(tenant, ids, scope);
   }
 
-  operationsOfCustomers(tenant: string, customerIds: readonly string[]): Promise<OperationRecord[]> {
-    return this.reads.operationsOfCustomers(tenant, customerIds);
-  }
-
-  operationsOfReseller(
-    tenant: string,
-    resellerId: string,
-    window: PageWindow & { status?: OperationStatus | null },
-  ): Promise<{ items: OperationRecord[]; totalCount: number }> {
-    return this.reads.operationsOfReseller(tenant, resellerId, window);
+  operationsOfCustomers(tenant: string, customerIds: readonly string[], scope: ResellerScope = {}): Promise<OperationRecord[]> {
+    return this.reads.operationsOfCustomers(tenant, customerIds, scope);
   }
 
   operationsByCorrelationId(tenant: string, correlationId: string, since: Date): Promise<OperationRecord[]> {

@@ -1,5 +1,6 @@
 import type { Database } from './database.js';
 import { operationOf, stepOf, type OperationRecord, type OperationRow, type OperationStatus, type StepRecord, type StepRow } from './records.js';
+import { customerConcernsReseller, operationConcernsReseller, type ResellerScope } from './visibility.js';
 
 /** A page of a list read: `offset` and `limit` as Relay's cursors translate them. */
 export interface PageWindow {
@@ -7,13 +8,33 @@ export interface PageWindow {
   limit: number;
 }
 
-/**
- * SQL: operation `o` concerns reseller `$2`: asked for by it, or for a customer created under it or associated
- * with it.
- */
-const CONCERNS_RESELLER = `(o.caller->>'resellerId' = $2::text
-  OR o.request->'customer'->>'resellerId' = $2::text
-  OR o.request->'customer'->'customerAssociations' @> jsonb_build_array(jsonb_build_object('resellerId', $2::text)))`;
+/** SQL conditions on operations `o`, with their parameters numbered in the order they were added. */
+class Conditions {
+  readonly params: unknown[] = [];
+  private readonly conditions: string[] = [];
+
+  /** Adds the condition `condition` makes of the placeholder of `value`. */
+  and(value: unknown, condition: (placeholder: string) => string): this {
+    this.params.push(value);
+    this.conditions.push(condition(`$${this.params.length}`));
+    return this;
+  }
+
+  /** The placeholder of the `n`th parameter after these conditions' own. */
+  next(n = 1): string {
+    return `$${this.params.length + n}`;
+  }
+
+  get sql(): string {
+    return this.conditions.join(' AND ');
+  }
+}
+
+/** The tenant's operations, narrowed to those `scope` lets its reader see (visibility.ts). */
+function visible(tenant: string, { resellerId }: ResellerScope): Conditions {
+  const where = new Conditions().and(tenant, (p) => `o.tenant = ${p}`);
+  return resellerId == null ? where : where.and(resellerId, operationConcernsReseller);
+}
 
 /** What tenants may read of the ledger: their operations, steps and provisioned customers. */
 export class LedgerReads {
@@ -43,67 +64,42 @@ export class LedgerReads {
     return rows.map(stepOf);
   }
 
-  /** A page of the tenant's operations, newest first. */
+  /** A page of the tenant's operations (those `resellerId` may see, when set), newest first. */
   async operations(
     tenant: string,
-    { offset, limit, status }: { offset: number; limit: number; status?: OperationStatus | null },
+    { offset, limit, status, resellerId }: PageWindow & ResellerScope & { status?: OperationStatus | null },
   ): Promise<{ items: OperationRecord[]; totalCount: number }> {
-    const filter = status ? 'AND status = $2' : '';
-    const params: unknown[] = status ? [tenant, status] : [tenant];
+    const where = visible(tenant, { resellerId });
+    if (status) where.and(status, (p) => `o.status = ${p}`);
     const [count] = await this.db.query<{ count: number }>(
-      `SELECT count(*)::int AS count FROM provisioning_operations WHERE tenant = $1 ${filter}`,
-      params,
+      `SELECT count(*)::int AS count FROM provisioning_operations o WHERE ${where.sql}`,
+      where.params,
     );
     const rows = await this.db.query<OperationRow>(
-      `SELECT * FROM provisioning_operations WHERE tenant = $1 ${filter}
-       ORDER BY created_at DESC, id DESC OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
-      [...params, offset, limit],
+      `SELECT o.* FROM provisioning_operations o WHERE ${where.sql}
+       ORDER BY o.created_at DESC, o.id DESC OFFSET ${where.next(1)} LIMIT ${where.next(2)}`,
+      [...where.params, offset, limit],
     );
     return { items: rows.map(operationOf), totalCount: count?.count ?? 0 };
   }
 
-  /** These operations of the tenant, by id; ids of other tenants' operations, or of none, are left out. */
-  async operationsByIds(tenant: string, ids: readonly string[]): Promise<OperationRecord[]> {
+  /** These operations of the tenant (that `resellerId` may see, when set), by id; ids of others, or of none, are left out. */
+  async operationsByIds(tenant: string, ids: readonly string[], scope: ResellerScope = {}): Promise<OperationRecord[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.query<OperationRow>(
-      'SELECT * FROM provisioning_operations WHERE tenant = $1 AND id = ANY($2::uuid[])',
-      [tenant, ids],
-    );
+    const where = visible(tenant, scope).and(ids, (p) => `o.id = ANY(${p}::uuid[])`);
+    const rows = await this.db.query<OperationRow>(`SELECT o.* FROM provisioning_operations o WHERE ${where.sql}`, where.params);
     return rows.map(operationOf);
   }
 
-  /** The tenant's operations for these customers, newest first. */
-  async operationsOfCustomers(tenant: string, customerIds: readonly string[]): Promise<OperationRecord[]> {
+  /** The tenant's operations (that `resellerId` may see, when set) for these customers, newest first. */
+  async operationsOfCustomers(tenant: string, customerIds: readonly string[], scope: ResellerScope = {}): Promise<OperationRecord[]> {
     if (customerIds.length === 0) return [];
+    const where = visible(tenant, scope).and(customerIds, (p) => `o.customer_id = ANY(${p}::uuid[])`);
     const rows = await this.db.query<OperationRow>(
-      `SELECT * FROM provisioning_operations WHERE tenant = $1 AND customer_id = ANY($2::uuid[])
-       ORDER BY created_at DESC, id DESC`,
-      [tenant, customerIds],
+      `SELECT o.* FROM provisioning_operations o WHERE ${where.sql} ORDER BY o.created_at DESC, o.id DESC`,
+      where.params,
     );
     return rows.map(operationOf);
-  }
-
-  /**
-   * A page of the tenant's operations that concern one reseller, newest first: those it asked for, and those
-   * for a customer created under it or associated with it (as `canSee` decides for a customer).
-   */
-  async operationsOfReseller(
-    tenant: string,
-    resellerId: string,
-    { offset, limit, status }: { offset: number; limit: number; status?: OperationStatus | null },
-  ): Promise<{ items: OperationRecord[]; totalCount: number }> {
-    const filter = `${CONCERNS_RESELLER} ${status ? 'AND o.status = $3' : ''}`;
-    const params: unknown[] = status ? [tenant, resellerId, status] : [tenant, resellerId];
-    const [count] = await this.db.query<{ count: number }>(
-      `SELECT count(*)::int AS count FROM provisioning_operations o WHERE o.tenant = $1 AND ${filter}`,
-      params,
-    );
-    const rows = await this.db.query<OperationRow>(
-      `SELECT o.* FROM provisioning_operations o WHERE o.tenant = $1 AND ${filter}
-       ORDER BY o.created_at DESC, o.id DESC OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
-      [...params, offset, limit],
-    );
-    return { items: rows.map(operationOf), totalCount: count?.count ?? 0 };
   }
 
   /**
@@ -143,7 +139,7 @@ export class LedgerReads {
    */
   async provisionedCustomers(
     tenant: string,
-    { resellerId, search, offset, limit }: { resellerId: string | null; search: string | null; offset: number; limit: number },
+    { resellerId, search, offset, limit }: PageWindow & { resellerId: string | null; search: string | null },
   ): Promise<{ items: unknown[]; totalCount: number }> {
     const [page] = await this.db.query<{ items: unknown[]; total_count: number }>(
       `WITH provisioned AS (
@@ -153,9 +149,7 @@ export class LedgerReads {
          ORDER BY o.customer_id, o.created_at DESC, o.id DESC
        ), matching AS (
          SELECT * FROM provisioned
-         WHERE ($2::text IS NULL
-                OR customer->>'resellerId' = $2::text
-                OR customer->'customerAssociations' @> jsonb_build_array(jsonb_build_object('resellerId', $2::text)))
+         WHERE ($2::text IS NULL OR ${customerConcernsReseller('customer', '$2')})
            AND ($3::text IS NULL OR EXISTS (
                 SELECT 1 FROM unnest(ARRAY['companyName', 'email', 'taxId', 'internalIdentifier', 'firstName', 'lastName']) AS field
                 WHERE strpos(lower(coalesce(customer->>field, '')), lower($3::text)) > 0))

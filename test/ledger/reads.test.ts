@@ -122,7 +122,7 @@ describe.each(testBackends)('the ledger\'s reads on $name', (backend) => {
   });
 });
 
-describe.each(testBackends)("the ledger's reads for one reseller, and of the customers it provisioned, on $name", (backend) => {
+describe.each(testBackends)('the customers the ledger provisioned, listed while CloudCockpit is down, on $name', (backend) => {
   let shared: TestDatabase;
   let ledger: Ledger;
 
@@ -132,51 +132,6 @@ describe.each(testBackends)("the ledger's reads for one reseller, and of the cus
     ledger = new Ledger(shared.database, { owner: 'replica-a' });
   });
   afterAll(() => shared?.drop());
-
-  const resellerCaller = (tenant: string, resellerId: string) => ({ subject: 'reseller-user', tenant, roles: ['reseller' as const], resellerId });
-
-  /** Operations of one tenant, each made a minute before the next, that concern reseller `resellerId` or not. */
-  async function resellerFixture() {
-    const tenant = `tenant-${randomUUID()}.example`;
-    const [resellerId, otherReseller] = [randomUUID(), randomUUID()];
-    const customer = { companyName: 'Contoso Pizza', country: 'PT' };
-    const made = {
-      direct: newOperation({ tenant }),
-      askedForByIt: newOperation({ tenant, caller: resellerCaller(tenant, resellerId) }),
-      createdUnderIt: newOperation({ tenant, request: { customer: { ...customer, resellerId } } }),
-      associatedWithIt: newOperation({
-        tenant,
-        request: { customer: { ...customer, customerAssociations: [{ resellerId: otherReseller }, { resellerId }] } },
-      }),
-      ofAnotherReseller: newOperation({ tenant, caller: resellerCaller(tenant, otherReseller) }),
-      inAnotherTenant: newOperation({ tenant: `tenant-${randomUUID()}.example`, request: { customer: { ...customer, resellerId } } }),
-    };
-    const operations = Object.values(made);
-    for (const [index, operation] of operations.entries()) {
-      const lease = await ledger.beginOperation(operation, WHOLESALE_ONLY);
-      if (operation === made.associatedWithIt) await settle(ledger, operation.id, lease, WHOLESALE_ONLY[0]!, 'FAILED');
-      await createdMinutesAgo(shared.database, operation.id, operations.length - index);
-    }
-    return { tenant, resellerId, made };
-  }
-
-  it('pages through the operations that concern a reseller, newest first: asked for by it, or for a customer created under or associated with it', async () => {
-    const { tenant, resellerId, made } = await resellerFixture();
-    const newestFirst = [made.associatedWithIt.id, made.createdUnderIt.id, made.askedForByIt.id];
-
-    const first = await ledger.operationsOfReseller(tenant, resellerId, { offset: 0, limit: 2 });
-    const rest = await ledger.operationsOfReseller(tenant, resellerId, { offset: 2, limit: 2 });
-
-    expect(first.items.map((o) => o.id)).toEqual(newestFirst.slice(0, 2));
-    expect(rest.items.map((o) => o.id)).toEqual(newestFirst.slice(2));
-    expect([first.totalCount, rest.totalCount]).toEqual([3, 3]);
-    const failed = await ledger.operationsOfReseller(tenant, resellerId, { offset: 0, limit: 10, status: 'FAILED' });
-    expect(failed).toMatchObject({ items: [{ id: made.associatedWithIt.id }], totalCount: 1 });
-    // A reseller the tenant never dealt with, or none at all, is concerned by nothing.
-    for (const nobody of [randomUUID(), '']) {
-      expect(await ledger.operationsOfReseller(tenant, nobody, { offset: 0, limit: 10 })).toEqual({ items: [], totalCount: 0 });
-    }
-  });
 
   /** The customer step of an operation for `customer`, SUCCEEDED with `result` (CloudCockpit's answer) unless said otherwise. */
   async function provisioned(tenant: string, customerId: string, result: unknown, { minutesAgo = 0, failed = false } = {}) {
