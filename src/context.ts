@@ -11,6 +11,7 @@ import { CloudCockpitClient, type CloudCockpitEndpoint } from './providers/cloud
 import { ExperiencePlatformClient, type ExperiencePlatformEndpoint } from './providers/experience-platform/client.js';
 import { Net3Client, type Net3Endpoint } from './providers/net3/client.js';
 import { WebexClient, type WebexEndpoint } from './providers/webex/client.js';
+import { isUuid } from './uuid.js';
 
 /** The provider clients of one request, acting for its caller. */
 export interface Providers {
@@ -32,11 +33,8 @@ export interface RequestContext {
   providers: Providers | null;
   /** The durable record of provisionings. */
   ledger: Ledger;
-  /**
-   * This request's batching, caching reads of the ledger and of live upstream state; made by `contextFor`. Read it
-   * through `loadersOf`, which also serves a context assembled by hand (as some tests do).
-   */
-  loaders?: Loaders;
+  /** This request's batching, caching reads of the ledger and of live upstream state. */
+  loaders: Loaders;
 }
 
 /** Where the providers are; fixed for the process. */
@@ -57,8 +55,6 @@ export interface ContextServices {
 export interface ContextDependencies extends ContextServices {
   authenticator: Authenticator;
 }
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createContextFactory({ authenticator, ...services }: ContextDependencies) {
   return async function createContext(headers: IncomingHttpHeaders, clientIp: string | null): Promise<RequestContext> {
@@ -83,14 +79,15 @@ export function contextFor(
         webex: new WebexClient(endpoints.webex, scope),
       }
     : null;
-  return { correlationId, logger: requestLogger, caller, clientIp, providers, ledger, loaders: createLoaders(ledger, caller, providers) };
+  const loaders = createLoaders(ledger, caller, providers?.webex ?? null);
+  return { correlationId, logger: requestLogger, caller, clientIp, providers, ledger, loaders };
 }
 
 /** CloudCockpit documents `X-Correlation-Id` as a UUID; anything else is refused here rather than upstream. */
 function correlationIdOf(header: string | string[] | undefined): string {
   if (header === undefined) return randomUUID();
   const value = Array.isArray(header) ? header[0] : header;
-  if (value && uuid.test(value)) return value.toLowerCase();
+  if (value && isUuid(value)) return value.toLowerCase();
   throw new GraphQLError('X-Correlation-Id must be a UUID', {
     extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } },
   });
@@ -101,8 +98,4 @@ export function authorized(context: RequestContext): { caller: Caller; providers
   const caller = requireCaller(context.caller);
   if (!context.providers) throw new Error('providers are made for every authenticated caller');
   return { caller, providers: context.providers };
-}
-
-export function isUuid(value: string): boolean {
-  return uuid.test(value);
 }

@@ -1,9 +1,10 @@
 import DataLoader from 'dataloader';
 import { requireCaller, type Caller } from './auth.js';
-import { isUuid, type Providers, type RequestContext } from './context.js';
 import type { Ledger, OperationRecord, StepRecord } from './ledger/ledger.js';
 import { scopeOf } from './ledger/visibility.js';
+import type { WebexClient } from './providers/webex/client.js';
 import type { WholesaleCustomer } from './providers/webex/wire.js';
+import { isUuid } from './uuid.js';
 
 /**
  * The per-request loaders of what the ledger (and live upstream state) adds to customers and provisionings. Each
@@ -27,7 +28,8 @@ export interface Loaders {
   wholesaleCustomer: DataLoader<string, WholesaleCustomer | null>;
 }
 
-export function createLoaders(ledger: Ledger, caller: Caller | null, providers: Providers | null): Loaders {
+/** The loaders of one request of `caller`, whose Webex client (null without a caller) reads live Webex customers. */
+export function createLoaders(ledger: Ledger, caller: Caller | null, webex: WebexClient | null): Loaders {
   // Resolved when a loader first runs: an anonymous request fails there, as every resolver would make it.
   const tenant = () => requireCaller(caller).tenant;
   const scope = () => scopeOf(requireCaller(caller));
@@ -61,15 +63,10 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, providers: 
     wholesaleCustomer: new DataLoader(
       async ([id]) => {
         requireCaller(caller);
-        if (!providers || id === undefined) throw new Error('providers are made for every authenticated caller');
-        return [await providers.webex.getCustomer(id)];
+        if (!webex || id === undefined) throw new Error('providers are made for every authenticated caller');
+        return [await webex.getCustomer(id)];
       },
       { batch: false },
     ),
   };
-}
-
-/** The request's loaders: those `contextFor` made, or new ones for a context made without it. */
-export function loadersOf(context: RequestContext): Loaders {
-  return (context.loaders ??= createLoaders(context.ledger, context.caller, context.providers));
 }

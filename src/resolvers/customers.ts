@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { actingResellerId, canSee, isReseller } from '../auth.js';
-import { authorized, isUuid, type RequestContext } from '../context.js';
+import { authorized, type RequestContext } from '../context.js';
 import { ErrorCode, notFound, rethrowAtInput, UpstreamError, type InputPath } from '../errors.js';
 import { CustomerSource, type AddProviderInstanceInput, type CreateCustomerInput, type Resolvers } from '../generated/graphql.js';
 import type { StepRecord } from '../ledger/ledger.js';
@@ -28,7 +28,7 @@ import type { WholesaleCustomer } from '../providers/webex/wire.js';
 import { provisionOnce } from '../provisioning/provision-customer.js';
 import { connectionOf, requestedWindow } from '../relay.js';
 import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
-import { loadersOf } from '../loaders.js';
+import { isUuid } from '../uuid.js';
 
 export const customerResolvers: Resolvers = {
   Query: {
@@ -135,7 +135,7 @@ export const customerResolvers: Resolvers = {
       const valueProposition = adobe ? entitlementOf(adobe) : null;
       return [...(valueProposition ? [valueProposition] : []), ...(webex ? packageDetailsOf(webex) : [])];
     },
-    provisionings: (customer, _, context) => loadersOf(context).provisioningsOfCustomer.load(customer.id),
+    provisionings: (customer, _, context) => context.loaders.provisioningsOfCustomer.load(customer.id),
   },
 
   ProviderInstance: {
@@ -238,7 +238,7 @@ async function ledgerCopyOfCustomer(context: RequestContext, id: string): Promis
 
 /** The customer's newest step of this name that succeeded or that its provider is still working on. */
 async function currentStep(context: RequestContext, customerId: string, name: string): Promise<StepRecord | null> {
-  return (await loadersOf(context).currentStepsOfCustomer.load(customerId)).get(name) ?? null;
+  return (await context.loaders.currentStepsOfCustomer.load(customerId)).get(name) ?? null;
 }
 
 async function experiencePlatformOf(context: RequestContext, customer: CustomerViewModel): Promise<ProvisioningResponse | null> {
@@ -266,7 +266,7 @@ async function wholesaleOf(context: RequestContext, customer: CustomerViewModel)
   const webexId = step?.upstreamIds.id;
   if (!step || step.status !== 'IN_PROGRESS' || !webexId) return stored;
   try {
-    return (await loadersOf(context).wholesaleCustomer.load(webexId)) ?? stored;
+    return (await context.loaders.wholesaleCustomer.load(webexId)) ?? stored;
   } catch (error) {
     context.logger.warn({ provider: 'WEBEX_WHOLESALE', err: error }, 'live Webex read failed: showing the ledger’s copy');
     return stored;

@@ -1,5 +1,4 @@
 import type { Resolvers } from '../generated/graphql.js';
-import { loadersOf } from '../loaders.js';
 import { entitlementOf } from '../providers/experience-platform/mapping.js';
 import { packageDetailsOf } from '../providers/webex/mapping.js';
 import { isFailure, provisionCustomer } from '../provisioning/provision-customer.js';
@@ -11,7 +10,7 @@ export const provisioningResolvers: Resolvers = {
 
   ProvisionCustomerPayload: {
     async provisioning({ operationId }, _, context) {
-      const operation = await loadersOf(context).provisioning.load(operationId);
+      const operation = await context.loaders.provisioning.load(operationId);
       if (!operation) throw new Error(`provisioning ${operationId} is missing from the ledger that recorded it`);
       return operation;
     },

@@ -1,11 +1,11 @@
-import { authorized, isUuid, type RequestContext } from '../context.js';
+import { authorized, type RequestContext } from '../context.js';
 import { notFound } from '../errors.js';
 import type { Resolvers } from '../generated/graphql.js';
 import type { OperationRecord } from '../ledger/ledger.js';
 import { scopeOf } from '../ledger/visibility.js';
-import { loadersOf } from '../loaders.js';
 import { retryProvisioning } from '../provisioning/provision-customer.js';
 import { connectionOf, offsetCursors, requestedWindow } from '../relay.js';
+import { isUuid } from '../uuid.js';
 
 /** Largest `first` of `provisionings`. */
 const MAX_PAGE_SIZE = 100;
@@ -17,7 +17,7 @@ async function visibleProvisioning(context: RequestContext, id: string): Promise
   authorized(context);
   // The ledger's ids are UUIDs: anything else names no provisioning.
   if (!isUuid(id)) return null;
-  return loadersOf(context).provisioning.load(id);
+  return context.loaders.provisioning.load(id);
 }
 
 export const provisioningLedgerResolvers: Resolvers = {
@@ -44,7 +44,7 @@ export const provisioningLedgerResolvers: Resolvers = {
   },
 
   Provisioning: {
-    steps: (operation, _, context) => loadersOf(context).stepsOfProvisioning.load(operation.id),
+    steps: (operation, _, context) => context.loaders.stepsOfProvisioning.load(operation.id),
   },
 
   ProvisioningStep: {

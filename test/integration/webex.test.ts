@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Providers, RequestContext } from '../../src/context.js';
+import { contextFor, type RequestContext } from '../../src/context.js';
 import { WholesalePackageName } from '../../src/generated/graphql.js';
 import { openLedger } from '../../src/ledger/open.js';
 import { createLogger } from '../../src/logger.js';
 import type { CustomerViewModel } from '../../src/providers/cloudcockpit/wire.js';
 import type { RunningEmulator } from '../../src/providers/emulator-server.js';
-import { WebexClient } from '../../src/providers/webex/client.js';
 import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
 import { wholesaleInputFromCanonical } from '../../src/providers/webex/mapping.js';
 import { createUpstreamFetch } from '../../src/providers/upstream-fetch.js';
@@ -334,21 +333,22 @@ describe('Webex Wholesale: the service function the fan-out calls', () => {
 
   beforeAll(async () => {
     emulator = await startWebexEmulator({ ...TEST_CREDENTIALS.webex, provisioningDelayMs: 0 });
-    const correlationId = randomUUID();
-    const logger = createLogger('silent');
-    const webex = new WebexClient(
-      { baseURL: emulator.url, fetch: createUpstreamFetch({ timeoutMs: 5_000 }), ...TEST_CREDENTIALS.webex },
-      { correlationId, logger },
+    const fetch = createUpstreamFetch({ timeoutMs: 5_000 });
+    // The fan-out's context holds every provider; this service function uses Webex only, so nothing listens for the others.
+    const nowhere = 'http://127.0.0.1:9';
+    context = contextFor(
+      {
+        logger: createLogger('silent'),
+        endpoints: {
+          cloudCockpit: { baseURL: nowhere, fetch, ...TEST_CREDENTIALS.cloudCockpit },
+          experiencePlatform: { baseURL: nowhere, fetch, ...TEST_CREDENTIALS.experiencePlatform },
+          net3: { baseURL: nowhere, fetch, credentials: TEST_CREDENTIALS.net3 },
+          webex: { baseURL: emulator.url, fetch, ...TEST_CREDENTIALS.webex },
+        },
+        ledger: (await openLedger({ dataDir: 'memory://' })).ledger,
+      },
+      { caller: { subject: 'lead', tenant: 'contoso.example', roles: ['csp'], resellerId: null }, correlationId: randomUUID(), clientIp: null },
     );
-    context = {
-      correlationId,
-      logger,
-      caller: { subject: 'lead', tenant: 'contoso.example', roles: ['csp'], resellerId: null },
-      clientIp: null,
-      // The fan-out's context holds every provider; this service function uses Webex only.
-      providers: { webex } as Partial<Providers> as Providers,
-      ledger: (await openLedger({ dataDir: 'memory://' })).ledger,
-    };
   });
   afterAll(() => emulator.close());
 
