@@ -17,6 +17,7 @@ async function visibleProvisioning(context: RequestContext, id: string): Promise
   authorized(context);
   // The ledger's ids are UUIDs: anything else names no provisioning.
   if (!isUuid(id)) return null;
+  // The loader asks the ledger only for what the caller may see (ledger/visibility.ts).
   return context.loaders.provisioning.load(id);
 }
 
