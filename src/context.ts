@@ -12,6 +12,7 @@ import { ExperiencePlatformClient, type ExperiencePlatformEndpoint } from './pro
 import { Net3Client, type Net3Endpoint } from './providers/net3/client.js';
 import type { ProviderRequestScope } from './providers/provider-data-source.js';
 import { WebexClient, type WebexEndpoint } from './providers/webex/client.js';
+import { isUuid } from './uuid.js';
 
 /** The provider clients of one request, acting for its caller. */
 export interface Providers {
@@ -33,11 +34,8 @@ export interface RequestContext {
   providers: Providers | null;
   /** The durable record of provisionings. */
   ledger: Ledger;
-  /**
-   * This request's batching, caching reads of the ledger and of live upstream state; made by `contextFor`. Read it
-   * through `loadersOf`, which also serves a context assembled by hand (as some tests do).
-   */
-  loaders?: Loaders;
+  /** This request's batching, caching reads of the ledger and of live upstream state. */
+  loaders: Loaders;
 }
 
 /** Where the providers are; fixed for the process. */
@@ -59,8 +57,6 @@ export interface ContextDependencies extends ContextServices {
   authenticator: Authenticator;
 }
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function createContextFactory({ authenticator, ...services }: ContextDependencies) {
   return async function createContext(headers: IncomingHttpHeaders, clientIp: string | null): Promise<RequestContext> {
     const correlationId = correlationIdOf(headers['x-correlation-id']);
@@ -76,7 +72,8 @@ export function contextFor(
 ): RequestContext {
   const requestLogger = logger.child({ correlationId });
   const providers = caller ? providersFor(endpoints, caller, { correlationId, logger: requestLogger }) : null;
-  return { correlationId, logger: requestLogger, caller, clientIp, providers, ledger, loaders: createLoaders(ledger, caller, providers) };
+  const loaders = createLoaders(ledger, caller, providers?.webex ?? null);
+  return { correlationId, logger: requestLogger, caller, clientIp, providers, ledger, loaders };
 }
 
 /** The provider clients acting for `caller`, under one correlation id: a request's, or a step's the worker resumes. */
@@ -93,7 +90,7 @@ export function providersFor(endpoints: ProviderEndpoints, caller: Caller, scope
 function correlationIdOf(header: string | string[] | undefined): string {
   if (header === undefined) return randomUUID();
   const value = Array.isArray(header) ? header[0] : header;
-  if (value && uuid.test(value)) return value.toLowerCase();
+  if (value && isUuid(value)) return value.toLowerCase();
   throw new GraphQLError('X-Correlation-Id must be a UUID', {
     extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } },
   });
@@ -104,8 +101,4 @@ export function authorized(context: RequestContext): { caller: Caller; providers
   const caller = requireCaller(context.caller);
   if (!context.providers) throw new Error('providers are made for every authenticated caller');
   return { caller, providers: context.providers };
-}
-
-export function isUuid(value: string): boolean {
-  return uuid.test(value);
 }

@@ -1,8 +1,10 @@
 import DataLoader from 'dataloader';
 import { requireCaller, type Caller } from './auth.js';
-import { isUuid, type Providers, type RequestContext } from './context.js';
 import type { Ledger, OperationRecord, StepRecord } from './ledger/ledger.js';
+import { scopeOf } from './ledger/visibility.js';
+import type { WebexClient } from './providers/webex/client.js';
 import type { WholesaleCustomer } from './providers/webex/wire.js';
+import { isUuid } from './uuid.js';
 
 /**
  * The per-request loaders of what the ledger (and live upstream state) adds to customers and provisionings. Each
@@ -11,11 +13,11 @@ import type { WholesaleCustomer } from './providers/webex/wire.js';
  * so nothing one caller read is ever served to another.
  */
 export interface Loaders {
-  /** The caller's tenant's provisionings by id; null for an id the tenant has none of. */
+  /** The provisionings the caller may see (ledger/visibility.ts), by id; null for an id of none of them. */
   provisioning: DataLoader<string, OperationRecord | null>;
   /** The steps of a provisioning, in its order. */
   stepsOfProvisioning: DataLoader<string, StepRecord[]>;
-  /** A customer's provisionings in the tenant, newest first. */
+  /** A customer's provisionings that the caller may see, newest first. */
   provisioningsOfCustomer: DataLoader<string, OperationRecord[]>;
   /**
    * What a customer has at each provider, by step name (`customer`, `experiencePlatform`, `net3`, `wholesale` …):
@@ -26,9 +28,11 @@ export interface Loaders {
   wholesaleCustomer: DataLoader<string, WholesaleCustomer | null>;
 }
 
-export function createLoaders(ledger: Ledger, caller: Caller | null, providers: Providers | null): Loaders {
+/** The loaders of one request of `caller`, whose Webex client (null without a caller) reads live Webex customers. */
+export function createLoaders(ledger: Ledger, caller: Caller | null, webex: WebexClient | null): Loaders {
   // Resolved when a loader first runs: an anonymous request fails there, as every resolver would make it.
   const tenant = () => requireCaller(caller).tenant;
+  const scope = () => scopeOf(requireCaller(caller));
   // The ledger's ids are uuid columns: anything else names no row, and must not reach the query as a cast error.
   const uuids = (keys: readonly string[]) => keys.filter(isUuid);
   // PostgreSQL answers uuids in lower case, whatever case they were asked in.
@@ -36,7 +40,7 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, providers: 
 
   return {
     provisioning: new DataLoader(async (ids) => {
-      const operations = await ledger.operationsByIds(tenant(), uuids(ids));
+      const operations = await ledger.operationsByIds(tenant(), uuids(ids), scope());
       return ids.map((id) => operations.find((op) => same(op.id, id)) ?? null);
     }),
 
@@ -46,7 +50,7 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, providers: 
     }),
 
     provisioningsOfCustomer: new DataLoader(async (customerIds) => {
-      const operations = await ledger.operationsOfCustomers(tenant(), uuids(customerIds));
+      const operations = await ledger.operationsOfCustomers(tenant(), uuids(customerIds), scope());
       return customerIds.map((id) => operations.filter((op) => same(op.customerId, id)));
     }),
 
@@ -59,15 +63,10 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, providers: 
     wholesaleCustomer: new DataLoader(
       async ([id]) => {
         requireCaller(caller);
-        if (!providers || id === undefined) throw new Error('providers are made for every authenticated caller');
-        return [await providers.webex.getCustomer(id)];
+        if (!webex || id === undefined) throw new Error('providers are made for every authenticated caller');
+        return [await webex.getCustomer(id)];
       },
       { batch: false },
     ),
   };
-}
-
-/** The request's loaders: those `contextFor` made, or new ones for a context made without it. */
-export function loadersOf(context: RequestContext): Loaders {
-  return (context.loaders ??= createLoaders(context.ledger, context.caller, context.providers));
 }

@@ -1,5 +1,5 @@
 import { canSee, isReseller, type Caller } from '../auth.js';
-import { isUuid } from '../context.js';
+import { isUuid } from '../uuid.js';
 import { CustomerSource } from '../generated/graphql.js';
 import type { Ledger, StepRecord } from '../ledger/ledger.js';
 import type { Loaders } from '../loaders.js';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { authorized, isUuid, type RequestContext } from '../context.js';
+import { authorized, type RequestContext } from '../context.js';
 import { notFound } from '../errors.js';
 import type { Resolvers } from '../generated/graphql.js';
-import { loadersOf } from '../loaders.js';
 import {
   customerCursors,
   MAX_PAGE_SIZE,
@@ -24,8 +23,8 @@ import {
 } from '../provisioning/customers.js';
 import { provisionOnce } from '../provisioning/provision-customer.js';
 import { requestedWindow } from '../relay.js';
-import { canSeeProvisioning } from './provisionings.js';
-import { scopeOf } from './scope.js';
+import { isUuid } from '../uuid.js';
+import { stepScopeOf } from './scope.js';
 
 export const customerResolvers: Resolvers = {
   Query: {
@@ -41,13 +40,13 @@ export const customerResolvers: Resolvers = {
     createCustomer: (_, { input }, context) => {
       // As CloudCockpit will answer with it (wireGuid), so that the ledger's record and the customer share one id.
       const id = wireGuid(input.id ?? randomUUID());
-      return provisionOnce(scopeOf(context), { kind: 'createCustomer', step: 'customer', provider: 'CLOUDCOCKPIT', customerId: id, input: { ...input, id } });
+      return provisionOnce(stepScopeOf(context), { kind: 'createCustomer', step: 'customer', provider: 'CLOUDCOCKPIT', customerId: id, input: { ...input, id } });
     },
     addProviderInstance: (_, { customerId, input, resellerId }, context) => {
       if (!isUuid(customerId)) throw notFound(`There is no customer ${customerId}`);
       // GUIDs as CloudCockpit writes them (wireGuid): one step per provider instance, whatever case it was given in.
       const providerInstanceId = wireGuid(input.providerInstanceId);
-      return provisionOnce(scopeOf(context), {
+      return provisionOnce(stepScopeOf(context), {
         kind: 'addProviderInstance',
         step: `providerInstance:${providerInstanceId}`,
         provider: 'CLOUDCOCKPIT',
@@ -61,15 +60,11 @@ export const customerResolvers: Resolvers = {
     providerInstances: (customer) => providerInstancesOf(customer),
     associations: (customer) => customer.customerAssociations ?? [],
     source: (customer) => sourceOf(customer),
-    experiencePlatform: (customer, _, context) => experiencePlatformOf(loadersOf(context), customer),
-    net3: (customer, _, context) => net3Of(loadersOf(context), customer),
-    wholesale: (customer, _, context) => wholesaleOf(loadersOf(context), context.logger, customer),
-    entitlements: (customer, _, context) => entitlementsOf(loadersOf(context), context.logger, customer),
-    async provisionings(customer, _, context) {
-      const { caller } = authorized(context);
-      const operations = await loadersOf(context).provisioningsOfCustomer.load(customer.id);
-      return operations.filter((operation) => canSeeProvisioning(caller, operation));
-    },
+    experiencePlatform: (customer, _, context) => experiencePlatformOf(context.loaders, customer),
+    net3: (customer, _, context) => net3Of(context.loaders, customer),
+    wholesale: (customer, _, context) => wholesaleOf(context.loaders, context.logger, customer),
+    entitlements: (customer, _, context) => entitlementsOf(context.loaders, context.logger, customer),
+    provisionings: (customer, _, context) => context.loaders.provisioningsOfCustomer.load(customer.id),
   },
 
   ProviderInstance: {
@@ -89,5 +84,5 @@ export const customerResolvers: Resolvers = {
 
 function customerReadScope(context: RequestContext): CustomerReadScope {
   const { caller, providers } = authorized(context);
-  return { caller, cloudCockpit: providers.cloudCockpit, ledger: context.ledger, loaders: loadersOf(context), logger: context.logger };
+  return { caller, cloudCockpit: providers.cloudCockpit, ledger: context.ledger, loaders: context.loaders, logger: context.logger };
 }

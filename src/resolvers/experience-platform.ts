@@ -11,7 +11,7 @@ import {
 import { connectionStringFor, requestStatus, statusOfProvisioning } from '../providers/experience-platform/operations.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
 import { provisionOnce } from '../provisioning/provision-customer.js';
-import { scopeOf } from './scope.js';
+import { stepScopeOf } from './scope.js';
 
 export const experiencePlatformResolvers: Resolvers = {
   Query: {
@@ -21,7 +21,7 @@ export const experiencePlatformResolvers: Resolvers = {
 
   Mutation: {
     provisionExperiencePlatform: (_, { input, reprovision }, context) =>
-      provisionOnce<ProvisioningResponse>(scopeOf(context), {
+      provisionOnce<ProvisioningResponse>(stepScopeOf(context), {
         kind: 'provisionExperiencePlatform',
         step: 'provisionExperiencePlatform',
         provider: 'EXPERIENCE_PLATFORM',

@@ -2,12 +2,12 @@ import type { Resolvers } from '../generated/graphql.js';
 import { dateOfWcf, uuidOfWireGuid, withRequestFacts } from '../providers/net3/mapping.js';
 import type { ProvisionCustomerModelResponse } from '../providers/net3/wire.js';
 import { provisionOnce } from '../provisioning/provision-customer.js';
-import { scopeOf } from './scope.js';
+import { stepScopeOf } from './scope.js';
 
 export const net3Resolvers: Resolvers = {
   Mutation: {
     provisionNet3Customer: (_, { input }, context) =>
-      provisionOnce<ProvisionCustomerModelResponse>(scopeOf(context), {
+      provisionOnce<ProvisionCustomerModelResponse>(stepScopeOf(context), {
         kind: 'provisionNet3Customer',
         step: 'provisionNet3Customer',
         provider: 'NET3',

@@ -1,18 +1,17 @@
 import type { Resolvers } from '../generated/graphql.js';
-import { loadersOf } from '../loaders.js';
 import { entitlementOf } from '../providers/experience-platform/mapping.js';
 import { packageDetailsOf } from '../providers/webex/mapping.js';
 import { isFailure, provisionCustomer } from '../provisioning/provision-customer.js';
-import { scopeOf } from './scope.js';
+import { stepScopeOf } from './scope.js';
 
 export const provisioningResolvers: Resolvers = {
   Mutation: {
-    provisionCustomer: (_, { input }, context) => provisionCustomer(scopeOf(context), input),
+    provisionCustomer: (_, { input }, context) => provisionCustomer(stepScopeOf(context), input),
   },
 
   ProvisionCustomerPayload: {
     async provisioning({ operationId }, _, context) {
-      const operation = await loadersOf(context).provisioning.load(operationId);
+      const operation = await context.loaders.provisioning.load(operationId);
       if (!operation) throw new Error(`provisioning ${operationId} is missing from the ledger that recorded it`);
       return operation;
     },

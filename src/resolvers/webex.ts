@@ -5,7 +5,7 @@ import { listWholesaleCustomers, readWholesaleCustomer, requireCsp, type WebexSc
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
 import { provisionOnce } from '../provisioning/provision-customer.js';
 import { requestedWindow } from '../relay.js';
-import { scopeOf } from './scope.js';
+import { stepScopeOf } from './scope.js';
 
 export const wholesaleResolvers: Resolvers = {
   Query: {
@@ -18,7 +18,7 @@ export const wholesaleResolvers: Resolvers = {
 
   Mutation: {
     provisionWholesaleCustomer(_, { input }, context) {
-      const scope = scopeOf(context);
+      const scope = stepScopeOf(context);
       requireCsp(scope.caller);
       return provisionOnce<WholesaleCustomer>(scope, {
         kind: 'provisionWholesaleCustomer',

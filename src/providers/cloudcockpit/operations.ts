@@ -1,5 +1,5 @@
 import { actingResellerId, canSee, isReseller, type Caller } from '../../auth.js';
-import { isUuid } from '../../context.js';
+import { isUuid } from '../../uuid.js';
 import { notFound, rethrowAtInput, UpstreamError, type InputPath } from '../../errors.js';
 import type { AddProviderInstanceInput, CreateCustomerInput } from '../../generated/graphql.js';
 import type { Logger } from '../../logger.js';

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import type { ProviderName } from '../errors.js';
+import type { Database, Queryable } from './database.js';
+import type { OperationRecord, StepFailure } from './records.js';
+
+/**
+ * One claim on a step, made afresh each time the step is taken: by its write-ahead, by each attempt, by each
+ * take-over by the worker. Only the holder of a step's current lease starts it again, finishes it or postpones
+ * it; a request whose claim was superseded (another request, of this process or another, claimed the step, or
+ * its lease ran out and the worker took the step over) changes nothing. The process alone (`lease_owner`)
+ * cannot tell two requests of one process apart.
+ */
+export type StepLease = string;
+
+/** A step taken for an attempt: the lease it is held under, and whether an earlier call's outcome is unknown. */
+export interface StepClaim {
+  lease: StepLease;
+  outcomeUnknown: boolean;
+}
+
+/** Who takes leases, and for how long each claim lasts. */
+export interface LeaseTerms {
+  /** Names this process in leases (`lease_owner`). */
+  owner: string;
+  /** See `LedgerOptions.leaseMs`. */
+  leaseMs: number;
+}
+
+/** A step to record before anything is called. */
+export interface PlannedStep {
+  step: string;
+  provider: ProviderName;
+  position: number;
+  input: unknown;
+}
+
+/** What a provider's answer makes of a step. */
+export interface StepCompletion {
+  status: 'SUCCEEDED' | 'IN_PROGRESS';
+  result: unknown;
+  upstreamIds: Record<string, string>;
+  /** For IN_PROGRESS: when to ask the provider again. */
+  nextCheckAt?: Date;
+}
+
+/** JSON for a jsonb parameter: both drivers take text and let PostgreSQL parse it. */
+const json = (value: unknown) => JSON.stringify(value ?? null);
+
+/**
+ * The step state machine: steps are written before their call and finished after it, each change made only under
+ * the step's current {@link StepLease}, and the operation's status derived from its steps in the same transaction.
+ */
+export class StepStore {
+  constructor(
+    private readonly db: Database,
+    private readonly terms: LeaseTerms,
+  ) {}
+
+  /**
+   * Write-ahead: the operation and every step it will take, PENDING and leased to this request, at once. Returns
+   * the lease of its steps, under which the request starts them (or records that they were not started).
+   */
+  async beginOperation(
+    operation: Pick<OperationRecord, 'id' | 'tenant' | 'caller' | 'kind' | 'customerId' | 'request' | 'correlationId'>,
+    steps: PlannedStep[],
+  ): Promise<StepLease> {
+    const lease = randomUUID();
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO provisioning_operations (id, tenant, caller, kind, customer_id, request, status, correlation_id)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, 'RUNNING', $7)`,
+        [
+          operation.id,
+          operation.tenant,
+          json(operation.caller),
+          operation.kind,
+          operation.customerId,
+          json(operation.request),
+          operation.correlationId,
+        ],
+      );
+      for (const step of steps) {
+        await tx.query(
+          `INSERT INTO provisioning_steps (operation_id, step, provider, position, status, input, lease_id, lease_owner, lease_expires_at)
+           VALUES ($1, $2, $3, $4, 'PENDING', $5::jsonb, $6, $7, now() + make_interval(secs => $8))`,
+          [operation.id, step.step, step.provider, step.position, json(step.input), lease, this.terms.owner, this.terms.leaseMs / 1000],
+        );
+      }
+    });
+    return lease;
+  }
+
+  /**
+   * A step is about to call its provider: one more attempt, under a new lease. Only a claimable step is taken: a
+   * FAILED one (nobody's), or a PENDING one held under `held` (the lease of its write-ahead, or of the worker's
+   * take-over) or abandoned (its lease ran out). Null otherwise: another request, of this process or another,
+   * holds the step, and the caller must leave it alone. The row is locked first, so of several concurrent starts
+   * exactly one wins, and the winner reads the outcome flag the last attempt left. From here until the attempt
+   * is recorded the outcome is unknown: a crash mid-call leaves the step to be looked up, not repeated blindly.
+   */
+  async startStep(operationId: string, step: string, correlationId: string, held: StepLease | null = null): Promise<StepClaim | null> {
+    const lease = randomUUID();
+    return this.db.transaction(async (tx) => {
+      const [current] = await tx.query<{ outcome_unknown: boolean }>(
+        `SELECT outcome_unknown FROM provisioning_steps
+         WHERE operation_id = $1 AND step = $2
+           AND (status = 'FAILED'
+                OR (status = 'PENDING' AND (lease_id = $3 OR lease_expires_at IS NULL OR lease_expires_at < now())))
+         FOR UPDATE`,
+        [operationId, step, held],
+      );
+      if (!current) return null;
+      await tx.query(
+        `UPDATE provisioning_steps
+           SET status = 'PENDING', attempts = attempts + 1, correlation_id = $3, started_at = now(), failure = NULL,
+               outcome_unknown = true, lease_id = $4, lease_owner = $5, lease_expires_at = now() + make_interval(secs => $6),
+               updated_at = now()
+         WHERE operation_id = $1 AND step = $2`,
+        [operationId, step, correlationId, lease, this.terms.owner, this.terms.leaseMs / 1000],
+      );
+      await refreshOperationStatus(tx, operationId);
+      return { lease, outcomeUnknown: current.outcome_unknown };
+    });
+  }
+
+  /**
+   * Records the provider's answer and releases the step. False, changing nothing, when `lease` no longer holds
+   * the step: the answer came too late, and whoever holds it now records its own outcome.
+   */
+  async completeStep(operationId: string, step: string, lease: StepLease, completion: StepCompletion): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const updated = await tx.query(
+        `UPDATE provisioning_steps
+           SET status = $3, result = $4::jsonb, upstream_ids = upstream_ids || $5::jsonb, failure = NULL, outcome_unknown = false,
+               finished_at = CASE WHEN $3 = 'SUCCEEDED' THEN now() END, next_check_at = $6,
+               lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE operation_id = $1 AND step = $2 AND lease_id = $7
+         RETURNING step`,
+        [
+          operationId,
+          step,
+          completion.status,
+          json(completion.result),
+          json(completion.upstreamIds),
+          completion.status === 'IN_PROGRESS' ? (completion.nextCheckAt ?? new Date()) : null,
+          lease,
+        ],
+      );
+      if (updated.length === 0) return false;
+      await refreshOperationStatus(tx, operationId);
+      return true;
+    });
+  }
+
+  /**
+   * Records why the step failed and releases it; false, changing nothing, when `lease` no longer holds it.
+   * `outcomeUnknown`: whether the provider may have acted on a call of this step all the same.
+   */
+  async failStep(operationId: string, step: string, lease: StepLease, failure: StepFailure, outcomeUnknown: boolean): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const updated = await tx.query(
+        `UPDATE provisioning_steps
+           SET status = 'FAILED', failure = $3::jsonb, outcome_unknown = $5, finished_at = now(), next_check_at = NULL,
+               lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE operation_id = $1 AND step = $2 AND lease_id = $4
+         RETURNING step`,
+        [operationId, step, json(failure), lease, outcomeUnknown],
+      );
+      if (updated.length === 0) return false;
+      await refreshOperationStatus(tx, operationId);
+      return true;
+    });
+  }
+
+  /**
+   * The worker could not settle a step this time (its provider was unreachable or busy, or it waits on the
+   * customer step): the step stays as it is, `failure` says why (null: nothing failed) and it is due again at
+   * `at`. A PENDING step stays under `lease` until then, since a PENDING step whose lease ran out is due at once;
+   * an IN_PROGRESS one is released, due again at its next check. False when `lease` no longer holds the step.
+   */
+  async postponeStep(operationId: string, step: string, lease: StepLease, at: Date, failure: StepFailure | null): Promise<boolean> {
+    const updated = await this.db.query(
+      `UPDATE provisioning_steps
+         SET failure = $3::jsonb, next_check_at = $4::timestamptz,
+             lease_id = CASE WHEN status = 'PENDING' THEN lease_id END,
+             lease_owner = CASE WHEN status = 'PENDING' THEN lease_owner END,
+             lease_expires_at = CASE WHEN status = 'PENDING' THEN $4::timestamptz END,
+             updated_at = now()
+       WHERE operation_id = $1 AND step = $2 AND status IN ('PENDING', 'IN_PROGRESS') AND lease_id = $5
+       RETURNING step`,
+      [operationId, step, failure === null ? null : json(failure), at, lease],
+    );
+    return updated.length === 1;
+  }
+}
+
+/**
+ * Derives the operation's status from its steps. Call it inside the transaction that changed a step: the row
+ * lock makes concurrent step changes take turns, and the UPDATE, a statement of its own, then sees every
+ * step as committed by the others (READ COMMITTED), so the last one to finish writes the true status.
+ */
+async function refreshOperationStatus(tx: Queryable, operationId: string): Promise<void> {
+  await tx.query('SELECT 1 FROM provisioning_operations WHERE id = $1 FOR UPDATE', [operationId]);
+  await tx.query(
+    `UPDATE provisioning_operations o SET updated_at = now(), status = (
+       SELECT CASE
+         WHEN bool_or(s.status = 'PENDING') THEN 'RUNNING'
+         WHEN bool_and(s.status = 'FAILED') THEN 'FAILED'
+         WHEN bool_or(s.status = 'FAILED') THEN 'PARTIALLY_FAILED'
+         WHEN bool_or(s.status = 'IN_PROGRESS') THEN 'WAITING'
+         ELSE 'SUCCEEDED'
+       END
+       FROM provisioning_steps s WHERE s.operation_id = o.id)
+     WHERE o.id = $1`,
+    [operationId],
+  );
+}

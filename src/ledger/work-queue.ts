@@ -1,0 +1,64 @@
+import type { Database } from './database.js';
+import { stepOf, type StepRecord, type StepRow } from './records.js';
+import type { LeaseTerms, StepLease } from './steps.js';
+
+/** A step the worker took, with the lease it holds it under. */
+export interface LeasedStep extends StepRecord {
+  lease: StepLease;
+}
+
+/**
+ * The work that outlives a request: IN_PROGRESS steps due for a check, and PENDING steps left by a process that
+ * died. A crash leaves a trail (the write-ahead, the unknown outcome) that this queue hands to whichever process
+ * takes the work over, under a lease of its own (steps.ts says what a lease allows).
+ */
+export class WorkQueue {
+  constructor(
+    private readonly db: Database,
+    private readonly terms: LeaseTerms,
+  ) {}
+
+  /**
+   * Takes up to `limit` steps that need the worker: IN_PROGRESS ones due for a check, and PENDING ones whose
+   * lease expired (the process running them died). `FOR UPDATE SKIP LOCKED` lets replicas share the work,
+   * each step going to exactly one of them, under a lease of its own.
+   */
+  async leaseDueSteps(limit: number): Promise<LeasedStep[]> {
+    const rows = await this.db.query<StepRow>(
+      `UPDATE provisioning_steps s
+         SET lease_id = gen_random_uuid(), lease_owner = $1, lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
+       FROM (
+         SELECT operation_id, step FROM provisioning_steps
+         WHERE status IN ('PENDING', 'IN_PROGRESS')
+           AND (lease_expires_at IS NULL OR lease_expires_at < now())
+           AND (status = 'PENDING' OR next_check_at <= now())
+         ORDER BY next_check_at NULLS FIRST
+         LIMIT $3
+         FOR UPDATE SKIP LOCKED
+       ) due
+       WHERE s.operation_id = due.operation_id AND s.step = due.step
+       RETURNING s.*`,
+      [this.terms.owner, this.terms.leaseMs / 1000, limit],
+    );
+    return rows.map((row) => ({ ...stepOf(row), lease: row.lease_id! }));
+  }
+
+  /**
+   * Releases every step still leased to another process, for a process starting on a ledger that no other
+   * process can be using (PGlite, embedded in one process's data directory): whoever held those leases is gone,
+   * so the worker's first pass recovers their steps at once instead of after `LEDGER_LEASE_MS`. A lease that is
+   * the worker's back-off on a PENDING step (see postponeStep: it runs out when the step is due again) is kept.
+   * Returns how many it released.
+   */
+  async releaseLeasesOfEarlierProcesses(): Promise<number> {
+    const released = await this.db.query(
+      `UPDATE provisioning_steps
+         SET lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       WHERE lease_expires_at > now() AND lease_owner IS DISTINCT FROM $1
+         AND next_check_at IS DISTINCT FROM lease_expires_at
+       RETURNING step`,
+      [this.terms.owner],
+    );
+    return released.length;
+  }
+}
