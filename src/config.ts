@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { randomFaultsFromEnv, type RandomFaults } from './providers/emulator-faults.js';
+import { randomFaultsFromEnv, type RandomFaults } from '../emulators/toolkit/faults.js';
 
 /**
  * The server's configuration, read once from the environment. Every variable is listed in the README's

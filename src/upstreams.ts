@@ -1,12 +1,12 @@
 import type { UpstreamConfig, UpstreamsConfig } from './config.js';
 import type { ProviderEndpoints } from './context.js';
 import type { Logger } from './logger.js';
-import { startCloudCockpitEmulator } from './providers/cloudcockpit/emulator.js';
-import type { RunningEmulator } from './providers/emulator-server.js';
-import { startExperiencePlatformEmulator } from './providers/experience-platform/emulator.js';
-import { startNet3Emulator } from './providers/net3/emulator.js';
+import { startCloudCockpitEmulator } from '../emulators/cloudcockpit/emulator.js';
+import type { RunningEmulator } from '../emulators/toolkit/server.js';
+import { startExperiencePlatformEmulator } from '../emulators/experience-platform/emulator.js';
+import { startNet3Emulator } from '../emulators/net3/emulator.js';
 import { createUpstreamFetch } from './providers/upstream-fetch.js';
-import { startWebexEmulator } from './providers/webex/emulator.js';
+import { startWebexEmulator } from '../emulators/webex/emulator.js';
 
 /** The credentials the embedded emulators are started with, and that are then sent to them. */
 export const EMULATOR_CREDENTIALS = {

@@ -11,7 +11,7 @@ const projectRoot = new URL('../..', import.meta.url);
 
 /** Runs the built server as `npm start` does after its build, with only the given environment. */
 function startMain(env: Record<string, string>): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: projectRoot,
     // The ledger goes to a directory of the test's own, never the checkout's ./data.
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', DATA_DIR: mkdtempSync(join(tmpdir(), 'provisioning-graph-')), ...env },
@@ -36,7 +36,7 @@ async function waitFor(pattern: RegExp, child: ReturnType<typeof startMain>): Pr
 describe('npm start with the embedded defaults', () => {
   const children: ChildProcess[] = [];
   beforeAll(() => {
-    // `npm start` = prestart (`npm run build`) + `node dist/main.js`.
+    // `npm start` = prestart (`npm run build`) + `node dist/src/main.js`.
     execFileSync('npm', ['run', 'build'], { cwd: projectRoot, stdio: 'ignore' });
   }, 120_000);
   afterAll(() => children.forEach((child) => child.kill('SIGTERM')));

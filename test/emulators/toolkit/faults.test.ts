@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_FAULT_POOL, randomFaultsFromEnv, type Fault, type RandomFaults } from '../../src/providers/emulator-faults.js';
-import type { RunningEmulator } from '../../src/providers/emulator-server.js';
-import { startCloudCockpitEmulator } from '../../src/providers/cloudcockpit/emulator.js';
-import { startExperiencePlatformEmulator } from '../../src/providers/experience-platform/emulator.js';
-import { startNet3Emulator } from '../../src/providers/net3/emulator.js';
-import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
-import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../support/emulator-call.js';
+import { DEFAULT_FAULT_POOL, randomFaultsFromEnv, type Fault, type RandomFaults } from '../../../emulators/toolkit/faults.js';
+import type { RunningEmulator } from '../../../emulators/toolkit/server.js';
+import { startCloudCockpitEmulator } from '../../../emulators/cloudcockpit/emulator.js';
+import { startExperiencePlatformEmulator } from '../../../emulators/experience-platform/emulator.js';
+import { startNet3Emulator } from '../../../emulators/net3/emulator.js';
+import { startWebexEmulator } from '../../../emulators/webex/emulator.js';
+import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../../support/emulator-call.js';
 
 /** Faults act the same in every emulator (one middleware); Net3's is the one with the shortest valid body. */
 let emulator: RunningEmulator;

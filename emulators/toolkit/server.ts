@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import { EmulatorFaults } from './emulator-faults.js';
+import { EmulatorFaults } from './faults.js';
 
 /**
  * What every provider emulator shares: serving an Express app on loopback, and recording each request

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
-import type { Net3Credentials } from '../../config.js';
+import type { Net3Credentials } from '../../src/config.js';
 import {
   mediaTypeOf,
   readAndRecordRequests,
@@ -20,7 +20,7 @@ import {
   type EmulatorInstruments,
   type ListenOptions,
   type RunningEmulator,
-} from '../emulator-server.js';
+} from '../toolkit/server.js';
 import {
   CONTACT_ROLE_VALUES,
   serviceStackJson,
@@ -35,7 +35,7 @@ import {
   type TypeProvisionDemoContactModel,
   type WcfDate,
   type WireGuid,
-} from './wire.js';
+} from '../../src/providers/net3/wire.js';
 
 // ───────────────────────────── Public API ─────────────────────────────
 

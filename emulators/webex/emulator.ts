@@ -21,7 +21,7 @@ import {
   type EmulatorInstruments,
   type ListenOptions,
   type RunningEmulator,
-} from '../emulator-server.js';
+} from '../toolkit/server.js';
 import {
   WHOLESALE_CUSTOMER_STATUSES,
   WHOLESALE_PACKAGES,
@@ -36,7 +36,7 @@ import {
   type WholesalePackage,
   type WholesalePackageName,
   type WholesaleProvisioningParameters,
-} from './wire.js';
+} from '../../src/providers/webex/wire.js';
 
 // ───────────────────────────── Public API ─────────────────────────────
 

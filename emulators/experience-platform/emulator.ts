@@ -19,7 +19,7 @@ import {
   type EmulatorInstruments,
   type ListenOptions,
   type RunningEmulator,
-} from '../emulator-server.js';
+} from '../toolkit/server.js';
 import {
   IMS_ORG_ID_FORMAT,
   type ActionStatus,
@@ -30,7 +30,7 @@ import {
   type ProvisioningRequest,
   type ProvisioningResponse,
   type StoredRequest,
-} from './wire.js';
+} from '../../src/providers/experience-platform/wire.js';
 
 // ───────────────────────────── Public API ─────────────────────────────
 

@@ -22,7 +22,7 @@ import {
   type EmulatorInstruments,
   type ListenOptions,
   type RunningEmulator,
-} from '../emulator-server.js';
+} from '../toolkit/server.js';
 import type {
   AddProviderInstanceRequest,
   CustomerAssociation,
@@ -35,7 +35,7 @@ import type {
   OfferTypeMargins,
   ProviderCustomer,
   ProviderCustomerStatus,
-} from './wire.js';
+} from '../../src/providers/cloudcockpit/wire.js';
 
 // ───────────────────────────── Public API ─────────────────────────────
 
