@@ -1,6 +1,6 @@
+import { randomFaultsFromEnv } from '../src/config.js';
 import { startCloudCockpitEmulator } from './cloudcockpit/emulator.js';
 import { startExperiencePlatformEmulator } from './experience-platform/emulator.js';
-import { randomFaultsFromEnv } from './toolkit/faults.js';
 import { startNet3Emulator } from './net3/emulator.js';
 import { startWebexEmulator } from './webex/emulator.js';
 

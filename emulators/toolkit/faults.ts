@@ -239,22 +239,3 @@ function truncatedNonJson(body: Buffer): string {
   }
   return `{${half}`;
 }
-
-/**
- * `EMULATOR_FAULTS=0.1` (rate, 0..1) and optional `EMULATOR_FAULTS_SEED` (integer) → RandomFaults, or null when
- * unset; throws a clear Error on a bad value. Without a seed one is drawn, to be logged so the run can be replayed.
- */
-export function randomFaultsFromEnv(env: NodeJS.ProcessEnv): RandomFaults | null {
-  const rateText = env['EMULATOR_FAULTS']?.trim() ?? '';
-  const seedText = env['EMULATOR_FAULTS_SEED']?.trim() ?? '';
-  const rate = Number(rateText);
-  if (rateText !== '' && !(/^(\d+\.?\d*|\.\d+)$/.test(rateText) && rate <= 1)) {
-    throw new Error(`EMULATOR_FAULTS must be the share of requests to fault, from 0 to 1 (such as 0.1); got '${rateText}'`);
-  }
-  const seed = Number(seedText);
-  if (seedText !== '' && !(/^-?\d+$/.test(seedText) && Number.isSafeInteger(seed))) {
-    throw new Error(`EMULATOR_FAULTS_SEED must be an integer; got '${seedText}'`);
-  }
-  if (rateText === '') return null;
-  return { rate, seed: seedText === '' ? Math.floor(Math.random() * 2 ** 32) : seed };
-}
