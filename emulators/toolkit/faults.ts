@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { positiveInteger } from './options.js';
 
 /**
  * Fault injection for the provider emulators: what a flaky network and a flaky provider do to a request, so that
@@ -72,9 +73,7 @@ export class EmulatorFaults {
   /** Faults for the next requests matching each rule, taken in order before any random fault. */
   script(...rules: FaultRule[]): void {
     for (const rule of rules) {
-      const remaining = rule.times ?? 1;
-      if (!Number.isSafeInteger(remaining) || remaining < 1) throw new Error(`times must be a positive integer, got ${remaining}`);
-      this.rules.push({ rule, remaining });
+      this.rules.push({ rule, remaining: positiveInteger('times', rule.times ?? 1) });
     }
   }
 
