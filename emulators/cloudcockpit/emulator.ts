@@ -5,8 +5,8 @@
  * the emulator does not discover new 400s in production.
  *
  * Sources: the provider documents `shared/provider-apis/cloudcockpit-create-customer.txt` and
- * `…-add-provider-instance.txt`, and the wire types in `./wire.ts`. Where those are silent, the comments
- * below say what is modelled and why.
+ * `…-add-provider-instance.txt`, and the wire types in `src/providers/cloudcockpit/wire.ts`. Where those are
+ * silent, the comments below say what is modelled and why.
  */
 import { randomUUID } from 'node:crypto';
 import type { Express, Request, RequestHandler, Response } from 'express';

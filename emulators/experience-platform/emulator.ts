@@ -3,9 +3,9 @@
  * URL and for tests. Strict on purpose: what the gateway refuses, the emulator refuses, with the gateway's status
  * and `{reason, message}` error body, so that a client working against it meets no new 400s in production.
  *
- * Sources: `shared/provider-apis/adobe-experience-platform-provisioning.txt` and the wire types in `./wire.ts`;
- * `GET /provisioning/status` follows the shape Adobe publishes for it. Where those are silent the comments say
- * what is modelled and why.
+ * Sources: `shared/provider-apis/adobe-experience-platform-provisioning.txt` and the wire types in
+ * `src/providers/experience-platform/wire.ts`; `GET /provisioning/status` follows the shape Adobe publishes for
+ * it. Where those are silent the comments say what is modelled and why.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Express, RequestHandler, Response } from 'express';
