@@ -20,6 +20,7 @@ import {
   jsonBodyParser,
   mediaTypeOf,
   methodNotAllowed,
+  requestState,
   startEmulator,
   uncaughtErrorHandler,
   type CreationCounts,
@@ -117,9 +118,7 @@ interface RequestState {
   tenant: string;
 }
 
-function stateOf(res: Response): Partial<RequestState> {
-  return res.locals as Partial<RequestState>;
-}
+const stateOf = requestState<RequestState>();
 
 function correlationIdOf(res: Response): string {
   return stateOf(res).correlationId ?? randomUUID();

@@ -18,6 +18,7 @@ import { Partitions } from '../toolkit/partitions.js';
 import {
   emulatorApp,
   mediaTypeOf,
+  requestState,
   startEmulator,
   uncaughtErrorHandler,
   type CreationCounts,
@@ -99,9 +100,7 @@ interface RequestState {
   credentialKey: string;
 }
 
-function stateOf(res: Response): Partial<RequestState> {
-  return res.locals as Partial<RequestState>;
-}
+const stateOf = requestState<RequestState>();
 
 /** The .NET exception a response stands for, and the frames of its DebugMode stack trace. */
 interface Exception {

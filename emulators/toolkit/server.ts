@@ -156,6 +156,11 @@ export async function startEmulator<Options>(
   return serveEmulator(create({ ...(emulatorOptions as Options), ...instruments }), instruments, { port, host });
 }
 
+/** A typed view of `res.locals`, where an emulator's handlers note what later ones need (its tenant, its token). */
+export function requestState<State>(): (res: Response) => Partial<State> {
+  return (res) => res.locals as Partial<State>;
+}
+
 /** The media type of a `Content-Type` header, lower-cased and without parameters. */
 export function mediaTypeOf(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';

@@ -18,6 +18,7 @@ import {
   isJsonMediaType,
   jsonBodyParser,
   methodNotAllowed,
+  requestState,
   startEmulator,
   uncaughtErrorHandler,
   type CreationCounts,
@@ -137,9 +138,7 @@ interface RequestState {
   token: string;
 }
 
-function stateOf(res: Response): Partial<RequestState> {
-  return res.locals as Partial<RequestState>;
-}
+const stateOf = requestState<RequestState>();
 
 function tokenOf(res: Response): string {
   const { token } = stateOf(res);
