@@ -10,4 +10,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The product loads an emulator with import() only when its provider has no URL (src/upstreams.ts).
+    files: ['src/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)emulators(/|$)', message: 'Emulators are loaded with import() only, in src/upstreams.ts.' }] },
+      ],
+    },
+  },
 );

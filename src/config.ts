@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { randomFaultsFromEnv, type RandomFaults } from './providers/emulator-faults.js';
 
 /**
  * The server's configuration, read once from the environment. Every variable is listed in the README's
@@ -78,7 +77,7 @@ export interface UpstreamsConfig {
   net3: UpstreamConfig<Net3Credentials>;
   webex: UpstreamConfig<{ token: string }>;
   /** Random faults the embedded emulators inject (`EMULATOR_FAULTS`, `EMULATOR_FAULTS_SEED`); null for none. */
-  emulatorFaults: RandomFaults | null;
+  emulatorFaults: RandomFaultsConfig | null;
 }
 
 export type JwtConfig =
@@ -114,11 +113,39 @@ export class ConfigError extends Error {
 export const CALLS_PER_STEP_CLAIM = { CLOUDCOCKPIT: 4, ADOBE_AEP: 2, NET3: 2, WEBEX: 2 } as const;
 
 /**
- * The embedded emulators' random faults. They are read apart from the schema above, by the emulators' own parser,
- * and refused in production, which runs no emulator: there they could only be a mistake.
+ * The random faults the embedded emulators inject (emulators/toolkit/faults.ts): the share of requests to fault,
+ * and the seed that replays them.
  */
-function emulatorFaultsOf(env: NodeJS.ProcessEnv, production: boolean): RandomFaults | null {
-  let faults: RandomFaults | null;
+export interface RandomFaultsConfig {
+  rate: number;
+  seed: number;
+}
+
+/**
+ * `EMULATOR_FAULTS=0.1` (rate, 0..1) and optional `EMULATOR_FAULTS_SEED` (integer) → the faults, or null when
+ * unset; throws a clear Error on a bad value. Without a seed one is drawn, to be logged so the run can be replayed.
+ */
+export function randomFaultsFromEnv(env: NodeJS.ProcessEnv): RandomFaultsConfig | null {
+  const rateText = env['EMULATOR_FAULTS']?.trim() ?? '';
+  const seedText = env['EMULATOR_FAULTS_SEED']?.trim() ?? '';
+  const rate = Number(rateText);
+  if (rateText !== '' && !(/^(\d+\.?\d*|\.\d+)$/.test(rateText) && rate <= 1)) {
+    throw new Error(`EMULATOR_FAULTS must be the share of requests to fault, from 0 to 1 (such as 0.1); got '${rateText}'`);
+  }
+  const seed = Number(seedText);
+  if (seedText !== '' && !(/^-?\d+$/.test(seedText) && Number.isSafeInteger(seed))) {
+    throw new Error(`EMULATOR_FAULTS_SEED must be an integer; got '${seedText}'`);
+  }
+  if (rateText === '') return null;
+  return { rate, seed: seedText === '' ? Math.floor(Math.random() * 2 ** 32) : seed };
+}
+
+/**
+ * The embedded emulators' random faults. They are read apart from the schema above, by the parser that
+ * `npm run emulators` shares, and refused in production, which runs no emulator: there they could only be a mistake.
+ */
+function emulatorFaultsOf(env: NodeJS.ProcessEnv, production: boolean): RandomFaultsConfig | null {
+  let faults: RandomFaultsConfig | null;
   try {
     faults = randomFaultsFromEnv(env);
   } catch (error) {

@@ -1,12 +1,7 @@
-import type { UpstreamConfig, UpstreamsConfig } from './config.js';
+import type { RandomFaultsConfig, UpstreamConfig, UpstreamsConfig } from './config.js';
 import type { ProviderEndpoints } from './context.js';
 import type { Logger } from './logger.js';
-import { startCloudCockpitEmulator } from './providers/cloudcockpit/emulator.js';
-import type { RunningEmulator } from './providers/emulator-server.js';
-import { startExperiencePlatformEmulator } from './providers/experience-platform/emulator.js';
-import { startNet3Emulator } from './providers/net3/emulator.js';
 import { createUpstreamFetch } from './providers/upstream-fetch.js';
-import { startWebexEmulator } from './providers/webex/emulator.js';
 
 /** The credentials the embedded emulators are started with, and that are then sent to them. */
 export const EMULATOR_CREDENTIALS = {
@@ -15,6 +10,13 @@ export const EMULATOR_CREDENTIALS = {
   net3: { apiKey: 'emulator-net3-api-key' },
   webex: { token: 'emulator-webex-token' },
 };
+
+/** What the server needs of an embedded emulator (emulators/toolkit/server.ts has the whole of it). */
+interface EmbeddedEmulator {
+  url: string;
+  close(): Promise<void>;
+  faults: { random(faults: RandomFaultsConfig | null): void };
+}
 
 export interface Upstreams {
   endpoints: ProviderEndpoints;
@@ -25,10 +27,11 @@ export interface Upstreams {
 /**
  * Every provider's endpoint: the configured URL and credentials, or, where no URL is set, an embedded
  * emulator on loopback (config.ts refuses that in production), injecting the configured random faults if any.
+ * An emulator's modules are imported only then, so that a server with every URL set loads none of emulators/.
  */
 export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger): Promise<Upstreams> {
-  const emulators: RunningEmulator[] = [];
-  async function locate<C>(name: string, upstream: UpstreamConfig<C>, emulated: C, start: (credentials: C) => Promise<RunningEmulator>) {
+  const emulators: EmbeddedEmulator[] = [];
+  async function locate<C>(name: string, upstream: UpstreamConfig<C>, emulated: C, start: (credentials: C) => Promise<EmbeddedEmulator>) {
     const common = { fetch: createUpstreamFetch({ timeoutMs: upstream.timeoutMs }) };
     if (upstream.url && upstream.credentials) return { ...common, baseURL: upstream.url, credentials: upstream.credentials };
     const emulator = await start(emulated);
@@ -44,12 +47,22 @@ export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger):
   }
 
   const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
-    locate('CloudCockpit', config.cloudCockpit, EMULATOR_CREDENTIALS.cloudCockpit, (c) => startCloudCockpitEmulator(c)),
-    locate('Adobe Experience Platform', config.experiencePlatform, EMULATOR_CREDENTIALS.experiencePlatform, (c) =>
-      startExperiencePlatformEmulator(c),
-    ),
-    locate('Net3', config.net3, EMULATOR_CREDENTIALS.net3, (c) => startNet3Emulator({ credentials: c })),
-    locate('Webex Wholesale', config.webex, EMULATOR_CREDENTIALS.webex, (c) => startWebexEmulator(c)),
+    locate('CloudCockpit', config.cloudCockpit, EMULATOR_CREDENTIALS.cloudCockpit, async (c) => {
+      const { startCloudCockpitEmulator } = await import('../emulators/cloudcockpit/emulator.js');
+      return startCloudCockpitEmulator(c);
+    }),
+    locate('Adobe Experience Platform', config.experiencePlatform, EMULATOR_CREDENTIALS.experiencePlatform, async (c) => {
+      const { startExperiencePlatformEmulator } = await import('../emulators/experience-platform/emulator.js');
+      return startExperiencePlatformEmulator(c);
+    }),
+    locate('Net3', config.net3, EMULATOR_CREDENTIALS.net3, async (c) => {
+      const { startNet3Emulator } = await import('../emulators/net3/emulator.js');
+      return startNet3Emulator({ credentials: c });
+    }),
+    locate('Webex Wholesale', config.webex, EMULATOR_CREDENTIALS.webex, async (c) => {
+      const { startWebexEmulator } = await import('../emulators/webex/emulator.js');
+      return startWebexEmulator(c);
+    }),
   ]);
 
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, randomFaultsFromEnv } from '../src/config.js';
 
 describe('the ledger lease in the configuration', () => {
   it('is accepted by default: longer than the calls a step makes under it at the default timeouts', () => {
@@ -41,5 +41,31 @@ describe('the embedded emulators\' random faults in the configuration', () => {
     };
     expect(loadConfig(production).upstreams.emulatorFaults).toBeNull();
     expect(() => loadConfig({ ...production, EMULATOR_FAULTS: '0.1' })).toThrow(/production/);
+  });
+});
+
+describe('randomFaultsFromEnv', () => {
+  it('is null when EMULATOR_FAULTS is unset or empty', () => {
+    expect(randomFaultsFromEnv({})).toBeNull();
+    expect(randomFaultsFromEnv({ EMULATOR_FAULTS: '' })).toBeNull();
+  });
+
+  it('reads the rate and the seed', () => {
+    expect(randomFaultsFromEnv({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: '42' })).toEqual({ rate: 0.1, seed: 42 });
+    expect(randomFaultsFromEnv({ EMULATOR_FAULTS: '1', EMULATOR_FAULTS_SEED: '-3' })).toEqual({ rate: 1, seed: -3 });
+    expect(randomFaultsFromEnv({ EMULATOR_FAULTS: '.25' })).toEqual({ rate: 0.25, seed: expect.any(Number) });
+  });
+
+  it('draws an integer seed when none is given', () => {
+    const { seed } = randomFaultsFromEnv({ EMULATOR_FAULTS: '0' })!;
+    expect(Number.isSafeInteger(seed)).toBe(true);
+  });
+
+  it.each(['abc', '1.5', '-0.1', '10%', '0x1', 'NaN'])('refuses the rate %j', (rate) => {
+    expect(() => randomFaultsFromEnv({ EMULATOR_FAULTS: rate })).toThrow(/^EMULATOR_FAULTS must be .* from 0 to 1/);
+  });
+
+  it.each(['1.5', 'x', '1e3', '99999999999999999999'])('refuses the seed %j', (seed) => {
+    expect(() => randomFaultsFromEnv({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: seed })).toThrow(/^EMULATOR_FAULTS_SEED must be an integer/);
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { RunningEmulator } from '../../src/providers/emulator-server.js';
-import { startExperiencePlatformEmulator } from '../../src/providers/experience-platform/emulator.js';
+import type { RunningEmulator } from '../../emulators/toolkit/server.js';
+import { startExperiencePlatformEmulator } from '../../emulators/experience-platform/emulator.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
 
 const RESULT = `

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MICROSOFT_PROVIDER_INSTANCE_ID } from '../../src/providers/cloudcockpit/emulator.js';
+import { MICROSOFT_PROVIDER_INSTANCE_ID } from '../../emulators/cloudcockpit/emulator.js';
 import { customerInput, microsoftData, providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, type GraphQLResponse, type TestStack } from '../support/stack.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { RunningEmulator } from '../../src/providers/emulator-server.js';
-import { startNet3Emulator } from '../../src/providers/net3/emulator.js';
+import type { RunningEmulator } from '../../emulators/toolkit/server.js';
+import { startNet3Emulator } from '../../emulators/net3/emulator.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
 
 const PROVISION = `mutation Provision($input: Net3ProvisioningInput!) {

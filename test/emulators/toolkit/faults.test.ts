@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_FAULT_POOL, randomFaultsFromEnv, type Fault, type RandomFaults } from '../../src/providers/emulator-faults.js';
-import type { RunningEmulator } from '../../src/providers/emulator-server.js';
-import { startCloudCockpitEmulator } from '../../src/providers/cloudcockpit/emulator.js';
-import { startExperiencePlatformEmulator } from '../../src/providers/experience-platform/emulator.js';
-import { startNet3Emulator } from '../../src/providers/net3/emulator.js';
-import { startWebexEmulator } from '../../src/providers/webex/emulator.js';
-import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../support/emulator-call.js';
+import { DEFAULT_FAULT_POOL, type Fault, type RandomFaults } from '../../../emulators/toolkit/faults.js';
+import type { RunningEmulator } from '../../../emulators/toolkit/server.js';
+import { startCloudCockpitEmulator } from '../../../emulators/cloudcockpit/emulator.js';
+import { startExperiencePlatformEmulator } from '../../../emulators/experience-platform/emulator.js';
+import { startNet3Emulator } from '../../../emulators/net3/emulator.js';
+import { startWebexEmulator } from '../../../emulators/webex/emulator.js';
+import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../../support/emulator-call.js';
 
 /** Faults act the same in every emulator (one middleware); Net3's is the one with the shortest valid body. */
 let emulator: RunningEmulator;
@@ -227,31 +227,5 @@ describe('random faults', () => {
 
   it('refuse a rate outside 0..1', () => {
     expect(() => emulator.faults.random({ rate: 1.5, seed: 1 })).toThrow(/rate/);
-  });
-});
-
-describe('randomFaultsFromEnv', () => {
-  it('is null when EMULATOR_FAULTS is unset or empty', () => {
-    expect(randomFaultsFromEnv({})).toBeNull();
-    expect(randomFaultsFromEnv({ EMULATOR_FAULTS: '' })).toBeNull();
-  });
-
-  it('reads the rate and the seed', () => {
-    expect(randomFaultsFromEnv({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: '42' })).toEqual({ rate: 0.1, seed: 42 });
-    expect(randomFaultsFromEnv({ EMULATOR_FAULTS: '1', EMULATOR_FAULTS_SEED: '-3' })).toEqual({ rate: 1, seed: -3 });
-    expect(randomFaultsFromEnv({ EMULATOR_FAULTS: '.25' })).toEqual({ rate: 0.25, seed: expect.any(Number) });
-  });
-
-  it('draws an integer seed when none is given', () => {
-    const { seed } = randomFaultsFromEnv({ EMULATOR_FAULTS: '0' })!;
-    expect(Number.isSafeInteger(seed)).toBe(true);
-  });
-
-  it.each(['abc', '1.5', '-0.1', '10%', '0x1', 'NaN'])('refuses the rate %j', (rate) => {
-    expect(() => randomFaultsFromEnv({ EMULATOR_FAULTS: rate })).toThrow(/^EMULATOR_FAULTS must be .* from 0 to 1/);
-  });
-
-  it.each(['1.5', 'x', '1e3', '99999999999999999999'])('refuses the seed %j', (seed) => {
-    expect(() => randomFaultsFromEnv({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: seed })).toThrow(/^EMULATOR_FAULTS_SEED must be an integer/);
   });
 });

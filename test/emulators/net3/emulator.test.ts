@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { RunningEmulator } from '../../../src/providers/emulator-server.js';
+import type { RunningEmulator } from '../../../emulators/toolkit/server.js';
 import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../../support/emulator-call.js';
-import { startNet3Emulator } from '../../../src/providers/net3/emulator.js';
+import { startNet3Emulator } from '../../../emulators/net3/emulator.js';
 import type { ErrorResponse, ProvisionCustomerModelResponse, ResponseError } from '../../../src/providers/net3/wire.js';
 
 const API_KEY = 'net3-emulator-test-key';

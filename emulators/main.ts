@@ -1,8 +1,8 @@
-import { startCloudCockpitEmulator } from './providers/cloudcockpit/emulator.js';
-import { startExperiencePlatformEmulator } from './providers/experience-platform/emulator.js';
-import { randomFaultsFromEnv } from './providers/emulator-faults.js';
-import { startNet3Emulator } from './providers/net3/emulator.js';
-import { startWebexEmulator } from './providers/webex/emulator.js';
+import { randomFaultsFromEnv } from '../src/config.js';
+import { startCloudCockpitEmulator } from './cloudcockpit/emulator.js';
+import { startExperiencePlatformEmulator } from './experience-platform/emulator.js';
+import { startNet3Emulator } from './net3/emulator.js';
+import { startWebexEmulator } from './webex/emulator.js';
 
 /**
  * `npm run emulators`: every provider emulator on fixed loopback ports (accepting any credentials), for

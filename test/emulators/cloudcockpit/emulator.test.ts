@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { MICROSOFT_PROVIDER_INSTANCE_ID, startCloudCockpitEmulator } from '../../../src/providers/cloudcockpit/emulator.js';
-import type { RunningEmulator } from '../../../src/providers/emulator-server.js';
+import { MICROSOFT_PROVIDER_INSTANCE_ID, startCloudCockpitEmulator } from '../../../emulators/cloudcockpit/emulator.js';
+import type { RunningEmulator } from '../../../emulators/toolkit/server.js';
 import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../../support/emulator-call.js';
 import type {
   AddProviderInstanceRequest,

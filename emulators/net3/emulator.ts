@@ -10,17 +10,23 @@
  * the rules below are the emulator's model of them, each named where it is declared.
  */
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
-import type { Net3Credentials } from '../../config.js';
+import type { Express, RequestHandler, Response } from 'express';
+import type { Net3Credentials } from '../../src/config.js';
+import { bearerTokenOf } from '../toolkit/credentials.js';
+import { displayName, FLUENT_MESSAGES, isEmailAddress, propertyLeaf } from '../toolkit/fluent-validation.js';
+import { Partitions } from '../toolkit/partitions.js';
 import {
+  emulatorApp,
   mediaTypeOf,
-  readAndRecordRequests,
+  requestState,
   startEmulator,
+  uncaughtErrorHandler,
   type CreationCounts,
   type EmulatorInstruments,
   type ListenOptions,
   type RunningEmulator,
-} from '../emulator-server.js';
+} from '../toolkit/server.js';
+import { isJsonObject, type JsonObject } from '../toolkit/validation.js';
 import {
   CONTACT_ROLE_VALUES,
   serviceStackJson,
@@ -35,7 +41,7 @@ import {
   type TypeProvisionDemoContactModel,
   type WcfDate,
   type WireGuid,
-} from './wire.js';
+} from '../../src/providers/net3/wire.js';
 
 // ───────────────────────────── Public API ─────────────────────────────
 
@@ -55,18 +61,14 @@ export interface Net3EmulatorOptions {
  * Creates the emulator app, with the instruments given (see {@link EmulatorInstruments}). It counts creations as
  * `<customerId>`, as the request gave it.
  */
-export function createNet3Emulator(options: Net3EmulatorOptions & EmulatorInstruments = {}): express.Express {
+export function createNet3Emulator(options: Net3EmulatorOptions & EmulatorInstruments = {}): Express {
   const ctx: HandlerContext = {
     store: new CredentialStore(),
     created: options.created,
     failingCustomerIds: new Set((options.failingCustomerIds ?? []).map((id) => id.toLowerCase())),
     debugMode: options.debugMode ?? true,
   };
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(readAndRecordRequests(options.calls));
-  if (options.faults) app.use(options.faults.middleware());
+  const app = emulatorApp(options);
 
   // ServiceStack's pipeline order: the body is bound to the request DTO first, then request filters run
   // ([Authenticate] before the ValidationFeature's filter), then the service.
@@ -98,9 +100,7 @@ interface RequestState {
   credentialKey: string;
 }
 
-function stateOf(res: Response): Partial<RequestState> {
-  return res.locals as Partial<RequestState>;
-}
+const stateOf = requestState<RequestState>();
 
 /** The .NET exception a response stands for, and the frames of its DebugMode stack trace. */
 interface Exception {
@@ -182,19 +182,12 @@ const routeNotFound: RequestHandler = (req, res) => {
     .send(`Handler for Request not found (404):\n\n  Request.HttpMethod: ${req.method}\n  Request.PathInfo: ${req.path}\n`);
 };
 
-function handleUncaughtError(ctx: HandlerContext): ErrorRequestHandler {
-  return (error: unknown, _req, res, _next) => {
-    if (res.headersSent) return;
-    // Errors raised while reading the body (413 too large, 400 bad encoding) keep their status.
-    const clientError = error as { status?: unknown; expose?: unknown; message?: unknown; name?: unknown } | null;
-    const status = Number(clientError?.status);
-    if (status >= 400 && status < 500) {
-      const message = clientError?.expose === true && typeof clientError.message === 'string' ? clientError.message : 'Bad Request';
-      sendError(res, ctx, status, { errorCode: 'HttpError', message, exception: EXCEPTIONS.unexpected });
-      return;
-    }
-    sendError(res, ctx, 500, { errorCode: 'Exception', message: 'An unexpected error occurred.', exception: EXCEPTIONS.unexpected });
-  };
+function handleUncaughtError(ctx: HandlerContext) {
+  return uncaughtErrorHandler((res, status, publicMessage) =>
+    status >= 500
+      ? sendError(res, ctx, 500, { errorCode: 'Exception', message: 'An unexpected error occurred.', exception: EXCEPTIONS.unexpected })
+      : sendError(res, ctx, status, { errorCode: 'HttpError', message: publicMessage ?? 'Bad Request', exception: EXCEPTIONS.unexpected }),
+  );
 }
 
 // ───────────────────────────── Request binding ─────────────────────────────
@@ -237,7 +230,7 @@ function bindRequest(ctx: HandlerContext): RequestHandler {
         errors: errors.map(({ fieldName, value }) => ({
           errorCode: 'SerializationException',
           fieldName,
-          message: `'${describeValue(value)}' is an Invalid value for '${leafName(fieldName)}'`,
+          message: `'${describeValue(value)}' is an Invalid value for '${propertyLeaf(fieldName)}'`,
         })),
         exception: EXCEPTIONS.binding,
       });
@@ -269,16 +262,6 @@ function bindRequest(ctx: HandlerContext): RequestHandler {
 function describeValue(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text.length > 100 ? `${text.slice(0, 100)}…` : text;
-}
-
-function leafName(fieldName: string): string {
-  return (fieldName.split('.').pop() ?? fieldName).replace(/\[\d+\]$/, '');
-}
-
-type JsonObject = Record<string, unknown>;
-
-function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** ServiceStack.Text matches JSON property names to C# properties case-insensitively (`customerName`, `CustomerName`). */
@@ -492,7 +475,7 @@ function authenticate(expected: Net3Credentials | undefined, ctx: HandlerContext
       sendError(res, ctx, 401, { errorCode: 'Unauthorized', message, exception: EXCEPTIONS.unauthenticated });
     };
     const authorization = req.header('authorization') ?? '';
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    const bearer = bearerTokenOf(authorization);
     const basic = /^Basic\s+([A-Za-z0-9+/]+=*)\s*$/i.exec(authorization)?.[1];
     if (bearer !== undefined && acceptsApiKey) {
       if (expected && 'apiKey' in expected && bearer !== expected.apiKey) {
@@ -526,19 +509,6 @@ function authenticate(expected: Net3Credentials | undefined, ctx: HandlerContext
 
 // ───────────────────────────── Validation ─────────────────────────────
 
-/** FluentValidation's display name: the property's leaf, split at PascalCase boundaries ("CustomerName" → "Customer Name"). */
-function displayName(fieldName: string): string {
-  const leaf = leafName(fieldName);
-  const isUpper = (c: string | undefined) => c !== undefined && c !== c.toLowerCase() && c === c.toUpperCase();
-  let out = '';
-  for (let i = 0; i < leaf.length; i++) {
-    const c = leaf[i] as string;
-    if (isUpper(c) && ((i > 1 && !isUpper(leaf[i - 1])) || (i + 1 < leaf.length && !isUpper(leaf[i + 1])))) out += ' ';
-    out += c;
-  }
-  return out.trim();
-}
-
 /** Collects every failure (FluentValidation does not stop at the first), in rule order, as ServiceStack reports them. */
 class Failures {
   readonly errors: ResponseError[] = [];
@@ -550,26 +520,22 @@ class Failures {
 
   notEmpty(fieldName: string, value: string | undefined | null): boolean {
     if (value !== undefined && value !== null && value.trim() !== '') return true;
-    this.add(fieldName, 'NotEmpty', `'${displayName(fieldName)}' must not be empty.`);
+    this.add(fieldName, 'NotEmpty', FLUENT_MESSAGES.notEmpty(fieldName));
     return false;
   }
 
   maxLength(fieldName: string, value: string | undefined | null, max: number): void {
     if (value === undefined || value === null || value.length <= max) return;
-    this.add(
-      fieldName,
-      'MaximumLength',
-      `The length of '${displayName(fieldName)}' must be ${max} characters or fewer. You entered ${value.length} characters.`,
-      { MaxLength: String(max), TotalLength: String(value.length) },
-    );
+    this.add(fieldName, 'MaximumLength', FLUENT_MESSAGES.maxLength(fieldName, max, value.length), {
+      MaxLength: String(max),
+      TotalLength: String(value.length),
+    });
   }
 
-  /** FluentValidation's (ASP.NET-compatible) e-mail check: one `@`, neither first nor last. Empty passes. */
+  /** FluentValidation's e-mail check, which an empty value passes. */
   email(fieldName: string, value: string | undefined | null): void {
-    if (value === undefined || value === null || value === '') return;
-    const at = value.indexOf('@');
-    if (at > 0 && at !== value.length - 1 && at === value.lastIndexOf('@')) return;
-    this.add(fieldName, 'Email', `'${displayName(fieldName)}' is not a valid email address.`);
+    if (value === undefined || value === null || value === '' || isEmailAddress(value)) return;
+    this.add(fieldName, 'Email', FLUENT_MESSAGES.email(fieldName));
   }
 
   notNegative(fieldName: string, value: number | undefined): void {
@@ -670,18 +636,12 @@ interface CredentialData {
 }
 
 /** Net3 gives each partner its own credentials and keeps each partner's customers apart. */
-class CredentialStore {
-  private readonly partners = new Map<string, CredentialData>();
+class CredentialStore extends Partitions<CredentialData> {
   /** OnBoarding's identity column, shared by every partner. */
   private lastLocalId = 1000;
 
-  get(credentialKey: string): CredentialData {
-    let data = this.partners.get(credentialKey);
-    if (!data) {
-      data = { customers: new Map() };
-      this.partners.set(credentialKey, data);
-    }
-    return data;
+  constructor() {
+    super(() => ({ customers: new Map() }));
   }
 
   nextLocalId(): number {

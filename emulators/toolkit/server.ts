@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Request, type RequestHandler, type Response } from 'express';
-import { EmulatorFaults } from './emulator-faults.js';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { EmulatorFaults } from './faults.js';
 
 /**
  * What every provider emulator shares: serving an Express app on loopback, and recording each request
@@ -73,6 +73,21 @@ export function readAndRecordRequests(calls?: RecordedCall[]): RequestHandler {
   };
 }
 
+/**
+ * An emulator's Express app with the instruments given: `first` (such as the correlation id every answer carries,
+ * a faulted one too), then {@link readAndRecordRequests}, then the faults. It sends neither X-Powered-By nor ETags
+ * (so never a 304): they would be Express's, not the provider's.
+ */
+export function emulatorApp({ calls, faults }: EmulatorInstruments, ...first: RequestHandler[]): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  for (const handler of first) app.use(handler);
+  app.use(readAndRecordRequests(calls));
+  if (faults) app.use(faults.middleware());
+  return app;
+}
+
 /** Serves `app` on loopback and returns its URL, its instruments and an idempotent `close`. */
 export async function serveEmulator(
   app: express.Express,
@@ -141,6 +156,11 @@ export async function startEmulator<Options>(
   return serveEmulator(create({ ...(emulatorOptions as Options), ...instruments }), instruments, { port, host });
 }
 
+/** A typed view of `res.locals`, where an emulator's handlers note what later ones need (its tenant, its token). */
+export function requestState<State>(): (res: Response) => Partial<State> {
+  return (res) => res.locals as Partial<State>;
+}
+
 /** The media type of a `Content-Type` header, lower-cased and without parameters. */
 export function mediaTypeOf(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -185,5 +205,23 @@ export function jsonBodyParser(
       return refuse(res, { kind: 'malformed', detail: error instanceof Error ? error.message : '' });
     }
     next();
+  };
+}
+
+/**
+ * An emulator's last handler. An error Express raised for the client (413 body too large, 400 undecodable path, …)
+ * keeps its status, and its message when that is deliberately public (`expose`); any other error is a 500. `send`
+ * answers in the provider's own shape, never with the stack, which the real services do not show either.
+ */
+export function uncaughtErrorHandler(send: (res: Response, status: number, publicMessage: string | undefined) => void): ErrorRequestHandler {
+  return (error: unknown, _req, res, _next) => {
+    if (res.headersSent) return;
+    const clientError = error as { status?: unknown; expose?: unknown; message?: unknown } | null;
+    const status = Number(clientError?.status);
+    if (status >= 400 && status < 500) {
+      send(res, status, clientError?.expose === true && typeof clientError.message === 'string' ? clientError.message : undefined);
+      return;
+    }
+    send(res, 500, undefined);
   };
 }

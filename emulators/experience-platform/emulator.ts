@@ -3,23 +3,27 @@
  * URL and for tests. Strict on purpose: what the gateway refuses, the emulator refuses, with the gateway's status
  * and `{reason, message}` error body, so that a client working against it meets no new 400s in production.
  *
- * Sources: `shared/provider-apis/adobe-experience-platform-provisioning.txt` and the wire types in `./wire.ts`;
- * `GET /provisioning/status` follows the shape Adobe publishes for it. Where those are silent the comments say
- * what is modelled and why.
+ * Sources: `shared/provider-apis/adobe-experience-platform-provisioning.txt` and the wire types in
+ * `src/providers/experience-platform/wire.ts`; `GET /provisioning/status` follows the shape Adobe publishes for
+ * it. Where those are silent the comments say what is modelled and why.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import type { Express, RequestHandler, Response } from 'express';
+import { acceptedBearerToken } from '../toolkit/credentials.js';
+import { nonNegativeNumber } from '../toolkit/options.js';
 import {
+  emulatorApp,
   isJsonMediaType,
   jsonBodyParser,
   methodNotAllowed,
-  readAndRecordRequests,
   startEmulator,
+  uncaughtErrorHandler,
   type CreationCounts,
   type EmulatorInstruments,
   type ListenOptions,
   type RunningEmulator,
-} from '../emulator-server.js';
+} from '../toolkit/server.js';
+import { isJsonObject, Problems, propertyReaders, queryValue, type JsonObject, type StringRule } from '../toolkit/validation.js';
 import {
   IMS_ORG_ID_FORMAT,
   type ActionStatus,
@@ -30,7 +34,7 @@ import {
   type ProvisioningRequest,
   type ProvisioningResponse,
   type StoredRequest,
-} from './wire.js';
+} from '../../src/providers/experience-platform/wire.js';
 
 // ───────────────────────────── Public API ─────────────────────────────
 
@@ -55,18 +59,11 @@ export const DEFAULT_PROVISIONING_DELAY_MS = 3_000;
  */
 export function createExperiencePlatformEmulator(
   options: ExperiencePlatformEmulatorOptions & EmulatorInstruments = {},
-): express.Express {
-  const provisioningDelayMs = options.provisioningDelayMs ?? DEFAULT_PROVISIONING_DELAY_MS;
-  if (!Number.isFinite(provisioningDelayMs) || provisioningDelayMs < 0) {
-    throw new Error(`provisioningDelayMs must be a non-negative number, got ${provisioningDelayMs}`);
-  }
+): Express {
+  const provisioningDelayMs = nonNegativeNumber('provisioningDelayMs', options.provisioningDelayMs ?? DEFAULT_PROVISIONING_DELAY_MS);
   const store = new ProvisioningStore();
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(readAndRecordRequests(options.calls));
-  if (options.faults) app.use(options.faults.middleware());
+  const app = emulatorApp(options);
 
   const authenticate = requireGatewayTokens(options.token, options.imsAuthorization);
   app.post('/provisioning/customer', authenticate, requireOrgHeader, parseJsonBody, provision(store, options.created));
@@ -106,17 +103,11 @@ function sendInvalid(res: Response, problems: string[]): void {
   sendError(res, 400, MESSAGES[400], problems.join('; '));
 }
 
-const handleUncaughtError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-  if (res.headersSent) return;
-  const clientError = error as { status?: unknown } | null;
-  const status = Number(clientError?.status);
-  if (status >= 400 && status < 500) {
-    sendError(res, status, MESSAGES[400], 'The request is malformed');
-    return;
-  }
-  // Never the stack, as the gateway does not show one.
-  sendError(res, 500, MESSAGES[500], 'An unexpected error occurred');
-};
+const handleUncaughtError = uncaughtErrorHandler((res, status) =>
+  status >= 500
+    ? sendError(res, 500, MESSAGES[500], 'An unexpected error occurred')
+    : sendError(res, status, MESSAGES[400], 'The request is malformed'),
+);
 
 function notAllowed(...allowed: string[]): RequestHandler {
   return methodNotAllowed(allowed, (res) => sendError(res, 405, 'Method Not Allowed', `Use ${allowed.join(' or ')}`));
@@ -129,15 +120,12 @@ function notAllowed(...allowed: string[]): RequestHandler {
  * with the document's 403. The emulator does not verify IMS tokens; with a token configured it compares verbatim.
  */
 function requireGatewayTokens(token: string | undefined, imsAuthorization: string | undefined): RequestHandler {
-  const bearerOf = (value: string | undefined) => /^Bearer\s+(\S+)\s*$/i.exec(value ?? '')?.[1];
   return (req, res, next) => {
-    const given = bearerOf(req.header('authorization'));
-    if (given === undefined || (token !== undefined && given !== token)) {
+    if (acceptedBearerToken(req.header('authorization'), token) === undefined) {
       sendError(res, 403, MESSAGES[403], 'Authorization: a valid IMS service token is required (Bearer <token>)');
       return;
     }
-    const gateway = bearerOf(req.header('x-gw-ims-authorization'));
-    if (gateway === undefined || (imsAuthorization !== undefined && gateway !== imsAuthorization)) {
+    if (acceptedBearerToken(req.header('x-gw-ims-authorization'), imsAuthorization) === undefined) {
       sendError(res, 403, MESSAGES[403], 'x-gw-ims-authorization: a valid gateway service token is required (Bearer <token>)');
       return;
     }
@@ -161,70 +149,33 @@ const parseJsonBody = jsonBodyParser(isJsonMediaType, (res, problem) => {
   else sendInvalid(res, [problem.kind === 'empty' ? 'body: a ProvisioningRequest is required' : 'body: is not valid JSON']);
 });
 
-/** The first value of a query parameter, as a Java service binds it. */
-function queryValue(value: unknown): string | undefined {
-  const first: unknown = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' ? first : undefined;
-}
-
 // ───────────────────────────── Validation ─────────────────────────────
 
-type JsonObject = Record<string, unknown>;
+/** The problems of a request, each as `<property path>: <problem>` (see {@link sendInvalid}). */
+type GatewayProblems = Problems<string>;
 
-function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function gatewayProblems(): GatewayProblems {
+  return new Problems((path, problem) => `${path}: ${problem}`);
 }
 
-/** Collects every problem of a body, then answers once. */
-class Problems {
-  readonly list: string[] = [];
-  add(path: string, problem: string): void {
-    this.list.push(`${path}: ${problem}`);
-  }
+const read = propertyReaders({
+  missing: () => 'is required',
+  notAString: () => 'must be a string',
+  blank: () => 'must not be blank',
+  tooLong: (_path, maxLength) => `must be at most ${maxLength} characters`,
+  notAnObject: () => 'must be a JSON object',
+});
+
+/**
+ * A string property; the document types every value as a string, so a number or object is refused. Assumed
+ * lengths: the document states none; 255 is the gateway's column size for free text we model.
+ */
+function stringAt(parent: JsonObject, section: string, name: string, rule: StringRule, problems: GatewayProblems): string | undefined {
+  return read.string(parent, name, `${section}.${name}`, problems, rule);
 }
 
-interface StringRule {
-  required?: boolean;
-  /** Assumed: the document states no lengths; 255 is the gateway's column size for free text we model. */
-  maxLength?: number;
-  check?: (value: string) => string | null;
-}
-
-/** A string property; the document types every value as a string, so a number or object is refused. */
-function stringAt(parent: JsonObject, section: string, name: string, rule: StringRule, problems: Problems): string | undefined {
-  const path = `${section}.${name}`;
-  const value = parent[name];
-  if (value === undefined || value === null) {
-    if (rule.required) problems.add(path, 'is required');
-    return undefined;
-  }
-  if (typeof value !== 'string') {
-    problems.add(path, 'must be a string');
-    return undefined;
-  }
-  if (rule.required && value.trim() === '') {
-    problems.add(path, 'must not be blank');
-    return undefined;
-  }
-  if (rule.maxLength !== undefined && value.length > rule.maxLength) {
-    problems.add(path, `must be at most ${rule.maxLength} characters`);
-  }
-  const problem = rule.check?.(value);
-  if (problem) problems.add(path, problem);
-  return value;
-}
-
-function objectAt(parent: JsonObject, path: string, required: boolean, problems: Problems): JsonObject | undefined {
-  const value = parent[path.split('.').at(-1) ?? path];
-  if (value === undefined || value === null) {
-    if (required) problems.add(path, 'is required');
-    return undefined;
-  }
-  if (!isJsonObject(value)) {
-    problems.add(path, 'must be a JSON object');
-    return undefined;
-  }
-  return value;
+function objectAt(parent: JsonObject, path: string, required: boolean, problems: GatewayProblems): JsonObject | undefined {
+  return read.object(parent, path.split('.').at(-1) ?? path, path, problems, required);
 }
 
 const imsOrgIdCheck = (value: string) =>
@@ -250,7 +201,7 @@ const METRICS: (keyof ProvisioningMetrics)[] = ['numberOfProfiles', 'capacityCPU
 const REPORT_TEXT: (keyof ProvisioningReports)[] = ['eccid', 'dealRegistrationNumber', 'recordOwner'];
 
 /** The accepted request, in the document's shape, or null with `problems` filled. */
-function validateRequest(body: unknown, problems: Problems): ProvisioningRequest | null {
+function validateRequest(body: unknown, problems: GatewayProblems): ProvisioningRequest | null {
   if (!isJsonObject(body)) {
     problems.add('body', 'must be a JSON object');
     return null;
@@ -312,7 +263,7 @@ function validateRequest(body: unknown, problems: Problems): ProvisioningRequest
     }
   }
 
-  if (problems.list.length > 0 || !customer || !entitlement) return null;
+  if (problems.any || !customer || !entitlement) return null;
   return reports ? { customer, entitlement, reports } : { customer, entitlement };
 }
 
@@ -366,7 +317,7 @@ function connectionStringFor(request: ProvisioningRequest): string {
 
 function provision(store: ProvisioningStore, created: CreationCounts | undefined): RequestHandler {
   return (req, res) => {
-    const problems = new Problems();
+    const problems = gatewayProblems();
     const reprovisionRaw = queryValue(req.query['reprovision']);
     // The document types `reprovision` as a string; the gateway binds it to a boolean.
     if (reprovisionRaw !== undefined && !/^(true|false)$/i.test(reprovisionRaw)) {
@@ -378,8 +329,8 @@ function provision(store: ProvisioningStore, created: CreationCounts | undefined
     if (request && orgHeader !== request.customer.imsOrgId) {
       problems.add('x-gw-ims-org-id', 'must be the organization of customer.imsOrgId');
     }
-    if (problems.list.length > 0 || !request) {
-      sendInvalid(res, problems.list);
+    if (problems.any || !request) {
+      sendInvalid(res, problems.entries);
       return;
     }
 

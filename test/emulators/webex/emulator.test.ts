@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { RunningEmulator } from '../../../src/providers/emulator-server.js';
+import type { RunningEmulator } from '../../../emulators/toolkit/server.js';
 import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../../support/emulator-call.js';
-import { startWebexEmulator } from '../../../src/providers/webex/emulator.js';
+import { startWebexEmulator } from '../../../emulators/webex/emulator.js';
 import type { WebexErrorResponse, WholesaleCustomer, WholesaleCustomerList } from '../../../src/providers/webex/wire.js';
 
 const TOKEN = 'webex-emulator-test-token';

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { positiveInteger } from './options.js';
 
 /**
  * Fault injection for the provider emulators: what a flaky network and a flaky provider do to a request, so that
@@ -72,9 +73,7 @@ export class EmulatorFaults {
   /** Faults for the next requests matching each rule, taken in order before any random fault. */
   script(...rules: FaultRule[]): void {
     for (const rule of rules) {
-      const remaining = rule.times ?? 1;
-      if (!Number.isSafeInteger(remaining) || remaining < 1) throw new Error(`times must be a positive integer, got ${remaining}`);
-      this.rules.push({ rule, remaining });
+      this.rules.push({ rule, remaining: positiveInteger('times', rule.times ?? 1) });
     }
   }
 
@@ -238,23 +237,4 @@ function truncatedNonJson(body: Buffer): string {
     return half;
   }
   return `{${half}`;
-}
-
-/**
- * `EMULATOR_FAULTS=0.1` (rate, 0..1) and optional `EMULATOR_FAULTS_SEED` (integer) → RandomFaults, or null when
- * unset; throws a clear Error on a bad value. Without a seed one is drawn, to be logged so the run can be replayed.
- */
-export function randomFaultsFromEnv(env: NodeJS.ProcessEnv): RandomFaults | null {
-  const rateText = env['EMULATOR_FAULTS']?.trim() ?? '';
-  const seedText = env['EMULATOR_FAULTS_SEED']?.trim() ?? '';
-  const rate = Number(rateText);
-  if (rateText !== '' && !(/^(\d+\.?\d*|\.\d+)$/.test(rateText) && rate <= 1)) {
-    throw new Error(`EMULATOR_FAULTS must be the share of requests to fault, from 0 to 1 (such as 0.1); got '${rateText}'`);
-  }
-  const seed = Number(seedText);
-  if (seedText !== '' && !(/^-?\d+$/.test(seedText) && Number.isSafeInteger(seed))) {
-    throw new Error(`EMULATOR_FAULTS_SEED must be an integer; got '${seedText}'`);
-  }
-  if (rateText === '') return null;
-  return { rate, seed: seedText === '' ? Math.floor(Math.random() * 2 ** 32) : seed };
 }

@@ -9,19 +9,24 @@
  * modelled where neither says.
  */
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import { GraphQLCountryCode } from 'graphql-scalars';
+import type { Express, Request, RequestHandler, Response } from 'express';
+import { acceptedBearerToken } from '../toolkit/credentials.js';
+import { nonNegativeNumber, positiveInteger } from '../toolkit/options.js';
+import { Partitions } from '../toolkit/partitions.js';
 import {
+  emulatorApp,
   isJsonMediaType,
   jsonBodyParser,
   methodNotAllowed,
-  readAndRecordRequests,
+  requestState,
   startEmulator,
+  uncaughtErrorHandler,
   type CreationCounts,
   type EmulatorInstruments,
   type ListenOptions,
   type RunningEmulator,
-} from '../emulator-server.js';
+} from '../toolkit/server.js';
+import { isCountryCode, isJsonObject, Problems, propertyReaders, type JsonObject } from '../toolkit/validation.js';
 import {
   WHOLESALE_CUSTOMER_STATUSES,
   WHOLESALE_PACKAGES,
@@ -36,7 +41,7 @@ import {
   type WholesalePackage,
   type WholesalePackageName,
   type WholesaleProvisioningParameters,
-} from './wire.js';
+} from '../../src/providers/webex/wire.js';
 
 // ───────────────────────────── Public API ─────────────────────────────
 
@@ -68,17 +73,11 @@ export interface WebexEmulatorOptions {
  * Creates the emulator app, with the instruments given (see {@link EmulatorInstruments}). It counts creations as
  * `<externalId>`.
  */
-export function createWebexEmulator(options: WebexEmulatorOptions & EmulatorInstruments = {}): express.Express {
+export function createWebexEmulator(options: WebexEmulatorOptions & EmulatorInstruments = {}): Express {
   const settings = settingsOf(options);
-  const store = new TokenStore();
+  const store = newTokenStore();
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
-  app.use(assignTrackingId);
-  app.use(readAndRecordRequests(options.calls));
-  if (options.faults) app.use(options.faults.middleware());
+  const app = emulatorApp(options, assignTrackingId);
 
   const guard: RequestHandler[] = [requireBearer(options.token), throttle(settings)];
   const ctx: HandlerContext = { store, settings, created: options.created };
@@ -112,29 +111,21 @@ interface Settings {
 }
 
 function settingsOf(options: WebexEmulatorOptions): Settings {
-  const nonNegative = (name: string, value: number) => {
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got ${value}`);
-    return value;
-  };
-  const positiveInteger = (name: string, value: number) => {
-    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
-    return value;
-  };
   for (const name of options.failingPackages ?? []) {
     if (!isPackageName(name)) throw new Error(`failingPackages: '${String(name)}' is not a Webex Wholesale package`);
   }
   const { rateLimit } = options;
   return {
-    provisioningDelayMs: nonNegative('provisioningDelayMs', options.provisioningDelayMs ?? 3000),
+    provisioningDelayMs: nonNegativeNumber('provisioningDelayMs', options.provisioningDelayMs ?? 3000),
     failingPackages: new Set(options.failingPackages ?? []),
     lockedRetryAfterSeconds:
       options.lockedRetryAfterSeconds === undefined
         ? undefined
-        : nonNegative('lockedRetryAfterSeconds', options.lockedRetryAfterSeconds),
+        : nonNegativeNumber('lockedRetryAfterSeconds', options.lockedRetryAfterSeconds),
     rateLimit: rateLimit && {
-      requests: nonNegative('rateLimit.requests', rateLimit.requests),
+      requests: nonNegativeNumber('rateLimit.requests', rateLimit.requests),
       windowMs: positiveInteger('rateLimit.windowMs', rateLimit.windowMs ?? 60_000),
-      retryAfterSeconds: nonNegative('rateLimit.retryAfterSeconds', rateLimit.retryAfterSeconds ?? 60),
+      retryAfterSeconds: nonNegativeNumber('rateLimit.retryAfterSeconds', rateLimit.retryAfterSeconds ?? 60),
     },
     maxPageSize: positiveInteger('maxPageSize', options.maxPageSize ?? 100),
   };
@@ -147,9 +138,7 @@ interface RequestState {
   token: string;
 }
 
-function stateOf(res: Response): Partial<RequestState> {
-  return res.locals as Partial<RequestState>;
-}
+const stateOf = requestState<RequestState>();
 
 function tokenOf(res: Response): string {
   const { token } = stateOf(res);
@@ -178,8 +167,8 @@ const UNAUTHORIZED = 'The request requires a valid access token set in the Autho
  */
 function requireBearer(expectedToken: string | undefined): RequestHandler {
   return (req, res, next) => {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '')?.[1];
-    if (token === undefined || (expectedToken !== undefined && token !== expectedToken)) {
+    const token = acceptedBearerToken(req.header('authorization'), expectedToken);
+    if (token === undefined) {
       sendError(res, 401, [{ description: UNAUTHORIZED }]);
       return;
     }
@@ -229,19 +218,11 @@ function notAllowed(...allowed: string[]): RequestHandler {
   return methodNotAllowed(allowed, (res) => sendError(res, 405, [{ description: 'The HTTP method is not supported for this resource.' }]));
 }
 
-const handleUncaughtError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-  if (res.headersSent) return;
-  // Client errors raised by Express itself (413 body too large, …) keep their status and public message.
-  const clientError = error as { status?: unknown; expose?: unknown; message?: unknown } | null;
-  const status = Number(clientError?.status);
-  if (status >= 400 && status < 500) {
-    const exposed = clientError?.expose === true && typeof clientError.message === 'string';
-    sendError(res, status, [{ description: exposed ? (clientError.message as string) : 'The request is malformed.' }]);
-    return;
-  }
-  // Never a stack trace, as the real service does not send one.
-  sendError(res, 500, [{ description: 'Something went wrong on the server.' }]);
-};
+const handleUncaughtError = uncaughtErrorHandler((res, status, publicMessage) =>
+  sendError(res, status, [
+    { description: status >= 500 ? 'Something went wrong on the server.' : (publicMessage ?? 'The request is malformed.') },
+  ]),
+);
 
 // ───────────────────────────── Error bodies ─────────────────────────────
 
@@ -268,46 +249,20 @@ function sendError(res: Response, status: number, errors: ErrorEntry[]): void {
   res.status(status).json(body);
 }
 
+type WebexProblems = Problems<ErrorEntry>;
+
 /**
- * Collects every failure, not just the first. Assumption (Webex's validation wording is not published): each
- * description starts with the JSON path of the offending property (`address.addressLine1 must be …`), which
- * is what lets a client point at the field.
+ * Assumption (Webex's validation wording is not published): each description starts with the JSON path of the
+ * offending property (`address.addressLine1 must be …`), which is what lets a client point at the field.
  */
-class Problems {
-  private readonly list: ErrorEntry[] = [];
-
-  add(property: string, problem: string): void {
-    this.list.push({ description: `${property} ${problem}`, errorCode: ERROR_CODE.invalidField });
-  }
-
-  get any(): boolean {
-    return this.list.length > 0;
-  }
-
-  get errors(): ErrorEntry[] {
-    return this.list;
-  }
+function webexProblems(): WebexProblems {
+  return new Problems((property, problem) => ({ description: `${property} ${problem}`, errorCode: ERROR_CODE.invalidField }));
 }
 
 // ───────────────────────────── Validation ─────────────────────────────
 
-type JsonObject = Record<string, unknown>;
-
-function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isPackageName(value: unknown): value is WholesalePackageName {
   return typeof value === 'string' && (WHOLESALE_PACKAGES as readonly string[]).includes(value);
-}
-
-function isCountryCode(value: string): boolean {
-  try {
-    GraphQLCountryCode.parseValue(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function isTimeZone(value: string): boolean {
@@ -345,48 +300,17 @@ const CALLING_PACKAGES: ReadonlySet<WholesalePackageName> = new Set([
   'webex_calling_standard',
 ]);
 
-/** A string property; null and absent are the same (Webex reads JSON null as "not given"). */
-function readString(
-  body: JsonObject,
-  field: string,
-  path: string,
-  problems: Problems,
-  { required, maxLength }: { required: boolean; maxLength?: number },
-): string | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) {
-    if (required) problems.add(path, 'is required.');
-    return undefined;
-  }
-  if (typeof value !== 'string') {
-    problems.add(path, 'must be a string.');
-    return undefined;
-  }
-  if (required && value.trim() === '') {
-    problems.add(path, 'must not be blank.');
-    return undefined;
-  }
-  if (maxLength !== undefined && value.length > maxLength) {
-    problems.add(path, `must be ${maxLength} characters or fewer; it has ${value.length}.`);
-  }
-  return value;
-}
-
-function readObject(body: JsonObject, field: string, path: string, problems: Problems, required: boolean): JsonObject | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) {
-    if (required) problems.add(path, 'is required.');
-    return undefined;
-  }
-  if (!isJsonObject(value)) {
-    problems.add(path, 'must be a JSON object.');
-    return undefined;
-  }
-  return value;
-}
+/** Properties of a body; null and absent are the same (Webex reads JSON null as "not given"). */
+const { string: readString, object: readObject } = propertyReaders({
+  missing: () => 'is required.',
+  notAString: () => 'must be a string.',
+  blank: () => 'must not be blank.',
+  tooLong: (_path, maxLength, length) => `must be ${maxLength} characters or fewer; it has ${length}.`,
+  notAnObject: () => 'must be a JSON object.',
+});
 
 /** The public reference requires addressLine1, city and country, and limits each address line to 50 characters. */
-function validateAddress(value: JsonObject, path: string, problems: Problems): WholesaleAddress {
+function validateAddress(value: JsonObject, path: string, problems: WebexProblems): WholesaleAddress {
   const text = (field: keyof WholesaleAddress, required: boolean, maxLength?: number) =>
     readString(value, field, `${path}.${field}`, problems, { required, maxLength });
   const addressLine1 = text('addressLine1', true, MAX_ADDRESS_LINE) ?? '';
@@ -409,19 +333,19 @@ function validateAddress(value: JsonObject, path: string, problems: Problems): W
   };
 }
 
-function validateLanguage(value: string | undefined, path: string, problems: Problems): void {
+function validateLanguage(value: string | undefined, path: string, problems: WebexProblems): void {
   if (value !== undefined && !LANGUAGE.test(value)) {
     problems.add(path, `must be an ISO-639-1 language code, optionally with an ISO-3166 country (en, en_us); '${value}' is not.`);
   }
 }
 
-function validateTimeZone(value: string | undefined, path: string, problems: Problems): void {
+function validateTimeZone(value: string | undefined, path: string, problems: WebexProblems): void {
   if (value !== undefined && value.trim() !== '' && !isTimeZone(value)) {
     problems.add(path, `must be a time zone such as America/Los_Angeles; '${value}' is not.`);
   }
 }
 
-function validatePackages(value: unknown, problems: Problems): WholesalePackageName[] {
+function validatePackages(value: unknown, problems: WebexProblems): WholesalePackageName[] {
   if (value === undefined || value === null) {
     problems.add('packages', 'is required.');
     return [];
@@ -465,7 +389,7 @@ function webexId(type: string): string {
   return Buffer.from(`ciscospark://us/${type}/${randomUUID()}`, 'utf8').toString('base64url');
 }
 
-function validateCustomerInfo(body: JsonObject, orgGiven: boolean, problems: Problems): WholesaleCustomerInfo | undefined {
+function validateCustomerInfo(body: JsonObject, orgGiven: boolean, problems: WebexProblems): WholesaleCustomerInfo | undefined {
   // "Mandatory for new customer. Optional if Organization ID is provided."
   const info = readObject(body, 'customerInfo', 'customerInfo', problems, false);
   if (!info) {
@@ -488,7 +412,7 @@ function validateCustomerInfo(body: JsonObject, orgGiven: boolean, problems: Pro
 function validateProvisioningParameters(
   body: JsonObject,
   packages: WholesalePackageName[],
-  problems: Problems,
+  problems: WebexProblems,
 ): WholesaleProvisioningParameters | undefined {
   const path = 'provisioningParameters';
   const parameters = readObject(body, 'provisioningParameters', path, problems, false);
@@ -527,7 +451,7 @@ function validateProvisioningParameters(
   return parameters ? result : undefined;
 }
 
-function validateProvisionRequest(body: JsonObject, problems: Problems): ProvisionWholesaleCustomerRequest {
+function validateProvisionRequest(body: JsonObject, problems: WebexProblems): ProvisionWholesaleCustomerRequest {
   const provisioningId = readString(body, 'provisioningId', 'provisioningId', problems, { required: true });
   // Webex checks the provisioning id against the partner's customer templates; the emulator has none, so any
   // non-blank id is a template.
@@ -572,17 +496,10 @@ interface PartnerData {
 }
 
 /** Each token is one partner with its own customers (and tests isolate themselves by token). */
-class TokenStore {
-  private readonly partners = new Map<string, PartnerData>();
+type TokenStore = Partitions<PartnerData>;
 
-  get(token: string): PartnerData {
-    let data = this.partners.get(token);
-    if (!data) {
-      data = { customers: new Map(), idsByExternalId: new Map() };
-      this.partners.set(token, data);
-    }
-    return data;
-  }
+function newTokenStore(): TokenStore {
+  return new Partitions(() => ({ customers: new Map(), idsByExternalId: new Map() }));
 }
 
 /**
@@ -641,10 +558,10 @@ function provisionCustomer({ store, created }: HandlerContext): RequestHandler {
       sendError(res, 400, [{ description: 'The request body must be a JSON object.', errorCode: ERROR_CODE.invalidRequest }]);
       return;
     }
-    const problems = new Problems();
+    const problems = webexProblems();
     const request = validateProvisionRequest(body, problems);
     if (problems.any) {
-      sendError(res, 400, problems.errors);
+      sendError(res, 400, problems.entries);
       return;
     }
     const partner = store.get(tokenOf(res));
@@ -693,7 +610,7 @@ function queryValues(value: unknown): string[] {
   return list.filter((v): v is string => typeof v === 'string');
 }
 
-function parseCount(raw: string | undefined, name: string, min: number, problems: Problems): number | undefined {
+function parseCount(raw: string | undefined, name: string, min: number, problems: WebexProblems): number | undefined {
   if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Number(raw) < min) {
     problems.add(name, `must be an integer of at least ${min}; '${raw}' is not.`);
@@ -709,7 +626,7 @@ function parseCount(raw: string | undefined, name: string, min: number, problems
  */
 function listCustomers({ store, settings }: HandlerContext): RequestHandler {
   return (req, res) => {
-    const problems = new Problems();
+    const problems = webexProblems();
     const offset = parseCount(queryValues(req.query['offset'])[0], 'offset', 0, problems) ?? 0;
     const requestedMax = parseCount(queryValues(req.query['max'])[0], 'max', 1, problems);
     const statuses = queryValues(req.query['status']).flatMap((s) => s.split(','));
@@ -719,7 +636,7 @@ function listCustomers({ store, settings }: HandlerContext): RequestHandler {
       }
     }
     if (problems.any) {
-      sendError(res, 400, problems.errors);
+      sendError(res, 400, problems.entries);
       return;
     }
     const externalId = queryValues(req.query['externalId'])[0];

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { RunningEmulator } from '../../../src/providers/emulator-server.js';
+import type { RunningEmulator } from '../../../emulators/toolkit/server.js';
 import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../../support/emulator-call.js';
-import { startExperiencePlatformEmulator } from '../../../src/providers/experience-platform/emulator.js';
+import { startExperiencePlatformEmulator } from '../../../emulators/experience-platform/emulator.js';
 import type {
   ErrorResponse,
   OrgStatusResponse,

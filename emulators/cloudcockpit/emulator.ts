@@ -5,24 +5,38 @@
  * the emulator does not discover new 400s in production.
  *
  * Sources: the provider documents `shared/provider-apis/cloudcockpit-create-customer.txt` and
- * `…-add-provider-instance.txt`, and the wire types in `./wire.ts`. Where those are silent, the comments
- * below say what is modelled and why.
+ * `…-add-provider-instance.txt`, and the wire types in `src/providers/cloudcockpit/wire.ts`. Where those are
+ * silent, the comments below say what is modelled and why.
  */
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import { GraphQLCountryCode } from 'graphql-scalars';
+import type { Express, Request, RequestHandler, Response } from 'express';
+import { acceptedBearerToken } from '../toolkit/credentials.js';
+import { displayName, FLUENT_MESSAGES, isEmailAddress } from '../toolkit/fluent-validation.js';
+import { nonNegativeNumber } from '../toolkit/options.js';
+import { Partitions } from '../toolkit/partitions.js';
 import {
+  emulatorApp,
   isJsonMediaType,
   jsonBodyParser,
   mediaTypeOf,
   methodNotAllowed,
-  readAndRecordRequests,
+  requestState,
   startEmulator,
+  uncaughtErrorHandler,
   type CreationCounts,
   type EmulatorInstruments,
   type ListenOptions,
   type RunningEmulator,
-} from '../emulator-server.js';
+} from '../toolkit/server.js';
+import {
+  isCountryCode,
+  isJsonObject,
+  Problems,
+  propertyReaders,
+  queryValue,
+  type JsonObject,
+  type StringRule,
+} from '../toolkit/validation.js';
 import type {
   AddProviderInstanceRequest,
   CustomerAssociation,
@@ -35,7 +49,7 @@ import type {
   OfferTypeMargins,
   ProviderCustomer,
   ProviderCustomerStatus,
-} from './wire.js';
+} from '../../src/providers/cloudcockpit/wire.js';
 
 // ───────────────────────────── Public API ─────────────────────────────
 
@@ -56,22 +70,12 @@ export const MICROSOFT_PROVIDER_INSTANCE_ID = 'cb3cd15b-1d6e-45be-b493-c71549cbf
  * `customer:<customer id>` and `providerInstance:<customer id>:<providerInstanceId>`, lower-cased, for a provider
  * instance added on its own or with its customer.
  */
-export function createCloudCockpitEmulator(options: CloudCockpitEmulatorOptions & EmulatorInstruments = {}): express.Express {
+export function createCloudCockpitEmulator(options: CloudCockpitEmulatorOptions & EmulatorInstruments = {}): Express {
   const instances = providerInstanceKinds(options.providerInstances);
-  const processingDelayMs = options.processingDelayMs ?? 0;
-  if (!Number.isFinite(processingDelayMs) || processingDelayMs < 0) {
-    throw new Error(`processingDelayMs must be a non-negative number, got ${processingDelayMs}`);
-  }
-  const store = new TenantStore();
+  const processingDelayMs = nonNegativeNumber('processingDelayMs', options.processingDelayMs ?? 0);
+  const store = newTenantStore();
 
-  const app = express();
-  // The real service sends neither X-Powered-By nor ETags (so never a 304).
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
-  app.use(assignCorrelationId);
-  app.use(readAndRecordRequests(options.calls));
-  if (options.faults) app.use(options.faults.middleware());
+  const app = emulatorApp(options, assignCorrelationId);
 
   const guard: RequestHandler[] = [requireBearer(options.token), requireTenant, requireValidCorrelationId];
   const ctx: HandlerContext = { store, instances, processingDelayMs, created: options.created };
@@ -114,9 +118,7 @@ interface RequestState {
   tenant: string;
 }
 
-function stateOf(res: Response): Partial<RequestState> {
-  return res.locals as Partial<RequestState>;
-}
+const stateOf = requestState<RequestState>();
 
 function correlationIdOf(res: Response): string {
   return stateOf(res).correlationId ?? randomUUID();
@@ -144,9 +146,7 @@ const assignCorrelationId: RequestHandler = (req, res, next) => {
  */
 function requireBearer(expectedToken: string | undefined): RequestHandler {
   return (req, res, next) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '');
-    const token = match?.[1];
-    if (token === undefined || (expectedToken !== undefined && token !== expectedToken)) {
+    if (acceptedBearerToken(req.header('authorization'), expectedToken) === undefined) {
       res.status(401).setHeader('WWW-Authenticate', 'Bearer');
       res.end();
       return;
@@ -209,20 +209,9 @@ function notAllowed(...allowed: string[]): RequestHandler {
   return methodNotAllowed(allowed, (res) => sendError(res, 405, 'The HTTP method is not allowed for this resource.'));
 }
 
-const handleUncaughtError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-  if (res.headersSent) return;
-  // Client errors raised by Express itself (413 body too large, 400 undecodable path, …) keep their status
-  // and their deliberately public message (`expose`).
-  const clientError = error as { status?: unknown; expose?: unknown; message?: unknown } | null;
-  const status = Number(clientError?.status);
-  if (status >= 400 && status < 500) {
-    const exposed = clientError?.expose === true && typeof clientError.message === 'string';
-    sendError(res, status, exposed ? (clientError.message as string) : 'The request is malformed.');
-    return;
-  }
-  // Never leak the stack, as the real service does not.
-  sendError(res, 500, 'An unexpected error occurred.');
-};
+const handleUncaughtError = uncaughtErrorHandler((res, status, publicMessage) =>
+  sendError(res, status, status >= 500 ? 'An unexpected error occurred.' : (publicMessage ?? 'The request is malformed.')),
+);
 
 // ───────────────────────────── Error bodies ─────────────────────────────
 
@@ -252,54 +241,22 @@ function sendValidationErrors(res: Response, errors: PropertyErrors): void {
   sendError(res, 400, 'One or more validation errors occurred.', errors);
 }
 
-/** Collects every failure (FluentValidation does not stop at the first), grouped by property in rule order. */
-class Problems {
-  private readonly byProperty = new Map<string, string[]>();
-
-  add(propertyName: string, message: string): void {
-    const messages = this.byProperty.get(propertyName);
-    if (messages) messages.push(message);
-    else this.byProperty.set(propertyName, [message]);
-  }
-
-  get any(): boolean {
-    return this.byProperty.size > 0;
+/** Collects every failure (FluentValidation does not stop at the first), answered grouped by property in rule order. */
+class PropertyProblems extends Problems<{ propertyName: string; message: string }> {
+  constructor() {
+    super((propertyName, message) => ({ propertyName, message }));
   }
 
   toErrors(): PropertyErrors {
-    return [...this.byProperty].map(([propertyName, description]) => ({ propertyName, description }));
+    const byProperty = new Map<string, string[]>();
+    for (const { propertyName, message } of this.entries) byProperty.set(propertyName, [...(byProperty.get(propertyName) ?? []), message]);
+    return [...byProperty].map(([propertyName, description]) => ({ propertyName, description }));
   }
 }
 
-/**
- * FluentValidation's display name: the last path segment, split at PascalCase boundaries
- * ("AddressLine1" → "Address Line1").
- */
-function displayName(propertyName: string): string {
-  const leaf = (propertyName.split('.').pop() ?? propertyName).replace(/\[.*\]$/, '');
-  return splitPascalCase(leaf);
-}
-
-/** Port of FluentValidation's `SplitPascalCase`. */
-function splitPascalCase(input: string): string {
-  const isUpper = (c: string | undefined) => c !== undefined && c !== c.toLowerCase() && c === c.toUpperCase();
-  let out = '';
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i] as string;
-    if (isUpper(c) && ((i > 1 && !isUpper(input[i - 1])) || (i + 1 < input.length && !isUpper(input[i + 1])))) {
-      out += ' ';
-    }
-    out += c;
-  }
-  return out.trim();
-}
-
-/** FluentValidation's default messages, worded as it words them. */
+/** FluentValidation's default messages, and those the emulator words like them for what System.Text.Json refuses. */
 const message = {
-  notEmpty: (p: string) => `'${displayName(p)}' must not be empty.`,
-  maxLength: (p: string, max: number, length: number) =>
-    `The length of '${displayName(p)}' must be ${max} characters or fewer. You entered ${length} characters.`,
-  email: (p: string) => `'${displayName(p)}' is not a valid email address.`,
+  ...FLUENT_MESSAGES,
   guid: (p: string) => `'${displayName(p)}' must be a valid GUID.`,
   string: (p: string) => `'${displayName(p)}' must be a string.`,
   number: (p: string) => `'${displayName(p)}' must be a number.`,
@@ -310,29 +267,8 @@ const message = {
 
 // ───────────────────────────── Validation ─────────────────────────────
 
-type JsonObject = Record<string, unknown>;
-
-function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isBlank(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
-}
-
-/** FluentValidation's (ASP.NET-Core-compatible) e-mail check: one `@`, neither first nor last. */
-function isEmailAddress(value: string): boolean {
-  const at = value.indexOf('@');
-  return at > 0 && at !== value.length - 1 && at === value.lastIndexOf('@');
-}
-
-function isCountryCode(value: string): boolean {
-  try {
-    GraphQLCountryCode.parseValue(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const pascal = (field: string) => field.charAt(0).toUpperCase() + field.slice(1);
@@ -343,10 +279,14 @@ type CustomerStringField = Exclude<
 >;
 
 /** The create document's string properties, in its order, with its "Required" and "up to N characters". */
-const CUSTOMER_STRING_FIELDS: { field: CustomerStringField; required: boolean; maxLength?: number }[] = [
+const CUSTOMER_STRING_FIELDS: (StringRule & { field: CustomerStringField })[] = [
   { field: 'companyName', required: true, maxLength: 255 },
   { field: 'taxId', required: false, maxLength: 255 },
-  { field: 'country', required: true },
+  {
+    field: 'country',
+    required: true,
+    check: (value) => (isCountryCode(value) ? null : `'Country' must be an ISO 3166-1 alpha-2 country code; '${value}' is not.`),
+  },
   { field: 'addressLine1', required: true, maxLength: 255 },
   { field: 'addressLine2', required: false, maxLength: 255 },
   { field: 'city', required: true, maxLength: 255 },
@@ -355,46 +295,27 @@ const CUSTOMER_STRING_FIELDS: { field: CustomerStringField; required: boolean; m
   { field: 'firstName', required: true, maxLength: 255 },
   { field: 'middleName', required: false, maxLength: 255 },
   { field: 'lastName', required: true, maxLength: 255 },
-  { field: 'email', required: true, maxLength: 255 },
+  { field: 'email', required: true, maxLength: 255, check: (value) => (isEmailAddress(value) ? null : message.email('Email')) },
   { field: 'phone', required: true, maxLength: 30 },
   { field: 'internalIdentifier', required: false, maxLength: 255 },
 ];
 
-/** Validates one string property; returns the value to store (null when absent and optional). */
-function validateStringField(
-  body: JsonObject,
-  { field, required, maxLength }: (typeof CUSTOMER_STRING_FIELDS)[number],
-  problems: Problems,
-): string | null {
-  const propertyName = pascal(field);
-  const value = body[field];
-  if (value === undefined || value === null) {
-    if (required) problems.add(propertyName, message.notEmpty(propertyName));
-    return null;
-  }
+const read = propertyReaders({
+  missing: message.notEmpty,
   // System.Text.Json refuses to bind a number or object to a string property.
-  if (typeof value !== 'string') {
-    problems.add(propertyName, message.string(propertyName));
-    return null;
-  }
-  if (required && value.trim() === '') {
-    problems.add(propertyName, message.notEmpty(propertyName));
-    return value;
-  }
-  if (maxLength !== undefined && value.length > maxLength) {
-    problems.add(propertyName, message.maxLength(propertyName, maxLength, value.length));
-  }
-  if (field === 'country' && !isCountryCode(value)) {
-    problems.add(propertyName, `'Country' must be an ISO 3166-1 alpha-2 country code; '${value}' is not.`);
-  }
-  if (field === 'email' && !isEmailAddress(value)) {
-    problems.add(propertyName, message.email(propertyName));
-  }
-  return value;
+  notAString: message.string,
+  blank: message.notEmpty,
+  tooLong: message.maxLength,
+  notAnObject: message.object,
+});
+
+/** Validates one string property; returns the value to store (null when absent and optional). */
+function validateStringField(body: JsonObject, { field, ...rule }: (typeof CUSTOMER_STRING_FIELDS)[number], problems: PropertyProblems): string | null {
+  return read.string(body, field, pascal(field), problems, rule) ?? null;
 }
 
 /** Validates an optional nullable GUID; returns it lower-cased, or null. */
-function validateOptionalUuid(value: unknown, propertyName: string, problems: Problems): string | null {
+function validateOptionalUuid(value: unknown, propertyName: string, problems: PropertyProblems): string | null {
   if (value === undefined || value === null) return null;
   if (!isUuid(value)) {
     problems.add(propertyName, message.guid(propertyName));
@@ -451,7 +372,7 @@ const MICROSOFT_PROPERTIES: Record<keyof MicrosoftCustomerData, PropertyCheck> =
 };
 
 /** Checks Microsoft customer data; returns its Domain when it is usable. */
-function validateMicrosoftData(data: string, path: string, problems: Problems): string | null {
+function validateMicrosoftData(data: string, path: string, problems: PropertyProblems): string | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(data);
@@ -471,7 +392,7 @@ function validateMicrosoftData(data: string, path: string, problems: Problems): 
   return typeof domain === 'string' && domain.trim() !== '' ? domain : null;
 }
 
-function validateMargin(value: unknown, path: string, problems: Problems): Margin | null {
+function validateMargin(value: unknown, path: string, problems: PropertyProblems): Margin | null {
   if (value === undefined || value === null) {
     problems.add(path, message.notEmpty(path));
     return null;
@@ -509,7 +430,7 @@ function isOfferTypeMargin(value: unknown): boolean {
 }
 
 /** The documented shape is `{"Value": {"<offerType>": {"MarginRule": {"Name": …}, "Value": …}}}`. */
-function validateOfferTypeMargins(value: unknown, path: string, problems: Problems): OfferTypeMargins | null {
+function validateOfferTypeMargins(value: unknown, path: string, problems: PropertyProblems): OfferTypeMargins | null {
   if (value === undefined || value === null) return null;
   const byOfferType = isJsonObject(value) ? value['Value'] : undefined;
   if (!isJsonObject(byOfferType) || !Object.entries(byOfferType).every(([k, v]) => k !== '' && isOfferTypeMargin(v))) {
@@ -532,7 +453,7 @@ function validateProviderCustomerBody(
   prefix: string,
   providerInstanceId: string | null,
   kind: InstanceKind | undefined,
-  problems: Problems,
+  problems: PropertyProblems,
 ): AcceptedProviderCustomer | null {
   const dataPath = `${prefix}ProviderCustomerData`;
   const data = body['providerCustomerData'];
@@ -557,7 +478,7 @@ function validateProviderInstanceId(
   value: unknown,
   propertyName: string,
   instances: ReadonlyMap<string, InstanceKind>,
-  problems: Problems,
+  problems: PropertyProblems,
 ): { id: string; kind: InstanceKind } | null {
   if (isBlank(value)) {
     problems.add(propertyName, message.notEmpty(propertyName));
@@ -589,7 +510,7 @@ function validateNewCustomer(
   body: JsonObject,
   instances: ReadonlyMap<string, InstanceKind>,
   tenant: TenantData,
-  problems: Problems,
+  problems: PropertyProblems,
 ): NewCustomer {
   // `id` is `string(uuid)`, not nullable, in the document. An all-zero Guid is what .NET sees when the
   // property is omitted, so it is treated as "not chosen" (assumption: the service then generates one).
@@ -613,7 +534,7 @@ function validateNewCustomer(
 function validateProviderCustomersMap(
   value: unknown,
   instances: ReadonlyMap<string, InstanceKind>,
-  problems: Problems,
+  problems: PropertyProblems,
 ): AcceptedProviderCustomer[] {
   if (value === undefined || value === null) {
     problems.add('ProviderCustomers', message.notEmpty('ProviderCustomers'));
@@ -649,7 +570,7 @@ function validateProviderCustomersMap(
   return accepted;
 }
 
-function validateAssociations(value: unknown, problems: Problems): CustomerAssociation[] {
+function validateAssociations(value: unknown, problems: PropertyProblems): CustomerAssociation[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
     problems.add('CustomerAssociations', message.array('CustomerAssociations'));
@@ -696,17 +617,10 @@ interface TenantData {
   customers: Map<string, StoredCustomer>;
 }
 
-class TenantStore {
-  private readonly tenants = new Map<string, TenantData>();
+type TenantStore = Partitions<TenantData>;
 
-  get(tenant: string): TenantData {
-    let data = this.tenants.get(tenant);
-    if (!data) {
-      data = { customers: new Map() };
-      this.tenants.set(tenant, data);
-    }
-    return data;
-  }
+function newTenantStore(): TenantStore {
+  return new Partitions(() => ({ customers: new Map() }));
 }
 
 /**
@@ -803,7 +717,7 @@ function createCustomer({ store, instances, created }: HandlerContext): RequestH
       return;
     }
     const tenant = store.get(tenantOf(res));
-    const problems = new Problems();
+    const problems = new PropertyProblems();
     const input = validateNewCustomer(body, instances, tenant, problems);
     if (problems.any) {
       sendValidationErrors(res, problems.toErrors());
@@ -868,13 +782,7 @@ function getCustomer({ store, processingDelayMs }: HandlerContext): RequestHandl
 const SEARCH_FIELDS = ['companyName', 'email', 'taxId', 'internalIdentifier', 'firstName', 'lastName'] as const;
 type SearchField = (typeof SEARCH_FIELDS)[number];
 
-/** ASP.NET binds the first value of a repeated query parameter. */
-function queryValue(value: unknown): string | undefined {
-  const first: unknown = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' ? first : undefined;
-}
-
-function parseIntegerQuery(raw: string | undefined, fallback: number, name: string, problems: Problems): number | null {
+function parseIntegerQuery(raw: string | undefined, fallback: number, name: string, problems: PropertyProblems): number | null {
   if (raw === undefined || raw === '') return fallback;
   if (!/^[+-]?\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) {
     // ASP.NET model binding's wording.
@@ -890,7 +798,7 @@ function parseIntegerQuery(raw: string | undefined, fallback: number, name: stri
  */
 function listCustomers({ store, processingDelayMs }: HandlerContext): RequestHandler {
   return (req, res) => {
-    const problems = new Problems();
+    const problems = new PropertyProblems();
     const pageNumber = parseIntegerQuery(queryValue(req.query['pageNumber']), 1, 'PageNumber', problems);
     const pageSize = parseIntegerQuery(queryValue(req.query['pageSize']), 25, 'PageSize', problems);
     if (pageNumber !== null && pageNumber < 1) {
@@ -944,7 +852,7 @@ function addProviderInstance({ store, instances, created }: HandlerContext): Req
       return;
     }
     // Static validation first (ASP.NET validates the model before the action looks the customer up).
-    const problems = new Problems();
+    const problems = new PropertyProblems();
     // The document's resellerId only relates the instance to a reseller; the emulator checks its format only.
     validateOptionalUuid(queryValue(req.query['resellerId']), 'ResellerId', problems);
     const request = body as Partial<Record<keyof AddProviderInstanceRequest, unknown>>;
