@@ -16,7 +16,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '(^|/)emulators(/|$)', message: 'Emulators are loaded with import() only, in src/upstreams.ts.' }] },
+        {
+          patterns: [
+            { regex: '(^|/)emulators(/|$)', message: 'Emulators are loaded with import() only, in src/upstreams.ts.' },
+          ],
+        },
       ],
     },
   },

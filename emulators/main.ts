@@ -35,7 +35,11 @@ process.stdout.write(
     `  ADOBE_AEP_URL=${experiencePlatform.url}`,
     `  NET3_URL=${net3.url}`,
     `  WEBEX_URL=${webex.url}`,
-    ...(faults ? [`Injecting random faults into a share of ${faults.rate} of requests (EMULATOR_FAULTS_SEED=${faults.seed} replays them)`] : []),
+    ...(faults
+      ? [
+          `Injecting random faults into a share of ${faults.rate} of requests (EMULATOR_FAULTS_SEED=${faults.seed} replays them)`,
+        ]
+      : []),
     '',
   ].join('\n'),
 );

@@ -40,7 +40,10 @@ const Environment = z.object({
   /** Where the embedded ledger (PGlite) keeps its files. @default ./data */
   DATA_DIR: z.string().min(1).default('./data'),
   /** A PostgreSQL server for the ledger instead of the embedded one. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   /**
    * How long a process holds a provisioning step before another may take it over as abandoned; longer than the
    * calls a step makes under one claim (see {@link CALLS_PER_STEP_CLAIM}). @default 120000
@@ -130,7 +133,9 @@ export function randomFaultsFromEnv(env: NodeJS.ProcessEnv): RandomFaultsConfig 
   const seedText = env['EMULATOR_FAULTS_SEED']?.trim() ?? '';
   const rate = Number(rateText);
   if (rateText !== '' && !(/^(\d+\.?\d*|\.\d+)$/.test(rateText) && rate <= 1)) {
-    throw new Error(`EMULATOR_FAULTS must be the share of requests to fault, from 0 to 1 (such as 0.1); got '${rateText}'`);
+    throw new Error(
+      `EMULATOR_FAULTS must be the share of requests to fault, from 0 to 1 (such as 0.1); got '${rateText}'`,
+    );
   }
   const seed = Number(seedText);
   if (seedText !== '' && !(/^-?\d+$/.test(seedText) && Number.isSafeInteger(seed))) {
@@ -152,7 +157,9 @@ function emulatorFaultsOf(env: NodeJS.ProcessEnv, production: boolean): RandomFa
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
   if (faults && production) {
-    throw new ConfigError('EMULATOR_FAULTS is for trying the embedded emulators, which production does not run: unset it');
+    throw new ConfigError(
+      'EMULATOR_FAULTS is for trying the embedded emulators, which production does not run: unset it',
+    );
   }
   return faults;
 }
@@ -166,7 +173,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
 
-  const upstream = <C>(name: string, url: string | undefined, timeoutMs: number, credentials: C | undefined, needs: string) => {
+  const upstream = <C>(
+    name: string,
+    url: string | undefined,
+    timeoutMs: number,
+    credentials: C | undefined,
+    needs: string,
+  ) => {
     if (!url && production) {
       throw new ConfigError(`${name}_URL is required in production: the embedded emulator is for development only`);
     }
@@ -195,8 +208,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
       'ADOBE_AEP_TOKEN and ADOBE_IMS_AUTHORIZATION are',
     ),
-    net3: upstream('NET3', e.NET3_URL, e.NET3_TIMEOUT_MS, net3Credentials, 'NET3_API_KEY, or NET3_USERNAME and NET3_PASSWORD, are'),
-    webex: upstream('WEBEX', e.WEBEX_URL, e.WEBEX_TIMEOUT_MS, e.WEBEX_TOKEN ? { token: e.WEBEX_TOKEN } : undefined, 'WEBEX_TOKEN is'),
+    net3: upstream(
+      'NET3',
+      e.NET3_URL,
+      e.NET3_TIMEOUT_MS,
+      net3Credentials,
+      'NET3_API_KEY, or NET3_USERNAME and NET3_PASSWORD, are',
+    ),
+    webex: upstream(
+      'WEBEX',
+      e.WEBEX_URL,
+      e.WEBEX_TIMEOUT_MS,
+      e.WEBEX_TOKEN ? { token: e.WEBEX_TOKEN } : undefined,
+      'WEBEX_TOKEN is',
+    ),
     emulatorFaults: emulatorFaultsOf(env, production),
   };
 
@@ -234,8 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       );
     }
     jwt = { kind: 'jwks', jwksUrl: e.JWKS_URL, ...claims };
-  }
-  else if (production) throw new ConfigError('JWT_SECRET or JWKS_URL is required in production');
+  } else if (production) throw new ConfigError('JWT_SECRET or JWKS_URL is required in production');
   else jwt = { kind: 'development' };
 
   return {

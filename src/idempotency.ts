@@ -4,7 +4,12 @@ import { getOperationAST, GraphQLError, parse, print, type DocumentNode } from '
 import type { Caller } from './auth.js';
 import type { RequestContext } from './context.js';
 import { ErrorCode } from './errors.js';
-import { IdempotencyStore, type Claim, type IdempotencyStoreOptions, type StoredResponse } from './ledger/idempotency-store.js';
+import {
+  IdempotencyStore,
+  type Claim,
+  type IdempotencyStoreOptions,
+  type StoredResponse,
+} from './ledger/idempotency-store.js';
 import type { Ledger } from './ledger/ledger.js';
 
 /**
@@ -60,7 +65,12 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function fingerprintOf(document: DocumentNode, operationName: string | null, variables: unknown, caller: Caller): string {
+function fingerprintOf(
+  document: DocumentNode,
+  operationName: string | null,
+  variables: unknown,
+  caller: Caller,
+): string {
   const request = {
     // Printed from the parsed document: layout and comments do not make another request.
     document: print(document),
@@ -85,9 +95,12 @@ export function requestFingerprint(
 }
 
 function keyReused(): GraphQLError {
-  return new GraphQLError(`This ${IDEMPOTENCY_KEY_HEADER} was already used for a different request; use a new key for a new request`, {
-    extensions: { code: ErrorCode.IDEMPOTENCY_KEY_REUSED, http: { status: 422 } },
-  });
+  return new GraphQLError(
+    `This ${IDEMPOTENCY_KEY_HEADER} was already used for a different request; use a new key for a new request`,
+    {
+      extensions: { code: ErrorCode.IDEMPOTENCY_KEY_REUSED, http: { status: 422 } },
+    },
+  );
 }
 
 function keyInUse(provisioningIds: string[] = []): GraphQLError {
@@ -132,7 +145,10 @@ function ran(result: { data?: unknown; errors?: readonly { extensions?: Record<s
  * takes the claim over and runs. A mutation that bypasses the ledger (e.g. `createCustomer`) is repeated then too:
  * safe where the provider recognises a repeat (Webex and Net3 answer CONFLICT, a customer `id` sent by the client).
  */
-export function idempotencyPlugin(ledger: Ledger, options: IdempotencyOptions = {}): ApolloServerPlugin<RequestContext> {
+export function idempotencyPlugin(
+  ledger: Ledger,
+  options: IdempotencyOptions = {},
+): ApolloServerPlugin<RequestContext> {
   const store = new IdempotencyStore(ledger.database, {
     ttlMs: options.ttlMs,
     abandonedAfterMs: options.abandonedAfterMs ?? ledger.leaseDurationMs,
@@ -176,7 +192,10 @@ export function idempotencyPlugin(ledger: Ledger, options: IdempotencyOptions = 
           claim = await store.takeOver(caller.tenant, key, correlationId);
           // Another repeat took it over first and is running it now.
           if (!claim) throw keyInUse();
-          logger.warn({ abandonedCorrelationId: existing.correlationId }, 'idempotency key taken over from an abandoned request');
+          logger.warn(
+            { abandonedCorrelationId: existing.correlationId },
+            'idempotency key taken over from an abandoned request',
+          );
         },
 
         async responseForOperation(): Promise<GraphQLResponse | null> {
@@ -195,7 +214,8 @@ export function idempotencyPlugin(ledger: Ledger, options: IdempotencyOptions = 
             if (response.body.kind === 'single' && ran(response.body.singleResult)) {
               const body: Record<string, unknown> = { ...response.body.singleResult };
               const stored = await store.complete(held, { httpStatus: response.http.status ?? 200, body });
-              if (!stored) contextValue.logger.warn('idempotency key was taken over before its response could be stored');
+              if (!stored)
+                contextValue.logger.warn('idempotency key was taken over before its response could be stored');
             } else {
               await store.release(held);
             }

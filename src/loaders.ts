@@ -56,7 +56,9 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, webex: Webe
 
     currentStepsOfCustomer: new DataLoader(async (customerIds) => {
       const rows = await ledger.currentStepsOfCustomers(tenant(), uuids(customerIds));
-      return customerIds.map((id) => new Map(rows.filter((row) => same(row.customerId, id)).map((row) => [row.step.step, row.step])));
+      return customerIds.map(
+        (id) => new Map(rows.filter((row) => same(row.customerId, id)).map((row) => [row.step.step, row.step])),
+      );
     }),
 
     // Webex reads one customer per call and has no batch read: this loader only dedupes within the request.

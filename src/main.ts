@@ -20,10 +20,16 @@ async function main(): Promise<void> {
     leaseMs: config.ledger.leaseMs,
   });
   closers.push(() => database.close());
-  logger.info({ database: database.kind, ...(database.kind === 'pglite' ? { dataDir: config.ledger.dataDir } : {}) }, 'ledger ready');
+  logger.info(
+    { database: database.kind, ...(database.kind === 'pglite' ? { dataDir: config.ledger.dataDir } : {}) },
+    'ledger ready',
+  );
 
   // Its first pass recovers what a crash left pending; it stops before the upstreams and the database close.
-  const worker = new ProvisioningWorker({ logger, endpoints: upstreams.endpoints, ledger }, { intervalMs: config.ledger.workerIntervalMs });
+  const worker = new ProvisioningWorker(
+    { logger, endpoints: upstreams.endpoints, ledger },
+    { intervalMs: config.ledger.workerIntervalMs },
+  );
   worker.start();
   closers.unshift(() => worker.stop());
 
@@ -61,7 +67,9 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
   } else {
-    process.stderr.write(`Start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `Start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exit(1);
 });

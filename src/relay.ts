@@ -45,7 +45,9 @@ export function requestedWindow(
 ): { offset: number; size: number } {
   const size = first ?? defaultSize;
   if (size < 1 || size > maxSize) {
-    throw badUserInput(`first must be between 1 and ${maxSize}`, [{ path: ['first'], messages: [`must be between 1 and ${maxSize}`] }]);
+    throw badUserInput(`first must be between 1 and ${maxSize}`, [
+      { path: ['first'], messages: [`must be between 1 and ${maxSize}`] },
+    ]);
   }
   if (after == null) return { offset: 0, size };
   const afterOffset = cursors.decode(after);
@@ -56,7 +58,12 @@ export function requestedWindow(
 }
 
 /** The connection of `nodes`, which start at `offset` in the whole list. */
-export function connectionOf<Node>(nodes: Node[], offset: number, hasNextPage: boolean, cursors: OffsetCursors): Connection<Node> {
+export function connectionOf<Node>(
+  nodes: Node[],
+  offset: number,
+  hasNextPage: boolean,
+  cursors: OffsetCursors,
+): Connection<Node> {
   const edges = nodes.map((node, i) => ({ cursor: cursors.encode(offset + i), node }));
   return {
     edges,

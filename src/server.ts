@@ -113,7 +113,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   await apollo.start();
 
-  const createContext = createContextFactory({ authenticator, logger, endpoints: options.endpoints, ledger: options.ledger });
+  const createContext = createContextFactory({
+    authenticator,
+    logger,
+    endpoints: options.endpoints,
+    ledger: options.ledger,
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

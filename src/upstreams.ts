@@ -31,9 +31,15 @@ export interface Upstreams {
  */
 export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger): Promise<Upstreams> {
   const emulators: EmbeddedEmulator[] = [];
-  async function locate<C>(name: string, upstream: UpstreamConfig<C>, emulated: C, start: (credentials: C) => Promise<EmbeddedEmulator>) {
+  async function locate<C>(
+    name: string,
+    upstream: UpstreamConfig<C>,
+    emulated: C,
+    start: (credentials: C) => Promise<EmbeddedEmulator>,
+  ) {
     const common = { fetch: createUpstreamFetch({ timeoutMs: upstream.timeoutMs }) };
-    if (upstream.url && upstream.credentials) return { ...common, baseURL: upstream.url, credentials: upstream.credentials };
+    if (upstream.url && upstream.credentials)
+      return { ...common, baseURL: upstream.url, credentials: upstream.credentials };
     const emulator = await start(emulated);
     emulators.push(emulator);
     emulator.faults.random(config.emulatorFaults);
@@ -51,10 +57,15 @@ export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger):
       const { startCloudCockpitEmulator } = await import('../emulators/cloudcockpit/emulator.js');
       return startCloudCockpitEmulator(c);
     }),
-    locate('Adobe Experience Platform', config.experiencePlatform, EMULATOR_CREDENTIALS.experiencePlatform, async (c) => {
-      const { startExperiencePlatformEmulator } = await import('../emulators/experience-platform/emulator.js');
-      return startExperiencePlatformEmulator(c);
-    }),
+    locate(
+      'Adobe Experience Platform',
+      config.experiencePlatform,
+      EMULATOR_CREDENTIALS.experiencePlatform,
+      async (c) => {
+        const { startExperiencePlatformEmulator } = await import('../emulators/experience-platform/emulator.js');
+        return startExperiencePlatformEmulator(c);
+      },
+    ),
     locate('Net3', config.net3, EMULATOR_CREDENTIALS.net3, async (c) => {
       const { startNet3Emulator } = await import('../emulators/net3/emulator.js');
       return startNet3Emulator({ credentials: c });

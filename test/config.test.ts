@@ -13,14 +13,24 @@ describe('the ledger lease in the configuration', () => {
     expect(loadConfig({ LEDGER_LEASE_MS: '40000', CLOUDCOCKPIT_TIMEOUT_MS: '9000' }).ledger.leaseMs).toBe(40_000);
     // Webex: a look-up and the call, each of up to a minute.
     expect(() => loadConfig({ WEBEX_TIMEOUT_MS: '60000' })).toThrow(/WEBEX_TIMEOUT_MS/);
-    expect(() => loadConfig({ LEDGER_LEASE_MS: '20000', CLOUDCOCKPIT_TIMEOUT_MS: '1000', ADOBE_AEP_TIMEOUT_MS: '1000', NET3_TIMEOUT_MS: '10000' })).toThrow(/NET3_TIMEOUT_MS/);
+    expect(() =>
+      loadConfig({
+        LEDGER_LEASE_MS: '20000',
+        CLOUDCOCKPIT_TIMEOUT_MS: '1000',
+        ADOBE_AEP_TIMEOUT_MS: '1000',
+        NET3_TIMEOUT_MS: '10000',
+      }),
+    ).toThrow(/NET3_TIMEOUT_MS/);
   });
 });
 
-describe('the embedded emulators\' random faults in the configuration', () => {
+describe("the embedded emulators' random faults in the configuration", () => {
   it('are read from EMULATOR_FAULTS and EMULATOR_FAULTS_SEED, and off by default', () => {
     expect(loadConfig({}).upstreams.emulatorFaults).toBeNull();
-    expect(loadConfig({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: '7' }).upstreams.emulatorFaults).toEqual({ rate: 0.1, seed: 7 });
+    expect(loadConfig({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: '7' }).upstreams.emulatorFaults).toEqual({
+      rate: 0.1,
+      seed: 7,
+    });
   });
 
   it('are refused with a bad value, and in production', () => {
@@ -51,7 +61,10 @@ describe('randomFaultsFromEnv', () => {
   });
 
   it('reads the rate and the seed', () => {
-    expect(randomFaultsFromEnv({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: '42' })).toEqual({ rate: 0.1, seed: 42 });
+    expect(randomFaultsFromEnv({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: '42' })).toEqual({
+      rate: 0.1,
+      seed: 42,
+    });
     expect(randomFaultsFromEnv({ EMULATOR_FAULTS: '1', EMULATOR_FAULTS_SEED: '-3' })).toEqual({ rate: 1, seed: -3 });
     expect(randomFaultsFromEnv({ EMULATOR_FAULTS: '.25' })).toEqual({ rate: 0.25, seed: expect.any(Number) });
   });
@@ -66,6 +79,8 @@ describe('randomFaultsFromEnv', () => {
   });
 
   it.each(['1.5', 'x', '1e3', '99999999999999999999'])('refuses the seed %j', (seed) => {
-    expect(() => randomFaultsFromEnv({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: seed })).toThrow(/^EMULATOR_FAULTS_SEED must be an integer/);
+    expect(() => randomFaultsFromEnv({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: seed })).toThrow(
+      /^EMULATOR_FAULTS_SEED must be an integer/,
+    );
   });
 });

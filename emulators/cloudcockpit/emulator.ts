@@ -94,7 +94,9 @@ export function createCloudCockpitEmulator(options: CloudCockpitEmulatorOptions 
 }
 
 /** Starts the emulator on loopback (any free port unless `port` is given), recording its calls. */
-export function startCloudCockpitEmulator(options: CloudCockpitEmulatorOptions & ListenOptions = {}): Promise<RunningEmulator> {
+export function startCloudCockpitEmulator(
+  options: CloudCockpitEmulatorOptions & ListenOptions = {},
+): Promise<RunningEmulator> {
   return startEmulator(createCloudCockpitEmulator, options);
 }
 
@@ -200,7 +202,9 @@ const parseJsonBody = jsonBodyParser(readsAsJson, (res, problem) => {
     // ASP.NET's wording, and its empty model-state key, for a missing [FromBody].
     sendValidationErrors(res, [{ propertyName: '', description: ['A non-empty request body is required.'] }]);
   } else {
-    sendValidationErrors(res, [{ propertyName: '$', description: [`The request body is not valid JSON. ${problem.detail}`] }]);
+    sendValidationErrors(res, [
+      { propertyName: '$', description: [`The request body is not valid JSON. ${problem.detail}`] },
+    ]);
   }
 });
 
@@ -210,7 +214,11 @@ function notAllowed(...allowed: string[]): RequestHandler {
 }
 
 const handleUncaughtError = uncaughtErrorHandler((res, status, publicMessage) =>
-  sendError(res, status, status >= 500 ? 'An unexpected error occurred.' : (publicMessage ?? 'The request is malformed.')),
+  sendError(
+    res,
+    status,
+    status >= 500 ? 'An unexpected error occurred.' : (publicMessage ?? 'The request is malformed.'),
+  ),
 );
 
 // ───────────────────────────── Error bodies ─────────────────────────────
@@ -249,7 +257,8 @@ class PropertyProblems extends Problems<{ propertyName: string; message: string 
 
   toErrors(): PropertyErrors {
     const byProperty = new Map<string, string[]>();
-    for (const { propertyName, message } of this.entries) byProperty.set(propertyName, [...(byProperty.get(propertyName) ?? []), message]);
+    for (const { propertyName, message } of this.entries)
+      byProperty.set(propertyName, [...(byProperty.get(propertyName) ?? []), message]);
     return [...byProperty].map(([propertyName, description]) => ({ propertyName, description }));
   }
 }
@@ -285,7 +294,8 @@ const CUSTOMER_STRING_FIELDS: (StringRule & { field: CustomerStringField })[] = 
   {
     field: 'country',
     required: true,
-    check: (value) => (isCountryCode(value) ? null : `'Country' must be an ISO 3166-1 alpha-2 country code; '${value}' is not.`),
+    check: (value) =>
+      isCountryCode(value) ? null : `'Country' must be an ISO 3166-1 alpha-2 country code; '${value}' is not.`,
   },
   { field: 'addressLine1', required: true, maxLength: 255 },
   { field: 'addressLine2', required: false, maxLength: 255 },
@@ -295,7 +305,12 @@ const CUSTOMER_STRING_FIELDS: (StringRule & { field: CustomerStringField })[] = 
   { field: 'firstName', required: true, maxLength: 255 },
   { field: 'middleName', required: false, maxLength: 255 },
   { field: 'lastName', required: true, maxLength: 255 },
-  { field: 'email', required: true, maxLength: 255, check: (value) => (isEmailAddress(value) ? null : message.email('Email')) },
+  {
+    field: 'email',
+    required: true,
+    maxLength: 255,
+    check: (value) => (isEmailAddress(value) ? null : message.email('Email')),
+  },
   { field: 'phone', required: true, maxLength: 30 },
   { field: 'internalIdentifier', required: false, maxLength: 255 },
 ];
@@ -310,7 +325,11 @@ const read = propertyReaders({
 });
 
 /** Validates one string property; returns the value to store (null when absent and optional). */
-function validateStringField(body: JsonObject, { field, ...rule }: (typeof CUSTOMER_STRING_FIELDS)[number], problems: PropertyProblems): string | null {
+function validateStringField(
+  body: JsonObject,
+  { field, ...rule }: (typeof CUSTOMER_STRING_FIELDS)[number],
+  problems: PropertyProblems,
+): string | null {
   return read.string(body, field, pascal(field), problems, rule) ?? null;
 }
 
@@ -703,7 +722,11 @@ interface HandlerContext {
 }
 
 /** One key for a provider instance, whether it was added on its own or with its customer. */
-function countProviderInstance(created: CreationCounts | undefined, customerId: string, providerInstanceId: string): void {
+function countProviderInstance(
+  created: CreationCounts | undefined,
+  customerId: string,
+  providerInstanceId: string,
+): void {
   created?.count(`providerInstance:${customerId}:${providerInstanceId}`);
 }
 
@@ -753,7 +776,8 @@ function createCustomer({ store, instances, created }: HandlerContext): RequestH
     }
     tenant.customers.set(id, customer);
     created?.count(`customer:${id}`);
-    for (const providerInstanceId of customer.providerCustomers.keys()) countProviderInstance(created, id, providerInstanceId);
+    for (const providerInstanceId of customer.providerCustomers.keys())
+      countProviderInstance(created, id, providerInstanceId);
     res.status(201).json(id);
   };
 }
@@ -782,7 +806,12 @@ function getCustomer({ store, processingDelayMs }: HandlerContext): RequestHandl
 const SEARCH_FIELDS = ['companyName', 'email', 'taxId', 'internalIdentifier', 'firstName', 'lastName'] as const;
 type SearchField = (typeof SEARCH_FIELDS)[number];
 
-function parseIntegerQuery(raw: string | undefined, fallback: number, name: string, problems: PropertyProblems): number | null {
+function parseIntegerQuery(
+  raw: string | undefined,
+  fallback: number,
+  name: string,
+  problems: PropertyProblems,
+): number | null {
   if (raw === undefined || raw === '') return fallback;
   if (!/^[+-]?\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) {
     // ASP.NET model binding's wording.

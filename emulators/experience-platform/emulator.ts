@@ -23,7 +23,14 @@ import {
   type ListenOptions,
   type RunningEmulator,
 } from '../toolkit/server.js';
-import { isJsonObject, Problems, propertyReaders, queryValue, type JsonObject, type StringRule } from '../toolkit/validation.js';
+import {
+  isJsonObject,
+  Problems,
+  propertyReaders,
+  queryValue,
+  type JsonObject,
+  type StringRule,
+} from '../toolkit/validation.js';
 import {
   IMS_ORG_ID_FORMAT,
   type ActionStatus,
@@ -60,7 +67,10 @@ export const DEFAULT_PROVISIONING_DELAY_MS = 3_000;
 export function createExperiencePlatformEmulator(
   options: ExperiencePlatformEmulatorOptions & EmulatorInstruments = {},
 ): Express {
-  const provisioningDelayMs = nonNegativeNumber('provisioningDelayMs', options.provisioningDelayMs ?? DEFAULT_PROVISIONING_DELAY_MS);
+  const provisioningDelayMs = nonNegativeNumber(
+    'provisioningDelayMs',
+    options.provisioningDelayMs ?? DEFAULT_PROVISIONING_DELAY_MS,
+  );
   const store = new ProvisioningStore();
 
   const app = emulatorApp(options);
@@ -77,7 +87,9 @@ export function createExperiencePlatformEmulator(
 }
 
 /** Starts the emulator on loopback (any free port unless `port` is given), recording its calls. */
-export function startExperiencePlatformEmulator(options: ExperiencePlatformEmulatorOptions & ListenOptions = {}): Promise<RunningEmulator> {
+export function startExperiencePlatformEmulator(
+  options: ExperiencePlatformEmulatorOptions & ListenOptions = {},
+): Promise<RunningEmulator> {
   return startEmulator(createExperiencePlatformEmulator, options);
 }
 
@@ -126,7 +138,12 @@ function requireGatewayTokens(token: string | undefined, imsAuthorization: strin
       return;
     }
     if (acceptedBearerToken(req.header('x-gw-ims-authorization'), imsAuthorization) === undefined) {
-      sendError(res, 403, MESSAGES[403], 'x-gw-ims-authorization: a valid gateway service token is required (Bearer <token>)');
+      sendError(
+        res,
+        403,
+        MESSAGES[403],
+        'x-gw-ims-authorization: a valid gateway service token is required (Bearer <token>)',
+      );
       return;
     }
     next();
@@ -145,8 +162,12 @@ const requireOrgHeader: RequestHandler = (req, res, next) => {
 
 /** The document consumes `application/json` only: another media type is a 415, a missing or broken body a 400. */
 const parseJsonBody = jsonBodyParser(isJsonMediaType, (res, problem) => {
-  if (problem.kind === 'unsupported-media-type') sendError(res, 415, 'Unsupported Media Type', 'Content-Type: must be application/json');
-  else sendInvalid(res, [problem.kind === 'empty' ? 'body: a ProvisioningRequest is required' : 'body: is not valid JSON']);
+  if (problem.kind === 'unsupported-media-type')
+    sendError(res, 415, 'Unsupported Media Type', 'Content-Type: must be application/json');
+  else
+    sendInvalid(res, [
+      problem.kind === 'empty' ? 'body: a ProvisioningRequest is required' : 'body: is not valid JSON',
+    ]);
 });
 
 // ───────────────────────────── Validation ─────────────────────────────
@@ -170,11 +191,22 @@ const read = propertyReaders({
  * A string property; the document types every value as a string, so a number or object is refused. Assumed
  * lengths: the document states none; 255 is the gateway's column size for free text we model.
  */
-function stringAt(parent: JsonObject, section: string, name: string, rule: StringRule, problems: GatewayProblems): string | undefined {
+function stringAt(
+  parent: JsonObject,
+  section: string,
+  name: string,
+  rule: StringRule,
+  problems: GatewayProblems,
+): string | undefined {
   return read.string(parent, name, `${section}.${name}`, problems, rule);
 }
 
-function objectAt(parent: JsonObject, path: string, required: boolean, problems: GatewayProblems): JsonObject | undefined {
+function objectAt(
+  parent: JsonObject,
+  path: string,
+  required: boolean,
+  problems: GatewayProblems,
+): JsonObject | undefined {
   return read.object(parent, path.split('.').at(-1) ?? path, path, problems, required);
 }
 
@@ -195,9 +227,16 @@ const wholeNumberCheck = (value: string) => (/^\d+$/.test(value) ? null : 'must 
 /** A date (`2025-01-01`) or an RFC 3339 time (`2025-01-01T00:00:00Z`), as Java's ISO parsers read them. */
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 const dateCheck = (value: string) =>
-  ISO_DATE.test(value) && !Number.isNaN(Date.parse(value)) ? null : 'must be an ISO 8601 date, such as 2025-01-01T00:00:00Z';
+  ISO_DATE.test(value) && !Number.isNaN(Date.parse(value))
+    ? null
+    : 'must be an ISO 8601 date, such as 2025-01-01T00:00:00Z';
 
-const METRICS: (keyof ProvisioningMetrics)[] = ['numberOfProfiles', 'capacityCPU', 'capacityStorage', 'capacityBandwidth'];
+const METRICS: (keyof ProvisioningMetrics)[] = [
+  'numberOfProfiles',
+  'capacityCPU',
+  'capacityStorage',
+  'capacityBandwidth',
+];
 const REPORT_TEXT: (keyof ProvisioningReports)[] = ['eccid', 'dealRegistrationNumber', 'recordOwner'];
 
 /** The accepted request, in the document's shape, or null with `problems` filled. */
@@ -214,7 +253,13 @@ function validateRequest(body: unknown, problems: GatewayProblems): Provisioning
   if (customerJson) {
     const name = stringAt(customerJson, 'customer', 'name', { required: true, maxLength: 255 }, problems);
     const imsOrgId = stringAt(customerJson, 'customer', 'imsOrgId', { required: true, check: imsOrgIdCheck }, problems);
-    const contact = stringAt(customerJson, 'customer', 'contact', { required: true, maxLength: 255, check: emailCheck }, problems);
+    const contact = stringAt(
+      customerJson,
+      'customer',
+      'contact',
+      { required: true, maxLength: 255, check: emailCheck },
+      problems,
+    );
     let tenentId: string | undefined;
     if (!('tenentId' in customerJson) && 'tenantId' in customerJson) {
       // The gateway binds only its own spelling: `tenantId` is an unknown property, and the tenant is missing.
@@ -258,7 +303,13 @@ function validateRequest(body: unknown, problems: GatewayProblems): Provisioning
     const endDate = stringAt(reportsJson, 'reports', 'endDate', { check: dateCheck }, problems);
     if (startDate !== undefined) reports.startDate = startDate;
     if (endDate !== undefined) reports.endDate = endDate;
-    if (startDate && endDate && !dateCheck(startDate) && !dateCheck(endDate) && Date.parse(endDate) < Date.parse(startDate)) {
+    if (
+      startDate &&
+      endDate &&
+      !dateCheck(startDate) &&
+      !dateCheck(endDate) &&
+      Date.parse(endDate) < Date.parse(startDate)
+    ) {
       problems.add('reports.endDate', 'must not be before reports.startDate');
     }
   }
@@ -308,7 +359,12 @@ class ProvisioningStore {
 
 /** An Azure Event Hubs connection string, the kind of resource the gateway's `azureResponse` comes from. */
 function connectionStringFor(request: ProvisioningRequest): string {
-  const namespace = `aep-${request.customer.tenentId.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'tenant'}`;
+  const namespace = `aep-${
+    request.customer.tenentId
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'tenant'
+  }`;
   const key = randomBytes(32).toString('base64');
   return `Endpoint=sb://${namespace}.servicebus.windows.net/;SharedAccessKeyName=aep-provisioning;SharedAccessKey=${key};EntityPath=${request.entitlement.valuePropId}`;
 }
@@ -419,7 +475,10 @@ function statusOf(record: ProvisioningRecord, delayMs: number, now: number): Org
   return {
     status: completed ? 'completed' : 'inProgress',
     subscriptionId: completed ? record.subscriptionId : null,
-    request: { ...record.stored, stored: { ...record.stored.stored, subscriptionId: completed ? record.subscriptionId : null } },
+    request: {
+      ...record.stored,
+      stored: { ...record.stored.stored, subscriptionId: completed ? record.subscriptionId : null },
+    },
     actionStatusList,
   };
 }

@@ -138,7 +138,9 @@ const EXCEPTIONS = {
   },
   unexpected: {
     type: 'System.Exception',
-    frames: ['ServiceStack.Host.Handlers.HttpAsyncTaskHandler.ProcessRequestAsync(IRequest req, IResponse res, String operationName)'],
+    frames: [
+      'ServiceStack.Host.Handlers.HttpAsyncTaskHandler.ProcessRequestAsync(IRequest req, IResponse res, String operationName)',
+    ],
   },
 } satisfies Record<string, Exception>;
 
@@ -156,7 +158,12 @@ function sendError(
   res: Response,
   ctx: HandlerContext,
   httpStatus: number,
-  { errorCode, message, errors = [], exception }: { errorCode: string; message: string; errors?: ResponseError[]; exception: Exception },
+  {
+    errorCode,
+    message,
+    errors = [],
+    exception,
+  }: { errorCode: string; message: string; errors?: ResponseError[]; exception: Exception },
 ): void {
   const body: ErrorResponse = {
     responseStatus: {
@@ -179,14 +186,24 @@ const routeNotFound: RequestHandler = (req, res) => {
   res
     .status(404)
     .type('text/plain; charset=utf-8')
-    .send(`Handler for Request not found (404):\n\n  Request.HttpMethod: ${req.method}\n  Request.PathInfo: ${req.path}\n`);
+    .send(
+      `Handler for Request not found (404):\n\n  Request.HttpMethod: ${req.method}\n  Request.PathInfo: ${req.path}\n`,
+    );
 };
 
 function handleUncaughtError(ctx: HandlerContext) {
   return uncaughtErrorHandler((res, status, publicMessage) =>
     status >= 500
-      ? sendError(res, ctx, 500, { errorCode: 'Exception', message: 'An unexpected error occurred.', exception: EXCEPTIONS.unexpected })
-      : sendError(res, ctx, status, { errorCode: 'HttpError', message: publicMessage ?? 'Bad Request', exception: EXCEPTIONS.unexpected }),
+      ? sendError(res, ctx, 500, {
+          errorCode: 'Exception',
+          message: 'An unexpected error occurred.',
+          exception: EXCEPTIONS.unexpected,
+        })
+      : sendError(res, ctx, status, {
+          errorCode: 'HttpError',
+          message: publicMessage ?? 'Bad Request',
+          exception: EXCEPTIONS.unexpected,
+        }),
   );
 }
 
@@ -319,7 +336,8 @@ class Binder {
     const value = this.value(name);
     if (value === undefined || value === null) return undefined;
     const number = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
-    if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) return this.fail(name, value);
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max)
+      return this.fail(name, value);
     return number;
   }
 
@@ -392,65 +410,52 @@ function contactRoleOf(value: unknown): TypeContactRole | undefined {
   return entries.find(([name]) => name.toLowerCase() === text.toLowerCase())?.[0];
 }
 
-
 function bindProvisionCustomerModel(json: JsonObject, errors: BindingError[]): ProvisionCustomerModel {
   const root = new Binder(json, '', errors);
   return {
-    customer: root.object(
-      'Customer',
-      (b): TypeCustomerInfo => ({
-        customerId: b.string('CustomerId'),
-        customerName: b.string('CustomerName'),
-        streetAddress: b.string('StreetAddress'),
-        cityStateZip: b.string('CityStateZip'),
-        phone: b.string('Phone'),
-        extension: b.string('Extension'),
-        email: b.string('Email'),
-        localId: b.integer('LocalId', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
-        serviceLevelId: b.integer('ServiceLevelId', -INT32_MAX - 1, INT32_MAX),
-        isReseller: b.boolean('isReseller'),
-        parentCompanyId: b.string('ParentCompanyId'),
-        n3TLogins_CompanyId: b.guid('N3TLogins_CompanyId'),
-        lastUpdateDate: b.date('LastUpdateDate'),
-        typeCustomerStatusId: b.integer('TypeCustomerStatusId', -INT32_MAX - 1, INT32_MAX),
-        typePricingTierId: b.integer('TypePricingTierId', -INT32_MAX - 1, INT32_MAX),
-      }),
-    ),
-    addresses: root.list(
-      'Addresses',
-      (b): TypeCustomerAddress => ({
-        street: b.string('Street'),
-        city: b.string('City'),
-        state: b.string('State'),
-        postalCode: b.string('PostalCode'),
-        telephone: b.string('Telephone'),
-        extension: b.string('Extension'),
-        email: b.string('Email'),
-        notes: b.string('Notes'),
-        primary: b.boolean('Primary'),
-      }),
-    ),
-    contacts: root.list(
-      'Contacts',
-      (b): TypeProvisionDemoContactModel => ({
-        firstName: b.string('FirstName'),
-        lastName: b.string('LastName'),
-        email: b.string('Email'),
-        telephone: b.string('Telephone'),
-        roles: b.roles('Roles'),
-      }),
-    ),
-    createdBy: root.object(
-      'CreatedBy',
-      (b): TypeCreatedBy => ({
-        email: b.string('Email'),
-        firstName: b.string('FirstName'),
-        lastName: b.string('LastName'),
-        username: b.string('Username'),
-        userId: b.guid('UserId'),
-        companyId: b.guid('CompanyId'),
-      }),
-    ),
+    customer: root.object('Customer', (b): TypeCustomerInfo => ({
+      customerId: b.string('CustomerId'),
+      customerName: b.string('CustomerName'),
+      streetAddress: b.string('StreetAddress'),
+      cityStateZip: b.string('CityStateZip'),
+      phone: b.string('Phone'),
+      extension: b.string('Extension'),
+      email: b.string('Email'),
+      localId: b.integer('LocalId', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+      serviceLevelId: b.integer('ServiceLevelId', -INT32_MAX - 1, INT32_MAX),
+      isReseller: b.boolean('isReseller'),
+      parentCompanyId: b.string('ParentCompanyId'),
+      n3TLogins_CompanyId: b.guid('N3TLogins_CompanyId'),
+      lastUpdateDate: b.date('LastUpdateDate'),
+      typeCustomerStatusId: b.integer('TypeCustomerStatusId', -INT32_MAX - 1, INT32_MAX),
+      typePricingTierId: b.integer('TypePricingTierId', -INT32_MAX - 1, INT32_MAX),
+    })),
+    addresses: root.list('Addresses', (b): TypeCustomerAddress => ({
+      street: b.string('Street'),
+      city: b.string('City'),
+      state: b.string('State'),
+      postalCode: b.string('PostalCode'),
+      telephone: b.string('Telephone'),
+      extension: b.string('Extension'),
+      email: b.string('Email'),
+      notes: b.string('Notes'),
+      primary: b.boolean('Primary'),
+    })),
+    contacts: root.list('Contacts', (b): TypeProvisionDemoContactModel => ({
+      firstName: b.string('FirstName'),
+      lastName: b.string('LastName'),
+      email: b.string('Email'),
+      telephone: b.string('Telephone'),
+      roles: b.roles('Roles'),
+    })),
+    createdBy: root.object('CreatedBy', (b): TypeCreatedBy => ({
+      email: b.string('Email'),
+      firstName: b.string('FirstName'),
+      lastName: b.string('LastName'),
+      username: b.string('Username'),
+      userId: b.guid('UserId'),
+      companyId: b.guid('CompanyId'),
+    })),
     salesContact: root.string('SalesContact'),
     requesterIP: root.string('RequesterIP'),
     requestCreated: root.date('RequestCreated'),
@@ -557,8 +562,10 @@ function validate(model: ProvisionCustomerModel): ResponseError[] {
   if (!customer) {
     f.add('Customer', 'NotNull', `'Customer' must not be empty.`);
   } else {
-    if (f.notEmpty('Customer.CustomerId', customer.customerId)) f.maxLength('Customer.CustomerId', customer.customerId, 50);
-    if (f.notEmpty('Customer.CustomerName', customer.customerName)) f.maxLength('Customer.CustomerName', customer.customerName, 100);
+    if (f.notEmpty('Customer.CustomerId', customer.customerId))
+      f.maxLength('Customer.CustomerId', customer.customerId, 50);
+    if (f.notEmpty('Customer.CustomerName', customer.customerName))
+      f.maxLength('Customer.CustomerName', customer.customerName, 100);
     f.maxLength('Customer.StreetAddress', customer.streetAddress, 200);
     f.maxLength('Customer.CityStateZip', customer.cityStateZip, 100);
     f.maxLength('Customer.Phone', customer.phone, 25);
@@ -661,7 +668,12 @@ function provisionCustomer(ctx: HandlerContext): RequestHandler {
     const [first] = errors;
     if (first) {
       // ServiceStack's ValidationException reports its first failure as the response's own code and message.
-      sendError(res, ctx, 400, { errorCode: first.errorCode, message: first.message, errors, exception: EXCEPTIONS.validation });
+      sendError(res, ctx, 400, {
+        errorCode: first.errorCode,
+        message: first.message,
+        errors,
+        exception: EXCEPTIONS.validation,
+      });
       return;
     }
 
@@ -694,8 +706,7 @@ function provisionCustomer(ctx: HandlerContext): RequestHandler {
         ...customer,
         localId: customer.localId && customer.localId > 0 ? customer.localId : ctx.store.nextLocalId(),
         // An existing Logins company is attached; otherwise Logins creates one.
-        n3TLogins_CompanyId:
-          givenCompany && !/^0+$/.test(givenCompany) ? givenCompany : randomUUID().replace(/-/g, ''),
+        n3TLogins_CompanyId: givenCompany && !/^0+$/.test(givenCompany) ? givenCompany : randomUUID().replace(/-/g, ''),
         isReseller: customer.isReseller ?? false,
         lastUpdateDate: now,
       },

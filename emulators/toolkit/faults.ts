@@ -156,7 +156,9 @@ function inject(fault: Fault, req: Request, res: Response, next: () => void): vo
       setTimeout(next, fault.ms).unref();
       return;
     case 'refuse': {
-      const retryAfter = fault.retryAfterSeconds ?? (fault.status === 423 || fault.status === 429 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
+      const retryAfter =
+        fault.retryAfterSeconds ??
+        (fault.status === 423 || fault.status === 429 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
       if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
       res.status(fault.status).type('text/plain').send(`Injected fault: refused with ${fault.status}`);
       return;
@@ -199,18 +201,26 @@ interface Answer {
  * Holds back everything the handler writes until it ends its answer, then hands that answer to `replace`, which
  * sends another (through `send`) or none. The handler's work is done by then: it ends its answer last.
  */
-function interceptAnswer(res: Response, replace: (answer: Answer, send: (status: number, body: string | Buffer) => void) => void): void {
+function interceptAnswer(
+  res: Response,
+  replace: (answer: Answer, send: (status: number, body: string | Buffer) => void) => void,
+): void {
   const original = { writeHead: res.writeHead, write: res.write, end: res.end };
   const chunks: Buffer[] = [];
   const collect = (chunk: unknown, encoding: unknown) => {
     if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
-    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
+    chunks.push(
+      Buffer.isBuffer(chunk)
+        ? chunk
+        : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'),
+    );
   };
   // Headers set through writeHead stay on the response, where the replacement may keep or remove them.
   res.writeHead = ((status: number, ...rest: unknown[]) => {
     res.statusCode = status;
     const headers = rest.find((arg) => typeof arg === 'object' && arg !== null);
-    if (headers && !Array.isArray(headers)) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value as string);
+    if (headers && !Array.isArray(headers))
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value as string);
     return res;
   }) as Response['writeHead'];
   res.write = ((chunk: unknown, encoding?: unknown) => {

@@ -182,9 +182,7 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
 
 /** Why a body could not be read as JSON. */
 export type JsonBodyProblem =
-  | { kind: 'unsupported-media-type'; contentType: string }
-  | { kind: 'empty' }
-  | { kind: 'malformed'; detail: string };
+  { kind: 'unsupported-media-type'; contentType: string } | { kind: 'empty' } | { kind: 'malformed'; detail: string };
 
 /**
  * Replaces the raw body (see {@link readAndRecordRequests}) by its parsed JSON. A body of another media type,
@@ -213,13 +211,19 @@ export function jsonBodyParser(
  * keeps its status, and its message when that is deliberately public (`expose`); any other error is a 500. `send`
  * answers in the provider's own shape, never with the stack, which the real services do not show either.
  */
-export function uncaughtErrorHandler(send: (res: Response, status: number, publicMessage: string | undefined) => void): ErrorRequestHandler {
+export function uncaughtErrorHandler(
+  send: (res: Response, status: number, publicMessage: string | undefined) => void,
+): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
     if (res.headersSent) return;
     const clientError = error as { status?: unknown; expose?: unknown; message?: unknown } | null;
     const status = Number(clientError?.status);
     if (status >= 400 && status < 500) {
-      send(res, status, clientError?.expose === true && typeof clientError.message === 'string' ? clientError.message : undefined);
+      send(
+        res,
+        status,
+        clientError?.expose === true && typeof clientError.message === 'string' ? clientError.message : undefined,
+      );
       return;
     }
     send(res, 500, undefined);

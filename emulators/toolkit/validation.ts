@@ -69,7 +69,13 @@ export interface StringRule {
 export function propertyReaders(words: ReadingWords) {
   return {
     /** The string, when it is one; undefined when absent, not a string, or required and blank. */
-    string(parent: JsonObject, name: string, path: string, problems: Problems<unknown>, rule: StringRule = {}): string | undefined {
+    string(
+      parent: JsonObject,
+      name: string,
+      path: string,
+      problems: Problems<unknown>,
+      rule: StringRule = {},
+    ): string | undefined {
       const value = parent[name];
       if (value === undefined || value === null) {
         if (rule.required) problems.add(path, words.missing(path));
@@ -92,7 +98,13 @@ export function propertyReaders(words: ReadingWords) {
     },
 
     /** The object, when it is one; undefined when absent or not an object. */
-    object(parent: JsonObject, name: string, path: string, problems: Problems<unknown>, required: boolean): JsonObject | undefined {
+    object(
+      parent: JsonObject,
+      name: string,
+      path: string,
+      problems: Problems<unknown>,
+      required: boolean,
+    ): JsonObject | undefined {
       const value = parent[name];
       if (value === undefined || value === null) {
         if (required) problems.add(path, words.missing(path));

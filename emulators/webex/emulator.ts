@@ -197,7 +197,9 @@ function throttle({ lockedRetryAfterSeconds, rateLimit }: Settings): RequestHand
       window.count += 1;
       if (window.count > rateLimit.requests) {
         res.setHeader('Retry-After', String(rateLimit.retryAfterSeconds));
-        sendError(res, 429, [{ description: 'Too many requests have been sent. Retry after the time in Retry-After.' }]);
+        sendError(res, 429, [
+          { description: 'Too many requests have been sent. Retry after the time in Retry-After.' },
+        ]);
         return;
       }
     }
@@ -209,18 +211,24 @@ const parseJsonBody = jsonBodyParser(isJsonMediaType, (res, problem) => {
   if (problem.kind === 'unsupported-media-type') {
     sendError(res, 415, [{ description: 'The request body must be sent as application/json.' }]);
   } else {
-    const description = problem.kind === 'empty' ? 'A request body is required.' : 'The request body is not valid JSON.';
+    const description =
+      problem.kind === 'empty' ? 'A request body is required.' : 'The request body is not valid JSON.';
     sendError(res, 400, [{ description, errorCode: ERROR_CODE.invalidRequest }]);
   }
 });
 
 function notAllowed(...allowed: string[]): RequestHandler {
-  return methodNotAllowed(allowed, (res) => sendError(res, 405, [{ description: 'The HTTP method is not supported for this resource.' }]));
+  return methodNotAllowed(allowed, (res) =>
+    sendError(res, 405, [{ description: 'The HTTP method is not supported for this resource.' }]),
+  );
 }
 
 const handleUncaughtError = uncaughtErrorHandler((res, status, publicMessage) =>
   sendError(res, status, [
-    { description: status >= 500 ? 'Something went wrong on the server.' : (publicMessage ?? 'The request is malformed.') },
+    {
+      description:
+        status >= 500 ? 'Something went wrong on the server.' : (publicMessage ?? 'The request is malformed.'),
+    },
   ]),
 );
 
@@ -256,7 +264,10 @@ type WebexProblems = Problems<ErrorEntry>;
  * offending property (`address.addressLine1 must be …`), which is what lets a client point at the field.
  */
 function webexProblems(): WebexProblems {
-  return new Problems((property, problem) => ({ description: `${property} ${problem}`, errorCode: ERROR_CODE.invalidField }));
+  return new Problems((property, problem) => ({
+    description: `${property} ${problem}`,
+    errorCode: ERROR_CODE.invalidField,
+  }));
 }
 
 // ───────────────────────────── Validation ─────────────────────────────
@@ -286,7 +297,14 @@ const MAX_ADDRESS_LINE = 50;
  * calling package, `attendant_console` needs one of three.
  */
 const PACKAGE_DEPENDENCIES: Partial<Record<WholesalePackageName, WholesalePackageName[]>> = {
-  cisco_calling_plan: ['common_area_calling', 'webex_calling', 'webex_suite', 'webex_voice', 'cx_essentials', 'webex_calling_standard'],
+  cisco_calling_plan: [
+    'common_area_calling',
+    'webex_calling',
+    'webex_suite',
+    'webex_voice',
+    'cx_essentials',
+    'webex_calling_standard',
+  ],
   attendant_console: ['webex_calling', 'webex_suite', 'cx_essentials'],
 };
 
@@ -335,7 +353,10 @@ function validateAddress(value: JsonObject, path: string, problems: WebexProblem
 
 function validateLanguage(value: string | undefined, path: string, problems: WebexProblems): void {
   if (value !== undefined && !LANGUAGE.test(value)) {
-    problems.add(path, `must be an ISO-639-1 language code, optionally with an ISO-3166 country (en, en_us); '${value}' is not.`);
+    problems.add(
+      path,
+      `must be an ISO-639-1 language code, optionally with an ISO-3166 country (en, en_us); '${value}' is not.`,
+    );
   }
 }
 
@@ -389,7 +410,11 @@ function webexId(type: string): string {
   return Buffer.from(`ciscospark://us/${type}/${randomUUID()}`, 'utf8').toString('base64url');
 }
 
-function validateCustomerInfo(body: JsonObject, orgGiven: boolean, problems: WebexProblems): WholesaleCustomerInfo | undefined {
+function validateCustomerInfo(
+  body: JsonObject,
+  orgGiven: boolean,
+  problems: WebexProblems,
+): WholesaleCustomerInfo | undefined {
   // "Mandatory for new customer. Optional if Organization ID is provided."
   const info = readObject(body, 'customerInfo', 'customerInfo', problems, false);
   if (!info) {
@@ -418,7 +443,8 @@ function validateProvisioningParameters(
   const parameters = readObject(body, 'provisioningParameters', path, problems, false);
   const calling = parameters && readObject(parameters, 'calling', `${path}.calling`, problems, false);
   const callingPackage = packages.find((name) => CALLING_PACKAGES.has(name));
-  const callingAbsent = body['provisioningParameters'] == null || (parameters !== undefined && parameters['calling'] == null);
+  const callingAbsent =
+    body['provisioningParameters'] == null || (parameters !== undefined && parameters['calling'] == null);
   if (callingPackage && callingAbsent) {
     problems.add(`${path}.calling`, `is required when provisioning the calling package '${callingPackage}'.`);
   }
@@ -434,11 +460,25 @@ function validateProvisioningParameters(
       validateTimeZone(timezone, `${at}.timezone`, problems);
       const language = readString(location, 'language', `${at}.language`, problems, { required: true });
       validateLanguage(language, `${at}.language`, problems);
-      const emergencyLocationIdentifier = readString(location, 'emergencyLocationIdentifier', `${at}.emergencyLocationIdentifier`, problems, {
-        required: false,
-      });
+      const emergencyLocationIdentifier = readString(
+        location,
+        'emergencyLocationIdentifier',
+        `${at}.emergencyLocationIdentifier`,
+        problems,
+        {
+          required: false,
+        },
+      );
       if (name !== undefined && address && timezone !== undefined && language !== undefined) {
-        result.calling = { location: { name, address, timezone, language, emergencyLocationIdentifier: emergencyLocationIdentifier ?? null } };
+        result.calling = {
+          location: {
+            name,
+            address,
+            timezone,
+            language,
+            emergencyLocationIdentifier: emergencyLocationIdentifier ?? null,
+          },
+        };
       }
     }
   }
@@ -516,7 +556,9 @@ function customerView(customer: StoredCustomer, settings: Settings, now: number)
       name,
       status: 'error',
       warnings: [],
-      errors: [{ errorCode: ERROR_CODE.provisioningFailed, description: `The package '${name}' could not be provisioned.` }],
+      errors: [
+        { errorCode: ERROR_CODE.provisioningFailed, description: `The package '${name}' could not be provisioned.` },
+      ],
     };
   });
   const failed = details.filter((p) => p.status === 'error').length;
@@ -555,7 +597,9 @@ function provisionCustomer({ store, created }: HandlerContext): RequestHandler {
   return (req, res) => {
     const body: unknown = req.body;
     if (!isJsonObject(body)) {
-      sendError(res, 400, [{ description: 'The request body must be a JSON object.', errorCode: ERROR_CODE.invalidRequest }]);
+      sendError(res, 400, [
+        { description: 'The request body must be a JSON object.', errorCode: ERROR_CODE.invalidRequest },
+      ]);
       return;
     }
     const problems = webexProblems();

@@ -151,11 +151,10 @@ export class IdempotencyStore {
 
   /** Forgets the claim of a request that did not run after all (refused before execution): the key is unused again. */
   async release(claim: Claim): Promise<void> {
-    await this.db.query(`DELETE FROM idempotency_keys WHERE tenant = $1 AND key = $2 AND claim_id = $3 AND state = 'IN_PROGRESS'`, [
-      claim.tenant,
-      claim.key,
-      claim.claimId,
-    ]);
+    await this.db.query(
+      `DELETE FROM idempotency_keys WHERE tenant = $1 AND key = $2 AND claim_id = $3 AND state = 'IN_PROGRESS'`,
+      [claim.tenant, claim.key, claim.claimId],
+    );
   }
 
   /** Removes expired keys; returns how many. */

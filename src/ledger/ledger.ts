@@ -71,7 +71,12 @@ export class Ledger {
     return this.steps.beginOperation(operation, steps);
   }
 
-  startStep(operationId: string, step: string, correlationId: string, held: StepLease | null = null): Promise<StepClaim | null> {
+  startStep(
+    operationId: string,
+    step: string,
+    correlationId: string,
+    held: StepLease | null = null,
+  ): Promise<StepClaim | null> {
     return this.steps.startStep(operationId, step, correlationId, held);
   }
 
@@ -79,11 +84,23 @@ export class Ledger {
     return this.steps.completeStep(operationId, step, lease, completion);
   }
 
-  failStep(operationId: string, step: string, lease: StepLease, failure: StepFailure, outcomeUnknown: boolean): Promise<boolean> {
+  failStep(
+    operationId: string,
+    step: string,
+    lease: StepLease,
+    failure: StepFailure,
+    outcomeUnknown: boolean,
+  ): Promise<boolean> {
     return this.steps.failStep(operationId, step, lease, failure, outcomeUnknown);
   }
 
-  postponeStep(operationId: string, step: string, lease: StepLease, at: Date, failure: StepFailure | null): Promise<boolean> {
+  postponeStep(
+    operationId: string,
+    step: string,
+    lease: StepLease,
+    at: Date,
+    failure: StepFailure | null,
+  ): Promise<boolean> {
     return this.steps.postponeStep(operationId, step, lease, at, failure);
   }
 
@@ -122,7 +139,11 @@ export class Ledger {
     return this.reads.operationsByIds(tenant, ids, scope);
   }
 
-  operationsOfCustomers(tenant: string, customerIds: readonly string[], scope: ResellerScope = {}): Promise<OperationRecord[]> {
+  operationsOfCustomers(
+    tenant: string,
+    customerIds: readonly string[],
+    scope: ResellerScope = {},
+  ): Promise<OperationRecord[]> {
     return this.reads.operationsOfCustomers(tenant, customerIds, scope);
   }
 
@@ -130,7 +151,10 @@ export class Ledger {
     return this.reads.operationsByCorrelationId(tenant, correlationId, since);
   }
 
-  currentStepsOfCustomers(tenant: string, customerIds: readonly string[]): Promise<{ customerId: string; step: StepRecord }[]> {
+  currentStepsOfCustomers(
+    tenant: string,
+    customerIds: readonly string[],
+  ): Promise<{ customerId: string; step: StepRecord }[]> {
     return this.reads.currentStepsOfCustomers(tenant, customerIds);
   }
 
@@ -143,7 +167,12 @@ export class Ledger {
 
   // The upstream-id index: upstream-ids.ts.
 
-  recordedUpstreamIds(tenant: string, provider: ProviderName, name: string, values: readonly string[]): Promise<Set<string>> {
+  recordedUpstreamIds(
+    tenant: string,
+    provider: ProviderName,
+    name: string,
+    values: readonly string[],
+  ): Promise<Set<string>> {
     return this.upstreamIds.recordedUpstreamIds(tenant, provider, name, values);
   }
 

@@ -1,5 +1,13 @@
 import type { Database } from './database.js';
-import { operationOf, stepOf, type OperationRecord, type OperationRow, type OperationStatus, type StepRecord, type StepRow } from './records.js';
+import {
+  operationOf,
+  stepOf,
+  type OperationRecord,
+  type OperationRow,
+  type OperationStatus,
+  type StepRecord,
+  type StepRow,
+} from './records.js';
 import { customerConcernsReseller, operationConcernsReseller, type ResellerScope } from './visibility.js';
 
 /** A page of a list read: `offset` and `limit` as Relay's cursors translate them. */
@@ -41,10 +49,10 @@ export class LedgerReads {
   constructor(private readonly db: Database) {}
 
   async operation(tenant: string, id: string): Promise<OperationRecord | null> {
-    const [row] = await this.db.query<OperationRow>('SELECT * FROM provisioning_operations WHERE tenant = $1 AND id = $2', [
-      tenant,
-      id,
-    ]);
+    const [row] = await this.db.query<OperationRow>(
+      'SELECT * FROM provisioning_operations WHERE tenant = $1 AND id = $2',
+      [tenant, id],
+    );
     return row ? operationOf(row) : null;
   }
 
@@ -87,12 +95,19 @@ export class LedgerReads {
   async operationsByIds(tenant: string, ids: readonly string[], scope: ResellerScope = {}): Promise<OperationRecord[]> {
     if (ids.length === 0) return [];
     const where = visible(tenant, scope).and(ids, (p) => `o.id = ANY(${p}::uuid[])`);
-    const rows = await this.db.query<OperationRow>(`SELECT o.* FROM provisioning_operations o WHERE ${where.sql}`, where.params);
+    const rows = await this.db.query<OperationRow>(
+      `SELECT o.* FROM provisioning_operations o WHERE ${where.sql}`,
+      where.params,
+    );
     return rows.map(operationOf);
   }
 
   /** The tenant's operations (that `resellerId` may see, when set) for these customers, newest first. */
-  async operationsOfCustomers(tenant: string, customerIds: readonly string[], scope: ResellerScope = {}): Promise<OperationRecord[]> {
+  async operationsOfCustomers(
+    tenant: string,
+    customerIds: readonly string[],
+    scope: ResellerScope = {},
+  ): Promise<OperationRecord[]> {
     if (customerIds.length === 0) return [];
     const where = visible(tenant, scope).and(customerIds, (p) => `o.customer_id = ANY(${p}::uuid[])`);
     const rows = await this.db.query<OperationRow>(
@@ -119,7 +134,10 @@ export class LedgerReads {
    * What each of these customers has at each provider: per customer and step name, the step of its newest
    * operation that succeeded or that the provider is still working on. One query for a whole page of customers.
    */
-  async currentStepsOfCustomers(tenant: string, customerIds: readonly string[]): Promise<{ customerId: string; step: StepRecord }[]> {
+  async currentStepsOfCustomers(
+    tenant: string,
+    customerIds: readonly string[],
+  ): Promise<{ customerId: string; step: StepRecord }[]> {
     if (customerIds.length === 0) return [];
     const rows = await this.db.query<StepRow & { customer_id: string }>(
       `SELECT DISTINCT ON (o.customer_id, s.step) o.customer_id, s.*

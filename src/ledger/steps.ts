@@ -83,7 +83,16 @@ export class StepStore {
         await tx.query(
           `INSERT INTO provisioning_steps (operation_id, step, provider, position, status, input, lease_id, lease_owner, lease_expires_at)
            VALUES ($1, $2, $3, $4, 'PENDING', $5::jsonb, $6, $7, now() + make_interval(secs => $8))`,
-          [operation.id, step.step, step.provider, step.position, json(step.input), lease, this.terms.owner, this.terms.leaseMs / 1000],
+          [
+            operation.id,
+            step.step,
+            step.provider,
+            step.position,
+            json(step.input),
+            lease,
+            this.terms.owner,
+            this.terms.leaseMs / 1000,
+          ],
         );
       }
     });
@@ -98,7 +107,12 @@ export class StepStore {
    * exactly one wins, and the winner reads the outcome flag the last attempt left. From here until the attempt
    * is recorded the outcome is unknown: a crash mid-call leaves the step to be looked up, not repeated blindly.
    */
-  async startStep(operationId: string, step: string, correlationId: string, held: StepLease | null = null): Promise<StepClaim | null> {
+  async startStep(
+    operationId: string,
+    step: string,
+    correlationId: string,
+    held: StepLease | null = null,
+  ): Promise<StepClaim | null> {
     const lease = randomUUID();
     return this.db.transaction(async (tx) => {
       const [current] = await tx.query<{ outcome_unknown: boolean }>(
@@ -127,7 +141,12 @@ export class StepStore {
    * Records the provider's answer and releases the step. False, changing nothing, when `lease` no longer holds
    * the step: the answer came too late, and whoever holds it now records its own outcome.
    */
-  async completeStep(operationId: string, step: string, lease: StepLease, completion: StepCompletion): Promise<boolean> {
+  async completeStep(
+    operationId: string,
+    step: string,
+    lease: StepLease,
+    completion: StepCompletion,
+  ): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const updated = await tx.query(
         `UPDATE provisioning_steps
@@ -156,7 +175,13 @@ export class StepStore {
    * Records why the step failed and releases it; false, changing nothing, when `lease` no longer holds it.
    * `outcomeUnknown`: whether the provider may have acted on a call of this step all the same.
    */
-  async failStep(operationId: string, step: string, lease: StepLease, failure: StepFailure, outcomeUnknown: boolean): Promise<boolean> {
+  async failStep(
+    operationId: string,
+    step: string,
+    lease: StepLease,
+    failure: StepFailure,
+    outcomeUnknown: boolean,
+  ): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const updated = await tx.query(
         `UPDATE provisioning_steps
@@ -178,7 +203,13 @@ export class StepStore {
    * `at`. A PENDING step stays under `lease` until then, since a PENDING step whose lease ran out is due at once;
    * an IN_PROGRESS one is released, due again at its next check. False when `lease` no longer holds the step.
    */
-  async postponeStep(operationId: string, step: string, lease: StepLease, at: Date, failure: StepFailure | null): Promise<boolean> {
+  async postponeStep(
+    operationId: string,
+    step: string,
+    lease: StepLease,
+    at: Date,
+    failure: StepFailure | null,
+  ): Promise<boolean> {
     const updated = await this.db.query(
       `UPDATE provisioning_steps
          SET failure = $3::jsonb, next_check_at = $4::timestamptz,

@@ -21,7 +21,12 @@ export class UpstreamIdIndex {
    * Which of these upstream ids (say Webex customer ids, `name` 'id') the tenant's provisionings recorded: a
    * provider whose credentials are the partner's, not the tenant's, is read only for what the tenant made.
    */
-  async recordedUpstreamIds(tenant: string, provider: ProviderName, name: string, values: readonly string[]): Promise<Set<string>> {
+  async recordedUpstreamIds(
+    tenant: string,
+    provider: ProviderName,
+    name: string,
+    values: readonly string[],
+  ): Promise<Set<string>> {
     if (values.length === 0) return new Set();
     return new Set((await this.stepsRecording(provider, name, values, tenant)).map((row) => row.value));
   }

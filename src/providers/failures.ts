@@ -45,7 +45,11 @@ export function isTransient(error: unknown): boolean {
  * 400) is the provider's word on the request and stays an error.
  */
 export function isUnreachable(error: unknown, provider: ProviderName): boolean {
-  return error instanceof UpstreamError && error.failure.provider === provider && error.extensions.code === ErrorCode.UPSTREAM_ERROR;
+  return (
+    error instanceof UpstreamError &&
+    error.failure.provider === provider &&
+    error.extensions.code === ErrorCode.UPSTREAM_ERROR
+  );
 }
 
 /** Adobe refuses an organization already entitled to the value proposition (unless `reprovision=true`). */
@@ -60,5 +64,8 @@ export function isAlreadyProvisioned(error: unknown): boolean {
 export function isRepeatRefused(error: unknown): boolean {
   if (!(error instanceof UpstreamError)) return false;
   if (error.httpStatus === 409 || isAlreadyProvisioned(error)) return true;
-  return error.httpStatus === 400 && error.failure.invalidProperties.some((p) => p.messages.some((m) => /\balready\b/i.test(m)));
+  return (
+    error.httpStatus === 400 &&
+    error.failure.invalidProperties.some((p) => p.messages.some((m) => /\balready\b/i.test(m)))
+  );
 }

@@ -1,4 +1,9 @@
-import { RESTDataSource, type AugmentedRequest, type DataSourceFetchResult, type DataSourceRequest } from '@apollo/datasource-rest';
+import {
+  RESTDataSource,
+  type AugmentedRequest,
+  type DataSourceFetchResult,
+  type DataSourceRequest,
+} from '@apollo/datasource-rest';
 import type { GraphQLError } from 'graphql';
 import { PROVIDER_LABEL, UpstreamError, type ProviderName, type UpstreamFailure } from '../errors.js';
 import type { Logger } from '../logger.js';

@@ -5,7 +5,13 @@ import type { Ledger, StepRecord } from '../ledger/ledger.js';
 import type { Loaders } from '../loaders.js';
 import type { Logger } from '../logger.js';
 import type { CloudCockpitClient } from '../providers/cloudcockpit/client.js';
-import { customerCursors, pagesCovering, resellerIdsOf, toCustomerConnection, wireGuid } from '../providers/cloudcockpit/mapping.js';
+import {
+  customerCursors,
+  pagesCovering,
+  resellerIdsOf,
+  toCustomerConnection,
+  wireGuid,
+} from '../providers/cloudcockpit/mapping.js';
 import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
 import { entitlementOf } from '../providers/experience-platform/mapping.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
@@ -44,7 +50,10 @@ export async function findCustomer(scope: CustomerReadScope, id: string): Promis
 }
 
 /** A page of the customers the caller may see, from CloudCockpit or, while it cannot be reached, from the ledger. */
-export async function listCustomers(scope: CustomerReadScope, { offset, pageSize, search }: { offset: number; pageSize: number; search: string | null }) {
+export async function listCustomers(
+  scope: CustomerReadScope,
+  { offset, pageSize, search }: { offset: number; pageSize: number; search: string | null },
+) {
   const { caller, cloudCockpit, logger } = scope;
   const resellerId = isReseller(caller) ? caller.resellerId : null;
   try {
@@ -59,10 +68,14 @@ export async function listCustomers(scope: CustomerReadScope, { offset, pageSize
           page: await cloudCockpit.listCustomers({ ...list, ...asked, resellerId }),
         })),
       ),
-      isReseller(caller) ? cloudCockpit.listCustomers({ ...list, pageNumber: 1, pageSize: 1 }).then((p) => p.totalCount) : null,
+      isReseller(caller)
+        ? cloudCockpit.listCustomers({ ...list, pageNumber: 1, pageSize: 1 }).then((p) => p.totalCount)
+        : null,
     ]);
     const narrowed =
-      tenantTotal === null ? undefined : { visible: (customer: CustomerViewModel) => canSee(caller, resellerIdsOf(customer)), tenantTotal };
+      tenantTotal === null
+        ? undefined
+        : { visible: (customer: CustomerViewModel) => canSee(caller, resellerIdsOf(customer)), tenantTotal };
     const { hidden, ...connection } = toCustomerConnection(answers, offset, pageSize, narrowed);
     if (hidden > 0) {
       logger.warn(
@@ -116,18 +129,28 @@ async function currentStep(loaders: Loaders, customerId: string, name: string): 
   return (await loaders.currentStepsOfCustomer.load(customerId)).get(name) ?? null;
 }
 
-export async function experiencePlatformOf(loaders: Loaders, customer: CustomerViewModel): Promise<ProvisioningResponse | null> {
+export async function experiencePlatformOf(
+  loaders: Loaders,
+  customer: CustomerViewModel,
+): Promise<ProvisioningResponse | null> {
   const step = await currentStep(loaders, customer.id, 'experiencePlatform');
   if (!step) return null;
   // A repeat recognised after a lost answer ("already provisioned") succeeds without Adobe's answer: Adobe has it, no more is known.
   return (step.result as ProvisioningResponse | null) ?? { errors: [], pollRequired: false };
 }
 
-export async function net3Of(loaders: Loaders, customer: CustomerViewModel): Promise<ProvisionCustomerModelResponse | null> {
+export async function net3Of(
+  loaders: Loaders,
+  customer: CustomerViewModel,
+): Promise<ProvisionCustomerModelResponse | null> {
   const step = await currentStep(loaders, customer.id, 'net3');
   if (!step) return null;
   // A repeat recognised after a lost answer (409) succeeds without Net3's answer: only the customer's id is known.
-  return (step.result as ProvisionCustomerModelResponse | null) ?? { customer: { customerId: step.upstreamIds.customerId ?? customer.id } };
+  return (
+    (step.result as ProvisionCustomerModelResponse | null) ?? {
+      customer: { customerId: step.upstreamIds.customerId ?? customer.id },
+    }
+  );
 }
 
 /**
@@ -135,7 +158,11 @@ export async function net3Of(loaders: Loaders, customer: CustomerViewModel): Pro
  * until then). While Webex is still working, the customer is read live by its Webex id, which shows its progress
  * between the worker's checks; if Webex cannot say, the ledger's copy is the best known.
  */
-export async function wholesaleOf(loaders: Loaders, logger: Logger, customer: CustomerViewModel): Promise<WholesaleCustomer | null> {
+export async function wholesaleOf(
+  loaders: Loaders,
+  logger: Logger,
+  customer: CustomerViewModel,
+): Promise<WholesaleCustomer | null> {
   const step = await currentStep(loaders, customer.id, 'wholesale');
   const stored = (step?.result as WholesaleCustomer | null | undefined) ?? null;
   const webexId = step?.upstreamIds.id;
@@ -150,7 +177,10 @@ export async function wholesaleOf(loaders: Loaders, logger: Logger, customer: Cu
 
 /** What the customer is entitled to at Adobe and Webex. */
 export async function entitlementsOf(loaders: Loaders, logger: Logger, customer: CustomerViewModel) {
-  const [adobe, webex] = await Promise.all([experiencePlatformOf(loaders, customer), wholesaleOf(loaders, logger, customer)]);
+  const [adobe, webex] = await Promise.all([
+    experiencePlatformOf(loaders, customer),
+    wholesaleOf(loaders, logger, customer),
+  ]);
   const valueProposition = adobe ? entitlementOf(adobe) : null;
   return [...(valueProposition ? [valueProposition] : []), ...(webex ? packageDetailsOf(webex) : [])];
 }

@@ -50,7 +50,10 @@ function inputPathOf(step: Pick<PlannedStep, 'step' | 'position'>): InputPath {
  * copy its names and address and key their records by its id. Then every other step starts at once; each
  * settles on its own, so one provider failing neither fails nor undoes the others.
  */
-export async function provisionCustomer(scope: StepScope, input: ProvisionCustomerInput): Promise<ProvisionCustomerResult> {
+export async function provisionCustomer(
+  scope: StepScope,
+  input: ProvisionCustomerInput,
+): Promise<ProvisionCustomerResult> {
   const { caller } = scope;
   const customerInput = { ...input.customer, id: input.customer.id ?? randomUUID() };
   // What a repeat must send or compare as the first call did, fixed before the write-ahead: Net3's customerId,
@@ -63,7 +66,10 @@ export async function provisionCustomer(scope: StepScope, input: ProvisionCustom
   const repeated = instanceIds.findIndex((id, index) => instanceIds.indexOf(id) !== index);
   if (repeated !== -1) {
     throw badUserInput('A provider instance is listed twice', [
-      { path: ['input', 'providerInstances', repeated, 'providerInstanceId'], messages: ['This provider instance is already listed'] },
+      {
+        path: ['input', 'providerInstances', repeated, 'providerInstanceId'],
+        messages: ['This provider instance is already listed'],
+      },
     ]);
   }
   const plan: PlannedStep[] = [
@@ -75,10 +81,19 @@ export async function provisionCustomer(scope: StepScope, input: ProvisionCustom
       input: { ...entry, resellerId: input.customer.resellerId ?? null },
     })),
     ...(experiencePlatform
-      ? [{ step: 'experiencePlatform', provider: 'EXPERIENCE_PLATFORM' as const, position: 1000, input: experiencePlatform }]
+      ? [
+          {
+            step: 'experiencePlatform',
+            provider: 'EXPERIENCE_PLATFORM' as const,
+            position: 1000,
+            input: experiencePlatform,
+          },
+        ]
       : []),
     ...(net3 ? [{ step: 'net3', provider: 'NET3' as const, position: 1001, input: net3 }] : []),
-    ...(input.wholesale ? [{ step: 'wholesale', provider: 'WEBEX_WHOLESALE' as const, position: 1002, input: input.wholesale }] : []),
+    ...(input.wholesale
+      ? [{ step: 'wholesale', provider: 'WEBEX_WHOLESALE' as const, position: 1002, input: input.wholesale }]
+      : []),
   ];
   const operationId = randomUUID();
   const lease = await scope.ledger.beginOperation(
@@ -94,13 +109,17 @@ export async function provisionCustomer(scope: StepScope, input: ProvisionCustom
     plan,
   );
   // The customer was refused: nothing else ran, but the provisioning is on record, to fix and retry.
-  const { customer, outcomes } = await runSteps(scope, operationId, plan, null, lease).catch(withProvisioningId(operationId));
+  const { customer, outcomes } = await runSteps(scope, operationId, plan, null, lease).catch(
+    withProvisioningId(operationId),
+  );
   const outcomeOf = (step: string) => outcomes.get(step) ?? null;
   return {
     operationId,
     // The plan starts with the customer step: had it failed, runSteps would have thrown.
     customer: customer!,
-    providerInstances: plan.filter((s) => s.step.startsWith('providerInstance:')).map((s) => outcomeOf(s.step) as Outcome<ProviderCustomer>),
+    providerInstances: plan
+      .filter((s) => s.step.startsWith('providerInstance:'))
+      .map((s) => outcomeOf(s.step) as Outcome<ProviderCustomer>),
     experiencePlatform: outcomeOf('experiencePlatform') as Outcome<ProvisioningResponse> | null,
     net3: outcomeOf('net3') as Outcome<ProvisionCustomerModelResponse> | null,
     wholesale: outcomeOf('wholesale') as Outcome<WholesaleCustomer> | null,
@@ -212,7 +231,9 @@ async function runSteps(
       if (held !== null) {
         const failure = failureOf(scope, 'CLOUDCOCKPIT', notStartedError());
         await Promise.all(
-          steps.filter((s) => s !== customerStep).map((s) => scope.ledger.failStep(operationId, s.step, held, failure, false)),
+          steps
+            .filter((s) => s !== customerStep)
+            .map((s) => scope.ledger.failStep(operationId, s.step, held, failure, false)),
         );
       }
       throw error;
@@ -227,7 +248,10 @@ async function runSteps(
         try {
           outcomes.set(s.step, await runStep(scope, operationId, s, canonical, held));
         } catch (error) {
-          outcomes.set(s.step, { __typename: 'ProviderFailure', ...failureOf(scope, stepKindOf(s.step).provider, error) });
+          outcomes.set(s.step, {
+            __typename: 'ProviderFailure',
+            ...failureOf(scope, stepKindOf(s.step).provider, error),
+          });
         }
       }),
   );

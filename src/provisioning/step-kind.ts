@@ -63,7 +63,11 @@ export function requireCustomer(customer: CustomerViewModel | null): CustomerVie
   return customer;
 }
 
-export const succeeded = (response: unknown, upstreamIds: Record<string, string>, result: unknown = response): StepAnswer => ({
+export const succeeded = (
+  response: unknown,
+  upstreamIds: Record<string, string>,
+  result: unknown = response,
+): StepAnswer => ({
   status: 'SUCCEEDED',
   response,
   result,
@@ -72,7 +76,13 @@ export const succeeded = (response: unknown, upstreamIds: Record<string, string>
 
 /** A provider finished its work with a failure: the step fails as if its call had. */
 export function reportedFailure(scope: StepScope, provider: ProviderName, message: string): ReportedFailure {
-  return new ReportedFailure({ provider, httpStatus: null, correlationId: scope.correlationId, message, invalidProperties: [] });
+  return new ReportedFailure({
+    provider,
+    httpStatus: null,
+    correlationId: scope.correlationId,
+    message,
+    invalidProperties: [],
+  });
 }
 
 /**
@@ -80,7 +90,12 @@ export function reportedFailure(scope: StepScope, provider: ProviderName, messag
  * this tenant that is not PENDING (the step being looked up is PENDING, and may have recorded the id itself on an
  * earlier attempt). A record the provider has under that id is then not this step's.
  */
-export async function recordedByAnotherStep(scope: StepScope, provider: ProviderName, name: string, value: string): Promise<boolean> {
+export async function recordedByAnotherStep(
+  scope: StepScope,
+  provider: ProviderName,
+  name: string,
+  value: string,
+): Promise<boolean> {
   return anotherStepAmong(scope, await scope.ledger.stepsRecordingUpstreamId(provider, name, value));
 }
 

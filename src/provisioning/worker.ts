@@ -86,7 +86,9 @@ export class ProvisioningWorker {
     const steps = await this.services.ledger.leaseDueSteps(this.batchSize);
     const byOperation = new Map<string, LeasedStep[]>();
     for (const step of steps) byOperation.set(step.operationId, [...(byOperation.get(step.operationId) ?? []), step]);
-    await Promise.all([...byOperation].map(([operationId, ofOperation]) => this.settleOperation(operationId, ofOperation)));
+    await Promise.all(
+      [...byOperation].map(([operationId, ofOperation]) => this.settleOperation(operationId, ofOperation)),
+    );
     return steps.length;
   }
 
@@ -117,7 +119,10 @@ export class ProvisioningWorker {
     try {
       await (step.status === 'IN_PROGRESS' ? this.follow(operation, step) : this.recover(operation, step));
     } catch (error) {
-      this.logger.error({ err: error, operationId: operation.id, step: step.step }, 'provisioning worker could not settle a step');
+      this.logger.error(
+        { err: error, operationId: operation.id, step: step.step },
+        'provisioning worker could not settle a step',
+      );
     }
   }
 
@@ -126,7 +131,13 @@ export class ProvisioningWorker {
     const { endpoints, ledger, logger } = this.services;
     const correlationId = step.correlationId ?? operation.correlationId;
     const scope = { correlationId, logger: logger.child({ correlationId }) };
-    return { ...scope, caller: operation.caller, providers: providersFor(endpoints, operation.caller, scope), ledger, clientIp: null };
+    return {
+      ...scope,
+      caller: operation.caller,
+      providers: providersFor(endpoints, operation.caller, scope),
+      ledger,
+      clientIp: null,
+    };
   }
 
   /** A PENDING step its process abandoned: found at the provider, or run again. */
@@ -148,7 +159,13 @@ export class ProvisioningWorker {
       }
       if (customerStep.status !== 'SUCCEEDED') {
         // The customer step is still being run (or recovered) elsewhere: look again after a pass.
-        await ledger.postponeStep(operation.id, step.step, step.lease, new Date(Date.now() + this.intervalMs), step.failure);
+        await ledger.postponeStep(
+          operation.id,
+          step.step,
+          step.lease,
+          new Date(Date.now() + this.intervalMs),
+          step.failure,
+        );
         return;
       }
       customer = customerStep.result as CustomerViewModel;
@@ -177,7 +194,13 @@ export class ProvisioningWorker {
       if (error instanceof GraphQLError && error.extensions.code === ErrorCode.IN_PROGRESS) return;
     }
     const [after] = (await ledger.stepsOf([operation.id])).filter((s) => s.step === step.step);
-    this.logSettled(scope, operation, step, after?.status ?? 'UNKNOWN', step.outcomeUnknown ? 'not found, ran again' : 'ran');
+    this.logSettled(
+      scope,
+      operation,
+      step,
+      after?.status ?? 'UNKNOWN',
+      step.outcomeUnknown ? 'not found, ran again' : 'ran',
+    );
   }
 
   /** An IN_PROGRESS step due for a check: how the provider's work stands now. */
@@ -201,7 +224,13 @@ export class ProvisioningWorker {
       return;
     }
     if ('checkAgainInSeconds' in outcome) {
-      await ledger.postponeStep(operation.id, step.step, step.lease, new Date(Date.now() + outcome.checkAgainInSeconds * 1000), null);
+      await ledger.postponeStep(
+        operation.id,
+        step.step,
+        step.lease,
+        new Date(Date.now() + outcome.checkAgainInSeconds * 1000),
+        null,
+      );
       return;
     }
     if (await ledger.completeStep(operation.id, step.step, step.lease, outcome)) {
@@ -227,11 +256,18 @@ export class ProvisioningWorker {
       // A step being followed has its record at the provider, and one being recovered may: a retry looks it up.
       const outcomeUnknown = step.outcomeUnknown || step.status === 'IN_PROGRESS';
       if (!(await this.services.ledger.failStep(operation.id, step.step, step.lease, failure, outcomeUnknown))) return;
-      this.logSettled(scope, operation, step, 'FAILED', isTransient(error) ? 'gave up after transient failures' : 'refused', {
-        code: failure.code,
-        httpStatus: failure.httpStatus,
-        ...(failure.code === ErrorCode.INTERNAL ? { err: error } : {}),
-      });
+      this.logSettled(
+        scope,
+        operation,
+        step,
+        'FAILED',
+        isTransient(error) ? 'gave up after transient failures' : 'refused',
+        {
+          code: failure.code,
+          httpStatus: failure.httpStatus,
+          ...(failure.code === ErrorCode.INTERNAL ? { err: error } : {}),
+        },
+      );
       return;
     }
     const waitMs =
@@ -239,7 +275,16 @@ export class ProvisioningWorker {
         ? failure.retryAfterSeconds * 1000
         : Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (failuresInARow - 1));
     const repeated: RepeatedFailure = { ...failure, failuresInARow };
-    if (!(await this.services.ledger.postponeStep(operation.id, step.step, step.lease, new Date(Date.now() + waitMs), repeated))) return;
+    if (
+      !(await this.services.ledger.postponeStep(
+        operation.id,
+        step.step,
+        step.lease,
+        new Date(Date.now() + waitMs),
+        repeated,
+      ))
+    )
+      return;
     scope.logger.info(
       {
         operationId: operation.id,

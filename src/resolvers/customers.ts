@@ -30,7 +30,10 @@ export const customerResolvers: Resolvers = {
   Query: {
     customer: (_, { id }, context) => findCustomer(customerReadScope(context), id),
     customers(_, { first, after, search }, context) {
-      const { offset, size: pageSize } = requestedWindow(first, after, { cursors: customerCursors, maxSize: MAX_PAGE_SIZE });
+      const { offset, size: pageSize } = requestedWindow(first, after, {
+        cursors: customerCursors,
+        maxSize: MAX_PAGE_SIZE,
+      });
       return listCustomers(customerReadScope(context), { offset, pageSize, search: search ?? null });
     },
   },
@@ -40,7 +43,13 @@ export const customerResolvers: Resolvers = {
     createCustomer: (_, { input }, context) => {
       // As CloudCockpit will answer with it (wireGuid), so that the ledger's record and the customer share one id.
       const id = wireGuid(input.id ?? randomUUID());
-      return provisionOnce(stepScopeOf(context), { kind: 'createCustomer', step: 'customer', provider: 'CLOUDCOCKPIT', customerId: id, input: { ...input, id } });
+      return provisionOnce(stepScopeOf(context), {
+        kind: 'createCustomer',
+        step: 'customer',
+        provider: 'CLOUDCOCKPIT',
+        customerId: id,
+        input: { ...input, id },
+      });
     },
     addProviderInstance: (_, { customerId, input, resellerId }, context) => {
       if (!isUuid(customerId)) throw notFound(`There is no customer ${customerId}`);
@@ -84,5 +93,11 @@ export const customerResolvers: Resolvers = {
 
 function customerReadScope(context: RequestContext): CustomerReadScope {
   const { caller, providers } = authorized(context);
-  return { caller, cloudCockpit: providers.cloudCockpit, ledger: context.ledger, loaders: context.loaders, logger: context.logger };
+  return {
+    caller,
+    cloudCockpit: providers.cloudCockpit,
+    ledger: context.ledger,
+    loaders: context.loaders,
+    logger: context.logger,
+  };
 }

@@ -8,7 +8,11 @@ import {
   timeOf,
   withRequestTime,
 } from '../providers/experience-platform/mapping.js';
-import { connectionStringFor, requestStatus, statusOfProvisioning } from '../providers/experience-platform/operations.js';
+import {
+  connectionStringFor,
+  requestStatus,
+  statusOfProvisioning,
+} from '../providers/experience-platform/operations.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
 import { provisionOnce } from '../provisioning/provision-customer.js';
 import { stepScopeOf } from './scope.js';
@@ -36,7 +40,8 @@ export const experiencePlatformResolvers: Resolvers = {
     pollRequired: (provisioning) => provisioning.pollRequired === true,
     entitlement: (provisioning) => entitlementOf(provisioning),
     connectionString: (provisioning, _, context) => connectionStringFor(authorized(context).caller, provisioning),
-    requestStatus: (provisioning, _, context) => statusOfProvisioning(authorized(context).providers.experiencePlatform, provisioning),
+    requestStatus: (provisioning, _, context) =>
+      statusOfProvisioning(authorized(context).providers.experiencePlatform, provisioning),
     // `azureResponse` is deliberately not in the schema: the raw, undocumented answer of Adobe's Azure back end,
     // which may name internal resources and keys and means nothing to a caller.
   },

@@ -26,7 +26,8 @@ export const provisioningResolvers: Resolvers = {
 
   Entitlement: {
     // Only Adobe's entitlements carry a value proposition; Webex's are packages.
-    __resolveType: (entitlement) => ('valuePropId' in entitlement ? 'ExperiencePlatformEntitlement' : 'WholesalePackage'),
+    __resolveType: (entitlement) =>
+      'valuePropId' in entitlement ? 'ExperiencePlatformEntitlement' : 'WholesalePackage',
   },
   ProviderInstanceOutcome: {
     __resolveType: (outcome) => (isFailure(outcome) ? 'ProviderFailure' : 'ProviderInstance'),

@@ -29,7 +29,12 @@ export const provisioningLedgerResolvers: Resolvers = {
     async provisionings(_, { first, after, status }, context) {
       const { caller } = authorized(context);
       const { offset, size } = requestedWindow(first, after, { cursors: provisioningCursors, maxSize: MAX_PAGE_SIZE });
-      const page = await context.ledger.operations(caller.tenant, { offset, limit: size, status: status ?? null, ...scopeOf(caller) });
+      const page = await context.ledger.operations(caller.tenant, {
+        offset,
+        limit: size,
+        status: status ?? null,
+        ...scopeOf(caller),
+      });
       return {
         ...connectionOf(page.items, offset, offset + page.items.length < page.totalCount, provisioningCursors),
         totalCount: page.totalCount,

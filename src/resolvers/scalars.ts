@@ -1,4 +1,10 @@
-import { CountryCodeResolver, DateTimeResolver, EmailAddressResolver, JSONResolver, UUIDResolver } from 'graphql-scalars';
+import {
+  CountryCodeResolver,
+  DateTimeResolver,
+  EmailAddressResolver,
+  JSONResolver,
+  UUIDResolver,
+} from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql.js';
 
 export const scalarResolvers: Resolvers = {

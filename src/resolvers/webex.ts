@@ -1,7 +1,18 @@
 import { authorized, type RequestContext } from '../context.js';
 import { Provider, type Resolvers } from '../generated/graphql.js';
-import { knownPackagesOf, MAX_PAGE_SIZE, packageDetailsOf, packageOf, wholesaleCustomerCursors } from '../providers/webex/mapping.js';
-import { listWholesaleCustomers, readWholesaleCustomer, requireCsp, type WebexScope } from '../providers/webex/operations.js';
+import {
+  knownPackagesOf,
+  MAX_PAGE_SIZE,
+  packageDetailsOf,
+  packageOf,
+  wholesaleCustomerCursors,
+} from '../providers/webex/mapping.js';
+import {
+  listWholesaleCustomers,
+  readWholesaleCustomer,
+  requireCsp,
+  type WebexScope,
+} from '../providers/webex/operations.js';
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
 import { provisionOnce } from '../provisioning/provision-customer.js';
 import { requestedWindow } from '../relay.js';
@@ -11,8 +22,16 @@ export const wholesaleResolvers: Resolvers = {
   Query: {
     wholesaleCustomer: (_, { id }, context) => readWholesaleCustomer(webexScope(context), id),
     wholesaleCustomers(_, { externalId, status, first, after }, context) {
-      const { offset, size: max } = requestedWindow(first, after, { cursors: wholesaleCustomerCursors, maxSize: MAX_PAGE_SIZE });
-      return listWholesaleCustomers(webexScope(context), { externalId: externalId ?? undefined, status: status ?? undefined, offset, max });
+      const { offset, size: max } = requestedWindow(first, after, {
+        cursors: wholesaleCustomerCursors,
+        maxSize: MAX_PAGE_SIZE,
+      });
+      return listWholesaleCustomers(webexScope(context), {
+        externalId: externalId ?? undefined,
+        status: status ?? undefined,
+        offset,
+        max,
+      });
     },
   },
 

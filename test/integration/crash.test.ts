@@ -12,7 +12,12 @@ import { startExperiencePlatformEmulator } from '../../emulators/experience-plat
 import { startNet3Emulator } from '../../emulators/net3/emulator.js';
 import { startWebexEmulator } from '../../emulators/webex/emulator.js';
 import { customerInput, providerInstanceInput } from '../support/fixtures.js';
-import { startForwardingProxy, type ForwardingProxy, type ProxiedRequest, type ProxyExchange } from '../support/proxy.js';
+import {
+  startForwardingProxy,
+  type ForwardingProxy,
+  type ProxiedRequest,
+  type ProxyExchange,
+} from '../support/proxy.js';
 import { startServerProcess, waitUntil } from '../support/server-process.js';
 import { graphql, signToken, TEST_CREDENTIALS, TEST_JWT_SECRET } from '../support/stack.js';
 
@@ -45,7 +50,6 @@ function startHoldingProxy(target: string, decide: (request: ProxiedRequest) => 
   });
 }
 
-
 const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) { provisionCustomer(input: $input) { customer { id } } }`;
 
 describe('a server killed with calls in flight, and restarted', () => {
@@ -74,12 +78,21 @@ describe('a server killed with calls in flight, and restarted', () => {
         return 'hold-after-forwarding';
       },
       experiencePlatform: ({ method }) => (method === 'POST' ? 'hold-after-forwarding' : 'pass'),
-      net3: ({ body }) => ((body as { customer: { customerId: string } }).customer.customerId === first ? 'hold-before-forwarding' : 'hold-after-forwarding'),
+      net3: ({ body }) =>
+        (body as { customer: { customerId: string } }).customer.customerId === first
+          ? 'hold-before-forwarding'
+          : 'hold-after-forwarding',
       webex: ({ method, body }) =>
-        method !== 'POST' ? 'pass' : (body as { externalId: string }).externalId === third ? 'hold-before-forwarding' : 'hold-after-forwarding',
+        method !== 'POST'
+          ? 'pass'
+          : (body as { externalId: string }).externalId === third
+            ? 'hold-before-forwarding'
+            : 'hold-after-forwarding',
     };
     for (const name of Object.keys(emulators) as Provider[]) {
-      proxies[name] = await startHoldingProxy(emulators[name].url, (request) => (recovering ? 'pass' : holding[name](request)));
+      proxies[name] = await startHoldingProxy(emulators[name].url, (request) =>
+        recovering ? 'pass' : holding[name](request),
+      );
     }
   }, 60_000);
 
@@ -136,7 +149,9 @@ describe('a server killed with calls in flight, and restarted', () => {
     const doomed = await startServerProcess(serverEnv());
     children.push(doomed.child);
     // These never answer: the server dies first.
-    const requests = customerIds.map((_, index) => graphql(doomed.url, PROVISION, { input: input(index) }, { token }).catch(() => null));
+    const requests = customerIds.map((_, index) =>
+      graphql(doomed.url, PROVISION, { input: input(index) }, { token }).catch(() => null),
+    );
     // Four customer creations (the fourth held) and, for the other three, every other provider's call.
     const heldCalls = () => Object.values(proxies).reduce((sum, proxy) => sum + proxy.held(), 0);
     await waitUntil('every call is in flight', () => heldCalls() >= 1 + 3 * 4);
@@ -153,13 +168,22 @@ describe('a server killed with calls in flight, and restarted', () => {
       new Set(
         restarted
           .logs()
-          .filter((line) => line.msg === 'provisioning worker settled a step' && ['SUCCEEDED', 'FAILED'].includes(line.outcome as string))
+          .filter(
+            (line) =>
+              line.msg === 'provisioning worker settled a step' &&
+              ['SUCCEEDED', 'FAILED'].includes(line.outcome as string),
+          )
           .map((line) => `${line.operationId as string}/${line.step as string}`),
       );
     await waitUntil('the worker has settled every step cut short', () => finalOutcomes().size === 3 * 4 + 5, 60_000);
 
     // Nothing provisioned is lost: every customer is listed.
-    const listed = await graphql<{ customers: { nodes: { id: string }[] } }>(restarted.url, '{ customers(first: 50) { nodes { id } } }', {}, { token });
+    const listed = await graphql<{ customers: { nodes: { id: string }[] } }>(
+      restarted.url,
+      '{ customers(first: 50) { nodes { id } } }',
+      {},
+      { token },
+    );
     expect(listed.errors).toBeUndefined();
     expect(listed.data!.customers.nodes.map((c) => c.id).sort()).toEqual([...customerIds].sort());
 
@@ -190,12 +214,18 @@ describe('a server killed with calls in flight, and restarted', () => {
       return Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b)));
     };
     const oncePer = (keys: string[]) => Object.fromEntries([...keys].sort().map((key) => [key, 1]));
-    expect(accepted('cloudCockpit', (e) => (e.path === '/v1/Customers' ? (e.body as { id: string }).id : null))).toEqual(oncePer(customerIds));
-    expect(accepted('cloudCockpit', (e) => /^\/v1\/Customers\/([^/]+)\/provider-instances$/.exec(e.path)?.[1] ?? null)).toEqual(
+    expect(
+      accepted('cloudCockpit', (e) => (e.path === '/v1/Customers' ? (e.body as { id: string }).id : null)),
+    ).toEqual(oncePer(customerIds));
+    expect(
+      accepted('cloudCockpit', (e) => /^\/v1\/Customers\/([^/]+)\/provider-instances$/.exec(e.path)?.[1] ?? null),
+    ).toEqual(oncePer(customerIds));
+    expect(
+      accepted('experiencePlatform', (e) => (e.body as { customer: { imsOrgId: string } }).customer.imsOrgId),
+    ).toEqual(oncePer(orgs as string[]));
+    expect(accepted('net3', (e) => (e.body as { customer: { customerId: string } }).customer.customerId)).toEqual(
       oncePer(customerIds),
     );
-    expect(accepted('experiencePlatform', (e) => (e.body as { customer: { imsOrgId: string } }).customer.imsOrgId)).toEqual(oncePer(orgs as string[]));
-    expect(accepted('net3', (e) => (e.body as { customer: { customerId: string } }).customer.customerId)).toEqual(oncePer(customerIds));
     expect(accepted('webex', (e) => (e.body as { externalId: string }).externalId)).toEqual(oncePer(customerIds));
     // Repeats where a provider has no read endpoint were recognised as such, not accepted twice.
     expect(proxies.net3.exchanges.filter((e) => e.status === 409)).toHaveLength(2);

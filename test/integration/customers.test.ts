@@ -49,7 +49,12 @@ describe('customers over CloudCockpit', () => {
   afterAll(() => stack.close());
 
   it('creates a customer, adds a provider instance and reads both back', async () => {
-    const created = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput() }, { token: csp });
+    const created = await graphql<{ createCustomer: Customer }>(
+      url,
+      CREATE,
+      { input: customerInput() },
+      { token: csp },
+    );
     expect(created.errors).toBeUndefined();
     const customer = created.data!.createCustomer;
     expect(customer).toMatchObject({ ...customerInput(), resellerId: null, providerInstances: [], associations: [] });
@@ -118,15 +123,22 @@ describe('customers over CloudCockpit', () => {
     expect(error!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', provider: 'CLOUDCOCKPIT', httpStatus: 400 });
     expect(error!.extensions.correlationId).toBe(response.extensions!.correlationId);
     const paths = (error!.extensions.fieldErrors as { path: unknown[] }[]).map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining([['input', 'companyName'], ['input', 'zip']]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        ['input', 'companyName'],
+        ['input', 'zip'],
+      ]),
+    );
   });
 
   it('maps a nested provider-instance error to its entry of the input list', async () => {
-    const entries = [
-      providerInstanceInput({ providerInstanceId: randomUUID() }),
-      providerInstanceInput(),
-    ];
-    const response = await graphql(url, CREATE, { input: customerInput({ providerCustomers: entries }) }, { token: csp });
+    const entries = [providerInstanceInput({ providerInstanceId: randomUUID() }), providerInstanceInput()];
+    const response = await graphql(
+      url,
+      CREATE,
+      { input: customerInput({ providerCustomers: entries }) },
+      { token: csp },
+    );
     const fieldErrors = response.errors![0]!.extensions.fieldErrors as { path: unknown[] }[];
     // CloudCockpit names the dictionary entry (`ProviderCustomers[<id>]`): the list entry with that id.
     expect(fieldErrors.map((f) => f.path)).toContainEqual(['input', 'providerCustomers', 0]);
@@ -159,7 +171,12 @@ describe('customers over CloudCockpit', () => {
 
   it('rejects invalid scalars before anything is sent upstream', async () => {
     const callsBefore = stack.emulators.cloudCockpit.calls.length;
-    const response = await graphql(url, CREATE, { input: customerInput({ country: 'XX', email: 'nope' }) }, { token: csp });
+    const response = await graphql(
+      url,
+      CREATE,
+      { input: customerInput({ country: 'XX', email: 'nope' }) },
+      { token: csp },
+    );
     expect(response.status).toBe(400);
     expect(response.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
     expect(stack.emulators.cloudCockpit.calls.length).toBe(callsBefore);
@@ -198,7 +215,12 @@ describe('customers over CloudCockpit', () => {
   });
 
   it('keeps tenants apart', async () => {
-    const created = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput() }, { token: csp });
+    const created = await graphql<{ createCustomer: Customer }>(
+      url,
+      CREATE,
+      { input: customerInput() },
+      { token: csp },
+    );
     const otherTenant = await signToken({ tenant: 'fabrikam.example' });
     const read = await graphql(url, GET, { id: created.data!.createCustomer.id }, { token: otherTenant });
     expect(read.data).toEqual({ customer: null });
@@ -208,12 +230,29 @@ describe('customers over CloudCockpit', () => {
     const resellerId = randomUUID();
     const reseller = await signToken({ roles: ['reseller'], resellerId, tenant: 'reseller.example' });
     const cspHere = await signToken({ tenant: 'reseller.example' });
-    const mine = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput() }, { token: reseller });
+    const mine = await graphql<{ createCustomer: Customer }>(
+      url,
+      CREATE,
+      { input: customerInput() },
+      { token: reseller },
+    );
     expect(mine.data!.createCustomer.resellerId).toBe(resellerId);
-    const direct = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput() }, { token: cspHere });
+    const direct = await graphql<{ createCustomer: Customer }>(
+      url,
+      CREATE,
+      { input: customerInput() },
+      { token: cspHere },
+    );
 
-    expect((await graphql(url, GET, { id: direct.data!.createCustomer.id }, { token: reseller })).data).toEqual({ customer: null });
-    const list = await graphql<{ customers: { totalCount: number; nodes: { id: string }[] } }>(url, LIST, { first: 50 }, { token: reseller });
+    expect((await graphql(url, GET, { id: direct.data!.createCustomer.id }, { token: reseller })).data).toEqual({
+      customer: null,
+    });
+    const list = await graphql<{ customers: { totalCount: number; nodes: { id: string }[] } }>(
+      url,
+      LIST,
+      { first: 50 },
+      { token: reseller },
+    );
     expect(list.data!.customers.nodes.map((n) => n.id)).toEqual([mine.data!.createCustomer.id]);
     // The emulator applies resellerId: nothing is left out, and its count is the reseller's.
     expect(list.data!.customers.totalCount).toBe(1);
@@ -226,17 +265,34 @@ describe('customers over CloudCockpit', () => {
       { token: reseller },
     );
     expect(addMine.data!.addProviderInstance.status).toBe('SUCCESS');
-    expect(stack.emulators.cloudCockpit.calls.filter((c) => c.path === `/v1/Customers/${mine.data!.createCustomer.id}`)).toHaveLength(3);
+    expect(
+      stack.emulators.cloudCockpit.calls.filter((c) => c.path === `/v1/Customers/${mine.data!.createCustomer.id}`),
+    ).toHaveLength(3);
 
-    const add = await graphql(url, ADD, { customerId: direct.data!.createCustomer.id, input: providerInstanceInput() }, { token: reseller });
+    const add = await graphql(
+      url,
+      ADD,
+      { customerId: direct.data!.createCustomer.id, input: providerInstanceInput() },
+      { token: reseller },
+    );
     expect(add.errors![0]!.extensions.code).toBe('NOT_FOUND');
-    const otherReseller = await graphql(url, CREATE, { input: customerInput({ resellerId: randomUUID() }) }, { token: reseller });
+    const otherReseller = await graphql(
+      url,
+      CREATE,
+      { input: customerInput({ resellerId: randomUUID() }) },
+      { token: reseller },
+    );
     expect(otherReseller.errors![0]!.extensions.code).toBe('FORBIDDEN');
   });
 
   it('takes GUIDs in any case and answers with them as CloudCockpit (.NET) writes them, in lower case', async () => {
     const id = randomUUID().toUpperCase();
-    const created = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput({ id }) }, { token: csp });
+    const created = await graphql<{ createCustomer: Customer }>(
+      url,
+      CREATE,
+      { input: customerInput({ id }) },
+      { token: csp },
+    );
     expect(created.errors).toBeUndefined();
     expect(created.data!.createCustomer.id).toBe(id.toLowerCase());
     const read = await graphql<{ customer: Customer | null }>(url, GET, { id }, { token: csp });
@@ -262,8 +318,16 @@ describe('customers over CloudCockpit', () => {
 
   it('refuses one provider instance listed twice in two cases, before anything is sent', async () => {
     const callsBefore = stack.emulators.cloudCockpit.calls.length;
-    const entries = [providerInstanceInput(), providerInstanceInput({ providerInstanceId: MICROSOFT_INSTANCE.toUpperCase() })];
-    const response = await graphql(url, CREATE, { input: customerInput({ providerCustomers: entries }) }, { token: csp });
+    const entries = [
+      providerInstanceInput(),
+      providerInstanceInput({ providerInstanceId: MICROSOFT_INSTANCE.toUpperCase() }),
+    ];
+    const response = await graphql(
+      url,
+      CREATE,
+      { input: customerInput({ providerCustomers: entries }) },
+      { token: csp },
+    );
     expect(response.errors![0]!.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       fieldErrors: [{ path: ['input', 'providerCustomers', 1, 'providerInstanceId'] }],
@@ -276,11 +340,18 @@ describe('customers over CloudCockpit', () => {
     const resellerId = randomUUID();
     const tenant = 'upper-reseller.example';
     const reseller = await signToken({ roles: ['reseller'], resellerId: resellerId.toUpperCase(), tenant });
-    const created = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput() }, { token: reseller });
+    const created = await graphql<{ createCustomer: Customer }>(
+      url,
+      CREATE,
+      { input: customerInput() },
+      { token: reseller },
+    );
     expect(created.errors).toBeUndefined();
     expect(created.data!.createCustomer.resellerId).toBe(resellerId);
     const id = created.data!.createCustomer.id;
-    expect((await graphql<{ customer: Customer | null }>(url, GET, { id }, { token: reseller })).data!.customer?.id).toBe(id);
+    expect(
+      (await graphql<{ customer: Customer | null }>(url, GET, { id }, { token: reseller })).data!.customer?.id,
+    ).toBe(id);
     const list = await graphql<{ customers: { nodes: { id: string }[] } }>(url, LIST, {}, { token: reseller });
     expect(list.data!.customers.nodes.map((n) => n.id)).toEqual([id]);
     // A reseller naming itself in another case is itself, not another reseller.
@@ -306,7 +377,12 @@ describe('customers over CloudCockpit', () => {
     let pages = 0;
     do {
       // 3 then 3 then 1, so later windows straddle CloudCockpit pages.
-      const page: Awaited<ReturnType<typeof graphql<Page>>> = await graphql<Page>(url, LIST, { first: pages === 0 ? 2 : 3, after }, { token: tenant });
+      const page: Awaited<ReturnType<typeof graphql<Page>>> = await graphql<Page>(
+        url,
+        LIST,
+        { first: pages === 0 ? 2 : 3, after },
+        { token: tenant },
+      );
       expect(page.errors).toBeUndefined();
       expect(page.data!.customers.totalCount).toBe(7);
       expect(page.data!.customers.pageInfo.hasPreviousPage).toBe(pages > 0);
@@ -323,9 +399,15 @@ describe('customers over CloudCockpit', () => {
 
   it('refuses page sizes CloudCockpit refuses, and foreign cursors', async () => {
     const tooMany = await graphql(url, LIST, { first: 2001 }, { token: csp });
-    expect(tooMany.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['first'] }] });
+    expect(tooMany.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: [{ path: ['first'] }],
+    });
     const badCursor = await graphql(url, LIST, { after: 'bm90LWEtY3Vyc29y' }, { token: csp });
-    expect(badCursor.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['after'] }] });
+    expect(badCursor.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: [{ path: ['after'] }],
+    });
   });
 });
 
@@ -343,7 +425,10 @@ describe('customers for a reseller, when CloudCockpit does not apply resellerId'
           beforeForward(request) {
             const target = new URL(request.path, 'http://cloudcockpit');
             if (request.method === 'GET' && target.pathname === '/v1/Customers') {
-              lists.push({ resellerId: target.searchParams.get('resellerId'), pageSize: target.searchParams.get('pageSize') });
+              lists.push({
+                resellerId: target.searchParams.get('resellerId'),
+                pageSize: target.searchParams.get('pageSize'),
+              });
               target.searchParams.delete('resellerId');
               request.path = `${target.pathname}${target.search}`;
             }
@@ -366,7 +451,12 @@ describe('customers for a reseller, when CloudCockpit does not apply resellerId'
     const csp = await signToken({ tenant });
     const reseller = await signToken({ roles: ['reseller'], resellerId, tenant });
     const create = async (token: string, input: Record<string, unknown> = {}) => {
-      const created = await graphql<{ createCustomer: Customer }>(url, CREATE, { input: customerInput(input) }, { token });
+      const created = await graphql<{ createCustomer: Customer }>(
+        url,
+        CREATE,
+        { input: customerInput(input) },
+        { token },
+      );
       expect(created.errors).toBeUndefined();
       return created.data!.createCustomer.id;
     };
@@ -380,7 +470,13 @@ describe('customers for a reseller, when CloudCockpit does not apply resellerId'
     await create(csp);
     const own = [mine1, associated, mine2];
 
-    type List = { customers: { totalCount: number; nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    type List = {
+      customers: {
+        totalCount: number;
+        nodes: { id: string }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
+    };
     lists.length = 0;
     const all = await graphql<List>(url, LIST, { first: 50 }, { token: reseller });
     expect(all.errors).toBeUndefined();
@@ -400,7 +496,12 @@ describe('customers for a reseller, when CloudCockpit does not apply resellerId'
     let after: string | null = null;
     let pages = 0;
     do {
-      const page: Awaited<ReturnType<typeof graphql<List>>> = await graphql<List>(url, LIST, { first: 2, after }, { token: reseller });
+      const page: Awaited<ReturnType<typeof graphql<List>>> = await graphql<List>(
+        url,
+        LIST,
+        { first: 2, after },
+        { token: reseller },
+      );
       expect(page.errors).toBeUndefined();
       // Never the tenant's 7, also for the window that holds only own customers.
       expect(page.data!.customers.totalCount).toBeLessThanOrEqual(own.length);

@@ -10,8 +10,21 @@ import {
   provisionEverywhereInput,
   wholesaleCustomerInput,
 } from '../support/fixtures.js';
-import { startForwardingProxy, type ForwardingProxy, type ProxiedRequest, type ProxyDecision, type ProxyHooks } from '../support/proxy.js';
-import { graphql, signToken, startTestStack, type GraphQLResponse, type TestStack, type TestStackOptions } from '../support/stack.js';
+import {
+  startForwardingProxy,
+  type ForwardingProxy,
+  type ProxiedRequest,
+  type ProxyDecision,
+  type ProxyHooks,
+} from '../support/proxy.js';
+import {
+  graphql,
+  signToken,
+  startTestStack,
+  type GraphQLResponse,
+  type TestStack,
+  type TestStackOptions,
+} from '../support/stack.js';
 
 /**
  * Exactly once, whatever is lost: a provider acts on a call whose answer never arrives, and the look-up that should
@@ -38,16 +51,36 @@ const matches = (pattern: RequestPattern, provider: ProviderKey, request: Proxie
 
 /** The calls that make a record at a provider. */
 const CREATE = {
-  customer: { name: 'CloudCockpit POST /v1/Customers', provider: 'cloudCockpit', method: 'POST', path: /^\/v1\/Customers$/ },
+  customer: {
+    name: 'CloudCockpit POST /v1/Customers',
+    provider: 'cloudCockpit',
+    method: 'POST',
+    path: /^\/v1\/Customers$/,
+  },
   providerInstance: {
     name: 'CloudCockpit POST /v1/Customers/{id}/provider-instances',
     provider: 'cloudCockpit',
     method: 'POST',
     path: /^\/v1\/Customers\/[^/?]+\/provider-instances(\?|$)/,
   },
-  experiencePlatform: { name: 'Adobe POST /provisioning/customer', provider: 'experiencePlatform', method: 'POST', path: /^\/provisioning\/customer(\?|$)/ },
-  net3: { name: 'Net3 POST /provisioning/customer', provider: 'net3', method: 'POST', path: /^\/provisioning\/customer$/ },
-  wholesale: { name: 'Webex POST /v1/wholesale/customers', provider: 'webex', method: 'POST', path: /^\/v1\/wholesale\/customers$/ },
+  experiencePlatform: {
+    name: 'Adobe POST /provisioning/customer',
+    provider: 'experiencePlatform',
+    method: 'POST',
+    path: /^\/provisioning\/customer(\?|$)/,
+  },
+  net3: {
+    name: 'Net3 POST /provisioning/customer',
+    provider: 'net3',
+    method: 'POST',
+    path: /^\/provisioning\/customer$/,
+  },
+  wholesale: {
+    name: 'Webex POST /v1/wholesale/customers',
+    provider: 'webex',
+    method: 'POST',
+    path: /^\/v1\/wholesale\/customers$/,
+  },
 } satisfies Record<string, RequestPattern>;
 
 /**
@@ -55,8 +88,18 @@ const CREATE = {
  * refuses (409) when it already has the customer.
  */
 const LOOK_UP = {
-  customer: { name: 'CloudCockpit GET /v1/Customers/{id}', provider: 'cloudCockpit', method: 'GET', path: /^\/v1\/Customers\/[^/?]+$/ },
-  experiencePlatform: { name: 'Adobe GET /provisioning/status', provider: 'experiencePlatform', method: 'GET', path: /^\/provisioning\/status/ },
+  customer: {
+    name: 'CloudCockpit GET /v1/Customers/{id}',
+    provider: 'cloudCockpit',
+    method: 'GET',
+    path: /^\/v1\/Customers\/[^/?]+$/,
+  },
+  experiencePlatform: {
+    name: 'Adobe GET /provisioning/status',
+    provider: 'experiencePlatform',
+    method: 'GET',
+    path: /^\/provisioning\/status/,
+  },
   net3: CREATE.net3,
   wholesale: {
     name: 'Webex GET /v1/wholesale/customers?externalId=',
@@ -88,7 +131,11 @@ const answerLost = (request: RequestPattern, as: 'drop' | 'hold' | number = 'dro
 /** Refused before the provider sees it, as its rate limiter (429) or gateway (5xx) would. */
 const refused = (
   request: RequestPattern,
-  { status = 429, retryAfterSeconds, after }: { status?: number; retryAfterSeconds?: number; after?: RequestPattern } = {},
+  {
+    status = 429,
+    retryAfterSeconds,
+    after,
+  }: { status?: number; retryAfterSeconds?: number; after?: RequestPattern } = {},
 ): Fault => ({ request, after, stage: 'before', decision: { respond: status, retryAfterSeconds } });
 
 /** Faults armed in order, each spent on the one request it strikes; what none strikes passes. */
@@ -114,7 +161,8 @@ class FaultScript {
       beforeForward: (request) => {
         const index = this.armed.findIndex((fault) => fault.live && matches(fault.request, provider, request));
         const [fault] = index === -1 ? [] : this.armed.splice(index, 1);
-        for (const waiting of this.armed) if (waiting.after && matches(waiting.after, provider, request)) waiting.live = true;
+        for (const waiting of this.armed)
+          if (waiting.after && matches(waiting.after, provider, request)) waiting.live = true;
         if (fault?.stage === 'after') this.struck.set(request, fault);
         return fault?.stage === 'before' ? fault.decision : 'pass';
       },
@@ -139,7 +187,8 @@ async function startScriptedStack(options: TestStackOptions = {}): Promise<Scrip
   const stack = await startTestStack({
     ...options,
     urls: async (emulators) => {
-      for (const provider of PROVIDERS) proxies[provider] = await startForwardingProxy(emulators[provider].url, script.hooksFor(provider));
+      for (const provider of PROVIDERS)
+        proxies[provider] = await startForwardingProxy(emulators[provider].url, script.hooksFor(provider));
       return Object.fromEntries(PROVIDERS.map((provider) => [provider, proxies[provider].url]));
     },
   });
@@ -148,7 +197,9 @@ async function startScriptedStack(options: TestStackOptions = {}): Promise<Scrip
     script,
     proxies,
     created: (pattern) =>
-      proxies[pattern.provider].exchanges.filter((e) => matches(pattern, pattern.provider, e) && e.status >= 200 && e.status < 300).length,
+      proxies[pattern.provider].exchanges.filter(
+        (e) => matches(pattern, pattern.provider, e) && e.status >= 200 && e.status < 300,
+      ).length,
     async close() {
       await stack.close();
       await Promise.all(PROVIDERS.map((provider) => proxies[provider]?.close()));
@@ -178,7 +229,12 @@ const createdBy = (scripted: ScriptedStack, patterns: RequestPattern[]) =>
   Object.fromEntries(patterns.map((pattern) => [pattern.name, scripted.created(pattern)]));
 const oneOfEach = (patterns: RequestPattern[]) => Object.fromEntries(patterns.map((pattern) => [pattern.name, 1]));
 
-type Step = { name: string; status: string; attempts: number; failure: { code: string; httpStatus: number | null; message: string } | null };
+type Step = {
+  name: string;
+  status: string;
+  attempts: number;
+  failure: { code: string; httpStatus: number | null; message: string } | null;
+};
 type Provisioning = { id: string; status: string; customerId: string | null; steps: Step[] };
 
 const PROVISIONING_FIELDS = 'id status customerId steps { name status attempts failure { code httpStatus message } }';
@@ -215,10 +271,12 @@ interface Tenant {
 
 async function newTenant(stack: TestStack): Promise<Tenant> {
   const token = await signToken({ tenant: `once-${randomUUID().slice(0, 8)}.example` });
-  const call = <T,>(query: string, variables: Record<string, unknown> = {}) => graphql<T>(stack.server.url, query, variables, { token });
+  const call = <T>(query: string, variables: Record<string, unknown> = {}) =>
+    graphql<T>(stack.server.url, query, variables, { token });
   return {
     call,
-    newestProvisioning: async () => (await call<{ provisionings: { nodes: Provisioning[] } }>(NEWEST)).data!.provisionings.nodes[0]!,
+    newestProvisioning: async () =>
+      (await call<{ provisionings: { nodes: Provisioning[] } }>(NEWEST)).data!.provisionings.nodes[0]!,
     provisioning: async (id) => (await call<{ provisioning: Provisioning }>(PROVISIONING, { id })).data!.provisioning,
     retry: (id) => call(RETRY, { id }),
   };
@@ -232,7 +290,13 @@ const NOTHING_FAILED = /^(SUCCEEDED|WAITING)$/;
 const INSTANCE_STEP = `providerInstance:${MICROSOFT_INSTANCE}`;
 
 /** The step has its provider's record, nothing of the provisioning failed, and each of `creates` made exactly one. */
-async function expectSettledOnce(scripted: ScriptedStack, tenant: Tenant, id: string, step: string, creates: RequestPattern[]) {
+async function expectSettledOnce(
+  scripted: ScriptedStack,
+  tenant: Tenant,
+  id: string,
+  step: string,
+  creates: RequestPattern[],
+) {
   const settled = await tenant.provisioning(id);
   expect(stepNamed(settled, step)).toMatchObject({ status: expect.stringMatching(SETTLED), failure: null });
   expect(settled.status).toMatch(NOTHING_FAILED);
@@ -292,9 +356,16 @@ const LOST_ANSWERS: LostAnswerCase[] = [
   fanOut('experiencePlatform', 'experiencePlatform', CREATE.experiencePlatform, 'drop', LOOK_UP.experiencePlatform),
   fanOut('net3', 'net3', CREATE.net3, 500, LOOK_UP.net3),
   fanOut('wholesale', 'wholesale', CREATE.wholesale, 'drop', LOOK_UP.wholesale),
-  singleCall('createCustomer', CREATE.customer, 503, LOOK_UP.customer, (tenant) => tenant.call(CREATE_CUSTOMER, { input: customerInput() }), {
-    step: 'customer',
-  }),
+  singleCall(
+    'createCustomer',
+    CREATE.customer,
+    503,
+    LOOK_UP.customer,
+    (tenant) => tenant.call(CREATE_CUSTOMER, { input: customerInput() }),
+    {
+      step: 'customer',
+    },
+  ),
   singleCall(
     'addProviderInstance',
     CREATE.providerInstance,
@@ -303,14 +374,19 @@ const LOST_ANSWERS: LostAnswerCase[] = [
     async (tenant) => {
       const made = await tenant.call<{ createCustomer: { id: string } }>(CREATE_CUSTOMER, { input: customerInput() });
       expect(made.errors).toBeUndefined();
-      return tenant.call(ADD_PROVIDER_INSTANCE, { customerId: made.data!.createCustomer.id, input: providerInstanceInput() });
+      return tenant.call(ADD_PROVIDER_INSTANCE, {
+        customerId: made.data!.createCustomer.id,
+        input: providerInstanceInput(),
+      });
     },
     { step: INSTANCE_STEP, creates: [CREATE.customer, CREATE.providerInstance] },
   ),
   singleCall('provisionExperiencePlatform', CREATE.experiencePlatform, 'drop', LOOK_UP.experiencePlatform, (tenant) =>
     tenant.call(PROVISION_ADOBE, { input: experiencePlatformInput(), reprovision: true }),
   ),
-  singleCall('provisionNet3Customer', CREATE.net3, 'drop', LOOK_UP.net3, (tenant) => tenant.call(PROVISION_NET3, { input: net3ProvisioningInput() })),
+  singleCall('provisionNet3Customer', CREATE.net3, 'drop', LOOK_UP.net3, (tenant) =>
+    tenant.call(PROVISION_NET3, { input: net3ProvisioningInput() }),
+  ),
   singleCall('provisionWholesaleCustomer', CREATE.wholesale, 500, LOOK_UP.wholesale, (tenant) =>
     tenant.call(PROVISION_WEBEX, { input: wholesaleCustomerInput() }),
   ),
@@ -364,15 +440,18 @@ describe('exactly once, when the read-back after a CloudCockpit create fails', (
     return { ...payload, sentId };
   }
 
-  it.each([429, 500])('provisionCustomer: the customer read-back answers %i; the customer step succeeds with what was sent', async (status) => {
-    const scripted = current();
-    const tenant = await newTenant(scripted.stack);
-    scripted.script.arm(refused(LOOK_UP.customer, { status, after: CREATE.customer }));
-    const payload = await provisionEverywhere(tenant);
-    expect(scripted.script.unspent()).toEqual([]);
-    expect(payload.customer).toEqual({ id: payload.sentId, companyName: 'Contoso Pizza' });
-    expect(stepNamed(payload.provisioning, 'customer')).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
-  });
+  it.each([429, 500])(
+    'provisionCustomer: the customer read-back answers %i; the customer step succeeds with what was sent',
+    async (status) => {
+      const scripted = current();
+      const tenant = await newTenant(scripted.stack);
+      scripted.script.arm(refused(LOOK_UP.customer, { status, after: CREATE.customer }));
+      const payload = await provisionEverywhere(tenant);
+      expect(scripted.script.unspent()).toEqual([]);
+      expect(payload.customer).toEqual({ id: payload.sentId, companyName: 'Contoso Pizza' });
+      expect(stepNamed(payload.provisioning, 'customer')).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    },
+  );
 
   it('provisionCustomer: the provider instance read-back answers 429; its step succeeds', async () => {
     const scripted = current();
@@ -380,7 +459,9 @@ describe('exactly once, when the read-back after a CloudCockpit create fails', (
     scripted.script.arm(refused(LOOK_UP.customer, { after: CREATE.providerInstance }));
     const payload = await provisionEverywhere(tenant);
     expect(scripted.script.unspent()).toEqual([]);
-    expect(payload.providerInstances).toEqual([{ __typename: 'ProviderInstance', providerInstanceId: MICROSOFT_INSTANCE }]);
+    expect(payload.providerInstances).toEqual([
+      { __typename: 'ProviderInstance', providerInstanceId: MICROSOFT_INSTANCE },
+    ]);
     expect(stepNamed(payload.provisioning, INSTANCE_STEP)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
   });
 
@@ -427,11 +508,20 @@ describe('exactly once: a call in flight taken over by the worker, whose look-up
   const MAX_TRANSIENT_FAILURES = 3;
   const current = withScriptedStack({
     timeoutMs: 1_500,
-    worker: { intervalMs: 20, initialBackoffMs: 20, maxBackoffMs: 40, maxTransientFailures: MAX_TRANSIENT_FAILURES, leaseMs: 600 },
+    worker: {
+      intervalMs: 20,
+      initialBackoffMs: 20,
+      maxBackoffMs: 40,
+      maxTransientFailures: MAX_TRANSIENT_FAILURES,
+      leaseMs: 600,
+    },
   });
 
   /** Provisions everywhere with the `row`'s call held, and its look-ups refused `refusals` times; then settled, and retried. */
-  async function recoveredAfterRefusals(row: { step: string; create: RequestPattern; lookUp: RequestPattern }, refusals: number) {
+  async function recoveredAfterRefusals(
+    row: { step: string; create: RequestPattern; lookUp: RequestPattern },
+    refusals: number,
+  ) {
     const scripted = current();
     const { script } = scripted;
     const tenant = await newTenant(scripted.stack);
@@ -452,7 +542,12 @@ describe('exactly once: a call in flight taken over by the worker, whose look-up
 
   describe.each([
     { name: 'customer', step: 'customer', create: CREATE.customer, lookUp: LOOK_UP.customer },
-    { name: 'experiencePlatform', step: 'experiencePlatform', create: CREATE.experiencePlatform, lookUp: LOOK_UP.experiencePlatform },
+    {
+      name: 'experiencePlatform',
+      step: 'experiencePlatform',
+      create: CREATE.experiencePlatform,
+      lookUp: LOOK_UP.experiencePlatform,
+    },
     { name: 'net3', step: 'net3', create: CREATE.net3, lookUp: LOOK_UP.net3 },
   ])('provisionCustomer › $name', (row) => {
     it('look-ups refused fewer times than the worker’s bound: the worker finds the record', () =>

@@ -35,7 +35,14 @@ function newOrg(): string {
 
 function provisioningInput(imsOrgId: string, overrides: { customer?: object; entitlement?: object } = {}) {
   return {
-    customer: { name: 'Contoso Pizza', imsOrgId, contact: 'ana@contoso.example', tenantId: 'contosopizza', region: 'NLD2', ...overrides.customer },
+    customer: {
+      name: 'Contoso Pizza',
+      imsOrgId,
+      contact: 'ana@contoso.example',
+      tenantId: 'contosopizza',
+      region: 'NLD2',
+      ...overrides.customer,
+    },
     entitlement: {
       valuePropId: 'rtcdp-prime',
       valuePropSKUID: '65304520CA01A12',
@@ -43,7 +50,12 @@ function provisioningInput(imsOrgId: string, overrides: { customer?: object; ent
       metrics: { numberOfProfiles: 1000000, capacityCPU: 8, capacityStorage: 500, capacityBandwidth: 100 },
       ...overrides.entitlement,
     },
-    reports: { eccid: '1234567', startDate: '2025-01-01T00:00:00Z', endDate: '2025-12-31T00:00:00Z', recordOwner: 'owner@partner.example' },
+    reports: {
+      eccid: '1234567',
+      startDate: '2025-01-01T00:00:00Z',
+      endDate: '2025-12-31T00:00:00Z',
+      recordOwner: 'owner@partner.example',
+    },
   };
 }
 
@@ -56,7 +68,10 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
 
   beforeAll(async () => {
     // The stack's own emulator runs with the npm start delay; this one completes at once.
-    emulator = await startExperiencePlatformEmulator({ ...TEST_CREDENTIALS.experiencePlatform, provisioningDelayMs: 0 });
+    emulator = await startExperiencePlatformEmulator({
+      ...TEST_CREDENTIALS.experiencePlatform,
+      provisioningDelayMs: 0,
+    });
     stack = await startTestStack({ urls: { experiencePlatform: emulator.url } });
     url = stack.server.url;
     csp = await signToken();
@@ -70,7 +85,12 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
   it('provisions a customer and returns what Adobe stored, the entitlement, the secret and the progress', async () => {
     const org = newOrg();
     const callsBefore = emulator.calls.length;
-    const response = await graphql<{ provisionExperiencePlatform: Provisioning }>(url, PROVISION, { input: provisioningInput(org) }, { token: csp });
+    const response = await graphql<{ provisionExperiencePlatform: Provisioning }>(
+      url,
+      PROVISION,
+      { input: provisioningInput(org) },
+      { token: csp },
+    );
     expect(response.errors).toBeUndefined();
     const result = response.data!.provisionExperiencePlatform;
     expect(result).toMatchObject({
@@ -92,7 +112,11 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
     expect(result.storedRequest.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     expect(Math.abs(Date.parse(result.storedRequest.timestamp) - Date.now())).toBeLessThan(60_000);
     expect(result.connectionString).toMatch(/^Endpoint=sb:\/\//);
-    const status = result.requestStatus as unknown as { requestId: string; subscriptionId: string; actions: Record<string, unknown>[] };
+    const status = result.requestStatus as unknown as {
+      requestId: string;
+      subscriptionId: string;
+      actions: Record<string, unknown>[];
+    };
     expect(status.requestId).toBe(result.storedRequest.id);
     expect(status.subscriptionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(status.actions).toHaveLength(3);
@@ -128,7 +152,12 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
 
   it('reports a second provisioning of the same value proposition at its input path, and re-provisions on request', async () => {
     const org = newOrg();
-    const first = await graphql<{ provisionExperiencePlatform: Provisioning }>(url, PROVISION, { input: provisioningInput(org) }, { token: csp });
+    const first = await graphql<{ provisionExperiencePlatform: Provisioning }>(
+      url,
+      PROVISION,
+      { input: provisioningInput(org) },
+      { token: csp },
+    );
     expect(first.errors).toBeUndefined();
 
     const again = await graphql(url, PROVISION, { input: provisioningInput(org) }, { token: csp });
@@ -139,7 +168,9 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
       code: 'BAD_USER_INPUT',
       provider: 'EXPERIENCE_PLATFORM',
       httpStatus: 400,
-      fieldErrors: [{ path: ['input', 'entitlement', 'valuePropId'], messages: [expect.stringMatching(/already provisioned/)] }],
+      fieldErrors: [
+        { path: ['input', 'entitlement', 'valuePropId'], messages: [expect.stringMatching(/already provisioned/)] },
+      ],
     });
     expect(error!.extensions.correlationId).toBe(again.extensions!.correlationId);
     expect(error!.message).toMatch(/already provisioned/);
@@ -152,18 +183,29 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
     );
     expect(reprovisioned.errors).toBeUndefined();
     expect(reprovisioned.data!.provisionExperiencePlatform.message).toBe('Re-provisioning request accepted');
-    expect(reprovisioned.data!.provisionExperiencePlatform.storedRequest.id).not.toBe(first.data!.provisionExperiencePlatform.storedRequest.id);
+    expect(reprovisioned.data!.provisionExperiencePlatform.storedRequest.id).not.toBe(
+      first.data!.provisionExperiencePlatform.storedRequest.id,
+    );
   });
 
-  it('maps the gateway\'s validation errors onto the GraphQL input, tenentId onto tenantId', async () => {
+  it("maps the gateway's validation errors onto the GraphQL input, tenentId onto tenantId", async () => {
     const response = await graphql(
       url,
       PROVISION,
-      { input: provisioningInput(newOrg(), { customer: { name: 'x'.repeat(256), tenantId: '' }, entitlement: { valuePropSKUID: ' ' } }) },
+      {
+        input: provisioningInput(newOrg(), {
+          customer: { name: 'x'.repeat(256), tenantId: '' },
+          entitlement: { valuePropSKUID: ' ' },
+        }),
+      },
       { token: csp },
     );
     const [error] = response.errors!;
-    expect(error!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', provider: 'EXPERIENCE_PLATFORM', httpStatus: 400 });
+    expect(error!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      provider: 'EXPERIENCE_PLATFORM',
+      httpStatus: 400,
+    });
     expect((error!.extensions.fieldErrors as { path: unknown[] }[]).map((f) => f.path)).toEqual([
       ['input', 'customer', 'name'],
       ['input', 'customer', 'tenantId'],
@@ -174,7 +216,12 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
   it('refuses a malformed organization id, a negative metric and an end before the start without calling Adobe', async () => {
     const callsBefore = emulator.calls.length;
     const input = provisioningInput('contoso', { entitlement: { metrics: { capacityCPU: -2 } } });
-    const response = await graphql(url, PROVISION, { input: { ...input, reports: { startDate: '2025-02-01T00:00:00Z', endDate: '2025-01-01T00:00:00Z' } } }, { token: csp });
+    const response = await graphql(
+      url,
+      PROVISION,
+      { input: { ...input, reports: { startDate: '2025-02-01T00:00:00Z', endDate: '2025-01-01T00:00:00Z' } } },
+      { token: csp },
+    );
     const [error] = response.errors!;
     expect(error!.extensions.code).toBe('BAD_USER_INPUT');
     expect(error!.extensions.provider).toBeUndefined();
@@ -188,7 +235,12 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
 
   it('follows a request by its id, and answers null for one Adobe does not know', async () => {
     const org = newOrg();
-    const provisioned = await graphql<{ provisionExperiencePlatform: Provisioning }>(url, PROVISION, { input: provisioningInput(org) }, { token: reseller });
+    const provisioned = await graphql<{ provisionExperiencePlatform: Provisioning }>(
+      url,
+      PROVISION,
+      { input: provisioningInput(org) },
+      { token: reseller },
+    );
     const requestId = provisioned.data!.provisionExperiencePlatform.storedRequest.id;
 
     const status = await graphql(url, STATUS, { imsOrgId: org, requestId }, { token: reseller });
@@ -214,8 +266,16 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
   });
 
   it('refuses a malformed organization id in a status query', async () => {
-    const response = await graphql(url, STATUS, { imsOrgId: 'contoso\nx-evil: 1', requestId: randomUUID() }, { token: csp });
-    expect(response.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['imsOrgId'] }] });
+    const response = await graphql(
+      url,
+      STATUS,
+      { imsOrgId: 'contoso\nx-evil: 1', requestId: randomUUID() },
+      { token: csp },
+    );
+    expect(response.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: [{ path: ['imsOrgId'] }],
+    });
   });
 });
 
@@ -228,7 +288,11 @@ describe('Adobe Experience Platform provisioning in progress, and refused creden
   beforeAll(async () => {
     [slow, otherCredentials] = await Promise.all([
       startExperiencePlatformEmulator({ ...TEST_CREDENTIALS.experiencePlatform, provisioningDelayMs: 60_000 }),
-      startExperiencePlatformEmulator({ token: 'another-token', imsAuthorization: 'another-gateway-token', provisioningDelayMs: 0 }),
+      startExperiencePlatformEmulator({
+        token: 'another-token',
+        imsAuthorization: 'another-gateway-token',
+        provisioningDelayMs: 0,
+      }),
     ]);
     [slowStack, refusedStack] = await Promise.all([
       startTestStack({ urls: { experiencePlatform: slow.url } }),
@@ -248,10 +312,14 @@ describe('Adobe Experience Platform provisioning in progress, and refused creden
       { token: await signToken() },
     );
     expect(response.errors).toBeUndefined();
-    expect(response.data!.provisionExperiencePlatform.requestStatus).toMatchObject({ status: 'IN_PROGRESS', statusText: 'inProgress', done: false });
+    expect(response.data!.provisionExperiencePlatform.requestStatus).toMatchObject({
+      status: 'IN_PROGRESS',
+      statusText: 'inProgress',
+      done: false,
+    });
   });
 
-  it('turns the gateway\'s 403 into FORBIDDEN with provider, status and correlation id', async () => {
+  it("turns the gateway's 403 into FORBIDDEN with provider, status and correlation id", async () => {
     const correlationId = randomUUID();
     const response = await graphql(
       refusedStack.server.url,

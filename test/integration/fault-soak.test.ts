@@ -103,11 +103,19 @@ describe('exactly once under faults (fault soak)', () => {
   afterAll(() => stack?.close());
 
   /** One request to our API, sent again (as a mobile app does) while no answer comes back. */
-  async function send<T>(query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
+  async function send<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): Promise<GraphQLResponse<T>> {
     for (;;) {
       let response: GraphQLResponse<T>;
       try {
-        response = await graphql<T>(stack.server.url, query, variables, { token, headers, signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS) });
+        response = await graphql<T>(stack.server.url, query, variables, {
+          token,
+          headers,
+          signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+        });
       } catch (error) {
         if (error instanceof SyntaxError) {
           violations.push(`an answer that is not JSON to ${query.slice(0, 30)}…`);
@@ -117,16 +125,21 @@ describe('exactly once under faults (fault soak)', () => {
         await sleep(100);
         continue;
       }
-      if (response.status >= 500) violations.push(`HTTP ${response.status} to ${query.slice(0, 30)}…: ${JSON.stringify(response.errors)}`);
+      if (response.status >= 500)
+        violations.push(`HTTP ${response.status} to ${query.slice(0, 30)}…: ${JSON.stringify(response.errors)}`);
       for (const error of response.errors ?? []) {
-        if (error.extensions.code === 'INTERNAL_SERVER_ERROR') violations.push(`INTERNAL_SERVER_ERROR: ${error.message}`);
+        if (error.extensions.code === 'INTERNAL_SERVER_ERROR')
+          violations.push(`INTERNAL_SERVER_ERROR: ${error.message}`);
       }
       return response;
     }
   }
 
   /** provisionCustomer with the operation's key, until an answer names the provisioning. */
-  async function provision(operation: Operation, input: Record<string, unknown>): Promise<{ id: string; replayed: boolean }> {
+  async function provision(
+    operation: Operation,
+    input: Record<string, unknown>,
+  ): Promise<{ id: string; replayed: boolean }> {
     for (;;) {
       const response = await send<{ provisionCustomer: { provisioning: { id: string } } }>(
         PROVISION,
@@ -142,8 +155,12 @@ describe('exactly once under faults (fault soak)', () => {
         continue;
       }
       // A refused customer fails the whole mutation, whose error names the provisioning to retry.
-      const id = response.data?.provisionCustomer.provisioning.id ?? (error?.extensions.provisioningId as string | undefined);
-      if (!id) throw new Error(`#${operation.index}: provisionCustomer named no provisioning: ${JSON.stringify(response.errors)}`);
+      const id =
+        response.data?.provisionCustomer.provisioning.id ?? (error?.extensions.provisioningId as string | undefined);
+      if (!id)
+        throw new Error(
+          `#${operation.index}: provisionCustomer named no provisioning: ${JSON.stringify(response.errors)}`,
+        );
       return { id, replayed: response.headers.get('idempotent-replayed') === 'true' };
     }
   }
@@ -154,8 +171,16 @@ describe('exactly once under faults (fault soak)', () => {
     const input = {
       ...everywhere,
       customer: customerInput({ id: operation.customerId }),
-      providerInstances: [providerInstanceInput({ microsoftCustomerData: microsoftData({ domain: `soak${operation.customerId.slice(0, 8)}` }) })],
-      experiencePlatform: { ...(everywhere.experiencePlatform as object), imsOrgId: operation.imsOrgId, reprovision: true },
+      providerInstances: [
+        providerInstanceInput({
+          microsoftCustomerData: microsoftData({ domain: `soak${operation.customerId.slice(0, 8)}` }),
+        }),
+      ],
+      experiencePlatform: {
+        ...(everywhere.experiencePlatform as object),
+        imsOrgId: operation.imsOrgId,
+        reprovision: true,
+      },
     };
     const first = await provision(operation, input);
     operation.provisioningId = first.id;
@@ -163,7 +188,9 @@ describe('exactly once under faults (fault soak)', () => {
       tally.replays += 1;
       const again = await provision(operation, input);
       if (again.id !== first.id || !again.replayed) {
-        violations.push(`#${operation.index}: a repeat with the same Idempotency-Key named ${again.id} (replayed: ${again.replayed}), not ${first.id}`);
+        violations.push(
+          `#${operation.index}: a repeat with the same Idempotency-Key named ${again.id} (replayed: ${again.replayed}), not ${first.id}`,
+        );
       }
     }
 
@@ -219,17 +246,26 @@ describe('exactly once under faults (fault soak)', () => {
 
   /** Each record the operation should have made, and how many times its provider made it. */
   function recordsOf(operation: Operation): { emulator: keyof TestStack['emulators']; key: string; count: number }[] {
-    return expectedRecords(operation).map(([emulator, key]) => ({ emulator, key, count: stack.emulators[emulator].created.get(key) ?? 0 }));
+    return expectedRecords(operation).map(([emulator, key]) => ({
+      emulator,
+      key,
+      count: stack.emulators[emulator].created.get(key) ?? 0,
+    }));
   }
 
   /** What went wrong with an operation, to read without a debugger: its records, its steps, the faults it met. */
   function describeOperation(operation: Operation): string {
-    const unfinished = operation.last?.status === 'SUCCEEDED' ? [] : [`\n    unfinished: ${operation.unfinished ?? operation.last?.status}`];
+    const unfinished =
+      operation.last?.status === 'SUCCEEDED'
+        ? []
+        : [`\n    unfinished: ${operation.unfinished ?? operation.last?.status}`];
     const records = recordsOf(operation)
       .filter(({ count }) => count !== 1)
       .map(({ emulator, key, count }) => `\n    ${emulator} created ${key} ${count} times`);
     const steps = (operation.last?.steps ?? []).map((step) => {
-      const failure = step.failure ? ` ${step.failure.code} ${step.failure.httpStatus ?? '-'} "${step.failure.message}"` : '';
+      const failure = step.failure
+        ? ` ${step.failure.code} ${step.failure.httpStatus ?? '-'} "${step.failure.message}"`
+        : '';
       return `\n    step ${step.name}: ${step.status} after ${step.attempts} attempts${failure}`;
     });
     // The faults met on paths that name this customer (CloudCockpit's): in order, per path.
@@ -263,7 +299,9 @@ describe('exactly once under faults (fault soak)', () => {
     );
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
 
-    const injected = Object.entries(stack.emulators).map(([name, emulator]) => `${name} ${emulator.faults.injected.length}`);
+    const injected = Object.entries(stack.emulators).map(
+      ([name, emulator]) => `${name} ${emulator.faults.injected.length}`,
+    );
     console.log(
       `fault soak: N=${N} seed=${SEED}; faults injected: ${injected.join(', ')}; retries ${tally.retries}, ` +
         `replays ${tally.replays}, resent after a transport error ${tally.resentAfterTransportError}; ${seconds} s`,
@@ -276,8 +314,14 @@ describe('exactly once under faults (fault soak)', () => {
       duplicated: records.filter(({ count }) => count > 1).length,
       missing: records.filter(({ count }) => count === 0).length,
     };
-    const troubled = operations.filter((operation) => operation.last?.status !== 'SUCCEEDED' || recordsOf(operation).some(({ count }) => count !== 1));
-    const report = [`Replay with SOAK_N=${N} SOAK_SEED=${SEED}.`, ...violations, ...troubled.map(describeOperation)].join('\n');
+    const troubled = operations.filter(
+      (operation) => operation.last?.status !== 'SUCCEEDED' || recordsOf(operation).some(({ count }) => count !== 1),
+    );
+    const report = [
+      `Replay with SOAK_N=${N} SOAK_SEED=${SEED}.`,
+      ...violations,
+      ...troubled.map(describeOperation),
+    ].join('\n');
     expect(outcome, report).toEqual({ violations: [], unfinished: 0, duplicated: 0, missing: 0 });
   });
 });

@@ -25,10 +25,20 @@ describe('the HTTP surface', () => {
   });
 
   it('lets anyone introspect, and shows the types of the API', async () => {
-    const response = await graphql<{ __schema: { types: { name: string }[] } }>(stack.server.url, '{ __schema { types { name } } }');
+    const response = await graphql<{ __schema: { types: { name: string }[] } }>(
+      stack.server.url,
+      '{ __schema { types { name } } }',
+    );
     const names = response.data!.__schema.types.map((t) => t.name);
     expect(names).toEqual(
-      expect.arrayContaining(['Customer', 'ProviderInstance', 'MicrosoftCustomerData', 'CustomerConnection', 'UUID', 'CountryCode']),
+      expect.arrayContaining([
+        'Customer',
+        'ProviderInstance',
+        'MicrosoftCustomerData',
+        'CustomerConnection',
+        'UUID',
+        'CountryCode',
+      ]),
     );
   });
 

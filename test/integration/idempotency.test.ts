@@ -47,8 +47,14 @@ function reversedKeys(value: unknown): unknown {
 
 /** How many creating calls (POST) each provider has received: what "provisioned" means upstream. */
 function provisioningCalls(stack: TestStack) {
-  const posts = (name: keyof TestStack['emulators']) => stack.emulators[name].calls.filter((call) => call.method === 'POST').length;
-  return { cloudCockpit: posts('cloudCockpit'), experiencePlatform: posts('experiencePlatform'), net3: posts('net3'), webex: posts('webex') };
+  const posts = (name: keyof TestStack['emulators']) =>
+    stack.emulators[name].calls.filter((call) => call.method === 'POST').length;
+  return {
+    cloudCockpit: posts('cloudCockpit'),
+    experiencePlatform: posts('experiencePlatform'),
+    net3: posts('net3'),
+    webex: posts('webex'),
+  };
 }
 
 const newKey = () => `key-${randomUUID()}`;
@@ -69,7 +75,10 @@ async function eventually<T>(probe: () => Promise<T | null | undefined>, timeout
 }
 
 async function storedKeys(database: Database, key: string): Promise<number> {
-  const [row] = await database.query<{ count: number }>('SELECT count(*)::int AS count FROM idempotency_keys WHERE key = $1', [key]);
+  const [row] = await database.query<{ count: number }>(
+    'SELECT count(*)::int AS count FROM idempotency_keys WHERE key = $1',
+    [key],
+  );
   return row?.count ?? 0;
 }
 
@@ -114,7 +123,12 @@ describe('Idempotency-Key on mutations', () => {
     });
 
     // The same request, its variables written in another key order.
-    const repeat = await graphql<Payload>(stack.server.url, PROVISION, { input: reversedKeys(input) }, withKey(key, csp));
+    const repeat = await graphql<Payload>(
+      stack.server.url,
+      PROVISION,
+      { input: reversedKeys(input) },
+      withKey(key, csp),
+    );
     expect(repeat.status).toBe(200);
     expect(repeat.headers.get('Idempotent-Replayed')).toBe('true');
     expect(repeat.data).toEqual(first.data);
@@ -130,7 +144,12 @@ describe('Idempotency-Key on mutations', () => {
     await graphql<Payload>(stack.server.url, PROVISION, { input: customerOnly() }, withKey(key, csp));
     const before = provisioningCalls(stack);
 
-    const other = await graphql(stack.server.url, PROVISION, { input: customerOnly({ companyName: 'Fabrikam' }) }, withKey(key, csp));
+    const other = await graphql(
+      stack.server.url,
+      PROVISION,
+      { input: customerOnly({ companyName: 'Fabrikam' }) },
+      withKey(key, csp),
+    );
     expect(other.status).toBe(422);
     expect(errorOf(other).extensions).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     expect(other.data).toBeUndefined();
@@ -227,11 +246,21 @@ describe('Idempotency-Key on mutations', () => {
 
   it('does not record a request refused before it ran: unauthenticated, or with invalid variables', async () => {
     const key = newKey();
-    const anonymous = await graphql(stack.server.url, PROVISION, { input: customerOnly() }, { headers: { 'Idempotency-Key': key } });
+    const anonymous = await graphql(
+      stack.server.url,
+      PROVISION,
+      { input: customerOnly() },
+      { headers: { 'Idempotency-Key': key } },
+    );
     expect(errorOf(anonymous).extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(await storedKeys(stack.ledger.database, key)).toBe(0);
 
-    const invalid = await graphql(stack.server.url, PROVISION, { input: { customer: { companyName: 'No country' } } }, withKey(key, csp));
+    const invalid = await graphql(
+      stack.server.url,
+      PROVISION,
+      { input: { customer: { companyName: 'No country' } } },
+      withKey(key, csp),
+    );
     expect(invalid.status).toBe(400);
     expect(invalid.data).toBeUndefined();
     expect(await storedKeys(stack.ledger.database, key)).toBe(0);
@@ -246,7 +275,15 @@ describe('Idempotency-Key on mutations', () => {
   it('does not store a retryProvisioning refused only because its provisioning is still running', async () => {
     const id = randomUUID();
     await stack.ledger.beginOperation(
-      { id, tenant: CSP.tenant, caller: CSP, kind: 'provisionCustomer', customerId: randomUUID(), request: {}, correlationId: randomUUID() },
+      {
+        id,
+        tenant: CSP.tenant,
+        caller: CSP,
+        kind: 'provisionCustomer',
+        customerId: randomUUID(),
+        request: {},
+        correlationId: randomUUID(),
+      },
       [{ step: 'customer', provider: 'CLOUDCOCKPIT', position: 0, input: {} }],
     );
     const key = newKey();
@@ -355,7 +392,12 @@ describe.each(testBackends)('Idempotency-Key held by a process that died, on $na
     const key = newKey();
     const input = customerOnly();
     // What a process killed before its first ledger write leaves behind: a claim, nothing else.
-    const claim = await store.claim(CSP.tenant, key, requestFingerprint({ query: PROVISION, variables: { input } }, CSP), randomUUID());
+    const claim = await store.claim(
+      CSP.tenant,
+      key,
+      requestFingerprint({ query: PROVISION, variables: { input } }, CSP),
+      randomUUID(),
+    );
     expect(claim.claimed).toBe(true);
     const before = provisioningCalls(stack);
 
@@ -375,10 +417,23 @@ describe.each(testBackends)('Idempotency-Key held by a process that died, on $na
     const input = customerOnly();
     const correlationId = randomUUID();
     // What a process killed mid-provisioning leaves behind: its claim, and its operation written ahead.
-    await store.claim(CSP.tenant, key, requestFingerprint({ query: PROVISION, variables: { input } }, CSP), correlationId);
+    await store.claim(
+      CSP.tenant,
+      key,
+      requestFingerprint({ query: PROVISION, variables: { input } }, CSP),
+      correlationId,
+    );
     const operationId = randomUUID();
     await stack.ledger.beginOperation(
-      { id: operationId, tenant: CSP.tenant, caller: CSP, kind: 'provisionCustomer', customerId: randomUUID(), request: input, correlationId },
+      {
+        id: operationId,
+        tenant: CSP.tenant,
+        caller: CSP,
+        kind: 'provisionCustomer',
+        customerId: randomUUID(),
+        request: input,
+        correlationId,
+      },
       [{ step: 'customer', provider: 'CLOUDCOCKPIT', position: 0, input: input.customer }],
     );
     const before = provisioningCalls(stack);
@@ -405,10 +460,15 @@ describe.each(testBackends)('idempotency keys in the store on $name', (backend) 
   });
 
   it('lets exactly one of many concurrent claims of a key win', async () => {
-    const results = await Promise.all(Array.from({ length: 8 }, () => store.claim('contoso.example', 'k1', 'hash-a', randomUUID())));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => store.claim('contoso.example', 'k1', 'hash-a', randomUUID())),
+    );
     expect(results.filter((r) => r.claimed)).toHaveLength(1);
     for (const result of results.filter((r) => !r.claimed)) {
-      expect(result).toMatchObject({ claimed: false, existing: { state: 'IN_PROGRESS', requestHash: 'hash-a', abandoned: false } });
+      expect(result).toMatchObject({
+        claimed: false,
+        existing: { state: 'IN_PROGRESS', requestHash: 'hash-a', abandoned: false },
+      });
     }
   });
 
@@ -454,14 +514,18 @@ describe.each(testBackends)('idempotency keys in the store on $name', (backend) 
     if (!dead.claimed) throw new Error('a new key is claimed');
     expect(await store.find('contoso.example', 'k8')).toMatchObject({ state: 'IN_PROGRESS', abandoned: false });
     // Its holder died ten minutes ago: far beyond the lease.
-    await target.database.query(`UPDATE idempotency_keys SET created_at = created_at - interval '10 minutes' WHERE key = 'k8'`);
+    await target.database.query(
+      `UPDATE idempotency_keys SET created_at = created_at - interval '10 minutes' WHERE key = 'k8'`,
+    );
     expect(await store.find('contoso.example', 'k8')).toMatchObject({
       state: 'IN_PROGRESS',
       abandoned: true,
       correlationId: 'correlation-of-the-dead',
     });
 
-    const takers = await Promise.all(Array.from({ length: 5 }, () => store.takeOver('contoso.example', 'k8', randomUUID())));
+    const takers = await Promise.all(
+      Array.from({ length: 5 }, () => store.takeOver('contoso.example', 'k8', randomUUID())),
+    );
     const winners = takers.filter((claim) => claim !== null);
     expect(winners).toHaveLength(1);
     expect(await store.find('contoso.example', 'k8')).toMatchObject({ abandoned: false });

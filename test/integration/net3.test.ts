@@ -33,10 +33,19 @@ interface FieldError {
 }
 
 function contact(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { firstName: 'Ana', lastName: 'Silva', email: `ana.${randomUUID().slice(0, 8)}@contoso.example`, roles: ['PRIMARY'], ...overrides };
+  return {
+    firstName: 'Ana',
+    lastName: 'Silva',
+    email: `ana.${randomUUID().slice(0, 8)}@contoso.example`,
+    roles: ['PRIMARY'],
+    ...overrides,
+  };
 }
 
-function provisioningInput(customer: Record<string, unknown> = {}, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+function provisioningInput(
+  customer: Record<string, unknown> = {},
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     customer: { customerId: `crm-${randomUUID()}`, customerName: 'Contoso Pizza', ...customer },
     contacts: [contact()],
@@ -85,7 +94,12 @@ describe('provisionNet3Customer over the Net3 emulator', () => {
       },
     );
     const before = net3Calls();
-    const response = await graphql<Provisioning>(url, PROVISION, { input }, { token: csp, headers: { 'x-forwarded-for': '203.0.113.7' } });
+    const response = await graphql<Provisioning>(
+      url,
+      PROVISION,
+      { input },
+      { token: csp, headers: { 'x-forwarded-for': '203.0.113.7' } },
+    );
     expect(response.errors).toBeUndefined();
     const provisioned = response.data!.provisionNet3Customer;
     expect(provisioned.customer).toEqual({
@@ -106,9 +120,22 @@ describe('provisionNet3Customer over the Net3 emulator', () => {
       lastUpdateDate: provisioned.created,
     });
     expect(provisioned.addresses).toEqual([
-      { street: '1200 Main St', city: 'Columbia', state: 'SC', postalCode: '29201', telephone: null, extension: null, email: null, notes: null, primary: true },
+      {
+        street: '1200 Main St',
+        city: 'Columbia',
+        state: 'SC',
+        postalCode: '29201',
+        telephone: null,
+        extension: null,
+        email: null,
+        notes: null,
+        primary: true,
+      },
     ]);
-    expect(provisioned.contacts.map((c) => c.roles)).toEqual([['PRIMARY', 'BILLING'], ['TECHNICAL', 'CONTRACT_SIGNATORY']]);
+    expect(provisioned.contacts.map((c) => c.roles)).toEqual([
+      ['PRIMARY', 'BILLING'],
+      ['TECHNICAL', 'CONTRACT_SIGNATORY'],
+    ]);
     expect(provisioned.requestCreated).toBe('2023-11-14T22:13:20.000Z');
     expect(Number.isNaN(Date.parse(provisioned.created!))).toBe(false);
 
@@ -153,9 +180,19 @@ describe('provisionNet3Customer over the Net3 emulator', () => {
 
   it('refuses input GraphQL or this API can already tell is wrong, before calling Net3', async () => {
     const before = net3Calls();
-    const badEmail = await graphql(url, PROVISION, { input: provisioningInput({ email: 'not-an-email' }) }, { token: csp });
+    const badEmail = await graphql(
+      url,
+      PROVISION,
+      { input: provisioningInput({ email: 'not-an-email' }) },
+      { token: csp },
+    );
     expect(badEmail.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
-    const badRole = await graphql(url, PROVISION, { input: provisioningInput({}, { contacts: [contact({ roles: ['Primary'] })] }) }, { token: csp });
+    const badRole = await graphql(
+      url,
+      PROVISION,
+      { input: provisioningInput({}, { contacts: [contact({ roles: ['Primary'] })] }) },
+      { token: csp },
+    );
     expect(badRole.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
     const badLocalId = await graphql(url, PROVISION, { input: provisioningInput({ localId: '-4' }) }, { token: csp });
     expect(badLocalId.errors![0]!.extensions).toMatchObject({
@@ -170,14 +207,29 @@ describe('provisionNet3Customer over the Net3 emulator', () => {
     const anonymous = await graphql(url, PROVISION, { input: provisioningInput() });
     expect(anonymous.errors![0]!.extensions.code).toBe('UNAUTHENTICATED');
     const reseller = await signToken({ roles: ['reseller'], resellerId: randomUUID() });
-    const refused = await graphql(url, PROVISION, { input: provisioningInput({ isReseller: true }) }, { token: reseller });
+    const refused = await graphql(
+      url,
+      PROVISION,
+      { input: provisioningInput({ isReseller: true }) },
+      { token: reseller },
+    );
     expect(refused.errors![0]!.extensions.code).toBe('FORBIDDEN');
     expect(refused.errors![0]!.path).toEqual(['provisionNet3Customer']);
     expect(net3Calls()).toBe(before);
 
-    const ownCustomer = await graphql<Provisioning>(url, PROVISION, { input: provisioningInput() }, { token: reseller });
+    const ownCustomer = await graphql<Provisioning>(
+      url,
+      PROVISION,
+      { input: provisioningInput() },
+      { token: reseller },
+    );
     expect(ownCustomer.errors).toBeUndefined();
-    const byCsp = await graphql<Provisioning>(url, PROVISION, { input: provisioningInput({ isReseller: true }) }, { token: csp });
+    const byCsp = await graphql<Provisioning>(
+      url,
+      PROVISION,
+      { input: provisioningInput({ isReseller: true }) },
+      { token: csp },
+    );
     expect(byCsp.data!.provisionNet3Customer.customer.isReseller).toBe(true);
   });
 });
@@ -196,7 +248,10 @@ describe('provisionNet3Customer when Net3 fails', () => {
       startNet3Emulator({ credentials: TEST_CREDENTIALS.net3, failingCustomerIds: [failingId] }),
       startNet3Emulator({ credentials: { apiKey: 'not-the-test-key' } }),
     ]);
-    [stack, wrongKey] = await Promise.all([startTestStack({ urls: { net3: net3.url } }), startTestStack({ urls: { net3: otherKey.url } })]);
+    [stack, wrongKey] = await Promise.all([
+      startTestStack({ urls: { net3: net3.url } }),
+      startTestStack({ urls: { net3: otherKey.url } }),
+    ]);
     csp = await signToken();
   });
   afterAll(async () => {
@@ -205,12 +260,23 @@ describe('provisionNet3Customer when Net3 fails', () => {
 
   it('turns a 500 into UPSTREAM_ERROR, passing neither its message nor its stack trace on', async () => {
     const correlationId = randomUUID();
-    const response = await graphql(url(stack), PROVISION, { input: provisioningInput({ customerId: failingId }) }, {
-      token: csp,
-      headers: { 'x-correlation-id': correlationId },
-    });
+    const response = await graphql(
+      url(stack),
+      PROVISION,
+      { input: provisioningInput({ customerId: failingId }) },
+      {
+        token: csp,
+        headers: { 'x-correlation-id': correlationId },
+      },
+    );
     const [error] = response.errors!;
-    expect(error!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'NET3', httpStatus: 500, correlationId, fieldErrors: [] });
+    expect(error!.extensions).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      provider: 'NET3',
+      httpStatus: 500,
+      correlationId,
+      fieldErrors: [],
+    });
     expect(error!.message).toBe('Net3 failed (HTTP 500)');
     const text = JSON.stringify(response);
     expect(text).not.toContain('deadlock');

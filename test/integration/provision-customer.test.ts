@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestBarrier, startBarrierProxy } from '../support/barrier-proxy.js';
 import { startForwardingProxy, type ForwardingProxy, type ProxiedRequest } from '../support/proxy.js';
-import { customerInput, MICROSOFT_INSTANCE, providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
+import {
+  customerInput,
+  MICROSOFT_INSTANCE,
+  providerInstanceInput,
+  provisionEverywhereInput,
+} from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
 
 const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
@@ -45,7 +50,6 @@ type Payload = {
   failures: { provider: string; code: string }[];
 };
 
-
 describe('provisionCustomer: one mutation for the whole onboarding', () => {
   let stack: TestStack;
   let csp: string;
@@ -57,7 +61,12 @@ describe('provisionCustomer: one mutation for the whole onboarding', () => {
   afterAll(() => stack.close());
 
   it('provisions a customer at all four providers, each taking what it needs from the canonical customer', async () => {
-    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: provisionEverywhereInput() }, { token: csp });
+    const response = await graphql<{ provisionCustomer: Payload }>(
+      stack.server.url,
+      PROVISION,
+      { input: provisionEverywhereInput() },
+      { token: csp },
+    );
     expect(response.errors).toBeUndefined();
     const payload = response.data!.provisionCustomer;
     const customerId = payload.customer.id;
@@ -75,7 +84,11 @@ describe('provisionCustomer: one mutation for the whole onboarding', () => {
       customer: { customerId, customerName: 'Contoso Pizza' },
       contacts: [{ email: 'ana.silva@contoso.example', roles: ['PRIMARY', 'BILLING'] }],
     });
-    expect(payload.wholesale).toMatchObject({ __typename: 'WholesaleCustomer', externalId: customerId, status: 'PROVISIONING' });
+    expect(payload.wholesale).toMatchObject({
+      __typename: 'WholesaleCustomer',
+      externalId: customerId,
+      status: 'PROVISIONING',
+    });
     expect(payload.entitlements).toEqual([
       { __typename: 'ExperiencePlatformEntitlement', provider: 'EXPERIENCE_PLATFORM', name: 'rtcdp-prime' },
       { __typename: 'WholesalePackage', provider: 'WEBEX_WHOLESALE', name: 'webex_calling' },
@@ -86,7 +99,12 @@ describe('provisionCustomer: one mutation for the whole onboarding', () => {
     const adobeBody = stack.emulators.experiencePlatform.calls.at(-1)!.body as { customer: Record<string, string> };
     expect(adobeBody.customer).toMatchObject({ name: 'Contoso Pizza', contact: 'ana.silva@contoso.example' });
     const webexBody = stack.emulators.webex.calls.at(-1)!.body as Record<string, Record<string, string>>;
-    expect(webexBody.address).toMatchObject({ addressLine1: 'Rua Augusta 100', city: 'Lisboa', zipOrPostalCode: '1100-053', country: 'PT' });
+    expect(webexBody.address).toMatchObject({
+      addressLine1: 'Rua Augusta 100',
+      city: 'Lisboa',
+      zipOrPostalCode: '1100-053',
+      country: 'PT',
+    });
     expect(webexBody.customerInfo).toMatchObject({ name: 'Contoso Pizza', primaryEmail: 'ana.silva@contoso.example' });
 
     // Webex finishes later; the customer then reads as provisioned.
@@ -113,11 +131,15 @@ describe('provisionCustomer: one mutation for the whole onboarding', () => {
       provider: 'CLOUDCOCKPIT',
       fieldErrors: [{ path: ['input', 'customer', 'zip'] }],
     });
-    expect(['experiencePlatform', 'net3', 'webex'].map((p) => stack.emulators[p as 'net3'].calls.length)).toEqual(callsBefore);
+    expect(['experiencePlatform', 'net3', 'webex'].map((p) => stack.emulators[p as 'net3'].calls.length)).toEqual(
+      callsBefore,
+    );
 
     // The provisioning is on record, to be fixed and retried: the error names it.
     const provisioningId = response.errors![0]!.extensions.provisioningId as string;
-    const recorded = await graphql<{ provisioning: { status: string; steps: { name: string; failure: { code: string } }[] } }>(
+    const recorded = await graphql<{
+      provisioning: { status: string; steps: { name: string; failure: { code: string } }[] };
+    }>(
       stack.server.url,
       'query($id: ID!) { provisioning(id: $id) { status steps { name failure { code } } } }',
       { id: provisioningId },
@@ -147,14 +169,27 @@ describe('provisionCustomer: one mutation for the whole onboarding', () => {
       },
       [{ step: 'customer', provider: 'CLOUDCOCKPIT', position: 0, input: {} }],
     );
-    const response = await graphql(stack.server.url, 'mutation($id: ID!) { retryProvisioning(id: $id) { id } }', { id }, { token: csp });
+    const response = await graphql(
+      stack.server.url,
+      'mutation($id: ID!) { retryProvisioning(id: $id) { id } }',
+      { id },
+      { token: csp },
+    );
     expect(response.errors![0]!.extensions.code).toBe('IN_PROGRESS');
   });
 
   it('refuses a provider instance listed twice, in whatever case, before anything is recorded or called', async () => {
     const callsBefore = stack.emulators.cloudCockpit.calls.length;
-    const providerInstances = [providerInstanceInput(), providerInstanceInput({ providerInstanceId: MICROSOFT_INSTANCE.toUpperCase() })];
-    const response = await graphql(stack.server.url, PROVISION, { input: provisionEverywhereInput({ providerInstances }) }, { token: csp });
+    const providerInstances = [
+      providerInstanceInput(),
+      providerInstanceInput({ providerInstanceId: MICROSOFT_INSTANCE.toUpperCase() }),
+    ];
+    const response = await graphql(
+      stack.server.url,
+      PROVISION,
+      { input: provisionEverywhereInput({ providerInstances }) },
+      { token: csp },
+    );
     expect(response.errors![0]!.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       fieldErrors: [{ path: ['input', 'providerInstances', 1, 'providerInstanceId'] }],
@@ -168,11 +203,18 @@ describe('provisionCustomer: one mutation for the whole onboarding', () => {
       customer: customerInput({ id }),
       providerInstances: [providerInstanceInput({ providerInstanceId: MICROSOFT_INSTANCE.toUpperCase() })],
     });
-    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input }, { token: csp });
+    const response = await graphql<{ provisionCustomer: Payload }>(
+      stack.server.url,
+      PROVISION,
+      { input },
+      { token: csp },
+    );
     expect(response.errors).toBeUndefined();
     const payload = response.data!.provisionCustomer;
     expect(payload.customer.id).toBe(id.toLowerCase());
-    expect(payload.providerInstances).toEqual([{ __typename: 'ProviderInstance', providerInstanceId: MICROSOFT_INSTANCE, status: 'SUCCESS' }]);
+    expect(payload.providerInstances).toEqual([
+      { __typename: 'ProviderInstance', providerInstanceId: MICROSOFT_INSTANCE, status: 'SUCCESS' },
+    ]);
     // The ledger finds the provisioning by the id CloudCockpit answers with.
     expect(await stack.ledger.operationsOfCustomers('contoso.example', [id.toLowerCase()])).toHaveLength(1);
   });
@@ -180,7 +222,12 @@ describe('provisionCustomer: one mutation for the whole onboarding', () => {
   it('reports a refused section at its own input path and still provisions the others', async () => {
     const input = provisionEverywhereInput();
     (input.experiencePlatform as Record<string, unknown>).imsOrgId = 'not-an-org';
-    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input }, { token: csp });
+    const response = await graphql<{ provisionCustomer: Payload }>(
+      stack.server.url,
+      PROVISION,
+      { input },
+      { token: csp },
+    );
     const payload = response.data!.provisionCustomer;
     expect(payload.experiencePlatform).toMatchObject({
       __typename: 'ProviderFailure',
@@ -207,7 +254,12 @@ describe('provisionCustomer with one provider down', () => {
 
   it('returns the other three results and a typed failure for the fourth', async () => {
     const token = await signToken();
-    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: provisionEverywhereInput() }, { token });
+    const response = await graphql<{ provisionCustomer: Payload }>(
+      stack.server.url,
+      PROVISION,
+      { input: provisionEverywhereInput() },
+      { token },
+    );
     expect(response.errors).toBeUndefined();
     const payload = response.data!.provisionCustomer;
     expect(payload.net3).toEqual({
@@ -235,7 +287,9 @@ describe('provisionCustomer concurrency', () => {
     // Adobe, Net3 and Webex each sit behind a proxy that holds its request until all three have arrived.
     stack = await startTestStack({
       urls: async ({ experiencePlatform, net3, webex }) => {
-        proxies = await Promise.all([experiencePlatform, net3, webex].map((emulator) => startBarrierProxy(emulator.url, barrier)));
+        proxies = await Promise.all(
+          [experiencePlatform, net3, webex].map((emulator) => startBarrierProxy(emulator.url, barrier)),
+        );
         const [adobeProxy, net3Proxy, webexProxy] = proxies.map((proxy) => proxy.url);
         return { experiencePlatform: adobeProxy, net3: net3Proxy, webex: webexProxy };
       },
@@ -248,7 +302,12 @@ describe('provisionCustomer concurrency', () => {
 
   it('calls the providers after the customer’s creation at the same time', async () => {
     const token = await signToken();
-    const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input: provisionEverywhereInput() }, { token });
+    const response = await graphql<{ provisionCustomer: Payload }>(
+      stack.server.url,
+      PROVISION,
+      { input: provisionEverywhereInput() },
+      { token },
+    );
     expect(response.data!.provisionCustomer.failures).toEqual([]);
     expect(barrier.filled).toBe(true);
   });
@@ -263,10 +322,17 @@ describe('provisionCustomer on the wire', () => {
     stack = await startTestStack({
       urls: async (emulators) => {
         const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all(
-          [emulators.cloudCockpit, emulators.experiencePlatform, emulators.net3, emulators.webex].map((e) => startForwardingProxy(e.url)),
+          [emulators.cloudCockpit, emulators.experiencePlatform, emulators.net3, emulators.webex].map((e) =>
+            startForwardingProxy(e.url),
+          ),
         );
         proxies = { cloudCockpit: cloudCockpit!, experiencePlatform: experiencePlatform!, net3: net3!, webex: webex! };
-        return { cloudCockpit: cloudCockpit!.url, experiencePlatform: experiencePlatform!.url, net3: net3!.url, webex: webex!.url };
+        return {
+          cloudCockpit: cloudCockpit!.url,
+          experiencePlatform: experiencePlatform!.url,
+          net3: net3!.url,
+          webex: webex!.url,
+        };
       },
     });
   });
@@ -304,7 +370,10 @@ describe('provisionCustomer on the wire', () => {
     }
     // The customer id is made here and sent, so that a repeat is recognised rather than duplicated.
     expect(create!.body).toMatchObject({ id: customerId, companyName: 'Contoso Pizza', country: 'PT' });
-    expect(add!.body).toMatchObject({ providerInstanceId: MICROSOFT_INSTANCE, providerCustomerData: expect.any(String) });
+    expect(add!.body).toMatchObject({
+      providerInstanceId: MICROSOFT_INSTANCE,
+      providerCustomerData: expect.any(String),
+    });
 
     const adobe = only(proxies.experiencePlatform);
     expect(adobe).toMatchObject({ method: 'POST', path: '/provisioning/customer' });
@@ -313,7 +382,13 @@ describe('provisionCustomer on the wire', () => {
       'x-gw-ims-authorization': `Bearer ${TEST_CREDENTIALS.experiencePlatform.imsAuthorization}`,
       'x-gw-ims-org-id': (adobe.body as { customer: { imsOrgId: string } }).customer.imsOrgId,
     });
-    expect(Object.keys((adobe.body as { customer: object }).customer)).toEqual(['name', 'imsOrgId', 'contact', 'tenentId', 'region']);
+    expect(Object.keys((adobe.body as { customer: object }).customer)).toEqual([
+      'name',
+      'imsOrgId',
+      'contact',
+      'tenentId',
+      'region',
+    ]);
 
     const net3 = only(proxies.net3);
     expect(net3).toMatchObject({ method: 'POST', path: '/provisioning/customer' });
@@ -329,6 +404,13 @@ describe('provisionCustomer on the wire', () => {
     expect(webex).toMatchObject({ method: 'POST', path: '/v1/wholesale/customers' });
     expect(webex.headers.authorization).toBe(`Bearer ${TEST_CREDENTIALS.webex.token}`);
     expect(webex.body).toMatchObject({ externalId: customerId, packages: ['webex_calling', 'webex_meetings'] });
-    expect(Object.keys(webex.body as object)).toEqual(['provisioningId', 'packages', 'externalId', 'address', 'customerInfo', 'provisioningParameters']);
+    expect(Object.keys(webex.body as object)).toEqual([
+      'provisioningId',
+      'packages',
+      'externalId',
+      'address',
+      'customerInfo',
+      'provisioningParameters',
+    ]);
   });
 });

@@ -62,7 +62,6 @@ const CUSTOMERS_WITH_LEDGER = `query Customers($first: Int, $search: String) {
   }
 }`;
 
-
 /** A tenant of its own, so that every list a test reads holds only what that test made. */
 const freshTenant = () => `reads-${randomUUID().slice(0, 8)}.example`;
 
@@ -75,7 +74,12 @@ interface Provisioned {
 
 async function provision(url: string, token: string, input: Record<string, unknown>): Promise<Provisioned> {
   const response = await graphql<{
-    provisionCustomer: { customer: { id: string }; wholesale: { id?: string } | null; failures: unknown[]; provisioning: { id: string } };
+    provisionCustomer: {
+      customer: { id: string };
+      wholesale: { id?: string } | null;
+      failures: unknown[];
+      provisioning: { id: string };
+    };
   }>(url, PROVISION, { input }, { token });
   expect(response.errors).toBeUndefined();
   const payload = response.data!.provisionCustomer;
@@ -89,7 +93,9 @@ async function provision(url: string, token: string, input: Record<string, unkno
 }
 
 /** The ledger on a fresh database of `backend`, counting the statements it sends. */
-async function countingLedger(backend: TestBackend): Promise<{ ledger: Ledger; statements: string[]; testDatabase: TestDatabase }> {
+async function countingLedger(
+  backend: TestBackend,
+): Promise<{ ledger: Ledger; statements: string[]; testDatabase: TestDatabase }> {
   const testDatabase = await backend.create();
   await migrate(testDatabase.database);
   const statements: string[] = [];
@@ -104,7 +110,8 @@ async function countingLedger(backend: TestBackend): Promise<{ ledger: Ledger; s
 }
 
 /** Reads of provisioning tables, the statements a page of customers with ledger fields costs. */
-const ledgerReads = (statements: string[]) => statements.filter((sql) => /^\s*SELECT\b[\s\S]*\bprovisioning_/i.test(sql));
+const ledgerReads = (statements: string[]) =>
+  statements.filter((sql) => /^\s*SELECT\b[\s\S]*\bprovisioning_/i.test(sql));
 
 /** Finishes the Webex step as the background worker does once Webex reports a final status. */
 async function recordWebexFinished(ledger: Ledger, provisioningId: string, status: string): Promise<void> {
@@ -135,20 +142,24 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
 
   it('joins each provider’s part and the provisionings into the customer, from the ledger', async () => {
     const csp = await signToken({ tenant: freshTenant() });
-    const { customerId, provisioningId, correlationId } = await provision(stack.server.url, csp, provisionEverywhereInput());
-
-    const response = await graphql<{ customer: Record<string, unknown> & { provisionings: Record<string, unknown>[] } }>(
+    const { customerId, provisioningId, correlationId } = await provision(
       stack.server.url,
-      CUSTOMER_WITH_LEDGER,
-      { id: customerId },
-      { token: csp },
+      csp,
+      provisionEverywhereInput(),
     );
+
+    const response = await graphql<{
+      customer: Record<string, unknown> & { provisionings: Record<string, unknown>[] };
+    }>(stack.server.url, CUSTOMER_WITH_LEDGER, { id: customerId }, { token: csp });
     expect(response.errors).toBeUndefined();
     const customer = response.data!.customer;
     expect(customer).toMatchObject({
       id: customerId,
       source: 'CLOUDCOCKPIT',
-      experiencePlatform: { storedRequest: { id: expect.any(String) }, entitlement: { name: 'rtcdp-prime', sku: '65304520CA01A12' } },
+      experiencePlatform: {
+        storedRequest: { id: expect.any(String) },
+        entitlement: { name: 'rtcdp-prime', sku: '65304520CA01A12' },
+      },
       net3: { customer: { customerId, localId: expect.any(String), customerName: 'Contoso Pizza' } },
       wholesale: { externalId: customerId },
       entitlements: [
@@ -176,7 +187,7 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
     const stepNamed = (name: string) => steps.find((s) => s.name === name);
     expect(steps.map((s) => s.name)).toEqual([
       'customer',
-      `providerInstance:${(providerInstanceInput().providerInstanceId as string)}`,
+      `providerInstance:${providerInstanceInput().providerInstanceId as string}`,
       'experiencePlatform',
       'net3',
       'wholesale',
@@ -193,7 +204,11 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
       failure: null,
     });
     expect(stepNamed('net3')).toMatchObject({ provider: 'NET3', status: 'SUCCEEDED' });
-    expect(stepNamed('experiencePlatform')).toMatchObject({ provider: 'EXPERIENCE_PLATFORM', status: 'IN_PROGRESS', finishedAt: null });
+    expect(stepNamed('experiencePlatform')).toMatchObject({
+      provider: 'EXPERIENCE_PLATFORM',
+      status: 'IN_PROGRESS',
+      finishedAt: null,
+    });
     expect(stepNamed('wholesale')).toMatchObject({
       provider: 'WEBEX_WHOLESALE',
       status: 'IN_PROGRESS',
@@ -204,10 +219,16 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
   it('shows a Webex customer the ledger still has in progress as Webex has it now, and a finished one from the ledger alone', async () => {
     const csp = await signToken({ tenant: freshTenant() });
     const { customerId, provisioningId, webexId } = await provision(stack.server.url, csp, provisionEverywhereInput());
-    const webexReads = () => stack.emulators.webex.calls.filter((c) => c.method === 'GET' && c.path.includes(webexId!)).length;
+    const webexReads = () =>
+      stack.emulators.webex.calls.filter((c) => c.method === 'GET' && c.path.includes(webexId!)).length;
 
     // The ledger holds Webex's first answer (`provisioning`); the embedded Webex has finished since.
-    const live = await graphql<{ customer: { wholesale: { status: string } } }>(stack.server.url, WHOLESALE_OF_CUSTOMER, { id: customerId }, { token: csp });
+    const live = await graphql<{ customer: { wholesale: { status: string } } }>(
+      stack.server.url,
+      WHOLESALE_OF_CUSTOMER,
+      { id: customerId },
+      { token: csp },
+    );
     expect(live.data!.customer.wholesale.status).toBe('PROVISIONED');
     expect(webexReads()).toBe(1);
 
@@ -219,7 +240,10 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
       { id: customerId },
       { token: csp },
     );
-    expect(recorded.data!.customer.wholesale).toEqual({ status: 'PROVISIONED_WITH_ERRORS', orgId: 'org-from-the-worker' });
+    expect(recorded.data!.customer.wholesale).toEqual({
+      status: 'PROVISIONED_WITH_ERRORS',
+      orgId: 'org-from-the-worker',
+    });
     expect(webexReads()).toBe(1);
   });
 
@@ -227,7 +251,13 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
     const csp = await signToken({ tenant: freshTenant() });
     const provisioned: Provisioned[] = [];
     for (const name of ['Alpha', 'Bravo', 'Charlie', 'Delta']) {
-      provisioned.push(await provision(stack.server.url, csp, provisionEverywhereInput({ customer: customerInput({ companyName: `${name} Pizza` }) })));
+      provisioned.push(
+        await provision(
+          stack.server.url,
+          csp,
+          provisionEverywhereInput({ customer: customerInput({ companyName: `${name} Pizza` }) }),
+        ),
+      );
     }
     for (const { provisioningId } of provisioned) await recordWebexFinished(ledger, provisioningId, 'provisioned');
 
@@ -244,7 +274,9 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
       return {
         nodes: response.data!.customers.nodes,
         ledgerReads: ledgerReads(statements).length,
-        upstreamCalls: Object.fromEntries(Object.entries(stack.emulators).map(([name, emulator]) => [name, emulator.calls.length])),
+        upstreamCalls: Object.fromEntries(
+          Object.entries(stack.emulators).map(([name, emulator]) => [name, emulator.calls.length]),
+        ),
       };
     };
 
@@ -260,7 +292,13 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
         wholesale: { status: 'PROVISIONED' },
         entitlements: expect.arrayContaining([{ provider: 'WEBEX_WHOLESALE', name: 'webex_meetings' }]),
         // Adobe finishes later: the provisioning waits on it.
-        provisionings: [{ id: provisioned[i]!.provisioningId, status: 'WAITING', steps: expect.arrayContaining([{ name: 'net3', status: 'SUCCEEDED' }]) }],
+        provisionings: [
+          {
+            id: provisioned[i]!.provisioningId,
+            status: 'WAITING',
+            steps: expect.arrayContaining([{ name: 'net3', status: 'SUCCEEDED' }]),
+          },
+        ],
       });
     });
     // The current steps of the page's customers, their provisionings, and those provisionings' steps: one read each.
@@ -285,12 +323,24 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
       csp = await signToken({ tenant });
       const url = stack.server.url;
       mine = await provision(url, csp, { customer: customerInput({ companyName: 'Direct' }) });
-      forReseller1 = await provision(url, csp, { customer: customerInput({ companyName: 'Sold by reseller 1', resellerId: reseller1 }) });
-      byReseller1 = await provision(url, await tokenOfReseller(reseller1), { customer: customerInput({ companyName: 'Reseller 1 own' }) });
-      byReseller2 = await provision(url, await tokenOfReseller(reseller2), { customer: customerInput({ companyName: 'Reseller 2 own' }) });
+      forReseller1 = await provision(url, csp, {
+        customer: customerInput({ companyName: 'Sold by reseller 1', resellerId: reseller1 }),
+      });
+      byReseller1 = await provision(url, await tokenOfReseller(reseller1), {
+        customer: customerInput({ companyName: 'Reseller 1 own' }),
+      });
+      byReseller2 = await provision(url, await tokenOfReseller(reseller2), {
+        customer: customerInput({ companyName: 'Reseller 2 own' }),
+      });
     });
 
-    type Page = { provisionings: { totalCount: number; edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    type Page = {
+      provisionings: {
+        totalCount: number;
+        edges: { cursor: string; node: { id: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
+    };
     const idsOf = (page: Page) => page.provisionings.edges.map((e) => e.node.id);
 
     it('lists every provisioning of the tenant to its CSP, newest first, a page at a time', async () => {
@@ -322,7 +372,12 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
       expect(idsOf(page.data!)).toEqual([byReseller1.provisioningId, forReseller1.provisioningId]);
       expect(page.data!.provisionings.totalCount).toBe(2);
 
-      const own = await graphql<{ provisioning: { id: string } | null }>(stack.server.url, PROVISIONING, { id: forReseller1.provisioningId }, { token: reseller });
+      const own = await graphql<{ provisioning: { id: string } | null }>(
+        stack.server.url,
+        PROVISIONING,
+        { id: forReseller1.provisioningId },
+        { token: reseller },
+      );
       expect(own.data!.provisioning).toMatchObject({ id: forReseller1.provisioningId, status: 'SUCCEEDED' });
       for (const other of [mine, byReseller2]) {
         const read = await graphql(stack.server.url, PROVISIONING, { id: other.provisioningId }, { token: reseller });
@@ -358,10 +413,16 @@ describe.each(testBackends)('reads across providers, ledger on $name', (backend)
 
     it('refuses a page size out of range and a cursor of another list', async () => {
       const tooMany = await graphql(stack.server.url, PROVISIONINGS, { first: 101 }, { token: csp });
-      expect(tooMany.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['first'] }] });
+      expect(tooMany.errors![0]!.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        fieldErrors: [{ path: ['first'] }],
+      });
       const customerCursor = Buffer.from('customer:0', 'utf8').toString('base64url');
       const foreign = await graphql(stack.server.url, PROVISIONINGS, { after: customerCursor }, { token: csp });
-      expect(foreign.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['after'] }] });
+      expect(foreign.errors![0]!.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        fieldErrors: [{ path: ['after'] }],
+      });
     });
   });
 });
@@ -386,9 +447,17 @@ describe.each(testBackends)('customers while CloudCockpit is unreachable, ledger
     working = await startTestStack({ ledger });
     csp = await signToken({ tenant });
     reseller = await signToken({ tenant, roles: ['reseller'], resellerId });
-    pizza = await provision(working.server.url, csp, provisionEverywhereInput({ customer: customerInput({ companyName: 'Contoso Pizza' }) }));
-    bikes = await provision(working.server.url, reseller, { customer: customerInput({ companyName: 'Fabrikam Bikes', email: 'joe@fabrikam.example' }) });
-    elsewhere = await provision(working.server.url, await signToken({ tenant: freshTenant() }), { customer: customerInput() });
+    pizza = await provision(
+      working.server.url,
+      csp,
+      provisionEverywhereInput({ customer: customerInput({ companyName: 'Contoso Pizza' }) }),
+    );
+    bikes = await provision(working.server.url, reseller, {
+      customer: customerInput({ companyName: 'Fabrikam Bikes', email: 'joe@fabrikam.example' }),
+    });
+    elsewhere = await provision(working.server.url, await signToken({ tenant: freshTenant() }), {
+      customer: customerInput(),
+    });
     const created = await graphql<{ createCustomer: { id: string } }>(
       working.server.url,
       'mutation Create($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }',
@@ -436,12 +505,26 @@ describe.each(testBackends)('customers while CloudCockpit is unreachable, ledger
     });
 
     it('searches the fields CloudCockpit searches', async () => {
-      const byEmail = await graphql<Customers>(down.server.url, CUSTOMERS_WITH_LEDGER, { search: 'FABRIKAM.example' }, { token: csp });
+      const byEmail = await graphql<Customers>(
+        down.server.url,
+        CUSTOMERS_WITH_LEDGER,
+        { search: 'FABRIKAM.example' },
+        { token: csp },
+      );
       expect(byEmail.data!.customers.nodes.map((n) => n.id)).toEqual([bikes.customerId]);
       // No match in the ledger is no proof CloudCockpit has none: the outage is reported rather than an empty list.
-      const none = await graphql<Customers>(down.server.url, CUSTOMERS_WITH_LEDGER, { search: 'Lisboa' }, { token: csp });
+      const none = await graphql<Customers>(
+        down.server.url,
+        CUSTOMERS_WITH_LEDGER,
+        { search: 'Lisboa' },
+        { token: csp },
+      );
       expect(none.data).toBeNull();
-      expect(none.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'CLOUDCOCKPIT', httpStatus: null });
+      expect(none.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        provider: 'CLOUDCOCKPIT',
+        httpStatus: null,
+      });
     });
 
     it('lists a reseller only its own customers', async () => {
@@ -450,18 +533,36 @@ describe.each(testBackends)('customers while CloudCockpit is unreachable, ledger
     });
 
     it('reads one provisioned customer from the ledger; one the ledger does not know stays an error', async () => {
-      const known = await graphql<{ customer: Record<string, unknown> }>(down.server.url, CUSTOMER_WITH_LEDGER, { id: pizza.customerId }, { token: csp });
+      const known = await graphql<{ customer: Record<string, unknown> }>(
+        down.server.url,
+        CUSTOMER_WITH_LEDGER,
+        { id: pizza.customerId },
+        { token: csp },
+      );
       expect(known.errors).toBeUndefined();
-      expect(known.data!.customer).toMatchObject({ id: pizza.customerId, source: 'LEDGER', companyName: 'Contoso Pizza' });
+      expect(known.data!.customer).toMatchObject({
+        id: pizza.customerId,
+        source: 'LEDGER',
+        companyName: 'Contoso Pizza',
+      });
 
-      const hidden = await graphql(down.server.url, CUSTOMER_WITH_LEDGER, { id: pizza.customerId }, { token: reseller });
+      const hidden = await graphql(
+        down.server.url,
+        CUSTOMER_WITH_LEDGER,
+        { id: pizza.customerId },
+        { token: reseller },
+      );
       expect(hidden.data).toEqual({ customer: null });
 
       // Neither a customer the ledger never saw, nor another tenant's, may be claimed missing.
       for (const id of [randomUUID(), elsewhere.customerId]) {
         const unknown = await graphql(down.server.url, CUSTOMER_WITH_LEDGER, { id }, { token: csp });
         expect(unknown.data).toEqual({ customer: null });
-        expect(unknown.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'CLOUDCOCKPIT', httpStatus: null });
+        expect(unknown.errors![0]!.extensions).toMatchObject({
+          code: 'UPSTREAM_ERROR',
+          provider: 'CLOUDCOCKPIT',
+          httpStatus: null,
+        });
       }
     });
   });
@@ -490,14 +591,22 @@ describe.each(testBackends)('customers while CloudCockpit is unreachable, ledger
       );
       expect(response.errors).toBeUndefined();
       expect(response.data!.customers.source).toBe('LEDGER');
-      expect(response.data!.customers.nodes.map((n) => n.id)).toEqual([pizza.customerId, bikes.customerId, createdDirectly]);
+      expect(response.data!.customers.nodes.map((n) => n.id)).toEqual([
+        pizza.customerId,
+        bikes.customerId,
+        createdDirectly,
+      ]);
     });
 
     it('passes a refusal on: that is CloudCockpit’s answer, not an outage', async () => {
       status = 403;
       const list = await graphql(erring.server.url, CUSTOMERS_WITH_LEDGER, {}, { token: csp });
       expect(list.data).toBeNull();
-      expect(list.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', provider: 'CLOUDCOCKPIT', httpStatus: 403 });
+      expect(list.errors![0]!.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        provider: 'CLOUDCOCKPIT',
+        httpStatus: 403,
+      });
       const one = await graphql(erring.server.url, CUSTOMER_WITH_LEDGER, { id: pizza.customerId }, { token: csp });
       expect(one.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', provider: 'CLOUDCOCKPIT' });
     });

@@ -7,7 +7,12 @@ import type { RunningEmulator } from '../../emulators/toolkit/server.js';
 import { startWebexEmulator } from '../../emulators/webex/emulator.js';
 import { postgresBackend, type TestDatabase } from '../support/databases.js';
 import { customerInput } from '../support/fixtures.js';
-import { startForwardingProxy, type ForwardingProxy, type ProxiedRequest, type ProxyDecision } from '../support/proxy.js';
+import {
+  startForwardingProxy,
+  type ForwardingProxy,
+  type ProxiedRequest,
+  type ProxyDecision,
+} from '../support/proxy.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { graphql, signToken, TEST_CREDENTIALS, TEST_JWT_SECRET } from '../support/stack.js';
 
@@ -111,56 +116,69 @@ describe.skipIf(!postgresBackend)('two server replicas on one PostgreSQL', () =>
     await db?.drop();
   });
 
-  it('follows each Webex customer through exactly one replica at a time, the two sharing the work', { timeout: 90_000 }, async () => {
-    const token = await signToken();
-    const responses = await Promise.all(
-      Array.from({ length: CUSTOMERS }, (_, index) =>
-        graphql<{ provisionCustomer: { customer: { id: string }; wholesale: { __typename: string; id: string; status: string } } }>(
-          replicas.get(REPLICAS[index % 2]!)!.url,
-          PROVISION,
-          {
-            input: {
-              customer: customerInput({ id: randomUUID(), companyName: `Replica Test ${index + 1}` }),
-              wholesale: {
-                provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
-                packages: ['WEBEX_MEETINGS'],
-                provisioningParameters: { meetings: { timezone: 'Europe/Lisbon' } },
+  it(
+    'follows each Webex customer through exactly one replica at a time, the two sharing the work',
+    { timeout: 90_000 },
+    async () => {
+      const token = await signToken();
+      const responses = await Promise.all(
+        Array.from({ length: CUSTOMERS }, (_, index) =>
+          graphql<{
+            provisionCustomer: {
+              customer: { id: string };
+              wholesale: { __typename: string; id: string; status: string };
+            };
+          }>(
+            replicas.get(REPLICAS[index % 2]!)!.url,
+            PROVISION,
+            {
+              input: {
+                customer: customerInput({ id: randomUUID(), companyName: `Replica Test ${index + 1}` }),
+                wholesale: {
+                  provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
+                  packages: ['WEBEX_MEETINGS'],
+                  provisioningParameters: { meetings: { timezone: 'Europe/Lisbon' } },
+                },
               },
             },
-          },
-          { token },
+            { token },
+          ),
         ),
-      ),
-    );
-    const webexIds = responses.map((response) => {
-      expect(response.errors).toBeUndefined();
-      expect(response.data!.provisionCustomer.wholesale).toMatchObject({ __typename: 'WholesaleCustomer', status: 'PROVISIONING' });
-      return response.data!.provisionCustomer.wholesale.id;
-    });
+      );
+      const webexIds = responses.map((response) => {
+        expect(response.errors).toBeUndefined();
+        expect(response.data!.provisionCustomer.wholesale).toMatchObject({
+          __typename: 'WholesaleCustomer',
+          status: 'PROVISIONING',
+        });
+        return response.data!.provisionCustomer.wholesale.id;
+      });
 
-    // Read the shared ledger as a third party would.
-    const observer = new Ledger(db.database, { owner: 'test-observer' });
-    const wholesaleSteps = async (): Promise<StepRecord[]> => {
-      const { items } = await observer.operations(TENANT, { offset: 0, limit: 50 });
-      return (await observer.stepsOf(items.map((o) => o.id))).filter((s) => s.step === 'wholesale');
-    };
-    const deadline = Date.now() + 45_000;
-    let steps = await wholesaleSteps();
-    while (steps.some((s) => s.status === 'IN_PROGRESS') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      steps = await wholesaleSteps();
-    }
+      // Read the shared ledger as a third party would.
+      const observer = new Ledger(db.database, { owner: 'test-observer' });
+      const wholesaleSteps = async (): Promise<StepRecord[]> => {
+        const { items } = await observer.operations(TENANT, { offset: 0, limit: 50 });
+        return (await observer.stepsOf(items.map((o) => o.id))).filter((s) => s.step === 'wholesale');
+      };
+      const deadline = Date.now() + 45_000;
+      let steps = await wholesaleSteps();
+      while (steps.some((s) => s.status === 'IN_PROGRESS') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        steps = await wholesaleSteps();
+      }
 
-    expect(steps).toHaveLength(CUSTOMERS);
-    expect(steps.map((s) => [s.status, (s.result as { status: string }).status])).toEqual(
-      Array.from({ length: CUSTOMERS }, () => ['SUCCEEDED', 'provisioned']),
-    );
-    expect(steps.map((s) => s.upstreamIds.id).sort()).toEqual([...webexIds].sort());
-    // Never two checks of one step at once: each step was leased to one replica at a time.
-    expect(shared.mostInFlight).toBe(1);
-    // Every customer was checked while Webex was still provisioning it and again once it was done.
-    for (const webexId of webexIds) expect(shared.checks.filter((c) => c.webexId === webexId).length).toBeGreaterThanOrEqual(2);
-    // And the replicas shared the checks.
-    expect(new Set(shared.checks.map((c) => c.replica))).toEqual(new Set(REPLICAS));
-  });
+      expect(steps).toHaveLength(CUSTOMERS);
+      expect(steps.map((s) => [s.status, (s.result as { status: string }).status])).toEqual(
+        Array.from({ length: CUSTOMERS }, () => ['SUCCEEDED', 'provisioned']),
+      );
+      expect(steps.map((s) => s.upstreamIds.id).sort()).toEqual([...webexIds].sort());
+      // Never two checks of one step at once: each step was leased to one replica at a time.
+      expect(shared.mostInFlight).toBe(1);
+      // Every customer was checked while Webex was still provisioning it and again once it was done.
+      for (const webexId of webexIds)
+        expect(shared.checks.filter((c) => c.webexId === webexId).length).toBeGreaterThanOrEqual(2);
+      // And the replicas shared the checks.
+      expect(new Set(shared.checks.map((c) => c.replica))).toEqual(new Set(REPLICAS));
+    },
+  );
 });

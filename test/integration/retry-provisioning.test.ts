@@ -13,7 +13,14 @@ import {
   wholesaleCustomerInput,
 } from '../support/fixtures.js';
 import { startForwardingProxy, type ProxyExchange } from '../support/proxy.js';
-import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack, type TestStackOptions } from '../support/stack.js';
+import {
+  graphql,
+  signToken,
+  startTestStack,
+  TEST_CREDENTIALS,
+  type TestStack,
+  type TestStackOptions,
+} from '../support/stack.js';
 
 /**
  * A provider that can go down and come back: a proxy in front of its emulator that, while down, drops every
@@ -75,7 +82,8 @@ const PROVISION_WEBEX = `mutation Webex($input: WholesaleCustomerInput!) { provi
 const WEBEX_CUSTOMER = `query Webex($id: ID!) { wholesaleCustomer(id: $id) { id externalId } }`;
 
 /** A step's upstream ids by name. */
-const idsOf = (step: Step | undefined) => Object.fromEntries((step?.upstreamIds ?? []).map(({ name, value }) => [name, value]));
+const idsOf = (step: Step | undefined) =>
+  Object.fromEntries((step?.upstreamIds ?? []).map(({ name, value }) => [name, value]));
 
 type Step = {
   name: string;
@@ -95,7 +103,12 @@ const callCounts = (stack: TestStack) =>
 
 /** The caller's newest provisioning: how a caller finds a single-call mutation that failed, to retry it. */
 async function newestProvisioning(stack: TestStack, token: string): Promise<Provisioning> {
-  const listed = await graphql<{ provisionings: { nodes: Provisioning[] } }>(stack.server.url, NEWEST_PROVISIONING, {}, { token });
+  const listed = await graphql<{ provisionings: { nodes: Provisioning[] } }>(
+    stack.server.url,
+    NEWEST_PROVISIONING,
+    {},
+    { token },
+  );
   return listed.data!.provisionings.nodes[0]!;
 }
 
@@ -133,7 +146,9 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     ledger.barrier = barrier;
     try {
       const responses = await Promise.all(
-        Array.from({ length: count }, () => graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id }, { token })),
+        Array.from({ length: count }, () =>
+          graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id }, { token }),
+        ),
       );
       return { responses, filled: barrier.filled };
     } finally {
@@ -184,50 +199,84 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
 
     it('runs only the failed step again, and never calls the providers that succeeded', async () => {
       net3.up = false;
-      const first = await graphql<{ provisionCustomer: { customer: { id: string }; failures: unknown[]; provisioning: Provisioning } }>(
-        stack.server.url,
-        PROVISION,
-        { input: provisionEverywhereInput() },
-        { token: csp },
-      );
+      const first = await graphql<{
+        provisionCustomer: { customer: { id: string }; failures: unknown[]; provisioning: Provisioning };
+      }>(stack.server.url, PROVISION, { input: provisionEverywhereInput() }, { token: csp });
       expect(first.errors).toBeUndefined();
       const { customer, failures, provisioning } = first.data!.provisionCustomer;
       expect(failures).toEqual([{ provider: 'NET3', code: 'UPSTREAM_ERROR' }]);
-      expect(stepNamed(provisioning, 'net3')).toMatchObject({ status: 'FAILED', attempts: 1, failure: { code: 'UPSTREAM_ERROR' } });
+      expect(stepNamed(provisioning, 'net3')).toMatchObject({
+        status: 'FAILED',
+        attempts: 1,
+        failure: { code: 'UPSTREAM_ERROR' },
+      });
       const before = callCounts(stack);
       expect(before.net3).toBe(0);
 
       // Still down: the step fails again, with this attempt's failure.
-      const stillDown = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id: provisioning.id }, { token: csp });
+      const stillDown = await graphql<{ retryProvisioning: Provisioning }>(
+        stack.server.url,
+        RETRY,
+        { id: provisioning.id },
+        { token: csp },
+      );
       expect(stillDown.errors).toBeUndefined();
       expect(stillDown.data!.retryProvisioning.status).toBe('PARTIALLY_FAILED');
       expect(stepNamed(stillDown.data!.retryProvisioning, 'net3')).toMatchObject({
         status: 'FAILED',
         attempts: 2,
         correlationId: stillDown.extensions!.correlationId,
-        failure: { provider: 'NET3', code: 'UPSTREAM_ERROR', httpStatus: null, correlationId: stillDown.extensions!.correlationId },
+        failure: {
+          provider: 'NET3',
+          code: 'UPSTREAM_ERROR',
+          httpStatus: null,
+          correlationId: stillDown.extensions!.correlationId,
+        },
       });
       expect(callCounts(stack)).toEqual(before);
 
       net3.up = true;
-      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id: provisioning.id }, { token: csp });
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(
+        stack.server.url,
+        RETRY,
+        { id: provisioning.id },
+        { token: csp },
+      );
       expect(retried.errors).toBeUndefined();
       const after = retried.data!.retryProvisioning;
       expect(after).toMatchObject({ id: provisioning.id, customerId: customer.id });
-      expect(stepNamed(after, 'net3')).toMatchObject({ provider: 'NET3', status: 'SUCCEEDED', attempts: 3, failure: null });
+      expect(stepNamed(after, 'net3')).toMatchObject({
+        provider: 'NET3',
+        status: 'SUCCEEDED',
+        attempts: 3,
+        failure: null,
+      });
       // Adobe and Webex finish their work later; nothing has failed any more.
       expect(after.status).toBe('WAITING');
       for (const step of after.steps.filter((s) => s.name !== 'net3')) expect(step.attempts).toBe(1);
       // Net3 received its one call; CloudCockpit, Adobe and Webex were not called again.
       expect(callCounts(stack)).toEqual({ ...before, net3: 1 });
-      expect(stack.emulators.net3.calls[0]).toMatchObject({ method: 'POST', body: expect.objectContaining({ customer: expect.objectContaining({ customerId: customer.id }) }) });
+      expect(stack.emulators.net3.calls[0]).toMatchObject({
+        method: 'POST',
+        body: expect.objectContaining({ customer: expect.objectContaining({ customerId: customer.id }) }),
+      });
 
       // Nothing is left to retry: a further retry calls no provider at all.
-      const again = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id: provisioning.id }, { token: csp });
+      const again = await graphql<{ retryProvisioning: Provisioning }>(
+        stack.server.url,
+        RETRY,
+        { id: provisioning.id },
+        { token: csp },
+      );
       expect(stepNamed(again.data!.retryProvisioning, 'net3')).toMatchObject({ status: 'SUCCEEDED', attempts: 3 });
       expect(callCounts(stack)).toEqual({ ...before, net3: 1 });
 
-      const read = await graphql<{ customer: { net3: unknown } }>(stack.server.url, NET3_OF_CUSTOMER, { id: customer.id }, { token: csp });
+      const read = await graphql<{ customer: { net3: unknown } }>(
+        stack.server.url,
+        NET3_OF_CUSTOMER,
+        { id: customer.id },
+        { token: csp },
+      );
       expect(read.data!.customer.net3).toEqual({ customer: { customerId: customer.id } });
     });
   });
@@ -252,7 +301,12 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       expect(stack.emulators.net3.calls).toHaveLength(1);
 
       net3.answers = true;
-      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id: provisioning.id }, { token: csp });
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(
+        stack.server.url,
+        RETRY,
+        { id: provisioning.id },
+        { token: csp },
+      );
       expect(stepNamed(retried.data!.retryProvisioning, 'net3')).toMatchObject({ status: 'SUCCEEDED', failure: null });
       // The repeat reached Net3 and was refused as a duplicate of the customer it already has: one customer there.
       const created = stack.emulators.net3.calls.filter(
@@ -287,12 +341,25 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       expect(stack.emulators.net3.calls.filter((c) => c.method === 'POST')).toHaveLength(1);
       const ran = responses.filter((r) => r.errors === undefined);
       expect(ran).toHaveLength(1);
-      expect(stepNamed(ran[0]!.data!.retryProvisioning, 'net3')).toMatchObject({ status: 'SUCCEEDED', attempts: 2, failure: null });
+      expect(stepNamed(ran[0]!.data!.retryProvisioning, 'net3')).toMatchObject({
+        status: 'SUCCEEDED',
+        attempts: 2,
+        failure: null,
+      });
       for (const refused of responses.filter((r) => r.errors !== undefined)) {
         expect(refused.errors!.map((e) => e.extensions.code)).toEqual(['IN_PROGRESS']);
       }
-      const read = await graphql<{ provisioning: Provisioning }>(stack.server.url, PROVISIONING, { id: provisioning.id }, { token: csp });
-      expect(stepNamed(read.data!.provisioning, 'net3')).toMatchObject({ status: 'SUCCEEDED', attempts: 2, failure: null });
+      const read = await graphql<{ provisioning: Provisioning }>(
+        stack.server.url,
+        PROVISIONING,
+        { id: provisioning.id },
+        { token: csp },
+      );
+      expect(stepNamed(read.data!.provisioning, 'net3')).toMatchObject({
+        status: 'SUCCEEDED',
+        attempts: 2,
+        failure: null,
+      });
     });
   });
 
@@ -305,7 +372,12 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     it('creates the customer and runs every other step once, none of them undone by a retry that lost', async () => {
       cloudCockpit.up = false;
       await graphql(stack.server.url, PROVISION, { input: provisionEverywhereInput() }, { token: csp });
-      const listed = await graphql<{ provisionings: { nodes: Provisioning[] } }>(stack.server.url, NEWEST_PROVISIONING, {}, { token: csp });
+      const listed = await graphql<{ provisionings: { nodes: Provisioning[] } }>(
+        stack.server.url,
+        NEWEST_PROVISIONING,
+        {},
+        { token: csp },
+      );
       const [provisioning] = listed.data!.provisionings.nodes;
       expect(stepNamed(provisioning!, 'net3')).toMatchObject({ status: 'FAILED', failure: { code: 'NOT_STARTED' } });
       cloudCockpit.up = true;
@@ -313,16 +385,24 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       const { responses, filled } = await retriedAtOnce(stack, csp, provisioning!.id, 4);
 
       expect(filled).toBe(true);
-      const creations = stack.emulators.cloudCockpit.calls.filter((c) => c.method === 'POST' && c.path === '/v1/Customers');
+      const creations = stack.emulators.cloudCockpit.calls.filter(
+        (c) => c.method === 'POST' && c.path === '/v1/Customers',
+      );
       expect(creations).toHaveLength(1);
-      const posts = (name: 'experiencePlatform' | 'net3' | 'webex') => stack.emulators[name].calls.filter((c) => c.method === 'POST').length;
+      const posts = (name: 'experiencePlatform' | 'net3' | 'webex') =>
+        stack.emulators[name].calls.filter((c) => c.method === 'POST').length;
       expect([posts('experiencePlatform'), posts('net3'), posts('webex')]).toEqual([1, 1, 1]);
       expect(responses.filter((r) => r.errors === undefined)).toHaveLength(1);
       for (const refused of responses.filter((r) => r.errors !== undefined)) {
         expect(refused.errors!.map((e) => e.extensions.code)).toEqual(['IN_PROGRESS']);
       }
       // What the retry that ran recorded stands: no step was marked failed or not started by one that lost.
-      const read = await graphql<{ provisioning: Provisioning }>(stack.server.url, PROVISIONING, { id: provisioning!.id }, { token: csp });
+      const read = await graphql<{ provisioning: Provisioning }>(
+        stack.server.url,
+        PROVISIONING,
+        { id: provisioning!.id },
+        { token: csp },
+      );
       expect(read.data!.provisioning.steps.map((s) => [s.name, s.status, s.attempts])).toEqual([
         ['customer', 'SUCCEEDED', 2],
         [`providerInstance:${providerInstanceInput().providerInstanceId as string}`, 'SUCCEEDED', 1],
@@ -355,11 +435,19 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       expect(listed.data!.provisionings.totalCount).toBe(1);
       const [provisioning] = listed.data!.provisionings.nodes;
       expect(provisioning!.steps.every((s) => s.status === 'FAILED')).toBe(true);
-      expect(stepNamed(provisioning!, 'customer')).toMatchObject({ status: 'FAILED', failure: { code: 'UPSTREAM_ERROR' } });
+      expect(stepNamed(provisioning!, 'customer')).toMatchObject({
+        status: 'FAILED',
+        failure: { code: 'UPSTREAM_ERROR' },
+      });
       expect(stepNamed(provisioning!, 'net3')).toMatchObject({ status: 'FAILED', failure: { code: 'NOT_STARTED' } });
 
       cloudCockpit.up = true;
-      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY, { id: provisioning!.id }, { token: csp });
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(
+        stack.server.url,
+        RETRY,
+        { id: provisioning!.id },
+        { token: csp },
+      );
       expect(retried.errors).toBeUndefined();
       const after = retried.data!.retryProvisioning;
       expect(after.steps.map((s) => [s.name, s.status])).toEqual([
@@ -370,10 +458,13 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
         ['wholesale', 'IN_PROGRESS'],
       ]);
       // The customer was created with the id the ledger made for it before the first attempt.
-      const creations = stack.emulators.cloudCockpit.calls.filter((c) => c.method === 'POST' && c.path === '/v1/Customers');
+      const creations = stack.emulators.cloudCockpit.calls.filter(
+        (c) => c.method === 'POST' && c.path === '/v1/Customers',
+      );
       expect(creations).toHaveLength(1);
       expect(creations[0]!.body).toMatchObject({ id: provisioning!.customerId });
-      const posts = (name: 'experiencePlatform' | 'net3' | 'webex') => stack.emulators[name].calls.filter((c) => c.method === 'POST').length;
+      const posts = (name: 'experiencePlatform' | 'net3' | 'webex') =>
+        stack.emulators[name].calls.filter((c) => c.method === 'POST').length;
       expect([posts('experiencePlatform'), posts('net3'), posts('webex')]).toEqual([1, 1, 1]);
     });
   });
@@ -388,12 +479,21 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       net3.up = true;
       net3.answers = false;
       const first = await graphql(stack.server.url, PROVISION_NET3, { input: net3ProvisioningInput() }, { token: csp });
-      expect(first.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'NET3', httpStatus: null });
+      expect(first.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        provider: 'NET3',
+        httpStatus: null,
+      });
       const provisioning = await newestProvisioning(stack, csp);
       expect(stepNamed(provisioning, 'provisionNet3Customer')).toMatchObject({ status: 'FAILED' });
 
       net3.answers = true;
-      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY_WITH_IDS, { id: provisioning.id }, { token: csp });
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(
+        stack.server.url,
+        RETRY_WITH_IDS,
+        { id: provisioning.id },
+        { token: csp },
+      );
       expect(retried.errors).toBeUndefined();
       const step = stepNamed(retried.data!.retryProvisioning, 'provisionNet3Customer');
       expect(step).toMatchObject({ status: 'SUCCEEDED', attempts: 2, failure: null });
@@ -415,10 +515,16 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       // Net3 provisioned the customer; then this server failed (say, recording the answer): INTERNAL, outcome unknown.
       const made = await callEmulator(`${stack.emulators.net3.url}/provisioning/customer`, {
         headers: { authorization: `Bearer ${TEST_CREDENTIALS.net3.apiKey}` },
-        body: { customer: { customerId, customerName: 'Contoso Pizza' }, contacts: [{ firstName: 'Ana', lastName: 'Silva', email: 'ana@contoso.example', roles: ['Primary'] }] },
+        body: {
+          customer: { customerId, customerName: 'Contoso Pizza' },
+          contacts: [{ firstName: 'Ana', lastName: 'Silva', email: 'ana@contoso.example', roles: ['Primary'] }],
+        },
       });
       expect(made.status).toBe(200);
-      const { sub, tenant } = JSON.parse(Buffer.from(csp.split('.')[1]!, 'base64url').toString()) as { sub: string; tenant: string };
+      const { sub, tenant } = JSON.parse(Buffer.from(csp.split('.')[1]!, 'base64url').toString()) as {
+        sub: string;
+        tenant: string;
+      };
       const id = randomUUID();
       const step = 'provisionNet3Customer';
       // Recorded as the resolver receives it: enum values already mapped to the wire's (`Primary`).
@@ -429,14 +535,35 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
         requestCreated: new Date().toISOString(),
       };
       const lease = await stack.ledger.beginOperation(
-        { id, tenant, caller: { subject: sub, tenant, roles: ['csp'], resellerId: null }, kind: step, customerId: null, request: {}, correlationId: randomUUID() },
+        {
+          id,
+          tenant,
+          caller: { subject: sub, tenant, roles: ['csp'], resellerId: null },
+          kind: step,
+          customerId: null,
+          request: {},
+          correlationId: randomUUID(),
+        },
         [{ step, provider: 'NET3', position: 0, input }],
       );
-      const failure = { provider: 'NET3' as const, httpStatus: null, code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error', correlationId: randomUUID(), retryAfterSeconds: null, fieldErrors: [] };
+      const failure = {
+        provider: 'NET3' as const,
+        httpStatus: null,
+        code: 'INTERNAL_SERVER_ERROR',
+        message: 'Unexpected error',
+        correlationId: randomUUID(),
+        retryAfterSeconds: null,
+        fieldErrors: [],
+      };
       // Our own trouble after the call was sent: whether Net3 acted is unknown.
       expect(await stack.ledger.failStep(id, step, lease, failure, true)).toBe(true);
 
-      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY_WITH_IDS, { id }, { token: csp });
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(
+        stack.server.url,
+        RETRY_WITH_IDS,
+        { id },
+        { token: csp },
+      );
       expect(retried.errors).toBeUndefined();
       // The repeat is recognised (409) as the customer Net3 already has, not reported as a conflict.
       expect(stepNamed(retried.data!.retryProvisioning, step)).toMatchObject({ status: 'SUCCEEDED', failure: null });
@@ -448,7 +575,12 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       net3.answers = true;
       const customerId = `crm-${randomUUID()}`;
       const otherTenant = await signToken({ tenant: `other-${randomUUID().slice(0, 8)}.example` });
-      const theirs = await graphql(stack.server.url, PROVISION_NET3, { input: net3ProvisioningInput({ customerId }) }, { token: otherTenant });
+      const theirs = await graphql(
+        stack.server.url,
+        PROVISION_NET3,
+        { input: net3ProvisioningInput({ customerId }) },
+        { token: otherTenant },
+      );
       expect(theirs.errors).toBeUndefined();
 
       // The same customerId from this tenant: Net3 refused it (409), but the answer was lost.
@@ -456,7 +588,12 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       await graphql(stack.server.url, PROVISION_NET3, { input: net3ProvisioningInput({ customerId }) }, { token: csp });
       net3.answers = true;
       const provisioning = await newestProvisioning(stack, csp);
-      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY_WITH_IDS, { id: provisioning.id }, { token: csp });
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(
+        stack.server.url,
+        RETRY_WITH_IDS,
+        { id: provisioning.id },
+        { token: csp },
+      );
       expect(retried.errors).toBeUndefined();
       const step = stepNamed(retried.data!.retryProvisioning, 'provisionNet3Customer');
       expect(step).toMatchObject({ status: 'FAILED', failure: { code: 'CONFLICT', httpStatus: 409 } });
@@ -472,14 +609,26 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
 
     /** The requests Adobe accepted (and so stored) for this organization. */
     const acceptedFor = (imsOrgId: string) =>
-      adobe.exchanges.filter((e) => e.method === 'POST' && e.status === 200 && (e.body as { customer: { imsOrgId: string } }).customer.imsOrgId === imsOrgId);
+      adobe.exchanges.filter(
+        (e) =>
+          e.method === 'POST' &&
+          e.status === 200 &&
+          (e.body as { customer: { imsOrgId: string } }).customer.imsOrgId === imsOrgId,
+      );
 
     /** The organization's latest stored request, asked of the emulator itself. */
     async function latestRequestIdAtAdobe(imsOrgId: string): Promise<string> {
       const { token, imsAuthorization } = TEST_CREDENTIALS.experiencePlatform;
-      const reply = await callEmulator<{ request: { id: string } }>(`${stack.emulators.experiencePlatform.url}/provisioning/status`, {
-        headers: { authorization: `Bearer ${token}`, 'x-gw-ims-authorization': `Bearer ${imsAuthorization}`, 'x-gw-ims-org-id': imsOrgId },
-      });
+      const reply = await callEmulator<{ request: { id: string } }>(
+        `${stack.emulators.experiencePlatform.url}/provisioning/status`,
+        {
+          headers: {
+            authorization: `Bearer ${token}`,
+            'x-gw-ims-authorization': `Bearer ${imsAuthorization}`,
+            'x-gw-ims-org-id': imsOrgId,
+          },
+        },
+      );
       expect(reply.status).toBe(200);
       return reply.json.request.id;
     }
@@ -494,7 +643,12 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     }
 
     async function retry(id: string): Promise<Provisioning> {
-      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY_WITH_IDS, { id }, { token: csp });
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(
+        stack.server.url,
+        RETRY_WITH_IDS,
+        { id },
+        { token: csp },
+      );
       expect(retried.errors).toBeUndefined();
       return retried.data!.retryProvisioning;
     }
@@ -510,7 +664,11 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
 
       adobe.answers = false;
       const lost = await provisionAdobe(input, true);
-      expect(lost.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'EXPERIENCE_PLATFORM', httpStatus: null });
+      expect(lost.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        provider: 'EXPERIENCE_PLATFORM',
+        httpStatus: null,
+      });
       expect(acceptedFor(imsOrgId)).toHaveLength(2);
       const lostRequestId = await latestRequestIdAtAdobe(imsOrgId);
       expect(lostRequestId).not.toBe(earlier.data!.provisionExperiencePlatform.storedRequest.id);
@@ -569,7 +727,10 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       adobe.up = true;
       adobe.answers = false;
       const input = provisionEverywhereInput();
-      const section: Record<string, unknown> = { ...(input.experiencePlatform as Record<string, unknown>), reprovision: true };
+      const section: Record<string, unknown> = {
+        ...(input.experiencePlatform as Record<string, unknown>),
+        reprovision: true,
+      };
       const first = await graphql<{ provisionCustomer: { provisioning: Provisioning } }>(
         stack.server.url,
         PROVISION,
@@ -577,7 +738,10 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
         { token: csp },
       );
       const { provisioning } = first.data!.provisionCustomer;
-      expect(stepNamed(provisioning, 'experiencePlatform')).toMatchObject({ status: 'FAILED', failure: { code: 'UPSTREAM_ERROR' } });
+      expect(stepNamed(provisioning, 'experiencePlatform')).toMatchObject({
+        status: 'FAILED',
+        failure: { code: 'UPSTREAM_ERROR' },
+      });
       const imsOrgId = section.imsOrgId as string;
       expect(acceptedFor(imsOrgId)).toHaveLength(1);
 
@@ -599,19 +763,29 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       webex.up = true;
       webex.answers = false;
       const lost = await graphql(stack.server.url, PROVISION_WEBEX, { input }, { token: csp });
-      expect(lost.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'WEBEX_WHOLESALE', httpStatus: null });
+      expect(lost.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        provider: 'WEBEX_WHOLESALE',
+        httpStatus: null,
+      });
       webex.answers = true;
       return newestProvisioning(stack, csp);
     }
 
     async function retry(id: string): Promise<Step> {
-      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY_WITH_IDS, { id }, { token: csp });
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(
+        stack.server.url,
+        RETRY_WITH_IDS,
+        { id },
+        { token: csp },
+      );
       expect(retried.errors).toBeUndefined();
       return stepNamed(retried.data!.retryProvisioning, 'provisionWholesaleCustomer')!;
     }
 
     const readAs = async (token: string, id: string) =>
-      (await graphql<{ wholesaleCustomer: { id: string } | null }>(stack.server.url, WEBEX_CUSTOMER, { id }, { token })).data!.wholesaleCustomer;
+      (await graphql<{ wholesaleCustomer: { id: string } | null }>(stack.server.url, WEBEX_CUSTOMER, { id }, { token }))
+        .data!.wholesaleCustomer;
 
     it('records the customer its own call made', async () => {
       const input = wholesaleCustomerInput();
@@ -629,7 +803,12 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
       webex.answers = true;
       const input = wholesaleCustomerInput();
       const otherTenant = await signToken({ tenant: `other-${randomUUID().slice(0, 8)}.example` });
-      const theirs = await graphql<{ provisionWholesaleCustomer: { id: string } }>(stack.server.url, PROVISION_WEBEX, { input }, { token: otherTenant });
+      const theirs = await graphql<{ provisionWholesaleCustomer: { id: string } }>(
+        stack.server.url,
+        PROVISION_WEBEX,
+        { input },
+        { token: otherTenant },
+      );
       expect(theirs.errors).toBeUndefined();
       const theirId = theirs.data!.provisionWholesaleCustomer.id;
 
@@ -669,20 +848,35 @@ describe.each(testBackends)('retryProvisioning, ledger on $name', (backend) => {
     let stack: TestStack;
     let webex: SwitchableProxy;
     let csp: string;
-    withSwitchableStack('webex', (made) => ({ stack, proxy: webex, csp } = made), { webexFailingPackages: ['webex_calling', 'webex_meetings'] });
+    withSwitchableStack('webex', (made) => ({ stack, proxy: webex, csp } = made), {
+      webexFailingPackages: ['webex_calling', 'webex_meetings'],
+    });
 
     it('records the step as FAILED, as following it would, not as a success', async () => {
       webex.up = true;
       webex.answers = false;
-      const lost = await graphql(stack.server.url, PROVISION_WEBEX, { input: wholesaleCustomerInput() }, { token: csp });
+      const lost = await graphql(
+        stack.server.url,
+        PROVISION_WEBEX,
+        { input: wholesaleCustomerInput() },
+        { token: csp },
+      );
       expect(lost.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', httpStatus: null });
       webex.answers = true;
       const provisioning = await newestProvisioning(stack, csp);
 
-      const retried = await graphql<{ retryProvisioning: Provisioning }>(stack.server.url, RETRY_WITH_IDS, { id: provisioning.id }, { token: csp });
+      const retried = await graphql<{ retryProvisioning: Provisioning }>(
+        stack.server.url,
+        RETRY_WITH_IDS,
+        { id: provisioning.id },
+        { token: csp },
+      );
       expect(retried.errors).toBeUndefined();
       const step = stepNamed(retried.data!.retryProvisioning, 'provisionWholesaleCustomer');
-      expect(step).toMatchObject({ status: 'FAILED', failure: { httpStatus: null, message: 'Webex Wholesale could not provision the customer' } });
+      expect(step).toMatchObject({
+        status: 'FAILED',
+        failure: { httpStatus: null, message: 'Webex Wholesale could not provision the customer' },
+      });
       expect(webex.exchanges.filter((e) => e.method === 'POST')).toHaveLength(1);
     });
   });

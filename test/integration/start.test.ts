@@ -15,7 +15,9 @@ const builtEmulators = new URL('dist/emulators/', projectRoot).href;
  * Runs the built server as `npm start` does after its build, with only the given environment; `loadedModules`
  * lists the URL of every ES module it has loaded so far (test/support/module-log).
  */
-function startMain(env: Record<string, string>): ChildProcess & { output: () => string; loadedModules: () => string[] } {
+function startMain(
+  env: Record<string, string>,
+): ChildProcess & { output: () => string; loadedModules: () => string[] } {
   const scratch = mkdtempSync(join(tmpdir(), 'provisioning-graph-'));
   const log = join(scratch, 'modules.log');
   const child = spawn(process.execPath, ['--import', moduleLog.href, 'dist/src/main.js'], {
@@ -138,7 +140,13 @@ describe('npm start with the embedded defaults', { timeout: 60_000 }, () => {
 
   it('loads no emulator module in production, with every provider URL set, through start-up, requests and shutdown', async () => {
     const secret = 'a-production-secret-that-is-long-enough';
-    const main = startMain({ NODE_ENV: 'production', ...EVERY_PROVIDER_URL, JWT_SECRET: secret, LOG_LEVEL: 'info', PORT: '0' });
+    const main = startMain({
+      NODE_ENV: 'production',
+      ...EVERY_PROVIDER_URL,
+      JWT_SECRET: secret,
+      LOG_LEVEL: 'info',
+      PORT: '0',
+    });
     children.push(main);
     const [, url] = await waitFor(/"url":"([^"]+)","msg":"Provisioning Graph is serving/, main);
 

@@ -54,7 +54,12 @@ describe('Webex Wholesale over the emulator', () => {
   it('provisions a customer, which starts provisioning, and reads it back provisioned', async () => {
     const input = wholesaleCustomerInput();
     const callsBefore = stack.emulators.webex.calls.length;
-    const provisioned = await graphql<{ provisionWholesaleCustomer: Customer }>(url, PROVISION, { input }, { token: csp });
+    const provisioned = await graphql<{ provisionWholesaleCustomer: Customer }>(
+      url,
+      PROVISION,
+      { input },
+      { token: csp },
+    );
     expect(provisioned.errors).toBeUndefined();
     const accepted = provisioned.data!.provisionWholesaleCustomer;
     expect(accepted).toEqual({
@@ -65,13 +70,29 @@ describe('Webex Wholesale over the emulator', () => {
       packages: ['WEBEX_CALLING', 'WEBEX_MEETINGS'],
       address: LISBON_ADDRESS,
       packageDetails: [
-        { provider: 'WEBEX_WHOLESALE', name: 'webex_calling', package: 'WEBEX_CALLING', status: 'PROVISIONING', warnings: [], errors: [] },
-        { provider: 'WEBEX_WHOLESALE', name: 'webex_meetings', package: 'WEBEX_MEETINGS', status: 'PROVISIONING', warnings: [], errors: [] },
+        {
+          provider: 'WEBEX_WHOLESALE',
+          name: 'webex_calling',
+          package: 'WEBEX_CALLING',
+          status: 'PROVISIONING',
+          warnings: [],
+          errors: [],
+        },
+        {
+          provider: 'WEBEX_WHOLESALE',
+          name: 'webex_meetings',
+          package: 'WEBEX_MEETINGS',
+          status: 'PROVISIONING',
+          warnings: [],
+          errors: [],
+        },
       ],
       errors: [],
     });
     // One upstream call: the mutation does not read the customer back.
-    expect(stack.emulators.webex.calls.slice(callsBefore).map((c) => `${c.method} ${c.path}`)).toEqual(['POST /v1/wholesale/customers']);
+    expect(stack.emulators.webex.calls.slice(callsBefore).map((c) => `${c.method} ${c.path}`)).toEqual([
+      'POST /v1/wholesale/customers',
+    ]);
 
     const read = await graphql<{ wholesaleCustomer: Customer }>(url, GET, { id: accepted.id }, { token: csp });
     expect(read.errors).toBeUndefined();
@@ -152,14 +173,24 @@ describe('Webex Wholesale over the emulator', () => {
   it('pages through the partner’s customers with Relay cursors, filtered by status', async () => {
     const created: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const response = await graphql<{ provisionWholesaleCustomer: Customer }>(url, PROVISION, { input: wholesaleCustomerInput() }, { token: csp });
+      const response = await graphql<{ provisionWholesaleCustomer: Customer }>(
+        url,
+        PROVISION,
+        { input: wholesaleCustomerInput() },
+        { token: csp },
+      );
       created.push(response.data!.provisionWholesaleCustomer.id);
     }
     const seen: string[] = [];
     let after: string | null = null;
     let pages = 0;
     do {
-      const page: Awaited<ReturnType<typeof graphql<Page>>> = await graphql<Page>(url, LIST, { status: 'PROVISIONED', first: 2, after }, { token: csp });
+      const page: Awaited<ReturnType<typeof graphql<Page>>> = await graphql<Page>(
+        url,
+        LIST,
+        { status: 'PROVISIONED', first: 2, after },
+        { token: csp },
+      );
       expect(page.errors).toBeUndefined();
       const { nodes, edges, pageInfo } = page.data!.wholesaleCustomers;
       expect(nodes.length).toBeLessThanOrEqual(2);
@@ -178,10 +209,16 @@ describe('Webex Wholesale over the emulator', () => {
   it('refuses page sizes outside 1 to 100, and foreign cursors', async () => {
     for (const first of [0, 101]) {
       const response = await graphql(url, LIST, { first }, { token: csp });
-      expect(response.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['first'] }] });
+      expect(response.errors![0]!.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        fieldErrors: [{ path: ['first'] }],
+      });
     }
     const badCursor = await graphql(url, LIST, { after: 'bm90LWEtY3Vyc29y' }, { token: csp });
-    expect(badCursor.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['after'] }] });
+    expect(badCursor.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: [{ path: ['after'] }],
+    });
   });
 
   it('lets only CSP users use Webex directly, and nobody without a token', async () => {
@@ -217,10 +254,19 @@ describe('Webex Wholesale: recorded in the ledger, read by its own tenant only',
     const mine = await signToken({ tenant: 'contoso.example' });
     const theirs = await signToken({ tenant: 'fabrikam.example' });
     const input = wholesaleCustomerInput();
-    const provisioned = await graphql<{ provisionWholesaleCustomer: { id: string } }>(stack.server.url, PROVISION, { input }, { token: mine });
+    const provisioned = await graphql<{ provisionWholesaleCustomer: { id: string } }>(
+      stack.server.url,
+      PROVISION,
+      { input },
+      { token: mine },
+    );
     const id = provisioned.data!.provisionWholesaleCustomer.id;
 
-    const recorded = await graphql<{ provisionings: { nodes: { kind: string; steps: { provider: string; upstreamIds: { name: string; value: string }[] }[] }[] } }>(
+    const recorded = await graphql<{
+      provisionings: {
+        nodes: { kind: string; steps: { provider: string; upstreamIds: { name: string; value: string }[] }[] }[];
+      };
+    }>(
       stack.server.url,
       'query { provisionings(first: 1) { nodes { kind steps { provider upstreamIds { name value } } } } }',
       {},
@@ -231,15 +277,27 @@ describe('Webex Wholesale: recorded in the ledger, read by its own tenant only',
       steps: [{ provider: 'WEBEX_WHOLESALE', upstreamIds: expect.arrayContaining([{ name: 'id', value: id }]) }],
     });
 
-    expect((await graphql(stack.server.url, GET, { id }, { token: mine })).data).toMatchObject({ wholesaleCustomer: { id } });
+    expect((await graphql(stack.server.url, GET, { id }, { token: mine })).data).toMatchObject({
+      wholesaleCustomer: { id },
+    });
     const webexCalls = stack.emulators.webex.calls.length;
     expect((await graphql(stack.server.url, GET, { id }, { token: theirs })).data).toEqual({ wholesaleCustomer: null });
     // Refused from the ledger: Webex is not even asked about another tenant's customer.
     expect(stack.emulators.webex.calls.length).toBe(webexCalls);
 
-    const listed = await graphql<{ wholesaleCustomers: { nodes: { id: string }[] } }>(stack.server.url, LIST, { externalId: input.externalId }, { token: theirs });
+    const listed = await graphql<{ wholesaleCustomers: { nodes: { id: string }[] } }>(
+      stack.server.url,
+      LIST,
+      { externalId: input.externalId },
+      { token: theirs },
+    );
     expect(listed.data!.wholesaleCustomers.nodes).toEqual([]);
-    const own = await graphql<{ wholesaleCustomers: { nodes: { id: string }[] } }>(stack.server.url, LIST, { externalId: input.externalId }, { token: mine });
+    const own = await graphql<{ wholesaleCustomers: { nodes: { id: string }[] } }>(
+      stack.server.url,
+      LIST,
+      { externalId: input.externalId },
+      { token: mine },
+    );
     expect(own.data!.wholesaleCustomers.nodes.map((n) => n.id)).toEqual([id]);
   });
 });
@@ -259,8 +317,18 @@ describe('Webex Wholesale: provisioning states and throttling', () => {
     const stack = await startTestStack({ webexProvisioningDelayMs: 60_000 });
     try {
       const token = await signToken();
-      const created = await graphql<{ provisionWholesaleCustomer: Customer }>(stack.server.url, PROVISION, { input: wholesaleCustomerInput() }, { token });
-      const read = await graphql<{ wholesaleCustomer: Customer }>(stack.server.url, GET, { id: created.data!.provisionWholesaleCustomer.id }, { token });
+      const created = await graphql<{ provisionWholesaleCustomer: Customer }>(
+        stack.server.url,
+        PROVISION,
+        { input: wholesaleCustomerInput() },
+        { token },
+      );
+      const read = await graphql<{ wholesaleCustomer: Customer }>(
+        stack.server.url,
+        GET,
+        { id: created.data!.provisionWholesaleCustomer.id },
+        { token },
+      );
       expect(read.data!.wholesaleCustomer).toMatchObject({ status: 'PROVISIONING', orgId: null });
     } finally {
       await stack.close();
@@ -268,11 +336,25 @@ describe('Webex Wholesale: provisioning states and throttling', () => {
   });
 
   it('reports packages whose provisioning failed, with Webex’s errors', async () => {
-    const emulator = await startWebexEmulator({ ...TEST_CREDENTIALS.webex, provisioningDelayMs: 0, failingPackages: ['webex_meetings'] });
+    const emulator = await startWebexEmulator({
+      ...TEST_CREDENTIALS.webex,
+      provisioningDelayMs: 0,
+      failingPackages: ['webex_meetings'],
+    });
     await withWebex(emulator, async (stack) => {
       const token = await signToken();
-      const created = await graphql<{ provisionWholesaleCustomer: Customer }>(stack.server.url, PROVISION, { input: wholesaleCustomerInput() }, { token });
-      const read = await graphql<{ wholesaleCustomer: Customer }>(stack.server.url, GET, { id: created.data!.provisionWholesaleCustomer.id }, { token });
+      const created = await graphql<{ provisionWholesaleCustomer: Customer }>(
+        stack.server.url,
+        PROVISION,
+        { input: wholesaleCustomerInput() },
+        { token },
+      );
+      const read = await graphql<{ wholesaleCustomer: Customer }>(
+        stack.server.url,
+        GET,
+        { id: created.data!.provisionWholesaleCustomer.id },
+        { token },
+      );
       expect(read.data!.wholesaleCustomer.status).toBe('PROVISIONED_WITH_ERRORS');
       expect(read.data!.wholesaleCustomer.packageDetails[1]).toEqual({
         provider: 'WEBEX_WHOLESALE',
@@ -288,7 +370,12 @@ describe('Webex Wholesale: provisioning states and throttling', () => {
   it('answers UPSTREAM_BUSY with retryAfterSeconds while Webex is locked (423)', async () => {
     const emulator = await startWebexEmulator({ ...TEST_CREDENTIALS.webex, lockedRetryAfterSeconds: 12 });
     await withWebex(emulator, async (stack) => {
-      const response = await graphql(stack.server.url, PROVISION, { input: wholesaleCustomerInput() }, { token: await signToken() });
+      const response = await graphql(
+        stack.server.url,
+        PROVISION,
+        { input: wholesaleCustomerInput() },
+        { token: await signToken() },
+      );
       expect(response.errors![0]!.extensions).toMatchObject({
         code: 'UPSTREAM_BUSY',
         provider: 'WEBEX_WHOLESALE',
@@ -300,12 +387,19 @@ describe('Webex Wholesale: provisioning states and throttling', () => {
   });
 
   it('answers UPSTREAM_BUSY with retryAfterSeconds when Webex rate-limits (429)', async () => {
-    const emulator = await startWebexEmulator({ ...TEST_CREDENTIALS.webex, rateLimit: { requests: 1, retryAfterSeconds: 30 } });
+    const emulator = await startWebexEmulator({
+      ...TEST_CREDENTIALS.webex,
+      rateLimit: { requests: 1, retryAfterSeconds: 30 },
+    });
     await withWebex(emulator, async (stack) => {
       const token = await signToken();
       expect((await graphql(stack.server.url, LIST, {}, { token })).errors).toBeUndefined();
       const limited = await graphql(stack.server.url, LIST, {}, { token });
-      expect(limited.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_BUSY', httpStatus: 429, retryAfterSeconds: 30 });
+      expect(limited.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_BUSY',
+        httpStatus: 429,
+        retryAfterSeconds: 30,
+      });
     });
   });
 });
@@ -354,7 +448,13 @@ describe('Webex Wholesale: the service function the fan-out calls', () => {
     expect(accepted).toMatchObject({ externalId: canonical.id, status: 'provisioning' });
     expect(emulator.calls.at(-1)!.body).toMatchObject({
       externalId: canonical.id,
-      address: { addressLine1: 'Rua Augusta 100', city: 'Lisboa', stateOrProvince: 'Lisboa', zipOrPostalCode: '1100-053', country: 'PT' },
+      address: {
+        addressLine1: 'Rua Augusta 100',
+        city: 'Lisboa',
+        stateOrProvince: 'Lisboa',
+        zipOrPostalCode: '1100-053',
+        country: 'PT',
+      },
       customerInfo: { name: 'Contoso Pizza', primaryEmail: 'ana.silva@contoso.example' },
     });
 

@@ -18,7 +18,14 @@ import { customerInput, providerInstanceInput } from '../support/fixtures.js';
 import { testBackends, type TestBackend } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
-import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack, type TestStackOptions } from '../support/stack.js';
+import {
+  graphql,
+  signToken,
+  startTestStack,
+  TEST_CREDENTIALS,
+  type TestStack,
+  type TestStackOptions,
+} from '../support/stack.js';
 
 const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
   provisionCustomer(input: $input) {
@@ -64,8 +71,16 @@ const storedNet3Section = () => ({
 });
 const storedWholesaleSection = () => ({ ...wholesaleSection(), packages: ['webex_meetings'] });
 
-async function provision(stack: TestStack, input: Record<string, unknown>): Promise<{ payload: Payload; correlationId: string }> {
-  const response = await graphql<{ provisionCustomer: Payload }>(stack.server.url, PROVISION, { input }, { token: await signToken() });
+async function provision(
+  stack: TestStack,
+  input: Record<string, unknown>,
+): Promise<{ payload: Payload; correlationId: string }> {
+  const response = await graphql<{ provisionCustomer: Payload }>(
+    stack.server.url,
+    PROVISION,
+    { input },
+    { token: await signToken() },
+  );
   expect(response.errors).toBeUndefined();
   return { payload: response.data!.provisionCustomer, correlationId: response.extensions!.correlationId as string };
 }
@@ -83,10 +98,17 @@ const settled = (steps: StepRecord[]) => steps.every((s) => s.status === 'SUCCEE
  * A stack with its worker whose ledger is on `backend`: the stack's own in-memory PGlite, or a fresh database on the
  * PostgreSQL server, closed and dropped with the stack.
  */
-async function startStackOn(backend: TestBackend, options: TestStackOptions & { worker: NonNullable<TestStackOptions['worker']> }): Promise<TestStack> {
+async function startStackOn(
+  backend: TestBackend,
+  options: TestStackOptions & { worker: NonNullable<TestStackOptions['worker']> },
+): Promise<TestStack> {
   if (backend.name === 'pglite') return startTestStack(options);
   const fresh = await backend.create();
-  const { ledger, database } = await openLedger({ databaseUrl: fresh.url, dataDir: fresh.dataDir, leaseMs: options.worker.leaseMs });
+  const { ledger, database } = await openLedger({
+    databaseUrl: fresh.url,
+    dataDir: fresh.dataDir,
+    leaseMs: options.worker.leaseMs,
+  });
   const stack = await startTestStack({ ...options, ledger });
   return {
     ...stack,
@@ -112,7 +134,10 @@ describe('the provisioning worker follows work providers finish later', () => {
   afterAll(() => stack.close());
 
   it('follows a Webex customer until Webex reports it provisioned, without anyone asking', async () => {
-    const { payload, correlationId } = await provision(stack, { customer: customerInput(), wholesale: wholesaleSection() });
+    const { payload, correlationId } = await provision(stack, {
+      customer: customerInput(),
+      wholesale: wholesaleSection(),
+    });
     expect(payload.wholesale).toMatchObject({ __typename: 'WholesaleCustomer', status: 'PROVISIONING' });
     const webexId = payload.wholesale!.id!;
     expect((await ledgerOf(stack, payload.customer.id)).steps.wholesale!.status).toBe('IN_PROGRESS');
@@ -133,7 +158,9 @@ describe('the provisioning worker follows work providers finish later', () => {
     });
     expect(operation!.status).toBe('SUCCEEDED');
     // The worker asked Webex itself, under the request's correlation id, so that Webex's audit lines up with ours.
-    const checks = stack.emulators.webex.calls.filter((c) => c.method === 'GET' && c.path === `/v1/wholesale/customers/${webexId}`);
+    const checks = stack.emulators.webex.calls.filter(
+      (c) => c.method === 'GET' && c.path === `/v1/wholesale/customers/${webexId}`,
+    );
     expect(checks.length).toBeGreaterThanOrEqual(1);
     expect(checks.every((c) => c.headers.trackingid === correlationId)).toBe(true);
 
@@ -152,7 +179,10 @@ describe('the provisioning worker follows work providers finish later', () => {
   it('follows an Adobe request with pollRequired through GET /provisioning/status until it completes', async () => {
     const section = experiencePlatformSection();
     const { payload } = await provision(stack, { customer: customerInput(), experiencePlatform: section });
-    expect(payload.experiencePlatform).toMatchObject({ __typename: 'ExperiencePlatformProvisioning', pollRequired: true });
+    expect(payload.experiencePlatform).toMatchObject({
+      __typename: 'ExperiencePlatformProvisioning',
+      pollRequired: true,
+    });
     const requestId = payload.experiencePlatform!.storedRequest!.id;
 
     const { operation, steps } = await eventually(
@@ -165,9 +195,13 @@ describe('the provisioning worker follows work providers finish later', () => {
       result: { requestStatus: { status: 'completed' } },
     });
     expect(operation!.status).toBe('SUCCEEDED');
-    const statusCalls = stack.emulators.experiencePlatform.calls.filter((c) => c.path === `/provisioning/status?request=${requestId}`);
+    const statusCalls = stack.emulators.experiencePlatform.calls.filter(
+      (c) => c.path === `/provisioning/status?request=${requestId}`,
+    );
     expect(statusCalls.length).toBeGreaterThanOrEqual(1);
-    expect(statusCalls.every((c) => c.method === 'GET' && c.headers['x-gw-ims-org-id'] === section.imsOrgId)).toBe(true);
+    expect(statusCalls.every((c) => c.method === 'GET' && c.headers['x-gw-ims-org-id'] === section.imsOrgId)).toBe(
+      true,
+    );
     // Adobe's connection string is shown once, to the caller: following the request never stores it.
     expect(JSON.stringify(steps.experiencePlatform)).not.toContain('SharedAccessKey');
   });
@@ -255,7 +289,10 @@ async function abandonedProvisioning(
     customerId?: string;
   },
 ): Promise<{ operationId: string; customerId: string }> {
-  const crashed = new Ledger(stack.ledger.database, { owner: `crashed-host:1:${randomUUID().slice(0, 8)}`, leaseMs: 1_000 });
+  const crashed = new Ledger(stack.ledger.database, {
+    owner: `crashed-host:1:${randomUUID().slice(0, 8)}`,
+    leaseMs: 1_000,
+  });
   const correlationId = randomUUID();
   const logger = createLogger('silent');
   const context: StepScope = {
@@ -268,7 +305,12 @@ async function abandonedProvisioning(
   };
   const canonicalInput = { ...customer, id: customerId };
   const operationId = randomUUID();
-  const providerOf = { providerInstance: 'CLOUDCOCKPIT', experiencePlatform: 'EXPERIENCE_PLATFORM', net3: 'NET3', wholesale: 'WEBEX_WHOLESALE' } as const;
+  const providerOf = {
+    providerInstance: 'CLOUDCOCKPIT',
+    experiencePlatform: 'EXPERIENCE_PLATFORM',
+    net3: 'NET3',
+    wholesale: 'WEBEX_WHOLESALE',
+  } as const;
   const lease = await crashed.beginOperation(
     {
       id: operationId,
@@ -283,7 +325,12 @@ async function abandonedProvisioning(
       { step: 'customer', provider: 'CLOUDCOCKPIT', position: 0, input: canonicalInput },
       ...Object.entries(sections).map(([name, input], index) =>
         name === 'providerInstance'
-          ? { step: `providerInstance:${(input as { providerInstanceId: string }).providerInstanceId}`, provider: providerOf.providerInstance, position: 1, input }
+          ? {
+              step: `providerInstance:${(input as { providerInstanceId: string }).providerInstanceId}`,
+              provider: providerOf.providerInstance,
+              position: 1,
+              input,
+            }
           : { step: name, provider: providerOf[name as keyof typeof providerOf], position: 1000 + index, input },
       ),
     ],
@@ -291,7 +338,8 @@ async function abandonedProvisioning(
   let canonical: CustomerViewModel | null = null;
   if (started.includes('customer')) {
     await crashed.startStep(operationId, 'customer', context.correlationId, lease);
-    canonical = (await customerStep.run(context, canonicalInput as never, null, ['input', 'customer'])).response as CustomerViewModel;
+    canonical = (await customerStep.run(context, canonicalInput as never, null, ['input', 'customer']))
+      .response as CustomerViewModel;
   }
   for (const [name, kind] of [
     ['experiencePlatform', experiencePlatformStep],
@@ -306,153 +354,168 @@ async function abandonedProvisioning(
   return { operationId, customerId };
 }
 
-describe.each(testBackends)('the provisioning worker takes over steps a dead process abandoned, ledger on $name', (backend) => {
-  let stack: TestStack;
+describe.each(testBackends)(
+  'the provisioning worker takes over steps a dead process abandoned, ledger on $name',
+  (backend) => {
+    let stack: TestStack;
 
-  beforeAll(async () => {
-    stack = await startStackOn(backend, { worker: { intervalMs: 50 } });
-  });
-  afterAll(() => stack.close());
-
-  it('finds what the providers already have and runs the rest, provisioning nothing twice', async () => {
-    const instance = providerInstanceInput();
-    const adobe = experiencePlatformSection();
-    const { operationId, customerId } = await abandonedProvisioning(stack, {
-      customer: customerInput(),
-      sections: {
-        providerInstance: instance,
-        experiencePlatform: adobe,
-        net3: storedNet3Section(),
-        wholesale: storedWholesaleSection(),
-      },
-      // The customer, Net3 and Webex calls went through; the instance and Adobe were never started.
-      started: ['customer', 'net3', 'wholesale'],
+    beforeAll(async () => {
+      stack = await startStackOn(backend, { worker: { intervalMs: 50 } });
     });
-    const before = await stack.ledger.stepsOf([operationId]);
-    expect(before.map((s) => [s.step, s.status, s.attempts])).toEqual([
-      ['customer', 'PENDING', 1],
-      [`providerInstance:${instance.providerInstanceId as string}`, 'PENDING', 0],
-      ['experiencePlatform', 'PENDING', 0],
-      ['net3', 'PENDING', 1],
-      ['wholesale', 'PENDING', 1],
-    ]);
+    afterAll(() => stack.close());
 
-    const after = await eventually(
-      () => stack.ledger.stepsOf([operationId]),
-      (steps) => steps.every((s) => s.status === 'SUCCEEDED'),
-    );
-    expect(after.map((s) => [s.step, s.status])).toEqual(before.map((s) => [s.step, 'SUCCEEDED']));
-    expect((await stack.ledger.operationById(operationId))!.status).toBe('SUCCEEDED');
-    const byName = Object.fromEntries(after.map((s) => [s.step, s]));
-    expect(byName.customer!.result).toMatchObject({ id: customerId, companyName: 'Contoso Pizza' });
-    expect(byName.wholesale!.upstreamIds).toMatchObject({ externalId: customerId, id: expect.any(String) });
-
-    const { cloudCockpit, experiencePlatform, net3, webex } = stack.emulators;
-    const posts = (emulator: RunningEmulator, path: string) => emulator.calls.filter((c) => c.method === 'POST' && c.path.startsWith(path));
-    // Found by its id rather than created again.
-    expect(posts(cloudCockpit, '/v1/Customers').filter((c) => c.path === '/v1/Customers')).toHaveLength(1);
-    expect(cloudCockpit.calls.some((c) => c.method === 'GET' && c.path === `/v1/Customers/${customerId}`)).toBe(true);
-    // Never started, so run once by the worker.
-    expect(posts(cloudCockpit, `/v1/Customers/${customerId}/provider-instances`)).toHaveLength(1);
-    expect(posts(experiencePlatform, '/provisioning/customer')).toHaveLength(1);
-    // Webex is asked by externalId rather than sent the customer again.
-    expect(posts(webex, '/v1/wholesale/customers')).toHaveLength(1);
-    expect(webex.calls.some((c) => c.method === 'GET' && c.path.includes(`externalId=${customerId}`))).toBe(true);
-    // Net3 has no read endpoint: the repeat is refused as a duplicate customerId (409), which is success seen again.
-    const net3Posts = posts(net3, '/provisioning/customer');
-    expect(net3Posts).toHaveLength(2);
-    expect(net3Posts[1]!.body).toEqual(net3Posts[0]!.body);
-  });
-
-  it('records the request Adobe stored for an abandoned call with reprovision: true, rather than provisioning again', async () => {
-    const section = experiencePlatformSection();
-    // Provisioned once already, so that reprovision is what makes Adobe accept the call.
-    const earlier = await provision(stack, { customer: customerInput(), experiencePlatform: section });
-    const earlierId = earlier.payload.experiencePlatform!.storedRequest!.id;
-    // As provisionCustomer records the section: with when it was asked for.
-    const stored = { ...section, reprovision: true, requestedAt: new Date().toISOString() };
-    const { operationId } = await abandonedProvisioning(stack, {
-      customer: customerInput(),
-      sections: { experiencePlatform: stored },
-      started: ['customer', 'experiencePlatform'],
-    });
-    const accepted = () =>
-      stack.emulators.experiencePlatform.calls.filter(
-        (c) => c.method === 'POST' && (c.body as { customer?: { imsOrgId?: string } }).customer?.imsOrgId === section.imsOrgId,
-      );
-    expect(accepted()).toHaveLength(2);
-
-    const steps = await eventually(() => stack.ledger.stepsOf([operationId]), settled);
-    const adobe = steps.find((s) => s.step === 'experiencePlatform')!;
-    expect(adobe).toMatchObject({ status: 'SUCCEEDED', result: { requestStatus: { status: 'completed' } } });
-    // The dead process's request, followed to its end; Adobe was not sent a third.
-    expect(accepted()).toHaveLength(2);
-    expect(adobe.upstreamIds.storedRequestId).toEqual(expect.any(String));
-    expect(adobe.upstreamIds.storedRequestId).not.toBe(earlierId);
-    expect((adobe.result as { storedRequest: { id: string } }).storedRequest.id).toBe(adobe.upstreamIds.storedRequestId);
-  });
-
-  it('does not take another tenant’s Webex customer with the same externalId for an abandoned call’s, failing it as a conflict', async () => {
-    // Another tenant made a Webex customer whose externalId is the CloudCockpit id this provisioning was given.
-    const customerId = randomUUID();
-    const otherTenant = `other-${randomUUID().slice(0, 8)}.example`;
-    const other = await signToken({ tenant: otherTenant });
-    const theirs = await graphql<{ provisionWholesaleCustomer: { id: string } }>(
-      stack.server.url,
-      'mutation($input: WholesaleCustomerInput!) { provisionWholesaleCustomer(input: $input) { id } }',
-      {
-        input: {
-          ...wholesaleSection(),
-          externalId: customerId,
-          address: { addressLine1: 'Rua Augusta 100', city: 'Lisboa', country: 'PT' },
-          customerInfo: { name: 'Fabrikam', primaryEmail: 'ops@fabrikam.example' },
+    it('finds what the providers already have and runs the rest, provisioning nothing twice', async () => {
+      const instance = providerInstanceInput();
+      const adobe = experiencePlatformSection();
+      const { operationId, customerId } = await abandonedProvisioning(stack, {
+        customer: customerInput(),
+        sections: {
+          providerInstance: instance,
+          experiencePlatform: adobe,
+          net3: storedNet3Section(),
+          wholesale: storedWholesaleSection(),
         },
-      },
-      { token: other },
-    );
-    expect(theirs.errors).toBeUndefined();
-    const theirId = theirs.data!.provisionWholesaleCustomer.id;
+        // The customer, Net3 and Webex calls went through; the instance and Adobe were never started.
+        started: ['customer', 'net3', 'wholesale'],
+      });
+      const before = await stack.ledger.stepsOf([operationId]);
+      expect(before.map((s) => [s.step, s.status, s.attempts])).toEqual([
+        ['customer', 'PENDING', 1],
+        [`providerInstance:${instance.providerInstanceId as string}`, 'PENDING', 0],
+        ['experiencePlatform', 'PENDING', 0],
+        ['net3', 'PENDING', 1],
+        ['wholesale', 'PENDING', 1],
+      ]);
 
-    // The dead process's call was refused (externalId taken), and the answer never recorded.
-    const { operationId } = await abandonedProvisioning(stack, {
-      customer: customerInput(),
-      sections: { wholesale: storedWholesaleSection() },
-      started: ['customer', 'wholesale'],
-      customerId,
+      const after = await eventually(
+        () => stack.ledger.stepsOf([operationId]),
+        (steps) => steps.every((s) => s.status === 'SUCCEEDED'),
+      );
+      expect(after.map((s) => [s.step, s.status])).toEqual(before.map((s) => [s.step, 'SUCCEEDED']));
+      expect((await stack.ledger.operationById(operationId))!.status).toBe('SUCCEEDED');
+      const byName = Object.fromEntries(after.map((s) => [s.step, s]));
+      expect(byName.customer!.result).toMatchObject({ id: customerId, companyName: 'Contoso Pizza' });
+      expect(byName.wholesale!.upstreamIds).toMatchObject({ externalId: customerId, id: expect.any(String) });
+
+      const { cloudCockpit, experiencePlatform, net3, webex } = stack.emulators;
+      const posts = (emulator: RunningEmulator, path: string) =>
+        emulator.calls.filter((c) => c.method === 'POST' && c.path.startsWith(path));
+      // Found by its id rather than created again.
+      expect(posts(cloudCockpit, '/v1/Customers').filter((c) => c.path === '/v1/Customers')).toHaveLength(1);
+      expect(cloudCockpit.calls.some((c) => c.method === 'GET' && c.path === `/v1/Customers/${customerId}`)).toBe(true);
+      // Never started, so run once by the worker.
+      expect(posts(cloudCockpit, `/v1/Customers/${customerId}/provider-instances`)).toHaveLength(1);
+      expect(posts(experiencePlatform, '/provisioning/customer')).toHaveLength(1);
+      // Webex is asked by externalId rather than sent the customer again.
+      expect(posts(webex, '/v1/wholesale/customers')).toHaveLength(1);
+      expect(webex.calls.some((c) => c.method === 'GET' && c.path.includes(`externalId=${customerId}`))).toBe(true);
+      // Net3 has no read endpoint: the repeat is refused as a duplicate customerId (409), which is success seen again.
+      const net3Posts = posts(net3, '/provisioning/customer');
+      expect(net3Posts).toHaveLength(2);
+      expect(net3Posts[1]!.body).toEqual(net3Posts[0]!.body);
     });
-    const steps = await eventually(() => stack.ledger.stepsOf([operationId]), settled);
-    const wholesale = steps.find((s) => s.step === 'wholesale')!;
-    expect(wholesale).toMatchObject({ status: 'FAILED', failure: { provider: 'WEBEX_WHOLESALE', code: 'CONFLICT', httpStatus: null } });
-    expect(wholesale.upstreamIds).toEqual({});
-    expect(JSON.stringify(wholesale)).not.toContain(theirId);
-    expect((await stack.ledger.operationById(operationId))!.status).toBe('PARTIALLY_FAILED');
-    expect(await stack.ledger.recordedUpstreamIds(TENANT, 'WEBEX_WHOLESALE', 'id', [theirId])).toEqual(new Set());
-    // Theirs is left as it was: followed by the worker to its end, before the next test counts calls.
-    const { items } = await eventually(
-      () => stack.ledger.operations(otherTenant, { offset: 0, limit: 1 }),
-      ({ items }) => items[0]?.status === 'SUCCEEDED',
-    );
-    expect(items[0]!.status).toBe('SUCCEEDED');
-  });
 
-  it('fails the steps that depend on a customer CloudCockpit refuses, calling no other provider', async () => {
-    const callsBefore = (['experiencePlatform', 'net3', 'webex'] as const).map((name) => stack.emulators[name].calls.length);
-    const { operationId } = await abandonedProvisioning(stack, {
-      customer: customerInput({ zip: '1'.repeat(31) }),
-      sections: { net3: storedNet3Section(), wholesale: storedWholesaleSection() },
-      started: [],
+    it('records the request Adobe stored for an abandoned call with reprovision: true, rather than provisioning again', async () => {
+      const section = experiencePlatformSection();
+      // Provisioned once already, so that reprovision is what makes Adobe accept the call.
+      const earlier = await provision(stack, { customer: customerInput(), experiencePlatform: section });
+      const earlierId = earlier.payload.experiencePlatform!.storedRequest!.id;
+      // As provisionCustomer records the section: with when it was asked for.
+      const stored = { ...section, reprovision: true, requestedAt: new Date().toISOString() };
+      const { operationId } = await abandonedProvisioning(stack, {
+        customer: customerInput(),
+        sections: { experiencePlatform: stored },
+        started: ['customer', 'experiencePlatform'],
+      });
+      const accepted = () =>
+        stack.emulators.experiencePlatform.calls.filter(
+          (c) =>
+            c.method === 'POST' &&
+            (c.body as { customer?: { imsOrgId?: string } }).customer?.imsOrgId === section.imsOrgId,
+        );
+      expect(accepted()).toHaveLength(2);
+
+      const steps = await eventually(() => stack.ledger.stepsOf([operationId]), settled);
+      const adobe = steps.find((s) => s.step === 'experiencePlatform')!;
+      expect(adobe).toMatchObject({ status: 'SUCCEEDED', result: { requestStatus: { status: 'completed' } } });
+      // The dead process's request, followed to its end; Adobe was not sent a third.
+      expect(accepted()).toHaveLength(2);
+      expect(adobe.upstreamIds.storedRequestId).toEqual(expect.any(String));
+      expect(adobe.upstreamIds.storedRequestId).not.toBe(earlierId);
+      expect((adobe.result as { storedRequest: { id: string } }).storedRequest.id).toBe(
+        adobe.upstreamIds.storedRequestId,
+      );
     });
 
-    const steps = await eventually(() => stack.ledger.stepsOf([operationId]), settled);
-    expect(steps.map((s) => [s.step, s.status, s.failure?.code])).toEqual([
-      ['customer', 'FAILED', 'BAD_USER_INPUT'],
-      ['net3', 'FAILED', 'NOT_STARTED'],
-      ['wholesale', 'FAILED', 'NOT_STARTED'],
-    ]);
-    expect((await stack.ledger.operationById(operationId))!.status).toBe('FAILED');
-    expect((['experiencePlatform', 'net3', 'webex'] as const).map((name) => stack.emulators[name].calls.length)).toEqual(callsBefore);
-  });
-});
+    it('does not take another tenant’s Webex customer with the same externalId for an abandoned call’s, failing it as a conflict', async () => {
+      // Another tenant made a Webex customer whose externalId is the CloudCockpit id this provisioning was given.
+      const customerId = randomUUID();
+      const otherTenant = `other-${randomUUID().slice(0, 8)}.example`;
+      const other = await signToken({ tenant: otherTenant });
+      const theirs = await graphql<{ provisionWholesaleCustomer: { id: string } }>(
+        stack.server.url,
+        'mutation($input: WholesaleCustomerInput!) { provisionWholesaleCustomer(input: $input) { id } }',
+        {
+          input: {
+            ...wholesaleSection(),
+            externalId: customerId,
+            address: { addressLine1: 'Rua Augusta 100', city: 'Lisboa', country: 'PT' },
+            customerInfo: { name: 'Fabrikam', primaryEmail: 'ops@fabrikam.example' },
+          },
+        },
+        { token: other },
+      );
+      expect(theirs.errors).toBeUndefined();
+      const theirId = theirs.data!.provisionWholesaleCustomer.id;
+
+      // The dead process's call was refused (externalId taken), and the answer never recorded.
+      const { operationId } = await abandonedProvisioning(stack, {
+        customer: customerInput(),
+        sections: { wholesale: storedWholesaleSection() },
+        started: ['customer', 'wholesale'],
+        customerId,
+      });
+      const steps = await eventually(() => stack.ledger.stepsOf([operationId]), settled);
+      const wholesale = steps.find((s) => s.step === 'wholesale')!;
+      expect(wholesale).toMatchObject({
+        status: 'FAILED',
+        failure: { provider: 'WEBEX_WHOLESALE', code: 'CONFLICT', httpStatus: null },
+      });
+      expect(wholesale.upstreamIds).toEqual({});
+      expect(JSON.stringify(wholesale)).not.toContain(theirId);
+      expect((await stack.ledger.operationById(operationId))!.status).toBe('PARTIALLY_FAILED');
+      expect(await stack.ledger.recordedUpstreamIds(TENANT, 'WEBEX_WHOLESALE', 'id', [theirId])).toEqual(new Set());
+      // Theirs is left as it was: followed by the worker to its end, before the next test counts calls.
+      const { items } = await eventually(
+        () => stack.ledger.operations(otherTenant, { offset: 0, limit: 1 }),
+        ({ items }) => items[0]?.status === 'SUCCEEDED',
+      );
+      expect(items[0]!.status).toBe('SUCCEEDED');
+    });
+
+    it('fails the steps that depend on a customer CloudCockpit refuses, calling no other provider', async () => {
+      const callsBefore = (['experiencePlatform', 'net3', 'webex'] as const).map(
+        (name) => stack.emulators[name].calls.length,
+      );
+      const { operationId } = await abandonedProvisioning(stack, {
+        customer: customerInput({ zip: '1'.repeat(31) }),
+        sections: { net3: storedNet3Section(), wholesale: storedWholesaleSection() },
+        started: [],
+      });
+
+      const steps = await eventually(() => stack.ledger.stepsOf([operationId]), settled);
+      expect(steps.map((s) => [s.step, s.status, s.failure?.code])).toEqual([
+        ['customer', 'FAILED', 'BAD_USER_INPUT'],
+        ['net3', 'FAILED', 'NOT_STARTED'],
+        ['wholesale', 'FAILED', 'NOT_STARTED'],
+      ]);
+      expect((await stack.ledger.operationById(operationId))!.status).toBe('FAILED');
+      expect(
+        (['experiencePlatform', 'net3', 'webex'] as const).map((name) => stack.emulators[name].calls.length),
+      ).toEqual(callsBefore);
+    });
+  },
+);
 
 describe.each(testBackends)('the provisioning worker when a provider keeps failing, ledger on $name', (backend) => {
   let stack: TestStack;
@@ -460,7 +523,10 @@ describe.each(testBackends)('the provisioning worker when a provider keeps faili
 
   beforeAll(async () => {
     // Net3 answers every call with 503, as a provider does while it is down.
-    net3 = await startRecordingServer(() => ({ status: 503, body: { responseStatus: { errorCode: 'ServiceUnavailable', message: 'down' } } }));
+    net3 = await startRecordingServer(() => ({
+      status: 503,
+      body: { responseStatus: { errorCode: 'ServiceUnavailable', message: 'down' } },
+    }));
     stack = await startStackOn(backend, {
       urls: { net3: net3.url },
       worker: { intervalMs: 20, initialBackoffMs: 20, maxBackoffMs: 40, maxTransientFailures: 3 },

@@ -31,7 +31,9 @@ export const PLAN: PlannedStep[] = [
 ];
 
 /** One step of its own: a Webex customer, the kind the worker follows until Webex finishes it. */
-export const WHOLESALE_ONLY: PlannedStep[] = [{ step: 'wholesale', provider: 'WEBEX_WHOLESALE', position: 1002, input: {} }];
+export const WHOLESALE_ONLY: PlannedStep[] = [
+  { step: 'wholesale', provider: 'WEBEX_WHOLESALE', position: 1002, input: {} },
+];
 
 export function failureOf(provider: StepFailure['provider'], httpStatus: number | null = 503): StepFailure {
   return {
@@ -48,7 +50,11 @@ export function failureOf(provider: StepFailure['provider'], httpStatus: number 
 export const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000);
 
 /** The step's lease, which StepRecord does not show. */
-export async function leaseOf(db: Database, operationId: string, step: string): Promise<{ owner: string | null; live: boolean }> {
+export async function leaseOf(
+  db: Database,
+  operationId: string,
+  step: string,
+): Promise<{ owner: string | null; live: boolean }> {
   const [row] = await db.query<{ lease_owner: string | null; live: boolean | null }>(
     `SELECT lease_owner, lease_expires_at > now() AS live FROM provisioning_steps WHERE operation_id = $1 AND step = $2`,
     [operationId, step],
@@ -58,17 +64,18 @@ export async function leaseOf(db: Database, operationId: string, step: string): 
 
 /** Stands in for a lease running out after its process died, without waiting for it. */
 export async function expireLeases(db: Database, operationId: string): Promise<void> {
-  await db.query(`UPDATE provisioning_steps SET lease_expires_at = now() - interval '1 second' WHERE operation_id = $1`, [
-    operationId,
-  ]);
+  await db.query(
+    `UPDATE provisioning_steps SET lease_expires_at = now() - interval '1 second' WHERE operation_id = $1`,
+    [operationId],
+  );
 }
 
 /** Stands in for the time passing until the step is due for its next check. */
 export async function makeDue(db: Database, operationId: string, step: string): Promise<void> {
-  await db.query(`UPDATE provisioning_steps SET next_check_at = now() - interval '1 minute' WHERE operation_id = $1 AND step = $2`, [
-    operationId,
-    step,
-  ]);
+  await db.query(
+    `UPDATE provisioning_steps SET next_check_at = now() - interval '1 minute' WHERE operation_id = $1 AND step = $2`,
+    [operationId, step],
+  );
 }
 
 /** Operations made minutes apart, so that "newest first" has one answer. */
@@ -80,7 +87,13 @@ export async function createdMinutesAgo(db: Database, operationId: string, minut
 }
 
 /** Brings one step, held under `lease`, to `status` the way the provisioning code does. */
-export async function settle(ledger: Ledger, operationId: string, lease: StepLease, step: PlannedStep, status: StepStatus): Promise<void> {
+export async function settle(
+  ledger: Ledger,
+  operationId: string,
+  lease: StepLease,
+  step: PlannedStep,
+  status: StepStatus,
+): Promise<void> {
   if (status === 'PENDING') return;
   if (status === 'FAILED') {
     await ledger.failStep(operationId, step.step, lease, failureOf(step.provider), false);
@@ -95,8 +108,19 @@ export async function settle(ledger: Ledger, operationId: string, lease: StepLea
 }
 
 /** The provider took the step and finishes the work later: the worker is to look again at `checkAt`. */
-export async function finishedLater(ledger: Ledger, operationId: string, lease: StepLease, step: string, checkAt: Date): Promise<void> {
-  await ledger.completeStep(operationId, step, lease, { status: 'IN_PROGRESS', result: {}, upstreamIds: {}, nextCheckAt: checkAt });
+export async function finishedLater(
+  ledger: Ledger,
+  operationId: string,
+  lease: StepLease,
+  step: string,
+  checkAt: Date,
+): Promise<void> {
+  await ledger.completeStep(operationId, step, lease, {
+    status: 'IN_PROGRESS',
+    result: {},
+    upstreamIds: {},
+    nextCheckAt: checkAt,
+  });
 }
 
 export const keyOf = (step: Pick<StepRecord, 'operationId' | 'step'>) => `${step.operationId}/${step.step}`;

@@ -114,7 +114,10 @@ describe('the embedded ledger in a data directory', () => {
     const second = await openLedger({ dataDir });
     try {
       expect(await migrate(second.database)).toEqual([]);
-      expect(await second.ledger.operation('contoso.example', operationId)).toMatchObject({ id: operationId, status: 'RUNNING' });
+      expect(await second.ledger.operation('contoso.example', operationId)).toMatchObject({
+        id: operationId,
+        status: 'RUNNING',
+      });
     } finally {
       await second.database.close();
     }
@@ -126,12 +129,12 @@ describe('the embedded ledger in a data directory', () => {
     const first = await openLedger({ dataDir });
     const [running, backingOff] = [randomUUID(), randomUUID()];
     for (const id of [running, backingOff]) {
-      const lease = await first.ledger.beginOperation(
-        { ...OPERATION, id, correlationId: randomUUID() },
-        [{ step: 'wholesale', provider: 'WEBEX_WHOLESALE', position: 0, input: {} }],
-      );
+      const lease = await first.ledger.beginOperation({ ...OPERATION, id, correlationId: randomUUID() }, [
+        { step: 'wholesale', provider: 'WEBEX_WHOLESALE', position: 0, input: {} },
+      ]);
       // The worker was told to wait a minute before trying this one again.
-      if (id === backingOff) await first.ledger.postponeStep(id, 'wholesale', lease, new Date(Date.now() + 60_000), null);
+      if (id === backingOff)
+        await first.ledger.postponeStep(id, 'wholesale', lease, new Date(Date.now() + 60_000), null);
     }
     // The process dies with two minutes left on its leases.
     await first.database.close();
@@ -154,7 +157,9 @@ describe.skipIf(!postgresBackend)('the ledger on a PostgreSQL server', () => {
     const running = await openLedger({ databaseUrl: target.url, dataDir: '' });
     const id = randomUUID();
     try {
-      await running.ledger.beginOperation({ ...OPERATION, id }, [{ step: 'wholesale', provider: 'WEBEX_WHOLESALE', position: 0, input: {} }]);
+      await running.ledger.beginOperation({ ...OPERATION, id }, [
+        { step: 'wholesale', provider: 'WEBEX_WHOLESALE', position: 0, input: {} },
+      ]);
       const starting = await openLedger({ databaseUrl: target.url, dataDir: '' });
       try {
         expect(await starting.ledger.leaseDueSteps(10)).toEqual([]);

@@ -31,7 +31,6 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
   afterAll(() => shared?.drop());
 
   describe('write-ahead', () => {
-
     it('records the operation and every step PENDING, leased to this process, before any provider is called', async () => {
       const operation = newOperation();
       await ledger.beginOperation(operation, PLAN);
@@ -96,7 +95,13 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       expect(second!.lease).not.toBe(first!.lease);
 
       const [customer] = await ledger.stepsOf([operation.id]);
-      expect(customer).toMatchObject({ step: 'customer', status: 'PENDING', attempts: 2, correlationId, startedAt: expect.any(Date) });
+      expect(customer).toMatchObject({
+        step: 'customer',
+        status: 'PENDING',
+        attempts: 2,
+        correlationId,
+        startedAt: expect.any(Date),
+      });
       expect(await leaseOf(shared.database, operation.id, 'customer')).toEqual({ owner: 'replica-a', live: true });
     });
 
@@ -123,10 +128,13 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       const operation = newOperation();
       await shortLived.beginOperation(operation, WHOLESALE_ONLY);
 
-      await vi.waitFor(async () => expect(await replica.startStep(operation.id, 'wholesale', randomUUID())).not.toBeNull(), {
-        timeout: 5_000,
-        interval: 10,
-      });
+      await vi.waitFor(
+        async () => expect(await replica.startStep(operation.id, 'wholesale', randomUUID())).not.toBeNull(),
+        {
+          timeout: 5_000,
+          interval: 10,
+        },
+      );
 
       const longLived = new Ledger(shared.database, { owner: 'replica-long', leaseMs: 60_000 });
       const other = newOperation();
@@ -218,7 +226,13 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       await ledger.failStep(operation.id, 'net3', lease, failure, true);
 
       const [, failed] = await ledger.stepsOf([operation.id]);
-      expect(failed).toMatchObject({ status: 'FAILED', failure, finishedAt: expect.any(Date), nextCheckAt: null, attempts: 1 });
+      expect(failed).toMatchObject({
+        status: 'FAILED',
+        failure,
+        finishedAt: expect.any(Date),
+        nextCheckAt: null,
+        attempts: 1,
+      });
       expect(await leaseOf(shared.database, operation.id, 'net3')).toEqual({ owner: null, live: false });
 
       // retryProvisioning may run on any replica: a failed step is nobody's.
@@ -227,7 +241,7 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       expect(retried).toMatchObject({ status: 'PENDING', failure: null, attempts: 2 });
     });
 
-    it('keeps whether a step\'s outcome is unknown until an attempt settles it, whatever the failures in between', async () => {
+    it("keeps whether a step's outcome is unknown until an attempt settles it, whatever the failures in between", async () => {
       const operation = newOperation();
       const begun = await ledger.beginOperation(operation, PLAN);
       const stepOf = async () => (await ledger.stepsOf([operation.id])).find((s) => s.step === 'net3')!;
@@ -249,7 +263,11 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       // The next retry still knows to look first; its look-up finds the record, and the step is known again.
       const found = (await ledger.startStep(operation.id, 'net3', randomUUID()))!;
       expect(found.outcomeUnknown).toBe(true);
-      await ledger.completeStep(operation.id, 'net3', found.lease, { status: 'SUCCEEDED', result: null, upstreamIds: { customerId: 'c-1' } });
+      await ledger.completeStep(operation.id, 'net3', found.lease, {
+        status: 'SUCCEEDED',
+        result: null,
+        upstreamIds: { customerId: 'c-1' },
+      });
       expect(await stepOf()).toMatchObject({ status: 'SUCCEEDED', outcomeUnknown: false });
     });
 
@@ -261,7 +279,10 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
 
       const leased = (await replica.leaseDueSteps(10)).filter((s) => s.operationId === operation.id);
       // The steps whose write-ahead was never started sent nothing; the one under way may have.
-      expect(Object.fromEntries(leased.map((s) => [s.step, s.outcomeUnknown]))).toMatchObject({ customer: false, wholesale: true });
+      expect(Object.fromEntries(leased.map((s) => [s.step, s.outcomeUnknown]))).toMatchObject({
+        customer: false,
+        wholesale: true,
+      });
     });
 
     it('gives a claimable step to exactly one of several requests of one process starting it at once', async () => {
@@ -270,7 +291,8 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       await settle(ledger, operation.id, begun, PLAN[1]!, 'FAILED');
       // retryProvisioning on a failed step, and the worker on an abandoned one: each read the step as claimable.
       await expireLeases(shared.database, operation.id);
-      const startedAtOnce = (step: string) => Promise.all([1, 2, 3, 4, 5].map(() => ledger.startStep(operation.id, step, randomUUID())));
+      const startedAtOnce = (step: string) =>
+        Promise.all([1, 2, 3, 4, 5].map(() => ledger.startStep(operation.id, step, randomUUID())));
 
       const [failed, abandoned] = await Promise.all([startedAtOnce('net3'), startedAtOnce('wholesale')]);
 
@@ -288,14 +310,26 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       // The call outlived its lease; the step was taken over, and the provider's answer found and recorded.
       await expireLeases(shared.database, operation.id);
       const { lease: current } = (await replica.startStep(operation.id, 'net3', randomUUID()))!;
-      const found = { status: 'SUCCEEDED' as const, result: { found: true }, upstreamIds: { customerId: 'net3-customer' } };
+      const found = {
+        status: 'SUCCEEDED' as const,
+        result: { found: true },
+        upstreamIds: { customerId: 'net3-customer' },
+      };
       expect(await replica.completeStep(operation.id, 'net3', current, found)).toBe(true);
 
       // Then the first call's answer arrives, or its failure, or its request to look again later.
       for (const lease of [superseded, begun]) {
         expect(await ledger.failStep(operation.id, 'net3', lease, failureOf('NET3', 504), true)).toBe(false);
-        expect(await ledger.completeStep(operation.id, 'net3', lease, { status: 'IN_PROGRESS', result: { late: true }, upstreamIds: { localId: '7' } })).toBe(false);
-        expect(await ledger.postponeStep(operation.id, 'net3', lease, minutesFromNow(1), failureOf('NET3'))).toBe(false);
+        expect(
+          await ledger.completeStep(operation.id, 'net3', lease, {
+            status: 'IN_PROGRESS',
+            result: { late: true },
+            upstreamIds: { localId: '7' },
+          }),
+        ).toBe(false);
+        expect(await ledger.postponeStep(operation.id, 'net3', lease, minutesFromNow(1), failureOf('NET3'))).toBe(
+          false,
+        );
       }
       // And the finishing write of the current lease came first, so it too is spent.
       expect(await replica.failStep(operation.id, 'net3', current, failureOf('NET3'), true)).toBe(false);
@@ -338,20 +372,27 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       [[S], 'SUCCEEDED'],
       [[F], 'FAILED'],
       // Every pair, in both orders: the order of the steps must not matter.
-      ...([
-        [[P, P], 'RUNNING'],
-        [[P, W], 'RUNNING'],
-        [[P, S], 'RUNNING'],
-        [[P, F], 'RUNNING'],
-        [[W, W], 'WAITING'],
-        [[W, S], 'WAITING'],
-        [[W, F], 'PARTIALLY_FAILED'],
-        [[S, S], 'SUCCEEDED'],
-        [[S, F], 'PARTIALLY_FAILED'],
-        [[F, F], 'FAILED'],
-      ] as [StepStatus[], OperationStatus][]).flatMap(([pair, status]) =>
-        pair[0] === pair[1] ? [[pair, status]] : [[pair, status], [[...pair].reverse(), status]],
-      ) as [StepStatus[], OperationStatus][],
+      ...((
+        [
+          [[P, P], 'RUNNING'],
+          [[P, W], 'RUNNING'],
+          [[P, S], 'RUNNING'],
+          [[P, F], 'RUNNING'],
+          [[W, W], 'WAITING'],
+          [[W, S], 'WAITING'],
+          [[W, F], 'PARTIALLY_FAILED'],
+          [[S, S], 'SUCCEEDED'],
+          [[S, F], 'PARTIALLY_FAILED'],
+          [[F, F], 'FAILED'],
+        ] as [StepStatus[], OperationStatus][]
+      ).flatMap(([pair, status]) =>
+        pair[0] === pair[1]
+          ? [[pair, status]]
+          : [
+              [pair, status],
+              [[...pair].reverse(), status],
+            ],
+      ) as [StepStatus[], OperationStatus][]),
       // A step still running outweighs failures; one failure among successes is partial; all three failing is not.
       [[F, F, P], 'RUNNING'],
       [[S, W, F], 'PARTIALLY_FAILED'],

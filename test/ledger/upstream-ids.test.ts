@@ -19,7 +19,11 @@ describe.each(testBackends)('the upstream ids the ledger recorded, on $name', (b
   afterAll(() => shared?.drop());
 
   /** An operation of `tenant` whose one step recorded `upstreamIds`; its id. */
-  async function recorded(tenant: string, plan: PlannedStep[], completion: Partial<StepCompletion> & Pick<StepCompletion, 'upstreamIds'>) {
+  async function recorded(
+    tenant: string,
+    plan: PlannedStep[],
+    completion: Partial<StepCompletion> & Pick<StepCompletion, 'upstreamIds'>,
+  ) {
     const operation = newOperation({ tenant });
     const lease = await ledger.beginOperation(operation, plan);
     await ledger.completeStep(operation.id, plan[0]!.step, lease, { status: 'SUCCEEDED', result: {}, ...completion });
@@ -28,16 +32,33 @@ describe.each(testBackends)('the upstream ids the ledger recorded, on $name', (b
 
   it("tells which of several upstream ids the tenant's own provisionings recorded", async () => {
     const tenant = `tenant-${randomUUID()}.example`;
-    const [ours, alsoOurs, theirs, net3s, unknown] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const [ours, alsoOurs, theirs, net3s, unknown] = [
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+    ];
     await recorded(tenant, WHOLESALE_ONLY, { upstreamIds: { id: ours, orgId: randomUUID() } });
-    await recorded(tenant, WHOLESALE_ONLY, { status: 'IN_PROGRESS', upstreamIds: { id: alsoOurs }, nextCheckAt: new Date() });
+    await recorded(tenant, WHOLESALE_ONLY, {
+      status: 'IN_PROGRESS',
+      upstreamIds: { id: alsoOurs },
+      nextCheckAt: new Date(),
+    });
     await recorded(`tenant-${randomUUID()}.example`, WHOLESALE_ONLY, { upstreamIds: { id: theirs } });
     // The same id under another provider, or under another name, is not a Webex customer id.
     await recorded(tenant, NET3_ONLY, { upstreamIds: { id: net3s } });
     const orgOnly = randomUUID();
     await recorded(tenant, WHOLESALE_ONLY, { upstreamIds: { orgId: orgOnly } });
 
-    const found = await ledger.recordedUpstreamIds(tenant, 'WEBEX_WHOLESALE', 'id', [ours, alsoOurs, theirs, net3s, orgOnly, unknown]);
+    const found = await ledger.recordedUpstreamIds(tenant, 'WEBEX_WHOLESALE', 'id', [
+      ours,
+      alsoOurs,
+      theirs,
+      net3s,
+      orgOnly,
+      unknown,
+    ]);
 
     expect(found).toEqual(new Set([ours, alsoOurs]));
     expect(await ledger.recordedUpstreamIds(tenant, 'WEBEX_WHOLESALE', 'id', [])).toEqual(new Set());
@@ -47,7 +68,11 @@ describe.each(testBackends)('the upstream ids the ledger recorded, on $name', (b
     const [tenant, other] = [`tenant-${randomUUID()}.example`, `tenant-${randomUUID()}.example`];
     const id = randomUUID();
     const first = await recorded(tenant, WHOLESALE_ONLY, { upstreamIds: { id } });
-    const second = await recorded(other, WHOLESALE_ONLY, { status: 'IN_PROGRESS', upstreamIds: { id }, nextCheckAt: new Date() });
+    const second = await recorded(other, WHOLESALE_ONLY, {
+      status: 'IN_PROGRESS',
+      upstreamIds: { id },
+      nextCheckAt: new Date(),
+    });
     await recorded(tenant, NET3_ONLY, { upstreamIds: { id } });
     await recorded(tenant, WHOLESALE_ONLY, { upstreamIds: { orgId: id } });
 

@@ -7,7 +7,12 @@ import { scopeOf } from '../../src/ledger/visibility.js';
 import { testBackends, type TestDatabase } from '../support/databases.js';
 import { createdMinutesAgo, CSP, newOperation, settle, WHOLESALE_ONLY } from './fixtures.js';
 
-const resellerCaller = (tenant: string, resellerId: string | null): Caller => ({ subject: 'reseller-user', tenant, roles: ['reseller'], resellerId });
+const resellerCaller = (tenant: string, resellerId: string | null): Caller => ({
+  subject: 'reseller-user',
+  tenant,
+  roles: ['reseller'],
+  resellerId,
+});
 
 describe('what a caller may read of its tenant’s provisionings', () => {
   it('is all of them for a CSP, and for a reseller those that concern it', () => {
@@ -15,7 +20,9 @@ describe('what a caller may read of its tenant’s provisionings', () => {
     expect(scopeOf(CSP)).toEqual({ resellerId: null });
     expect(scopeOf(resellerCaller(CSP.tenant, resellerId))).toEqual({ resellerId });
     // A CSP that is also a reseller is a CSP.
-    expect(scopeOf({ ...resellerCaller(CSP.tenant, resellerId), roles: ['csp', 'reseller'] })).toEqual({ resellerId: null });
+    expect(scopeOf({ ...resellerCaller(CSP.tenant, resellerId), roles: ['csp', 'reseller'] })).toEqual({
+      resellerId: null,
+    });
     // A reseller's token without its id (auth.ts refuses one) would be concerned by nothing, never by everything.
     expect(scopeOf(resellerCaller(CSP.tenant, null))).toEqual({ resellerId: '' });
   });
@@ -46,7 +53,10 @@ describe.each(testBackends)('the provisionings a reseller may see, on $name', (b
         request: { customer: { ...customer, customerAssociations: [{ resellerId: otherReseller }, { resellerId }] } },
       }),
       ofAnotherReseller: newOperation({ tenant, caller: resellerCaller(tenant, otherReseller) }),
-      inAnotherTenant: newOperation({ tenant: `tenant-${randomUUID()}.example`, request: { customer: { ...customer, resellerId } } }),
+      inAnotherTenant: newOperation({
+        tenant: `tenant-${randomUUID()}.example`,
+        request: { customer: { ...customer, resellerId } },
+      }),
     };
     const operations = Object.values(made);
     for (const [index, operation] of operations.entries()) {
@@ -71,10 +81,12 @@ describe.each(testBackends)('the provisionings a reseller may see, on $name', (b
     expect(failed).toMatchObject({ items: [{ id: made.associatedWithIt.id }], totalCount: 1 });
     // A reseller the tenant never dealt with, or none at all, is concerned by nothing.
     for (const nobody of [randomUUID(), '']) {
-      expect(await ledger.operations(tenant, { offset: 0, limit: 10, resellerId: nobody })).toEqual({ items: [], totalCount: 0 });
+      expect(await ledger.operations(tenant, { offset: 0, limit: 10, resellerId: nobody })).toEqual({
+        items: [],
+        totalCount: 0,
+      });
     }
   });
-
 
   const idsOf = (operations: OperationRecord[]) => operations.map((o) => o.id).sort();
 
@@ -85,8 +97,20 @@ describe.each(testBackends)('the provisionings a reseller may see, on $name', (b
     const concerning = [made.askedForByIt, made.createdUnderIt, made.associatedWithIt].map((o) => o.id).sort();
     const reads = async (scope: ResellerScope) => [
       idsOf((await ledger.operations(tenant, { offset: 0, limit: 100, ...scope })).items),
-      idsOf(await ledger.operationsByIds(tenant, all.map((o) => o.id), scope)),
-      idsOf(await ledger.operationsOfCustomers(tenant, all.map((o) => o.customerId!), scope)),
+      idsOf(
+        await ledger.operationsByIds(
+          tenant,
+          all.map((o) => o.id),
+          scope,
+        ),
+      ),
+      idsOf(
+        await ledger.operationsOfCustomers(
+          tenant,
+          all.map((o) => o.customerId!),
+          scope,
+        ),
+      ),
     ];
 
     expect(await reads(scopeOf(resellerCaller(tenant, resellerId)))).toEqual([concerning, concerning, concerning]);
@@ -110,7 +134,15 @@ describe.each(testBackends)('the provisionings a reseller may see, on $name', (b
     for (const id of spelled) {
       const page = await ledger.operations(tenant, { offset: 0, limit: 100, resellerId: id });
       expect(idsOf(page.items)).toEqual(operations.map((o) => o.id).sort());
-      expect(idsOf(await ledger.operationsByIds(tenant, operations.map((o) => o.id), { resellerId: id }))).toEqual(idsOf(page.items));
+      expect(
+        idsOf(
+          await ledger.operationsByIds(
+            tenant,
+            operations.map((o) => o.id),
+            { resellerId: id },
+          ),
+        ),
+      ).toEqual(idsOf(page.items));
     }
   });
 });

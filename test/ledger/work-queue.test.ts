@@ -3,7 +3,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Ledger, type StepRecord } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
 import { testBackends, type TestDatabase } from '../support/databases.js';
-import { expireLeases, finishedLater, keyOf, leaseOf, makeDue, minutesFromNow, newOperation, PLAN, settle, WHOLESALE_ONLY } from './fixtures.js';
+import {
+  expireLeases,
+  finishedLater,
+  keyOf,
+  leaseOf,
+  makeDue,
+  minutesFromNow,
+  newOperation,
+  PLAN,
+  settle,
+  WHOLESALE_ONLY,
+} from './fixtures.js';
 
 describe.each(testBackends)('the work queue: leasing due steps to the worker, on $name', (backend) => {
   // leaseDueSteps sees every step in the database: these tests get a database of their own, emptied before
@@ -24,7 +35,10 @@ describe.each(testBackends)('the work queue: leasing due steps to the worker, on
     const worker = new Ledger(database, { owner: 'worker' });
 
     const settled = newOperation();
-    const begun = await a.beginOperation(settled, [...PLAN, { step: 'experiencePlatform', provider: 'EXPERIENCE_PLATFORM', position: 1000, input: {} }]);
+    const begun = await a.beginOperation(settled, [
+      ...PLAN,
+      { step: 'experiencePlatform', provider: 'EXPERIENCE_PLATFORM', position: 1000, input: {} },
+    ]);
     await settle(a, settled.id, begun, PLAN[0]!, 'SUCCEEDED');
     await settle(a, settled.id, begun, PLAN[1]!, 'FAILED');
     await finishedLater(a, settled.id, begun, 'wholesale', minutesFromNow(-1));
@@ -40,7 +54,11 @@ describe.each(testBackends)('the work queue: leasing due steps to the worker, on
     const leased = await worker.leaseDueSteps(10);
 
     expect(leased.map(keyOf).sort()).toEqual([`${settled.id}/wholesale`, `${crashed.id}/wholesale`].sort());
-    expect(leased.find((s) => s.operationId === crashed.id)).toMatchObject({ status: 'PENDING', provider: 'WEBEX_WHOLESALE', attempts: 0 });
+    expect(leased.find((s) => s.operationId === crashed.id)).toMatchObject({
+      status: 'PENDING',
+      provider: 'WEBEX_WHOLESALE',
+      attempts: 0,
+    });
     expect(await leaseOf(database, crashed.id, 'wholesale')).toEqual({ owner: 'worker', live: true });
     expect(await leaseOf(database, settled.id, 'wholesale')).toEqual({ owner: 'worker', live: true });
     // Leased once: neither the worker again nor another process gets them while the lease lives.
@@ -119,7 +137,11 @@ describe.each(testBackends)('the work queue: leasing due steps to the worker, on
     const leasedBy = await Promise.all(
       replicas.map(async (replicaLedger) => {
         const mine: StepRecord[] = [];
-        for (let batch = await replicaLedger.leaseDueSteps(3); batch.length > 0; batch = await replicaLedger.leaseDueSteps(3)) {
+        for (
+          let batch = await replicaLedger.leaseDueSteps(3);
+          batch.length > 0;
+          batch = await replicaLedger.leaseDueSteps(3)
+        ) {
           mine.push(...batch);
         }
         return { owner: replicaLedger.owner, steps: mine };
@@ -135,22 +157,25 @@ describe.each(testBackends)('the work queue: leasing due steps to the worker, on
   });
 
   // PGlite is one connection: a transaction holding a row lock would hold the whole database.
-  it.runIf(backend.name === 'postgres')('skips a step another replica is leasing at that moment, without waiting for it', async () => {
-    const target = leasing;
-    const a = new Ledger(target.database, { owner: 'replica-a' });
-    const worker = new Ledger(await target.connect(), { owner: 'worker' });
-    const [busy, free] = [newOperation(), newOperation()];
-    for (const operation of [busy, free]) {
-      const begun = await a.beginOperation(operation, WHOLESALE_ONLY);
-      await finishedLater(a, operation.id, begun, 'wholesale', minutesFromNow(-1));
-    }
+  it.runIf(backend.name === 'postgres')(
+    'skips a step another replica is leasing at that moment, without waiting for it',
+    async () => {
+      const target = leasing;
+      const a = new Ledger(target.database, { owner: 'replica-a' });
+      const worker = new Ledger(await target.connect(), { owner: 'worker' });
+      const [busy, free] = [newOperation(), newOperation()];
+      for (const operation of [busy, free]) {
+        const begun = await a.beginOperation(operation, WHOLESALE_ONLY);
+        await finishedLater(a, operation.id, begun, 'wholesale', minutesFromNow(-1));
+      }
 
-    const whileLocked = await target.database.transaction(async (tx) => {
-      await tx.query(`SELECT 1 FROM provisioning_steps WHERE operation_id = $1 FOR UPDATE`, [busy.id]);
-      return worker.leaseDueSteps(10);
-    });
+      const whileLocked = await target.database.transaction(async (tx) => {
+        await tx.query(`SELECT 1 FROM provisioning_steps WHERE operation_id = $1 FOR UPDATE`, [busy.id]);
+        return worker.leaseDueSteps(10);
+      });
 
-    expect(whileLocked.map(keyOf)).toEqual([`${free.id}/wholesale`]);
-    expect((await worker.leaseDueSteps(10)).map(keyOf)).toEqual([`${busy.id}/wholesale`]);
-  });
+      expect(whileLocked.map(keyOf)).toEqual([`${free.id}/wholesale`]);
+      expect((await worker.leaseDueSteps(10)).map(keyOf)).toEqual([`${busy.id}/wholesale`]);
+    },
+  );
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { FOLLOW_INTERVAL_SECONDS, MAX_FOLLOW_INTERVAL_SECONDS, followAgainInSeconds } from '../../src/provisioning/step-kind.js';
+import {
+  FOLLOW_INTERVAL_SECONDS,
+  MAX_FOLLOW_INTERVAL_SECONDS,
+  followAgainInSeconds,
+} from '../../src/provisioning/step-kind.js';
 
 describe('followAgainInSeconds: how often work still under way is asked about', () => {
   const now = Date.parse('2026-12-01T12:00:00Z');

@@ -33,7 +33,13 @@ export const pgliteBackend: TestBackend = {
   name: 'pglite',
   async create() {
     const database = await openDatabase({ dataDir: 'memory://' });
-    return { database, url: undefined, dataDir: 'memory://', connect: async () => database, drop: () => database.close() };
+    return {
+      database,
+      url: undefined,
+      dataDir: 'memory://',
+      connect: async () => database,
+      drop: () => database.close(),
+    };
   },
 };
 

@@ -23,7 +23,10 @@ export interface EmulatorReply<T = unknown> {
   json: T;
 }
 
-export async function callEmulator<T = unknown>(url: string, options: EmulatorCallOptions = {}): Promise<EmulatorReply<T>> {
+export async function callEmulator<T = unknown>(
+  url: string,
+  options: EmulatorCallOptions = {},
+): Promise<EmulatorReply<T>> {
   const hasBody = options.body !== undefined || options.rawBody !== undefined;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) if (value != null) headers[name] = value;

@@ -99,8 +99,19 @@ export function newImsOrgId(): string {
 /** A provisionExperiencePlatform input for one organization (a fresh one unless given). */
 export function experiencePlatformInput(imsOrgId = newImsOrgId()): Record<string, unknown> {
   return {
-    customer: { name: 'Contoso Pizza', imsOrgId, contact: 'ana@contoso.example', tenantId: 'contosopizza', region: 'NLD2' },
-    entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: '65304520CA01A12', location: 'EU', metrics: { numberOfProfiles: 1000000 } },
+    customer: {
+      name: 'Contoso Pizza',
+      imsOrgId,
+      contact: 'ana@contoso.example',
+      tenantId: 'contosopizza',
+      region: 'NLD2',
+    },
+    entitlement: {
+      valuePropId: 'rtcdp-prime',
+      valuePropSKUID: '65304520CA01A12',
+      location: 'EU',
+      metrics: { numberOfProfiles: 1000000 },
+    },
     reports: { eccid: '1234567', startDate: '2025-01-01T00:00:00Z', endDate: '2025-12-31T00:00:00Z' },
   };
 }

@@ -86,10 +86,9 @@ export async function startForwardingProxy(target: string, hooks: ProxyHooks = {
       };
       const before = (await hooks.beforeForward?.(request)) ?? 'pass';
       if (before !== 'pass') return settle(before, req, res);
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.includes(name))) as Record<
-        string,
-        string
-      >;
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.includes(name)),
+      ) as Record<string, string>;
       const upstream = await fetch(new URL(request.path, target), { method: request.method, headers, body: raw });
       const answer = Buffer.from(await upstream.arrayBuffer());
       exchanges.push({ ...request, status: upstream.status });

@@ -198,6 +198,10 @@ export async function recordWebexCustomers(ledger: Ledger, ids: string[], tenant
       },
       [{ step: 'provisionWholesaleCustomer', provider: 'WEBEX_WHOLESALE', position: 0, input: {} }],
     );
-    await ledger.completeStep(operationId, 'provisionWholesaleCustomer', lease, { status: 'SUCCEEDED', result: null, upstreamIds: { id } });
+    await ledger.completeStep(operationId, 'provisionWholesaleCustomer', lease, {
+      status: 'SUCCEEDED',
+      result: null,
+      upstreamIds: { id },
+    });
   }
 }

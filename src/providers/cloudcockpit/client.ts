@@ -79,7 +79,11 @@ export class CloudCockpitClient extends ProviderDataSource {
    * `POST /v1/Customers/{customerId}/provider-instances`. `resellerId` is sent only when a CSP acts for a
    * reseller: the document says a reseller's own requests must not carry it.
    */
-  async addProviderInstance(customerId: string, body: AddProviderInstanceRequest, resellerId: string | null): Promise<string> {
+  async addProviderInstance(
+    customerId: string,
+    body: AddProviderInstanceRequest,
+    resellerId: string | null,
+  ): Promise<string> {
     return this.post<string>(`v1/Customers/${encodeURIComponent(wireGuid(customerId))}/provider-instances`, {
       body,
       params: resellerId ? { resellerId: wireGuid(resellerId) } : undefined,

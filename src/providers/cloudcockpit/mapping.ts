@@ -38,14 +38,21 @@ export function wireGuid(value: string | null | undefined): string | null {
  * The `POST /v1/Customers` body. Every documented field is sent, null when not given, and `id` is always
  * set (the caller's or a new one) so that a repeated request carries the same customer id.
  */
-export function toCustomerViewModel(input: CreateCustomerInput, resellerId: string | null, at: InputPath = []): CustomerViewModel {
+export function toCustomerViewModel(
+  input: CreateCustomerInput,
+  resellerId: string | null,
+  at: InputPath = [],
+): CustomerViewModel {
   const providerCustomers: Record<string, ProviderCustomer> = {};
   (input.providerCustomers ?? []).forEach((entry, index) => {
     // "ABC…" and "abc…" are one Guid, hence one dictionary key to CloudCockpit: compared as it will key them.
     const key = wireGuid(entry.providerInstanceId);
     if (providerCustomers[key]) {
       throw badUserInput('A provider instance is listed twice', [
-        { path: [...at, 'providerCustomers', index, 'providerInstanceId'], messages: ['This provider instance is already listed'] },
+        {
+          path: [...at, 'providerCustomers', index, 'providerInstanceId'],
+          messages: ['This provider instance is already listed'],
+        },
       ]);
     }
     providerCustomers[key] = toAddProviderInstanceRequest(entry, [...at, 'providerCustomers', index]);
@@ -82,7 +89,9 @@ export function toAddProviderInstanceRequest(
     providerInstanceId: wireGuid(input.providerInstanceId),
     providerCustomerData: toProviderCustomerData(input, at),
     margin: toMargin(input.margin),
-    offerTypeMargins: input.offerTypeMargins ? toOfferTypeMargins(input.offerTypeMargins, [...at, 'offerTypeMargins']) : null,
+    offerTypeMargins: input.offerTypeMargins
+      ? toOfferTypeMargins(input.offerTypeMargins, [...at, 'offerTypeMargins'])
+      : null,
   };
 }
 
@@ -90,7 +99,10 @@ function toProviderCustomerData(input: AddProviderInstanceInput, at: InputPath):
   const given = [input.providerCustomerData != null, input.microsoftCustomerData != null].filter(Boolean).length;
   if (given !== 1) {
     throw badUserInput('Give exactly one of providerCustomerData and microsoftCustomerData', [
-      { path: [...at, 'providerCustomerData'], messages: ['Give exactly one of providerCustomerData and microsoftCustomerData'] },
+      {
+        path: [...at, 'providerCustomerData'],
+        messages: ['Give exactly one of providerCustomerData and microsoftCustomerData'],
+      },
     ]);
   }
   if (input.microsoftCustomerData) return JSON.stringify(toMicrosoftCustomerData(input.microsoftCustomerData));
@@ -149,7 +161,10 @@ export function providerInstancesOf(customer: CustomerViewModel): ProviderCustom
 }
 
 /** The customer in one provider instance; the GUID is matched in any case, as CloudCockpit matches Guids. */
-export function providerCustomerOf(customer: CustomerViewModel | null | undefined, providerInstanceId: string): ProviderCustomer | null {
+export function providerCustomerOf(
+  customer: CustomerViewModel | null | undefined,
+  providerInstanceId: string,
+): ProviderCustomer | null {
   const id = wireGuid(providerInstanceId);
   const entries = Object.entries(customer?.providerCustomers ?? {});
   return entries.find(([key, entry]) => wireGuid(key) === id || wireGuid(entry.providerInstanceId) === id)?.[1] ?? null;
@@ -211,10 +226,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * properties as FluentValidation does (`CompanyName`, `ProviderCustomers[<id>].Margin.Value`) or, for
  * JSON errors, as a JSON path (`$.companyName`); dictionary keys are matched back to their list entries.
  */
-export function inputPathOfProperty(property: string, input: CreateCustomerInput | AddProviderInstanceInput): InputPath {
+export function inputPathOfProperty(
+  property: string,
+  input: CreateCustomerInput | AddProviderInstanceInput,
+): InputPath {
   const path: InputPath = [];
   let node: unknown = input;
-  let segments = property.replace(/^\$\.?/, '').split('.').filter(Boolean);
+  let segments = property
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean);
   while (segments.length > 0) {
     const [segment, ...rest] = segments as [string, ...string[]];
     segments = rest;
@@ -248,7 +269,8 @@ export function inputPathOfProperty(property: string, input: CreateCustomerInput
         ? node.findIndex(
             (e) =>
               isRecord(e) &&
-              ((typeof e.providerInstanceId === 'string' && wireGuid(e.providerInstanceId) === wireGuid(key)) || e.offerType === key),
+              ((typeof e.providerInstanceId === 'string' && wireGuid(e.providerInstanceId) === wireGuid(key)) ||
+                e.offerType === key),
           )
         : -1;
       if (index < 0) return path;
@@ -325,7 +347,10 @@ export function toCustomerConnection(
 ): CustomerConnectionWindow {
   const examined = answers
     .flatMap(({ asked, page }) =>
-      (page.items ?? []).map((customer, index) => ({ customer, position: (asked.pageNumber - 1) * asked.pageSize + index })),
+      (page.items ?? []).map((customer, index) => ({
+        customer,
+        position: (asked.pageNumber - 1) * asked.pageSize + index,
+      })),
     )
     .filter(({ position }) => position >= offset && position < offset + first);
   const shown = scope ? examined.filter(({ customer }) => scope.visible(customer)) : examined;

@@ -4,7 +4,13 @@ import { notFound, rethrowAtInput, UpstreamError, type InputPath } from '../../e
 import type { AddProviderInstanceInput, CreateCustomerInput } from '../../generated/graphql.js';
 import type { Logger } from '../../logger.js';
 import type { CloudCockpitClient } from './client.js';
-import { inputPathOfProperty, providerCustomerOf, resellerIdsOf, toAddProviderInstanceRequest, toCustomerViewModel } from './mapping.js';
+import {
+  inputPathOfProperty,
+  providerCustomerOf,
+  resellerIdsOf,
+  toAddProviderInstanceRequest,
+  toCustomerViewModel,
+} from './mapping.js';
 import type { CustomerViewModel, ProviderCustomer } from './wire.js';
 
 /** What a CloudCockpit operation acts with: the caller, their client, and where to say what went wrong. */
@@ -15,9 +21,15 @@ export interface CloudCockpitScope {
 }
 
 /** Creates the customer in CloudCockpit and returns it as CloudCockpit then holds it. */
-export async function createCustomer(scope: CloudCockpitScope, input: CreateCustomerInput, at: InputPath): Promise<CustomerViewModel> {
+export async function createCustomer(
+  scope: CloudCockpitScope,
+  input: CreateCustomerInput,
+  at: InputPath,
+): Promise<CustomerViewModel> {
   const body = toCustomerViewModel(input, actingResellerId(scope.caller, input.resellerId), at);
-  const id = await scope.cloudCockpit.createCustomer(body).catch(rethrowAtInput(at, (property) => inputPathOfProperty(property, input)));
+  const id = await scope.cloudCockpit
+    .createCustomer(body)
+    .catch(rethrowAtInput(at, (property) => inputPathOfProperty(property, input)));
   // What CloudCockpit now holds (statuses of provider instances), or what was sent: the customer exists either way.
   return (await readBack(scope, () => scope.cloudCockpit.getCustomer(id))) ?? { ...body, id };
 }
@@ -59,7 +71,10 @@ async function readBack<T>(scope: CloudCockpitScope, read: () => Promise<T | nul
     return await read();
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
-    scope.logger.warn({ provider: 'CLOUDCOCKPIT', httpStatus: error.httpStatus }, 'read-back after a create failed: answering with what was sent');
+    scope.logger.warn(
+      { provider: 'CLOUDCOCKPIT', httpStatus: error.httpStatus },
+      'read-back after a create failed: answering with what was sent',
+    );
     return null;
   }
 }

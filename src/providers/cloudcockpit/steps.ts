@@ -6,7 +6,11 @@ import { providerCustomerOf, wireGuid } from './mapping.js';
 /** The input of a CloudCockpit provider-instance step: the instance, and the reseller a CSP acted for. */
 export type ProviderInstanceStepInput = AddProviderInstanceInput & { resellerId?: string | null };
 
-const cloudCockpitScope = ({ caller, providers, logger }: StepScope): CloudCockpitScope => ({ caller, cloudCockpit: providers.cloudCockpit, logger });
+const cloudCockpitScope = ({ caller, providers, logger }: StepScope): CloudCockpitScope => ({
+  caller,
+  cloudCockpit: providers.cloudCockpit,
+  logger,
+});
 
 export const customerStep: StepKind<CreateCustomerInput & { id: string }> = {
   provider: 'CLOUDCOCKPIT',
@@ -33,6 +37,8 @@ export const providerInstanceStep: StepKind<ProviderInstanceStepInput> = {
     const current = await scope.providers.cloudCockpit.getCustomer(id);
     // Keyed as .NET writes Guids (lower case), whatever case the input gave.
     const instance = providerCustomerOf(current, input.providerInstanceId);
-    return instance ? succeeded(instance, { customerId: id, providerInstanceId: wireGuid(input.providerInstanceId) }) : null;
+    return instance
+      ? succeeded(instance, { customerId: id, providerInstanceId: wireGuid(input.providerInstanceId) })
+      : null;
   },
 };

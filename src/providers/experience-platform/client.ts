@@ -64,7 +64,10 @@ export class ExperiencePlatformClient extends ProviderDataSource {
     return this.status(undefined, imsOrgId);
   }
 
-  private async status(params: Record<string, string> | undefined, imsOrgId: string): Promise<OrgStatusResponse | null> {
+  private async status(
+    params: Record<string, string> | undefined,
+    imsOrgId: string,
+  ): Promise<OrgStatusResponse | null> {
     try {
       return await this.get<OrgStatusResponse>('provisioning/status', {
         params,
@@ -95,7 +98,8 @@ export class ExperiencePlatformClient extends ProviderDataSource {
   protected describeError(httpStatus: number, body: unknown): ProviderErrorDescription {
     const error = isErrorResponse(body) ? body : null;
     const reason = providerText(error?.reason);
-    if (httpStatus === 500 && /could not be found/i.test(reason)) return { message: STATUS_NOT_FOUND, invalidProperties: [] };
+    if (httpStatus === 500 && /could not be found/i.test(reason))
+      return { message: STATUS_NOT_FOUND, invalidProperties: [] };
     const invalidProperties = httpStatus === 400 ? propertiesNamedIn(reason) : [];
     return { message: messageFor(httpStatus, reason), invalidProperties };
   }
@@ -155,7 +159,10 @@ const QUALIFIED_PROBLEM = /^((?:customer|entitlement|reports)(?:\.[A-Za-z][A-Za-
 export function propertiesNamedIn(reason: string): { property: string; messages: string[] }[] {
   const found = new Map<string, string[]>();
   const add = (property: string, message: string) => found.set(property, [...(found.get(property) ?? []), message]);
-  for (const problem of reason.split(/;\s*/).map((p) => p.trim()).filter(Boolean)) {
+  for (const problem of reason
+    .split(/;\s*/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const qualified = QUALIFIED_PROBLEM.exec(problem);
     if (qualified?.[1] && qualified[2]) {
       const named = qualified[1];

@@ -46,8 +46,14 @@ export function toProvisioningRequest(
     problems.push({ property: 'reports.endDate', message: 'Must not be before startDate' });
   }
   if (problems.length > 0) {
-    const fieldErrors: FieldError[] = problems.map((p) => ({ path: [...at, ...pathOf(p.property)], messages: [p.message] }));
-    throw badUserInput(`The Adobe Experience Platform input is invalid: ${problems.map((p) => p.message).join('; ')}`, fieldErrors);
+    const fieldErrors: FieldError[] = problems.map((p) => ({
+      path: [...at, ...pathOf(p.property)],
+      messages: [p.message],
+    }));
+    throw badUserInput(
+      `The Adobe Experience Platform input is invalid: ${problems.map((p) => p.message).join('; ')}`,
+      fieldErrors,
+    );
   }
 
   const { customer, entitlement, reports } = input;
@@ -221,8 +227,10 @@ function graphqlFieldName(wireName: string): string {
  */
 export function provisioningStateOf(status: string | null | undefined): ProvisioningState {
   const word = (status ?? '').toLowerCase().replace(/[\s_-]/g, '');
-  if (['inprogress', 'processing', 'pending', 'running', 'queued', 'started', 'accepted'].includes(word)) return 'inProgress';
-  if (['completed', 'complete', 'success', 'succeeded', 'successful', 'done', 'provisioned'].includes(word)) return 'completed';
+  if (['inprogress', 'processing', 'pending', 'running', 'queued', 'started', 'accepted'].includes(word))
+    return 'inProgress';
+  if (['completed', 'complete', 'success', 'succeeded', 'successful', 'done', 'provisioned'].includes(word))
+    return 'completed';
   if (['failed', 'failure', 'error', 'errored'].includes(word)) return 'failed';
   return 'unknown';
 }

@@ -31,7 +31,11 @@ export async function provisionExperiencePlatform(
 }
 
 /** How a provisioning request stands at Adobe. */
-export async function requestStatus(adobe: ExperiencePlatformClient, imsOrgId: string, requestId: string): Promise<OrgStatusResponse | null> {
+export async function requestStatus(
+  adobe: ExperiencePlatformClient,
+  imsOrgId: string,
+  requestId: string,
+): Promise<OrgStatusResponse | null> {
   // The organization goes out as a header: refused here rather than sent malformed.
   const problem = imsOrgIdProblemOf(imsOrgId);
   if (problem) throw badUserInput(problem, [{ path: ['imsOrgId'], messages: [problem] }]);
@@ -39,7 +43,10 @@ export async function requestStatus(adobe: ExperiencePlatformClient, imsOrgId: s
 }
 
 /** How the request a provisioning stored stands now, while Adobe asked to be polled; null once there is nothing to poll. */
-export async function statusOfProvisioning(adobe: ExperiencePlatformClient, provisioning: ProvisioningResponse): Promise<OrgStatusResponse | null> {
+export async function statusOfProvisioning(
+  adobe: ExperiencePlatformClient,
+  provisioning: ProvisioningResponse,
+): Promise<OrgStatusResponse | null> {
   const stored = provisioning.storedRequest;
   if (provisioning.pollRequired !== true || !stored?.id) return null;
   return adobe.getProvisioningStatus(stored.id, stored.imsOrgId);

@@ -71,8 +71,11 @@ async function reconcileAdobe(
 ): Promise<StepAnswer> {
   const { imsOrgId } = sent.customer;
   const latest = (await scope.providers.experiencePlatform.getLatestProvisioningStatus(imsOrgId))?.request ?? null;
-  const owners = latest ? await scope.ledger.stepsRecordingUpstreamId('EXPERIENCE_PLATFORM', 'storedRequestId', latest.id) : [];
-  if (latest && isStoredAs(latest, sent) && storedSince(latest, requestedAt) && !anotherStepAmong(scope, owners)) return foundAtAdobe(latest);
+  const owners = latest
+    ? await scope.ledger.stepsRecordingUpstreamId('EXPERIENCE_PLATFORM', 'storedRequestId', latest.id)
+    : [];
+  if (latest && isStoredAs(latest, sent) && storedSince(latest, requestedAt) && !anotherStepAmong(scope, owners))
+    return foundAtAdobe(latest);
   try {
     return await repeat();
   } catch (error) {
@@ -81,7 +84,8 @@ async function reconcileAdobe(
     // first call's success seen again (or an earlier provisioning's). The latest request, when it is the one for
     // this value proposition and another tenant's provisioning does not record it, is recorded, so that the
     // worker follows it; else the step succeeds with nothing more to follow.
-    if (latest && isStoredAs(latest, sent) && owners.every((o) => o.tenant === scope.caller.tenant)) return foundAtAdobe(latest);
+    if (latest && isStoredAs(latest, sent) && owners.every((o) => o.tenant === scope.caller.tenant))
+      return foundAtAdobe(latest);
     return succeeded(null, { imsOrgId });
   }
 }
@@ -103,7 +107,12 @@ async function followAdobe(scope: StepScope, step: StepRecord): Promise<StepAnsw
   }
   const state = provisioningStateOf(status.status);
   if (!isFinalState(state)) return { checkAgainInSeconds: followAgainInSeconds(step.startedAt) };
-  if (state === 'failed') throw reportedFailure(scope, 'EXPERIENCE_PLATFORM', `Adobe Experience Platform reports request ${storedRequestId} failed`);
+  if (state === 'failed')
+    throw reportedFailure(
+      scope,
+      'EXPERIENCE_PLATFORM',
+      `Adobe Experience Platform reports request ${storedRequestId} failed`,
+    );
   return succeeded({ ...(step.result as object), requestStatus: status }, step.upstreamIds);
 }
 
@@ -122,7 +131,11 @@ export const experiencePlatformStep: StepKind<ExperiencePlatformStepInput> = {
   },
   async reconcile(scope, section, customer) {
     const at = ['input', 'experiencePlatform'];
-    const sent = toProvisioningRequest(experiencePlatformInputFromCanonical(requireCustomer(customer), section), at, sectionPathOfProperty);
+    const sent = toProvisioningRequest(
+      experiencePlatformInputFromCanonical(requireCustomer(customer), section),
+      at,
+      sectionPathOfProperty,
+    );
     return reconcileAdobe(scope, sent, section.requestedAt, () => this.run(scope, section, customer, at));
   },
   follow: followAdobe,
@@ -137,7 +150,9 @@ export interface ExperiencePlatformCall extends RequestTime {
 export const experiencePlatformCallStep: StepKind<ExperiencePlatformCall> = {
   provider: 'EXPERIENCE_PLATFORM',
   async run(scope, { input, reprovision }, _customer, at) {
-    return adobeAnswer(await provisionExperiencePlatform(scope.providers.experiencePlatform, input, at, { reprovision }));
+    return adobeAnswer(
+      await provisionExperiencePlatform(scope.providers.experiencePlatform, input, at, { reprovision }),
+    );
   },
   async reconcile(scope, call, customer) {
     const sent = toProvisioningRequest(call.input, ['input']);

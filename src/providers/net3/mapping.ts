@@ -294,7 +294,8 @@ export function net3SectionPathOfProperty(property: string): InputPath {
   if (head === 'customer') return field(SECTION_OF_CUSTOMER, second);
   if (head === 'addresses' || head === 'contacts') {
     if (typeof second !== 'number') return [head];
-    if (second === 0) return field(head === 'addresses' ? SECTION_OF_PRIMARY_ADDRESS : SECTION_OF_PRIMARY_CONTACT, third);
+    if (second === 0)
+      return field(head === 'addresses' ? SECTION_OF_PRIMARY_ADDRESS : SECTION_OF_PRIMARY_CONTACT, third);
     return [head, second - 1, ...(third === undefined ? [] : [third, ...rest])];
   }
   return head === undefined ? [] : [head, ...[second, third, ...rest].filter((s) => s !== undefined)];

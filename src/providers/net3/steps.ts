@@ -1,10 +1,21 @@
 import { UpstreamError } from '../../errors.js';
 import type { Net3ProvisioningInput, Net3Section } from '../../generated/graphql.js';
-import { recordedByAnotherStep, requireCustomer, succeeded, type StepAnswer, type StepKind, type StepScope } from '../../provisioning/step-kind.js';
+import {
+  recordedByAnotherStep,
+  requireCustomer,
+  succeeded,
+  type StepAnswer,
+  type StepKind,
+  type StepScope,
+} from '../../provisioning/step-kind.js';
 import { net3InputFromCanonical, net3SectionPathOfProperty } from './mapping.js';
 import { provisionNet3Customer, type Net3Scope } from './operations.js';
 
-const net3Scope = ({ caller, providers, clientIp }: StepScope): Net3Scope => ({ caller, net3: providers.net3, clientIp });
+const net3Scope = ({ caller, providers, clientIp }: StepScope): Net3Scope => ({
+  caller,
+  net3: providers.net3,
+  clientIp,
+});
 
 export const net3Step: StepKind<Net3Section> = {
   provider: 'NET3',
@@ -16,7 +27,9 @@ export const net3Step: StepKind<Net3Section> = {
   },
   async reconcile(scope, section, customer) {
     // Its customerId is the CloudCockpit id: a call that already went through comes back as 409.
-    return reconcileNet3(scope, requireCustomer(customer).id, () => this.run(scope, section, customer, ['input', 'net3']));
+    return reconcileNet3(scope, requireCustomer(customer).id, () =>
+      this.run(scope, section, customer, ['input', 'net3']),
+    );
   },
 };
 
@@ -24,7 +37,10 @@ export const net3CallStep: StepKind<Net3ProvisioningInput> = {
   provider: 'NET3',
   async run(scope, input, _customer, at) {
     const response = await provisionNet3Customer(net3Scope(scope), input, at);
-    return succeeded(response, net3Ids(response.customer?.customerId ?? input.customer.customerId, response.customer?.localId));
+    return succeeded(
+      response,
+      net3Ids(response.customer?.customerId ?? input.customer.customerId, response.customer?.localId),
+    );
   },
   async reconcile(scope, input, customer) {
     // The recorded input carries the customerId the first call sent (fixed by withRequestFacts before the ledger
@@ -39,7 +55,11 @@ export const net3CallStep: StepKind<Net3ProvisioningInput> = {
  * customerId (a caller may choose it: another tenant's, or an earlier provisioning's), when the 409 is what it
  * says, a conflict.
  */
-async function reconcileNet3(scope: StepScope, customerId: string | null | undefined, repeat: () => Promise<StepAnswer>): Promise<StepAnswer> {
+async function reconcileNet3(
+  scope: StepScope,
+  customerId: string | null | undefined,
+  repeat: () => Promise<StepAnswer>,
+): Promise<StepAnswer> {
   try {
     return await repeat();
   } catch (error) {

@@ -93,9 +93,7 @@ export class WebexClient extends ProviderDataSource {
 
   protected describeError(httpStatus: number, body: unknown): ProviderErrorDescription {
     const error = isErrorResponse(body) ? body : null;
-    const descriptions = (error?.errors ?? [])
-      .map((e) => providerText(e?.description))
-      .filter((d) => d !== '');
+    const descriptions = (error?.errors ?? []).map((e) => providerText(e?.description)).filter((d) => d !== '');
     return {
       message: messageFor(httpStatus, httpStatus === 400 ? descriptions : []),
       invalidProperties: httpStatus === 400 || httpStatus === 409 ? invalidPropertiesOf(descriptions) : [],

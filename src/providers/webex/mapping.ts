@@ -19,7 +19,10 @@ import {
  * The `POST /v1/wholesale/customers` body. Optional fields the caller left out are left out of the body too,
  * rather than sent as null: Webex treats "orgId given" and "customerInfo given" as meaningful.
  */
-export function toProvisionRequest(input: WholesaleCustomerInput, at: InputPath = []): ProvisionWholesaleCustomerRequest {
+export function toProvisionRequest(
+  input: WholesaleCustomerInput,
+  at: InputPath = [],
+): ProvisionWholesaleCustomerRequest {
   input.packages.forEach((name, index) => {
     if (input.packages.indexOf(name) !== index) {
       // Webex takes `packages` as "the complete list"; a repeat is a mistake worth naming, and refusing it keeps
@@ -38,7 +41,11 @@ export function toProvisionRequest(input: WholesaleCustomerInput, at: InputPath 
     externalId: input.externalId,
     address: toAddress(input.address),
     customerInfo: customerInfo
-      ? compact({ name: customerInfo.name, primaryEmail: customerInfo.primaryEmail, language: customerInfo.language ?? undefined })
+      ? compact({
+          name: customerInfo.name,
+          primaryEmail: customerInfo.primaryEmail,
+          language: customerInfo.language ?? undefined,
+        })
       : undefined,
     provisioningParameters: parameters
       ? compact({
@@ -80,7 +87,11 @@ function compact<T extends object>(value: T): T {
  * The customer as Webex has just accepted it (202): `PROVISIONING`, every package `provisioning`, no `orgId`
  * yet unless the request named an existing organization.
  */
-export function acceptedCustomer(request: ProvisionWholesaleCustomerRequest, id: string, location?: string): WholesaleCustomer {
+export function acceptedCustomer(
+  request: ProvisionWholesaleCustomerRequest,
+  id: string,
+  location?: string,
+): WholesaleCustomer {
   return {
     id,
     ...(location ? { location } : {}),
@@ -124,7 +135,10 @@ export function customerIdOfUrl(url: string): string | null {
  * name and e-mail are the canonical ones unless the section overrides them field by field. The canonical
  * contact names and phone have no place at Webex.
  */
-export function wholesaleInputFromCanonical(customer: CustomerViewModel, section: WholesaleSection): WholesaleCustomerInput {
+export function wholesaleInputFromCanonical(
+  customer: CustomerViewModel,
+  section: WholesaleSection,
+): WholesaleCustomerInput {
   const address = section.address ?? {};
   const info = section.customerInfo ?? {};
   return {

@@ -27,14 +27,21 @@ export function requireCsp(caller: Caller): void {
  * where `input` sits in the arguments, so that Webex's validation errors point into the caller's input. The
  * result is the customer as Webex has just accepted it: `provisioning`, with the id Webex gave it.
  */
-export async function provisionWholesaleCustomer(webex: WebexClient, input: WholesaleCustomerInput, at: InputPath): Promise<WholesaleCustomer> {
+export async function provisionWholesaleCustomer(
+  webex: WebexClient,
+  input: WholesaleCustomerInput,
+  at: InputPath,
+): Promise<WholesaleCustomer> {
   const body = toProvisionRequest(input, at);
   const { id, location } = await webex.provisionCustomer(body).catch(rethrowAtInput(at, inputPathOfProperty));
   return acceptedCustomer(body, id, location);
 }
 
 /** A Webex customer the tenant's provisionings made; null for any other. */
-export async function readWholesaleCustomer({ caller, webex, ledger }: WebexScope, id: string): Promise<WholesaleCustomer | null> {
+export async function readWholesaleCustomer(
+  { caller, webex, ledger }: WebexScope,
+  id: string,
+): Promise<WholesaleCustomer | null> {
   requireCsp(caller);
   // An empty id would address the list endpoint instead of a customer.
   if (id.trim() === '') return null;
@@ -49,6 +56,11 @@ export async function listWholesaleCustomers(
 ) {
   requireCsp(caller);
   const page = await webex.listCustomers(query);
-  const own = await ledger.recordedUpstreamIds(caller.tenant, 'WEBEX_WHOLESALE', 'id', page.items.map((c) => c.id));
+  const own = await ledger.recordedUpstreamIds(
+    caller.tenant,
+    'WEBEX_WHOLESALE',
+    'id',
+    page.items.map((c) => c.id),
+  );
   return toWholesaleCustomerConnection(page, query.offset, (customer) => own.has(customer.id));
 }

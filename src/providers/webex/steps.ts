@@ -22,10 +22,12 @@ const WEBEX_FINAL = new Set(['provisioned', 'provisioned_with_errors', 'error'])
 
 /** What Webex shows of a customer makes of the step; its `error` status fails it, however the step learnt of it. */
 function webexAnswer(scope: StepScope, customer: WholesaleCustomer): StepAnswer {
-  if (customer.status === 'error') throw reportedFailure(scope, 'WEBEX_WHOLESALE', 'Webex Wholesale could not provision the customer');
+  if (customer.status === 'error')
+    throw reportedFailure(scope, 'WEBEX_WHOLESALE', 'Webex Wholesale could not provision the customer');
   const ids: Record<string, string> = { id: customer.id, externalId: customer.externalId };
   if (customer.location) ids.location = customer.location;
-  if (!WEBEX_FINAL.has(customer.status)) return { status: 'IN_PROGRESS', response: customer, result: customer, upstreamIds: ids, nextCheckAt: later() };
+  if (!WEBEX_FINAL.has(customer.status))
+    return { status: 'IN_PROGRESS', response: customer, result: customer, upstreamIds: ids, nextCheckAt: later() };
   return succeeded(customer, ids);
 }
 
@@ -37,7 +39,11 @@ function webexAnswer(scope: StepScope, customer: WholesaleCustomer): StepAnswer 
  * packages, and the organization when one was named; assumption: Get a Wholesale Customer shows them as
  * provisioned). Otherwise the step fails as a CONFLICT, as Webex answers a repeat of a taken externalId (409).
  */
-async function reconcileWebex(scope: StepScope, input: WholesaleCustomerInput, externalIdAt: InputPath | null): Promise<StepAnswer | null> {
+async function reconcileWebex(
+  scope: StepScope,
+  input: WholesaleCustomerInput,
+  externalIdAt: InputPath | null,
+): Promise<StepAnswer | null> {
   const sent = toProvisionRequest(input);
   const page = await scope.providers.webex.listCustomers({ externalId: sent.externalId, offset: 0, max: 1 });
   const found = page.items[0];
@@ -73,7 +79,8 @@ function isWebexCustomerOf(customer: WholesaleCustomer, sent: ProvisionWholesale
 async function followWebex(scope: StepScope, step: StepRecord): Promise<StepAnswer | { checkAgainInSeconds: number }> {
   const id = step.upstreamIds.id;
   const current = id ? await scope.providers.webex.getCustomer(id) : null;
-  if (!current) throw reportedFailure(scope, 'WEBEX_WHOLESALE', `Webex Wholesale no longer knows customer ${id ?? '(no id)'}`);
+  if (!current)
+    throw reportedFailure(scope, 'WEBEX_WHOLESALE', `Webex Wholesale no longer knows customer ${id ?? '(no id)'}`);
   const answer = webexAnswer(scope, current);
   return answer.status === 'IN_PROGRESS' ? { checkAgainInSeconds: followAgainInSeconds(step.startedAt) } : answer;
 }

@@ -371,7 +371,8 @@ describe('created counts', () => {
     const key = `customer:${id.toLowerCase()}`;
     expect(emulator.created.get(key)).toBe(1);
 
-    const add = () => call(`/v1/Customers/${customerId}/provider-instances`, { tenant, body: providerInstanceRequest() });
+    const add = () =>
+      call(`/v1/Customers/${customerId}/provider-instances`, { tenant, body: providerInstanceRequest() });
     expect((await add()).status).toBe(201);
     expect((await add()).status).toBe(400);
     expect(emulator.created.get(`providerInstance:${id.toLowerCase()}:${MICROSOFT_PROVIDER_INSTANCE_ID}`)).toBe(1);
@@ -449,13 +450,15 @@ describe('POST /v1/Customers', () => {
     expect((await getCustomer(tenant, id)).companyName).toBe('Contoso Ltd');
   });
 
-  it.each([['not a uuid', 'abc'], ['a number', 42], ['null', null], ['a braced guid', `{${randomUUID()}}`]])(
-    'rejects an id that is %s',
-    async (_case, id) => {
-      const reply = await call('/v1/Customers', { tenant: newTenant(), body: validCustomer({ id }) });
-      expect(Object.keys(validationErrors(reply))).toEqual(['Id']);
-    },
-  );
+  it.each([
+    ['not a uuid', 'abc'],
+    ['a number', 42],
+    ['null', null],
+    ['a braced guid', `{${randomUUID()}}`],
+  ])('rejects an id that is %s', async (_case, id) => {
+    const reply = await call('/v1/Customers', { tenant: newTenant(), body: validCustomer({ id }) });
+    expect(Object.keys(validationErrors(reply))).toEqual(['Id']);
+  });
 
   it('collects every error of an empty body into one 400', async () => {
     const reply = await call('/v1/Customers', { body: {} });
@@ -481,25 +484,22 @@ describe('POST /v1/Customers', () => {
     expect(validationErrors(reply)).toEqual({
       CompanyName: ["'Company Name' must not be empty."],
       Country: [expect.stringContaining('ISO 3166-1 alpha-2')],
-      Zip: ['The length of \'Zip\' must be 30 characters or fewer. You entered 31 characters.'],
+      Zip: ["The length of 'Zip' must be 30 characters or fewer. You entered 31 characters."],
       Email: ["'Email' is not a valid email address."],
       ResellerId: [expect.stringContaining('GUID')],
     });
   });
 
   const requiredFields = ['companyName', 'country', 'addressLine1', 'city', 'state', 'zip', 'firstName', 'lastName'];
-  it.each([...requiredFields, 'email', 'phone'])(
-    'requires %s (missing, null and empty string)',
-    async (field) => {
-      const propertyName = field.charAt(0).toUpperCase() + field.slice(1);
-      for (const value of [null, '']) {
-        const reply = await call('/v1/Customers', { body: validCustomer({ [field]: value }) });
-        expect(Object.keys(validationErrors(reply))).toEqual([propertyName]);
-      }
-      const { [field]: _omitted, ...rest } = validCustomer();
-      expect(Object.keys(validationErrors(await call('/v1/Customers', { body: rest })))).toEqual([propertyName]);
-    },
-  );
+  it.each([...requiredFields, 'email', 'phone'])('requires %s (missing, null and empty string)', async (field) => {
+    const propertyName = field.charAt(0).toUpperCase() + field.slice(1);
+    for (const value of [null, '']) {
+      const reply = await call('/v1/Customers', { body: validCustomer({ [field]: value }) });
+      expect(Object.keys(validationErrors(reply))).toEqual([propertyName]);
+    }
+    const { [field]: _omitted, ...rest } = validCustomer();
+    expect(Object.keys(validationErrors(await call('/v1/Customers', { body: rest })))).toEqual([propertyName]);
+  });
 
   it.each([
     ['companyName', 255, 'Company Name'],
@@ -913,8 +913,20 @@ describe('POST /v1/Customers/{customerId}/provider-instances', () => {
     const reply = await add(tenant, customerId, providerInstanceRequest({ providerCustomerData: '{}' }));
     expect(Object.keys(validationErrors(reply))).toEqual(
       [
-        'Domain', 'CredentialsEmail', 'AcceptedMCA', 'AgreementDate', 'KeepPrimaryInformation', 'FirstName', 'LastName',
-        'Email', 'Phone', 'DefaultCulture', 'Language', 'AssociatedPartnerId', 'Qualifications', 'EnableGDAP',
+        'Domain',
+        'CredentialsEmail',
+        'AcceptedMCA',
+        'AgreementDate',
+        'KeepPrimaryInformation',
+        'FirstName',
+        'LastName',
+        'Email',
+        'Phone',
+        'DefaultCulture',
+        'Language',
+        'AssociatedPartnerId',
+        'Qualifications',
+        'EnableGDAP',
       ].map((p) => `ProviderCustomerData.${p}`),
     );
   });

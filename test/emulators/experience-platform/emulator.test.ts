@@ -36,9 +36,19 @@ function newOrg(): string {
   return `${randomBytes(12).toString('hex').toUpperCase()}@AdobeOrg`;
 }
 
-function request(org: string, overrides: { customer?: object; entitlement?: object; reports?: object } = {}): ProvisioningRequest {
+function request(
+  org: string,
+  overrides: { customer?: object; entitlement?: object; reports?: object } = {},
+): ProvisioningRequest {
   return {
-    customer: { name: 'Contoso Pizza', imsOrgId: org, contact: 'ana@contoso.example', tenentId: 'contosopizza', region: 'NLD2', ...overrides.customer },
+    customer: {
+      name: 'Contoso Pizza',
+      imsOrgId: org,
+      contact: 'ana@contoso.example',
+      tenentId: 'contosopizza',
+      region: 'NLD2',
+      ...overrides.customer,
+    },
     entitlement: {
       valuePropId: 'rtcdp-prime',
       valuePropSKUID: '65304520CA01A12',
@@ -104,7 +114,9 @@ describe('Experience Platform emulator: provisioning', () => {
     const body = reply.json;
     expect(body.pollRequired).toBe(true);
     expect(body.errors).toEqual([]);
-    expect(body.connectionString).toMatch(/^Endpoint=sb:\/\/aep-contosopizza\.servicebus\.windows\.net\/;.*SharedAccessKey=/);
+    expect(body.connectionString).toMatch(
+      /^Endpoint=sb:\/\/aep-contosopizza\.servicebus\.windows\.net\/;.*SharedAccessKey=/,
+    );
     expect(body.storedRequest).toMatchObject({ imsOrgId: org, stored: request(org) });
     expect(body.storedRequest!.id).toMatch(/^[0-9a-f-]{36}$/);
     // Epoch milliseconds.
@@ -128,7 +140,11 @@ describe('Experience Platform emulator: provisioning', () => {
     const first = await provision(request(org));
     expect(first.status).toBe(200);
 
-    expectRejection(await provision(request(org)), 400, /^entitlement\.valuePropId: .*already provisioned.*reprovision=true/);
+    expectRejection(
+      await provision(request(org)),
+      400,
+      /^entitlement\.valuePropId: .*already provisioned.*reprovision=true/,
+    );
     expectRejection(await provision(request(org), { query: '?reprovision=false' }), 400, /already provisioned/);
 
     const again = await provision(request(org), { query: '?reprovision=true' });
@@ -158,7 +174,11 @@ describe('Experience Platform emulator: provisioning', () => {
   });
 
   it('refuses a reprovision value other than true or false', async () => {
-    expectRejection(await provision(request(newOrg()), { query: '?reprovision=yes' }), 400, /^reprovision: must be true or false$/);
+    expectRejection(
+      await provision(request(newOrg()), { query: '?reprovision=yes' }),
+      400,
+      /^reprovision: must be true or false$/,
+    );
   });
 
   it('records every call, also the rejected ones', async () => {
@@ -188,20 +208,40 @@ describe('Experience Platform emulator: authentication and headers', () => {
   });
 
   it('accepts any Bearer tokens when none is configured, and the scheme in any case', async () => {
-    const reply = await provision(request(newOrg()), { on: slow, authorization: 'bearer anything', gateway: 'BEARER other' });
+    const reply = await provision(request(newOrg()), {
+      on: slow,
+      authorization: 'bearer anything',
+      gateway: 'BEARER other',
+    });
     expect(reply.status).toBe(200);
   });
 
-  it('answers 400 without x-gw-ims-org-id, and when it is not the customer\'s organization', async () => {
+  it("answers 400 without x-gw-ims-org-id, and when it is not the customer's organization", async () => {
     expectRejection(await provision(request(org), { org: null }), 400, /^x-gw-ims-org-id: the header is required$/);
-    expectRejection(await provision(request(org), { org: newOrg() }), 400, /^x-gw-ims-org-id: must be the organization of customer\.imsOrgId$/);
+    expectRejection(
+      await provision(request(org), { org: newOrg() }),
+      400,
+      /^x-gw-ims-org-id: must be the organization of customer\.imsOrgId$/,
+    );
   });
 
   it('answers 415 for another media type and 400 for a missing, malformed or non-object body', async () => {
     expectRejection(await provision(request(org), { contentType: 'text/plain' }), 415, /Content-Type/);
-    expectRejection(await call('/provisioning/customer', { method: 'POST', org, contentType: 'application/json' }), 400, /^body: /);
-    expectRejection(await call('/provisioning/customer', { org, rawBody: '{"customer":' }), 400, /^body: is not valid JSON$/);
-    expectRejection(await call('/provisioning/customer', { org, body: [request(org)] }), 400, /^body: must be a JSON object$/);
+    expectRejection(
+      await call('/provisioning/customer', { method: 'POST', org, contentType: 'application/json' }),
+      400,
+      /^body: /,
+    );
+    expectRejection(
+      await call('/provisioning/customer', { org, rawBody: '{"customer":' }),
+      400,
+      /^body: is not valid JSON$/,
+    );
+    expectRejection(
+      await call('/provisioning/customer', { org, body: [request(org)] }),
+      400,
+      /^body: must be a JSON object$/,
+    );
   });
 
   it('answers 404 for an unknown path and 405 for another method', async () => {
@@ -217,7 +257,11 @@ describe('Experience Platform emulator: validation of the body', () => {
     const reply = await provision({ reports: {} }, { org });
     expectRejection(reply, 400, /customer: is required/);
     expect((reply.json as ErrorResponse).reason).toMatch(/entitlement: is required/);
-    expectRejection(await provision({ customer: 'x', entitlement: [] }, { org }), 400, /^customer: must be a JSON object; entitlement: must be a JSON object$/);
+    expectRejection(
+      await provision({ customer: 'x', entitlement: [] }, { org }),
+      400,
+      /^customer: must be a JSON object; entitlement: must be a JSON object$/,
+    );
   });
 
   it('requires every customer field, and reports all problems at once', async () => {
@@ -234,12 +278,25 @@ describe('Experience Platform emulator: validation of the body', () => {
 
   it('refuses blank and overlong names', async () => {
     const org = newOrg();
-    expectRejection(await provision(request(org, { customer: { name: '  ' } })), 400, /^customer\.name: must not be blank$/);
-    expectRejection(await provision(request(org, { customer: { name: 'x'.repeat(256) } })), 400, /^customer\.name: must be at most 255 characters$/);
+    expectRejection(
+      await provision(request(org, { customer: { name: '  ' } })),
+      400,
+      /^customer\.name: must not be blank$/,
+    );
+    expectRejection(
+      await provision(request(org, { customer: { name: 'x'.repeat(256) } })),
+      400,
+      /^customer\.name: must be at most 255 characters$/,
+    );
   });
 
-  it('requires an IMS organization id in Adobe\'s <24 hex>@AdobeOrg form', async () => {
-    for (const imsOrgId of ['0123456789ABCDEF0123456@AdobeOrg', '0123456789ABCDEF0123456G@AdobeOrg', '0123456789ABCDEF01234567', '0123456789ABCDEF01234567@adobeorg']) {
+  it("requires an IMS organization id in Adobe's <24 hex>@AdobeOrg form", async () => {
+    for (const imsOrgId of [
+      '0123456789ABCDEF0123456@AdobeOrg',
+      '0123456789ABCDEF0123456G@AdobeOrg',
+      '0123456789ABCDEF01234567',
+      '0123456789ABCDEF01234567@adobeorg',
+    ]) {
       expectRejection(await provision(request(imsOrgId)), 400, /^customer\.imsOrgId: must be an IMS organization id/);
     }
     expect((await provision(request(`${randomBytes(12).toString('hex')}@AdobeOrg`))).status).toBe(200);
@@ -247,7 +304,11 @@ describe('Experience Platform emulator: validation of the body', () => {
 
   it('requires the contact to be an e-mail address', async () => {
     const org = newOrg();
-    expectRejection(await provision(request(org, { customer: { contact: 'Ana Silva' } })), 400, /^customer\.contact: must be an e-mail address$/);
+    expectRejection(
+      await provision(request(org, { customer: { contact: 'Ana Silva' } })),
+      400,
+      /^customer\.contact: must be an e-mail address$/,
+    );
   });
 
   it('reads the tenant only as tenentId: a body spelling it tenantId is missing its tenant', async () => {
@@ -261,35 +322,53 @@ describe('Experience Platform emulator: validation of the body', () => {
   it('requires the value proposition id and SKU', async () => {
     const org = newOrg();
     const reply = await provision(request(org, { entitlement: { valuePropId: '', valuePropSKUID: undefined } }));
-    expectRejection(reply, 400, /^entitlement\.valuePropId: must not be blank; entitlement\.valuePropSKUID: is required$/);
+    expectRejection(
+      reply,
+      400,
+      /^entitlement\.valuePropId: must not be blank; entitlement\.valuePropSKUID: is required$/,
+    );
   });
 
-  it('holds every value to the document\'s strings', async () => {
+  it("holds every value to the document's strings", async () => {
     const org = newOrg();
-    const reply = await provision(request(org, { customer: { region: 2 }, entitlement: { location: { city: 'Lisboa' } } }));
+    const reply = await provision(
+      request(org, { customer: { region: 2 }, entitlement: { location: { city: 'Lisboa' } } }),
+    );
     expectRejection(reply, 400, /^customer\.region: must be a string; entitlement\.location: must be a string$/);
   });
 
   it('requires metrics to be whole numbers in strings', async () => {
     const org = newOrg();
-    const reply = await provision(request(org, { entitlement: { metrics: { numberOfProfiles: '1e6', capacityCPU: 8, capacityStorage: '-1' } } }));
+    const reply = await provision(
+      request(org, { entitlement: { metrics: { numberOfProfiles: '1e6', capacityCPU: 8, capacityStorage: '-1' } } }),
+    );
     expect((reply.json as ErrorResponse).reason.split('; ')).toEqual([
       'entitlement.metrics.numberOfProfiles: must be a whole number, such as "1000"',
       'entitlement.metrics.capacityCPU: must be a string',
       'entitlement.metrics.capacityStorage: must be a whole number, such as "1000"',
     ]);
-    expectRejection(await provision(request(org, { entitlement: { metrics: 'lots' } })), 400, /^entitlement\.metrics: must be a JSON object$/);
+    expectRejection(
+      await provision(request(org, { entitlement: { metrics: 'lots' } })),
+      400,
+      /^entitlement\.metrics: must be a JSON object$/,
+    );
   });
 
   it('requires report dates to be ISO 8601, the end not before the start', async () => {
     const org = newOrg();
-    expectRejection(await provision(request(org, { reports: { startDate: '01/02/2025' } })), 400, /^reports\.startDate: must be an ISO 8601 date/);
+    expectRejection(
+      await provision(request(org, { reports: { startDate: '01/02/2025' } })),
+      400,
+      /^reports\.startDate: must be an ISO 8601 date/,
+    );
     expectRejection(
       await provision(request(org, { reports: { startDate: '2025-06-01', endDate: '2025-05-31T23:59:59Z' } })),
       400,
       /^reports\.endDate: must not be before reports\.startDate$/,
     );
-    expect((await provision(request(org, { reports: { startDate: '2025-06-01', endDate: '2025-06-01' } }))).status).toBe(200);
+    expect(
+      (await provision(request(org, { reports: { startDate: '2025-06-01', endDate: '2025-06-01' } }))).status,
+    ).toBe(200);
   });
 });
 
@@ -314,13 +393,18 @@ describe('Experience Platform emulator: GET /provisioning/status', () => {
     const org = newOrg();
     const provisioned = await provision(request(org), { on: slow, authorization: 'Bearer a', gateway: 'Bearer b' });
     const id = provisioned.json.storedRequest!.id;
-    const reply = await call<OrgStatusResponse>(`/provisioning/status?request=${id}`, { on: slow, org, authorization: 'Bearer a', gateway: 'Bearer b' });
+    const reply = await call<OrgStatusResponse>(`/provisioning/status?request=${id}`, {
+      on: slow,
+      org,
+      authorization: 'Bearer a',
+      gateway: 'Bearer b',
+    });
     expect(reply.json.status).toBe('inProgress');
     expect(reply.json.subscriptionId).toBeNull();
     expect(reply.json.actionStatusList!.every((a) => a.status === 'inProgress')).toBe(true);
   });
 
-  it('answers the organization\'s latest request when no request id is given', async () => {
+  it("answers the organization's latest request when no request id is given", async () => {
     const org = newOrg();
     await provision(request(org));
     const latest = await provision(request(org, { entitlement: { valuePropId: 'ajo' } }));
@@ -331,14 +415,30 @@ describe('Experience Platform emulator: GET /provisioning/status', () => {
   it('answers 500 "could not be found" for an unknown request, another organization\'s, or neither id nor organization', async () => {
     const org = newOrg();
     const provisioned = await provision(request(org));
-    expectRejection(await call(`/provisioning/status?request=${randomUUID()}`, { org }), 500, /^Provisioning Status could not be found$/);
-    expectRejection(await call(`/provisioning/status?request=${provisioned.json.storedRequest!.id}`, { org: newOrg() }), 500, /could not be found/);
+    expectRejection(
+      await call(`/provisioning/status?request=${randomUUID()}`, { org }),
+      500,
+      /^Provisioning Status could not be found$/,
+    );
+    expectRejection(
+      await call(`/provisioning/status?request=${provisioned.json.storedRequest!.id}`, { org: newOrg() }),
+      500,
+      /could not be found/,
+    );
     expectRejection(await call('/provisioning/status'), 500, /could not be found/);
   });
 
   it('answers 403 without the gateway tokens', async () => {
-    expectRejection(await call(`/provisioning/status?request=${randomUUID()}`, { authorization: null }), 403, /^Authorization:/);
-    expectRejection(await call(`/provisioning/status?request=${randomUUID()}`, { gateway: null }), 403, /^x-gw-ims-authorization:/);
+    expectRejection(
+      await call(`/provisioning/status?request=${randomUUID()}`, { authorization: null }),
+      403,
+      /^Authorization:/,
+    );
+    expectRejection(
+      await call(`/provisioning/status?request=${randomUUID()}`, { gateway: null }),
+      403,
+      /^x-gw-ims-authorization:/,
+    );
   });
 });
 

@@ -45,7 +45,10 @@ function call(options: CallOptions = {}): Promise<EmulatorReply> {
   return callEmulator(`${(options.on ?? emulator).url}${options.path ?? '/provisioning/customer'}`, {
     method: 'POST',
     ...options,
-    headers: { Accept: 'application/json', Authorization: options.authorization === undefined ? `Bearer ${API_KEY}` : options.authorization },
+    headers: {
+      Accept: 'application/json',
+      Authorization: options.authorization === undefined ? `Bearer ${API_KEY}` : options.authorization,
+    },
   });
 }
 
@@ -61,7 +64,10 @@ function contact(overrides: Record<string, unknown> = {}): Record<string, unknow
 }
 
 /** A request Net3 accepts: the sample body's shape with real values. */
-function validBody(overrides: Record<string, unknown> = {}, customer: Record<string, unknown> = {}): Record<string, unknown> {
+function validBody(
+  overrides: Record<string, unknown> = {},
+  customer: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     customer: {
       customerId: randomUUID(),
@@ -78,7 +84,14 @@ function validBody(overrides: Record<string, unknown> = {}, customer: Record<str
       ...customer,
     },
     addresses: [
-      { street: '1200 Main St', city: 'Columbia', state: 'SC', postalCode: '29201', email: 'office@contoso.example', primary: true },
+      {
+        street: '1200 Main St',
+        city: 'Columbia',
+        state: 'SC',
+        postalCode: '29201',
+        email: 'office@contoso.example',
+        primary: true,
+      },
     ],
     contacts: [contact()],
     createdBy: { email: 'rep@partner.example', username: 'rep', userId: randomUUID().replace(/-/g, '') },
@@ -106,11 +119,16 @@ function fieldErrors(reply: EmulatorReply): Record<string, string[]> {
   return byField;
 }
 
-async function provision(body: Record<string, unknown>, on?: RunningEmulator, authorization?: string): Promise<EmulatorReply> {
+async function provision(
+  body: Record<string, unknown>,
+  on?: RunningEmulator,
+  authorization?: string,
+): Promise<EmulatorReply> {
   return call({ body, ...(on ? { on } : {}), ...(authorization ? { authorization } : {}) });
 }
 
-const basicHeader = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const basicHeader = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 // ───────────── authentication ─────────────
 
@@ -236,14 +254,22 @@ describe('request binding', () => {
   it('refuses a role that is not one of the six, naming its index', async () => {
     const reply = await provision(validBody({ contacts: [contact({ roles: ['Primary', 'Owner'] })] }));
     expect(responseStatusOf(reply).errors).toEqual([
-      { errorCode: 'SerializationException', fieldName: 'Contacts[0].Roles[1]', message: "'Owner' is an Invalid value for 'Roles'" },
+      {
+        errorCode: 'SerializationException',
+        fieldName: 'Contacts[0].Roles[1]',
+        message: "'Owner' is an Invalid value for 'Roles'",
+      },
     ]);
   });
 
   it('takes roles by name in any case, or by their documented number', async () => {
     const reply = await provision(validBody({ contacts: [contact({ roles: ['primary', 3, '6'] })] }));
     expect(reply.status, reply.text).toBe(200);
-    expect((reply.json as ProvisionCustomerModelResponse).contacts![0]!.roles).toEqual(['Primary', 'Billing', 'ContractSignatory']);
+    expect((reply.json as ProvisionCustomerModelResponse).contacts![0]!.roles).toEqual([
+      'Primary',
+      'Billing',
+      'ContractSignatory',
+    ]);
   });
 
   it.each([
@@ -254,7 +280,10 @@ describe('request binding', () => {
     ['ISO 8601', '"2023-11-14T22:13:20Z"', 1700000000000],
   ])('reads dates as %s', async (_case, literal, ms) => {
     const id = randomUUID();
-    const rawBody = JSON.stringify(validBody({ requestCreated: '@DATE@' }, { customerId: id })).replace('"@DATE@"', literal);
+    const rawBody = JSON.stringify(validBody({ requestCreated: '@DATE@' }, { customerId: id })).replace(
+      '"@DATE@"',
+      literal,
+    );
     const reply = await call({ rawBody });
     expect(reply.status, reply.text).toBe(200);
     // ServiceStack writes dates back in its own form, slashes escaped.
@@ -268,11 +297,16 @@ describe('request binding', () => {
   ])('reads GUIDs %s, and writes them as 32 lowercase digits', async (_case, guid) => {
     const reply = await provision(validBody({}, { n3TLogins_CompanyId: guid }));
     expect(reply.status, reply.text).toBe(200);
-    expect((reply.json as ProvisionCustomerModelResponse).customer!.n3TLogins_CompanyId).toBe('abcdef0123456789abcdef0123456789');
+    expect((reply.json as ProvisionCustomerModelResponse).customer!.n3TLogins_CompanyId).toBe(
+      'abcdef0123456789abcdef0123456789',
+    );
   });
 
   it('matches property names case-insensitively, as ServiceStack.Text does', async () => {
-    const body = { Customer: { CustomerId: randomUUID(), CustomerName: 'Pascal Ltd' }, Contacts: [{ FirstName: 'A', LastName: 'B', Email: 'a@b.example', Roles: ['Primary'] }] };
+    const body = {
+      Customer: { CustomerId: randomUUID(), CustomerName: 'Pascal Ltd' },
+      Contacts: [{ FirstName: 'A', LastName: 'B', Email: 'a@b.example', Roles: ['Primary'] }],
+    };
     const reply = await provision(body);
     expect(reply.status, reply.text).toBe(200);
     expect((reply.json as ProvisionCustomerModelResponse).customer!.customerName).toBe('Pascal Ltd');
@@ -281,7 +315,11 @@ describe('request binding', () => {
   it('reads numbers and booleans from their text, and strings from numbers', async () => {
     const reply = await provision(validBody({}, { serviceLevelId: '7', isReseller: 'TRUE', phone: 8035550100 }));
     expect(reply.status, reply.text).toBe(200);
-    expect((reply.json as ProvisionCustomerModelResponse).customer).toMatchObject({ serviceLevelId: 7, isReseller: true, phone: '8035550100' });
+    expect((reply.json as ProvisionCustomerModelResponse).customer).toMatchObject({
+      serviceLevelId: 7,
+      isReseller: true,
+      phone: '8035550100',
+    });
   });
 });
 
@@ -290,21 +328,39 @@ describe('request binding', () => {
 describe('validation', () => {
   it('reports every failure, in rule order, with FluentValidation’s codes and wording and the first as the summary', async () => {
     const reply = await provision(
-      validBody({ contacts: [contact({ firstName: '', roles: ['Technical'] })] }, { customerId: '', customerName: 'x'.repeat(101) }),
+      validBody(
+        { contacts: [contact({ firstName: '', roles: ['Technical'] })] },
+        { customerId: '', customerName: 'x'.repeat(101) },
+      ),
     );
     const status = responseStatusOf(reply);
     expect(status.errorCode).toBe('NotEmpty');
     expect(status.message).toBe("'Customer Id' must not be empty.");
     expect(status.errors).toEqual([
-      { errorCode: 'NotEmpty', fieldName: 'Customer.CustomerId', message: "'Customer Id' must not be empty.", meta: { PropertyName: 'Customer Id' } },
+      {
+        errorCode: 'NotEmpty',
+        fieldName: 'Customer.CustomerId',
+        message: "'Customer Id' must not be empty.",
+        meta: { PropertyName: 'Customer Id' },
+      },
       {
         errorCode: 'MaximumLength',
         fieldName: 'Customer.CustomerName',
         message: "The length of 'Customer Name' must be 100 characters or fewer. You entered 101 characters.",
         meta: { PropertyName: 'Customer Name', MaxLength: '100', TotalLength: '101' },
       },
-      { errorCode: 'NotEmpty', fieldName: 'Contacts[0].FirstName', message: "'First Name' must not be empty.", meta: { PropertyName: 'First Name' } },
-      { errorCode: 'Predicate', fieldName: 'Contacts', message: 'Exactly one contact must have the Primary role.', meta: { PropertyName: 'Contacts' } },
+      {
+        errorCode: 'NotEmpty',
+        fieldName: 'Contacts[0].FirstName',
+        message: "'First Name' must not be empty.",
+        meta: { PropertyName: 'First Name' },
+      },
+      {
+        errorCode: 'Predicate',
+        fieldName: 'Contacts',
+        message: 'Exactly one contact must have the Primary role.',
+        meta: { PropertyName: 'Contacts' },
+      },
     ]);
   });
 
@@ -340,7 +396,12 @@ describe('validation', () => {
   });
 
   it('accepts values exactly at the limits', async () => {
-    const reply = await provision(validBody({ requesterIP: '1'.repeat(45) }, { customerName: 'x'.repeat(100), customerId: `${randomUUID()}-${'x'.repeat(13)}` }));
+    const reply = await provision(
+      validBody(
+        { requesterIP: '1'.repeat(45) },
+        { customerName: 'x'.repeat(100), customerId: `${randomUUID()}-${'x'.repeat(13)}` },
+      ),
+    );
     expect(reply.status, reply.text).toBe(200);
   });
 
@@ -353,10 +414,15 @@ describe('validation', () => {
     expect(fieldErrors(await provision(validBody(overrides, customer)))).toEqual({ [fieldName]: ['Email'] });
   });
 
-  it.each(['LocalId', 'ServiceLevelId', 'TypeCustomerStatusId', 'TypePricingTierId'])('refuses a negative %s', async (name) => {
-    const customer = { [name.charAt(0).toLowerCase() + name.slice(1)]: -1 };
-    expect(fieldErrors(await provision(validBody({}, customer)))).toEqual({ [`Customer.${name}`]: ['GreaterThanOrEqual'] });
-  });
+  it.each(['LocalId', 'ServiceLevelId', 'TypeCustomerStatusId', 'TypePricingTierId'])(
+    'refuses a negative %s',
+    async (name) => {
+      const customer = { [name.charAt(0).toLowerCase() + name.slice(1)]: -1 };
+      expect(fieldErrors(await provision(validBody({}, customer)))).toEqual({
+        [`Customer.${name}`]: ['GreaterThanOrEqual'],
+      });
+    },
+  );
 
   it('requires at least one contact, each with names, an e-mail and a role', async () => {
     expect(fieldErrors(await provision(validBody({ contacts: [] })))).toEqual({ Contacts: ['NotEmpty'] });
@@ -378,13 +444,25 @@ describe('validation', () => {
 
   it('refuses two contacts with the same e-mail, which would be the same login', async () => {
     const reply = await provision(
-      validBody({ contacts: [contact({ email: 'Ana@Contoso.example' }), contact({ email: 'ana@contoso.example', roles: ['Billing'] })] }),
+      validBody({
+        contacts: [
+          contact({ email: 'Ana@Contoso.example' }),
+          contact({ email: 'ana@contoso.example', roles: ['Billing'] }),
+        ],
+      }),
     );
     expect(fieldErrors(reply)).toEqual({ 'Contacts[1].Email': ['Predicate'] });
   });
 
   it('allows at most one primary address', async () => {
-    const reply = await provision(validBody({ addresses: [{ street: 'A', primary: true }, { street: 'B', primary: true }] }));
+    const reply = await provision(
+      validBody({
+        addresses: [
+          { street: 'A', primary: true },
+          { street: 'B', primary: true },
+        ],
+      }),
+    );
     expect(fieldErrors(reply)).toEqual({ Addresses: ['Predicate'] });
   });
 });
@@ -412,7 +490,8 @@ describe('provisioning', () => {
   it('gives each customer its own OnBoarding id, and keeps a given Logins company', async () => {
     const company = randomUUID().replace(/-/g, '');
     const first = (await provision(validBody())).json as ProvisionCustomerModelResponse;
-    const second = (await provision(validBody({}, { n3TLogins_CompanyId: company }))).json as ProvisionCustomerModelResponse;
+    const second = (await provision(validBody({}, { n3TLogins_CompanyId: company })))
+      .json as ProvisionCustomerModelResponse;
     expect(second.customer!.localId).toBeGreaterThan(first.customer!.localId!);
     expect(second.customer!.n3TLogins_CompanyId).toBe(company);
     expect(first.customer!.n3TLogins_CompanyId).not.toBe(company);
@@ -430,7 +509,11 @@ describe('provisioning', () => {
     expect((await provision(validBody({}, { customerId: id }))).status).toBe(200);
     const again = await provision(validBody({}, { customerId: id.toUpperCase() }));
     expect(again.status).toBe(409);
-    expect(responseStatusOf(again)).toMatchObject({ errorCode: 'Conflict', message: expect.stringContaining(id.toUpperCase()), errors: [] });
+    expect(responseStatusOf(again)).toMatchObject({
+      errorCode: 'Conflict',
+      message: expect.stringContaining(id.toUpperCase()),
+      errors: [],
+    });
   });
 
   it('keeps each partner’s customers apart', async () => {
@@ -452,8 +535,12 @@ describe('provisioning', () => {
 
   it('carries a stack trace in its 400s and 401s in DebugMode, and none without it', async () => {
     const invalid = validBody({ contacts: [] });
-    expect(responseStatusOf(await provision(invalid)).stackTrace).toContain('ServiceStack.FluentValidation.ValidationException');
-    expect(responseStatusOf(await call({ authorization: null, body: invalid })).stackTrace).toContain('ServiceStack.HttpError');
+    expect(responseStatusOf(await provision(invalid)).stackTrace).toContain(
+      'ServiceStack.FluentValidation.ValidationException',
+    );
+    expect(responseStatusOf(await call({ authorization: null, body: invalid })).stackTrace).toContain(
+      'ServiceStack.HttpError',
+    );
     const quietReply = await provision(invalid, quiet);
     expect(quietReply.status).toBe(400);
     expect(responseStatusOf(quietReply)).not.toHaveProperty('stackTrace');

@@ -3,7 +3,11 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { RunningEmulator } from '../../../emulators/toolkit/server.js';
 import { callEmulator, type EmulatorCallOptions, type EmulatorReply } from '../../support/emulator-call.js';
 import { startWebexEmulator } from '../../../emulators/webex/emulator.js';
-import type { WebexErrorResponse, WholesaleCustomer, WholesaleCustomerList } from '../../../src/providers/webex/wire.js';
+import type {
+  WebexErrorResponse,
+  WholesaleCustomer,
+  WholesaleCustomerList,
+} from '../../../src/providers/webex/wire.js';
 
 const TOKEN = 'webex-emulator-test-token';
 const ORG_ID = Buffer.from(`ciscospark://us/ORGANIZATION/${randomUUID()}`).toString('base64url');
@@ -41,7 +45,10 @@ interface CallOptions extends EmulatorCallOptions {
 function call(path: string, options: CallOptions = {}): Promise<EmulatorReply> {
   return callEmulator(`${(options.on ?? emulator).url}${path}`, {
     ...options,
-    headers: { Authorization: options.authorization === undefined ? `Bearer ${TOKEN}` : options.authorization, ...options.headers },
+    headers: {
+      Authorization: options.authorization === undefined ? `Bearer ${TOKEN}` : options.authorization,
+      ...options.headers,
+    },
   });
 }
 
@@ -91,7 +98,8 @@ async function rejected(body: unknown, options: CallOptions = {}): Promise<strin
   expect(reply.status).toBe(400);
   const error = reply.json as WebexErrorResponse;
   expect(error).toEqual({ message: expect.any(String), errors: expect.any(Array), trackingId: expect.any(String) });
-  for (const entry of error.errors!) expect(entry).toEqual({ description: expect.any(String), errorCode: expect.any(Number) });
+  for (const entry of error.errors!)
+    expect(entry).toEqual({ description: expect.any(String), errorCode: expect.any(Number) });
   return error.errors!.map((e) => e.description);
 }
 
@@ -151,7 +159,12 @@ describe('Webex emulator: POST /v1/wholesale/customers', () => {
     const read = await call(`/v1/wholesale/customers/${id}`, { on: slow });
     expect(read.status).toBe(200);
     const customer = read.json as WholesaleCustomer;
-    expect(customer).toMatchObject({ id, externalId: body.externalId, status: 'provisioning', packages: body.packages });
+    expect(customer).toMatchObject({
+      id,
+      externalId: body.externalId,
+      status: 'provisioning',
+      packages: body.packages,
+    });
     expect(customer).not.toHaveProperty('orgId');
     expect(customer.resourceDetails!.packages.every((p) => p.status === 'provisioning')).toBe(true);
   });
@@ -186,7 +199,9 @@ describe('Webex emulator: POST /v1/wholesale/customers', () => {
       warnings: [],
       errors: [{ errorCode: expect.any(Number), description: expect.stringContaining('webex_meetings') }],
     });
-    const all = await provision(validBody({ packages: ['webex_meetings'], provisioningParameters: undefined }), { on: failing });
+    const all = await provision(validBody({ packages: ['webex_meetings'], provisioningParameters: undefined }), {
+      on: failing,
+    });
     const failed = (await call(`/v1/wholesale/customers/${idOf(all)}`, { on: failing })).json as WholesaleCustomer;
     expect(failed.status).toBe('error');
     expect(failed).not.toHaveProperty('orgId');
@@ -228,7 +243,9 @@ describe('Webex emulator: POST /v1/wholesale/customers', () => {
   });
 
   it('refuses fields of the wrong JSON type', async () => {
-    const descriptions = await rejected(validBody({ provisioningId: 42, packages: 'webex_calling', address: 'Milpitas' }));
+    const descriptions = await rejected(
+      validBody({ provisioningId: 42, packages: 'webex_calling', address: 'Milpitas' }),
+    );
     expect(descriptions).toEqual([
       expect.stringMatching(/^provisioningId must be a string/),
       expect.stringMatching(/^packages must be an array/),
@@ -237,7 +254,9 @@ describe('Webex emulator: POST /v1/wholesale/customers', () => {
   });
 
   it('refuses an empty package list and packages Webex does not have', async () => {
-    expect(await rejected(validBody({ packages: [] }))).toEqual([expect.stringMatching(/^packages must name at least one/)]);
+    expect(await rejected(validBody({ packages: [] }))).toEqual([
+      expect.stringMatching(/^packages must name at least one/),
+    ]);
     expect(await rejected(validBody({ packages: ['webex_calling', 'webex_teams', 'WEBEX_SUITE'] }))).toEqual([
       expect.stringMatching(/^packages\[1\] 'webex_teams'/),
       expect.stringMatching(/^packages\[2\] 'WEBEX_SUITE'/),
@@ -246,9 +265,20 @@ describe('Webex emulator: POST /v1/wholesale/customers', () => {
 
   it('accepts every package of the public reference', async () => {
     const packages = [
-      'common_area_calling', 'webex_calling', 'webex_meetings', 'webex_suite', 'webex_voice', 'cx_essentials',
-      'webex_calling_standard', 'cisco_calling_plan', 'attendant_console', 'cx_premium_agent', 'cx_standard_agent',
-      'cx_voice_ports', 'cx_ai_assistant', 'webex_ai_agent',
+      'common_area_calling',
+      'webex_calling',
+      'webex_meetings',
+      'webex_suite',
+      'webex_voice',
+      'cx_essentials',
+      'webex_calling_standard',
+      'cisco_calling_plan',
+      'attendant_console',
+      'cx_premium_agent',
+      'cx_standard_agent',
+      'cx_voice_ports',
+      'cx_ai_assistant',
+      'webex_ai_agent',
     ];
     expect((await provision(validBody({ packages }))).status).toBe(202);
   });
@@ -265,8 +295,12 @@ describe('Webex emulator: POST /v1/wholesale/customers', () => {
 
   it('limits each address line to 50 characters', async () => {
     const fifty = 'x'.repeat(50);
-    expect((await provision(validBody({ address: address({ addressLine1: fifty, addressLine2: fifty }) }))).status).toBe(202);
-    const descriptions = await rejected(validBody({ address: address({ addressLine1: `${fifty}1`, addressLine2: `${fifty}22` }) }));
+    expect(
+      (await provision(validBody({ address: address({ addressLine1: fifty, addressLine2: fifty }) }))).status,
+    ).toBe(202);
+    const descriptions = await rejected(
+      validBody({ address: address({ addressLine1: `${fifty}1`, addressLine2: `${fifty}22` }) }),
+    );
     expect(descriptions).toEqual([
       expect.stringMatching(/^address\.addressLine1 must be 50 characters or fewer; it has 51/),
       expect.stringMatching(/^address\.addressLine2 must be 50 characters or fewer; it has 52/),
@@ -293,8 +327,12 @@ describe('Webex emulator: POST /v1/wholesale/customers', () => {
     expect(await rejected(validBody({ customerInfo: undefined }))).toEqual([
       expect.stringMatching(/^customerInfo is required when orgId is not given/),
     ]);
-    expect(await rejected(validBody({ customerInfo: null }))).toEqual([expect.stringMatching(/^customerInfo is required/)]);
-    expect(await rejected(validBody({ orgId: 'not-a-webex-id' }))).toEqual([expect.stringMatching(/^orgId must be a Webex organization id/)]);
+    expect(await rejected(validBody({ customerInfo: null }))).toEqual([
+      expect.stringMatching(/^customerInfo is required/),
+    ]);
+    expect(await rejected(validBody({ orgId: 'not-a-webex-id' }))).toEqual([
+      expect.stringMatching(/^orgId must be a Webex organization id/),
+    ]);
     const personId = Buffer.from(`ciscospark://us/PEOPLE/${randomUUID()}`).toString('base64url');
     expect(await rejected(validBody({ orgId: personId }))).toEqual([expect.stringMatching(/^orgId /)]);
   });
@@ -312,23 +350,39 @@ describe('Webex emulator: POST /v1/wholesale/customers', () => {
       expect.stringMatching(/^customerInfo\.name is required/),
       expect.stringMatching(/^customerInfo\.primaryEmail is required/),
     ]);
-    const { language: _language, ...withoutLanguage } = { name: 'Pizza', primaryEmail: 'a@b.example', language: 'en_US' };
+    const { language: _language, ...withoutLanguage } = {
+      name: 'Pizza',
+      primaryEmail: 'a@b.example',
+      language: 'en_US',
+    };
     expect((await provision(validBody({ customerInfo: withoutLanguage }))).status).toBe(202);
   });
 
   it('requires calling settings when a calling package is provisioned, and checks the location', async () => {
     expect(await rejected(validBody({ packages: ['webex_calling'], provisioningParameters: undefined }))).toEqual([
-      expect.stringMatching(/^provisioningParameters\.calling is required when provisioning the calling package 'webex_calling'/),
+      expect.stringMatching(
+        /^provisioningParameters\.calling is required when provisioning the calling package 'webex_calling'/,
+      ),
     ]);
-    expect(await rejected(validBody({ packages: ['webex_voice'], provisioningParameters: { meetings: { timezone: 'Europe/Lisbon' } } }))).toEqual([
-      expect.stringMatching(/^provisioningParameters\.calling is required/),
-    ]);
-    expect((await provision(validBody({ packages: ['webex_meetings'], provisioningParameters: undefined }))).status).toBe(202);
+    expect(
+      await rejected(
+        validBody({ packages: ['webex_voice'], provisioningParameters: { meetings: { timezone: 'Europe/Lisbon' } } }),
+      ),
+    ).toEqual([expect.stringMatching(/^provisioningParameters\.calling is required/)]);
+    expect(
+      (await provision(validBody({ packages: ['webex_meetings'], provisioningParameters: undefined }))).status,
+    ).toBe(202);
 
     const descriptions = await rejected(
       validBody({
         provisioningParameters: {
-          calling: { location: { address: address({ addressLine1: 'x'.repeat(51) }), timezone: 'Mars/Olympus', language: 'klingon' } },
+          calling: {
+            location: {
+              address: address({ addressLine1: 'x'.repeat(51) }),
+              timezone: 'Mars/Olympus',
+              language: 'klingon',
+            },
+          },
           meetings: { timezone: 'Nowhere/City' },
         },
       }),
@@ -352,7 +406,9 @@ describe('Webex emulator: POST /v1/wholesale/customers', () => {
     for (const rawBody of ['', '{"provisioningId":', '[]', '"text"']) {
       const reply = await provision(undefined, { rawBody });
       expect(reply.status).toBe(400);
-      expect(reply.json).toMatchObject({ errors: [{ description: expect.any(String), errorCode: expect.any(Number) }] });
+      expect(reply.json).toMatchObject({
+        errors: [{ description: expect.any(String), errorCode: expect.any(Number) }],
+      });
     }
   });
 });
@@ -363,10 +419,18 @@ describe('Webex emulator: GET /v1/wholesale/customers/{customerId}', () => {
   it('answers 404 with Webex’s body for an unknown id, and for another partner’s customer', async () => {
     const reply = await call('/v1/wholesale/customers/Y2lzY29zcGFyazovL3VzL0VOVEVSUFJJU0Uvbm9uZQ');
     expect(reply.status).toBe(404);
-    expect(reply.json).toEqual({ message: expect.any(String), errors: [{ description: expect.any(String) }], trackingId: expect.any(String) });
+    expect(reply.json).toEqual({
+      message: expect.any(String),
+      errors: [{ description: expect.any(String) }],
+      trackingId: expect.any(String),
+    });
     const id = idOf(await provision(validBody(), { on: slow, authorization: 'Bearer partner-a' }));
-    expect((await call(`/v1/wholesale/customers/${id}`, { on: slow, authorization: 'Bearer partner-a' })).status).toBe(200);
-    expect((await call(`/v1/wholesale/customers/${id}`, { on: slow, authorization: 'Bearer partner-b' })).status).toBe(404);
+    expect((await call(`/v1/wholesale/customers/${id}`, { on: slow, authorization: 'Bearer partner-a' })).status).toBe(
+      200,
+    );
+    expect((await call(`/v1/wholesale/customers/${id}`, { on: slow, authorization: 'Bearer partner-b' })).status).toBe(
+      404,
+    );
   });
 
   it('answers 405 with Allow to methods it does not serve, and 404 elsewhere', async () => {
@@ -456,7 +520,9 @@ describe('Webex emulator: 423 and 429', () => {
       expect(third.status).toBe(429);
       expect(third.headers.get('retry-after')).toBe('30');
       expect(third.json).toMatchObject({ message: expect.any(String), trackingId: expect.any(String) });
-      expect((await call('/v1/wholesale/customers', { on: limited, authorization: 'Bearer partner-b' })).status).toBe(200);
+      expect((await call('/v1/wholesale/customers', { on: limited, authorization: 'Bearer partner-b' })).status).toBe(
+        200,
+      );
     } finally {
       await limited.close();
     }

@@ -25,12 +25,23 @@ describe('CloudCockpit mapping: GraphQL input to wire', () => {
   });
 
   it('sends absent optional fields as null and providerCustomers as {}', () => {
-    const body = toCustomerViewModel(customerInput({ taxId: undefined, middleName: undefined }) as CreateCustomerInput, B);
-    expect(body).toMatchObject({ taxId: null, middleName: null, resellerId: B, providerCustomers: {}, customerAssociations: null });
+    const body = toCustomerViewModel(
+      customerInput({ taxId: undefined, middleName: undefined }) as CreateCustomerInput,
+      B,
+    );
+    expect(body).toMatchObject({
+      taxId: null,
+      middleName: null,
+      resellerId: B,
+      providerCustomers: {},
+      customerAssociations: null,
+    });
   });
 
   it('keys providerCustomers by provider instance and refuses one listed twice', () => {
-    const twice = customerInput({ providerCustomers: [providerInstanceInput(), providerInstanceInput()] }) as CreateCustomerInput;
+    const twice = customerInput({
+      providerCustomers: [providerInstanceInput(), providerInstanceInput()],
+    }) as CreateCustomerInput;
     expect(() => toCustomerViewModel(twice, null, ['input'])).toThrowError(
       expect.objectContaining({
         extensions: expect.objectContaining({
@@ -39,7 +50,10 @@ describe('CloudCockpit mapping: GraphQL input to wire', () => {
         }),
       }),
     );
-    const once = toCustomerViewModel(customerInput({ providerCustomers: [providerInstanceInput()] }) as CreateCustomerInput, null);
+    const once = toCustomerViewModel(
+      customerInput({ providerCustomers: [providerInstanceInput()] }) as CreateCustomerInput,
+      null,
+    );
     expect(Object.keys(once.providerCustomers)).toEqual([MICROSOFT_INSTANCE]);
   });
 
@@ -60,27 +74,48 @@ describe('CloudCockpit mapping: GraphQL input to wire', () => {
     expect(Object.keys(body.providerCustomers)).toEqual([MICROSOFT_INSTANCE]);
     expect(body.providerCustomers[MICROSOFT_INSTANCE]!.providerInstanceId).toBe(MICROSOFT_INSTANCE);
     // A validation error names the lower-case key: it still finds the entry given in upper case.
-    const input = customerInput({ providerCustomers: [providerInstanceInput({ providerInstanceId: upper })] }) as CreateCustomerInput;
-    expect(inputPathOfProperty(`ProviderCustomers[${MICROSOFT_INSTANCE}].Margin`, input)).toEqual(['providerCustomers', 0, 'margin']);
+    const input = customerInput({
+      providerCustomers: [providerInstanceInput({ providerInstanceId: upper })],
+    }) as CreateCustomerInput;
+    expect(inputPathOfProperty(`ProviderCustomers[${MICROSOFT_INSTANCE}].Margin`, input)).toEqual([
+      'providerCustomers',
+      0,
+      'margin',
+    ]);
   });
 
   it('writes Microsoft data as the PascalCase JSON string CloudCockpit stores', () => {
     const body = toAddProviderInstanceRequest(providerInstanceInput() as AddProviderInstanceInput);
     const data = JSON.parse(body.providerCustomerData) as Record<string, unknown>;
-    expect(data).toMatchObject({ AcceptedMCA: true, AgreementDate: '2022-12-28T00:00:00Z', AssociatedPartnerId: '6234552', Qualifications: [] });
+    expect(data).toMatchObject({
+      AcceptedMCA: true,
+      AgreementDate: '2022-12-28T00:00:00Z',
+      AssociatedPartnerId: '6234552',
+      Qualifications: [],
+    });
   });
 
   it('keeps milliseconds of a date only when it has them', () => {
-    const input = providerInstanceInput({ microsoftCustomerData: microsoftData({ agreementDate: new Date('2023-01-02T03:04:05.678Z') }) });
-    const data = JSON.parse(toAddProviderInstanceRequest(input as AddProviderInstanceInput).providerCustomerData) as { AgreementDate: string };
+    const input = providerInstanceInput({
+      microsoftCustomerData: microsoftData({ agreementDate: new Date('2023-01-02T03:04:05.678Z') }),
+    });
+    const data = JSON.parse(toAddProviderInstanceRequest(input as AddProviderInstanceInput).providerCustomerData) as {
+      AgreementDate: string;
+    };
     expect(data.AgreementDate).toBe('2023-01-02T03:04:05.678Z');
   });
 
   it('takes providerCustomerData as a JSON object or as the JSON string itself', () => {
     const base = providerInstanceInput({ microsoftCustomerData: undefined });
-    const asObject = toAddProviderInstanceRequest({ ...base, providerCustomerData: { Tier: 'gold' } } as AddProviderInstanceInput);
+    const asObject = toAddProviderInstanceRequest({
+      ...base,
+      providerCustomerData: { Tier: 'gold' },
+    } as AddProviderInstanceInput);
     expect(asObject.providerCustomerData).toBe('{"Tier":"gold"}');
-    const asString = toAddProviderInstanceRequest({ ...base, providerCustomerData: '{"Tier":"gold"}' } as AddProviderInstanceInput);
+    const asString = toAddProviderInstanceRequest({
+      ...base,
+      providerCustomerData: '{"Tier":"gold"}',
+    } as AddProviderInstanceInput);
     expect(asString.providerCustomerData).toBe('{"Tier":"gold"}');
   });
 
@@ -93,7 +128,9 @@ describe('CloudCockpit mapping: GraphQL input to wire', () => {
         { offerType: 'license', margin: { marginRule: { name: 'markup' }, value: 2 } },
       ],
     });
-    expect(() => toAddProviderInstanceRequest(duplicate as AddProviderInstanceInput, ['input'])).toThrow(/listed twice/);
+    expect(() => toAddProviderInstanceRequest(duplicate as AddProviderInstanceInput, ['input'])).toThrow(
+      /listed twice/,
+    );
   });
 });
 
@@ -103,7 +140,12 @@ describe('CloudCockpit mapping: wire to GraphQL', () => {
       offerTypeMarginsOf({
         providerInstanceId: A,
         providerCustomerData: null,
-        offerTypeMargins: { Value: { license: { MarginRule: { Name: 'markup' }, Value: 10 }, azure: { MarginRule: { Name: 'margin' }, Value: 3 } } },
+        offerTypeMargins: {
+          Value: {
+            license: { MarginRule: { Name: 'markup' }, Value: 10 },
+            azure: { MarginRule: { Name: 'margin' }, Value: 3 },
+          },
+        },
       }),
     ).toEqual([
       { offerType: 'license', margin: { marginRule: { name: 'markup' }, value: 10 } },
@@ -112,7 +154,8 @@ describe('CloudCockpit mapping: wire to GraphQL', () => {
   });
 
   it('reads Microsoft data only when it has that shape', () => {
-    const raw = '{"Domain":"TestDomain","AcceptedMCA":true,"AgreementDate":"2022-12-28T00:00:00Z","AssociatedPartnerId":6234552,"Qualifications":["Education"]}';
+    const raw =
+      '{"Domain":"TestDomain","AcceptedMCA":true,"AgreementDate":"2022-12-28T00:00:00Z","AssociatedPartnerId":6234552,"Qualifications":["Education"]}';
     expect(microsoftCustomerDataOf(raw)).toMatchObject({
       domain: 'TestDomain',
       acceptedMCA: true,
@@ -130,7 +173,10 @@ describe('CloudCockpit mapping: wire to GraphQL', () => {
 
 describe('CloudCockpit property names to GraphQL input paths', () => {
   const input = customerInput({
-    providerCustomers: [providerInstanceInput({ providerInstanceId: A }), providerInstanceInput({ providerInstanceId: B })],
+    providerCustomers: [
+      providerInstanceInput({ providerInstanceId: A }),
+      providerInstanceInput({ providerInstanceId: B }),
+    ],
   }) as CreateCustomerInput;
 
   it.each([
@@ -138,15 +184,24 @@ describe('CloudCockpit property names to GraphQL input paths', () => {
     ['$.addressLine1', ['addressLine1']],
     ['Zip', ['zip']],
     [`ProviderCustomers[${B}].Margin.Value`, ['providerCustomers', 1, 'margin', 'value']],
-    [`ProviderCustomers[${A}].ProviderCustomerData.Domain`, ['providerCustomers', 0, 'microsoftCustomerData', 'domain']],
-    [`ProviderCustomers[${A}].OfferTypeMargins.Value[license].Value`, ['providerCustomers', 0, 'offerTypeMargins', 0, 'margin', 'value']],
+    [
+      `ProviderCustomers[${A}].ProviderCustomerData.Domain`,
+      ['providerCustomers', 0, 'microsoftCustomerData', 'domain'],
+    ],
+    [
+      `ProviderCustomers[${A}].OfferTypeMargins.Value[license].Value`,
+      ['providerCustomers', 0, 'offerTypeMargins', 0, 'margin', 'value'],
+    ],
     ['ProviderCustomers[unknown].Margin', ['providerCustomers']],
   ])('%s -> %j', (property, path) => {
     expect(inputPathOfProperty(property, input)).toEqual(path);
   });
 
   it('stops at providerCustomerData when the caller gave it as JSON', () => {
-    const raw = providerInstanceInput({ microsoftCustomerData: undefined, providerCustomerData: {} }) as AddProviderInstanceInput;
+    const raw = providerInstanceInput({
+      microsoftCustomerData: undefined,
+      providerCustomerData: {},
+    }) as AddProviderInstanceInput;
     expect(inputPathOfProperty('ProviderCustomerData.Domain', raw)).toEqual(['providerCustomerData']);
   });
 });
@@ -166,11 +221,20 @@ describe('Relay cursors over CloudCockpit pages', () => {
     ]);
   });
 
-  const customers = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, resellerId: i % 3 === 0 ? A : null }) as CustomerViewModel);
+  const customers = Array.from(
+    { length: 12 },
+    (_, i) => ({ id: `c${i}`, resellerId: i % 3 === 0 ? A : null }) as CustomerViewModel,
+  );
   /** CloudCockpit's answer to page `n` of size 5, as the request asked for it. */
   const answer = (n: number, page: Partial<CustomerPage> = {}) => ({
     asked: { pageNumber: n, pageSize: 5 },
-    page: { items: customers.slice((n - 1) * 5, n * 5), pageNumber: n, pageSize: 5, totalCount: 12, ...page } as CustomerPage,
+    page: {
+      items: customers.slice((n - 1) * 5, n * 5),
+      pageNumber: n,
+      pageSize: 5,
+      totalCount: 12,
+      ...page,
+    } as CustomerPage,
   });
 
   it('slices the window out of the pages and tells whether more follow', () => {
@@ -195,7 +259,10 @@ describe('Relay cursors over CloudCockpit pages', () => {
   });
 
   /** A reseller's scope over the list above: it may see c0, c3, c6, c9; the tenant has `tenantTotal` customers. */
-  const resellerScope = (tenantTotal: number) => ({ visible: (c: CustomerViewModel) => c.resellerId === A, tenantTotal });
+  const resellerScope = (tenantTotal: number) => ({
+    visible: (c: CustomerViewModel) => c.resellerId === A,
+    tenantTotal,
+  });
 
   it('leaves out what a reseller may not see, keeping positions, and does not pass on a count that included it', () => {
     const window = toCustomerConnection([answer(1), answer(2)], 3, 5, resellerScope(12));
@@ -216,7 +283,10 @@ describe('Relay cursors over CloudCockpit pages', () => {
   it("passes a reseller CloudCockpit's count only when CloudCockpit narrowed the list", () => {
     const onlyMine = (n: number, totalCount: number) => ({
       asked: { pageNumber: n, pageSize: 2 },
-      page: { items: customers.filter((c) => c.resellerId === A).slice((n - 1) * 2, n * 2), totalCount } as CustomerPage,
+      page: {
+        items: customers.filter((c) => c.resellerId === A).slice((n - 1) * 2, n * 2),
+        totalCount,
+      } as CustomerPage,
     });
     // CloudCockpit counts 4 of the tenant's 12: it applied resellerId, and its count is the reseller's.
     expect(toCustomerConnection([onlyMine(1, 4)], 0, 2, resellerScope(12)).totalCount).toBe(4);

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { customerInput, MICROSOFT_INSTANCE, providerInstanceInput } from '../../support/fixtures.js';
-import { startRecordingServer, type RecordedRequest, type RecordingServer, type Reply } from '../../support/recording-server.js';
+import {
+  startRecordingServer,
+  type RecordedRequest,
+  type RecordingServer,
+  type Reply,
+} from '../../support/recording-server.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../../support/stack.js';
 
 /** What CloudCockpit would hold after the create: the body sent, as the GET returns it. */
@@ -17,7 +22,10 @@ function cloudCockpit(request: RecordedRequest): Reply {
   }
   if (request.method === 'POST' && request.url.includes('/provider-instances')) return { status: 201, body: '"ok"' };
   if (request.method === 'GET' && stored) return { status: 200, body: stored };
-  return { status: 404, body: { statusCode: 404, type: 'NotFound', description: 'missing', correlationId: null, errors: [] } };
+  return {
+    status: 404,
+    body: { statusCode: 404, type: 'NotFound', description: 'missing', correlationId: null, errors: [] },
+  };
 }
 
 const CREATE = 'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }';
@@ -52,10 +60,15 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
 
   it('createCustomer sends POST /v1/Customers with the documented body', async () => {
     const correlationId = randomUUID();
-    const response = await graphql(url(), CREATE, { input: customerInput({ providerCustomers: [providerInstanceInput()] }) }, {
-      token,
-      headers: { 'x-correlation-id': correlationId },
-    });
+    const response = await graphql(
+      url(),
+      CREATE,
+      { input: customerInput({ providerCustomers: [providerInstanceInput()] }) },
+      {
+        token,
+        headers: { 'x-correlation-id': correlationId },
+      },
+    );
     expect(response.errors).toBeUndefined();
     const [post, get] = recorder.requests;
     expect(post!.method).toBe('POST');
@@ -66,22 +79,54 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
     const body = JSON.parse(post!.body) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(
       [
-        'id', 'companyName', 'taxId', 'country', 'addressLine1', 'addressLine2', 'city', 'state', 'zip', 'firstName',
-        'middleName', 'lastName', 'email', 'phone', 'internalIdentifier', 'resellerId', 'providerCustomers',
+        'id',
+        'companyName',
+        'taxId',
+        'country',
+        'addressLine1',
+        'addressLine2',
+        'city',
+        'state',
+        'zip',
+        'firstName',
+        'middleName',
+        'lastName',
+        'email',
+        'phone',
+        'internalIdentifier',
+        'resellerId',
+        'providerCustomers',
         'customerAssociations',
       ].sort(),
     );
     expect(body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(body.resellerId).toBeNull();
     const entry = (body.providerCustomers as Record<string, Record<string, unknown>>)[MICROSOFT_INSTANCE]!;
-    expect(Object.keys(entry).sort()).toEqual(['margin', 'offerTypeMargins', 'providerCustomerData', 'providerInstanceId']);
+    expect(Object.keys(entry).sort()).toEqual([
+      'margin',
+      'offerTypeMargins',
+      'providerCustomerData',
+      'providerInstanceId',
+    ]);
     expect(entry.margin).toEqual({ marginRule: { name: 'markup' }, value: 10.6 });
     // The documents' own spelling: a `Value` dictionary of PascalCase margins.
     expect(entry.offerTypeMargins).toEqual({ Value: { license: { MarginRule: { Name: 'markup' }, Value: 10 } } });
     const data = JSON.parse(entry.providerCustomerData as string) as Record<string, unknown>;
     expect(Object.keys(data)).toEqual([
-      'Domain', 'CredentialsEmail', 'AcceptedMCA', 'AgreementDate', 'KeepPrimaryInformation', 'FirstName', 'LastName',
-      'Email', 'Phone', 'DefaultCulture', 'Language', 'AssociatedPartnerId', 'Qualifications', 'EnableGDAP',
+      'Domain',
+      'CredentialsEmail',
+      'AcceptedMCA',
+      'AgreementDate',
+      'KeepPrimaryInformation',
+      'FirstName',
+      'LastName',
+      'Email',
+      'Phone',
+      'DefaultCulture',
+      'Language',
+      'AssociatedPartnerId',
+      'Qualifications',
+      'EnableGDAP',
     ]);
     expect(data.AgreementDate).toBe('2022-12-28T00:00:00Z');
 
@@ -94,35 +139,53 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
     const customerId = randomUUID();
     const resellerId = randomUUID();
     const correlationId = randomUUID();
-    const added = await graphql(url(), ADD, { customerId, input: providerInstanceInput(), resellerId }, {
-      token,
-      headers: { 'x-correlation-id': correlationId },
-    });
+    const added = await graphql(
+      url(),
+      ADD,
+      { customerId, input: providerInstanceInput(), resellerId },
+      {
+        token,
+        headers: { 'x-correlation-id': correlationId },
+      },
+    );
     expect(added.errors).toBeUndefined();
     const post = recorder.requests.find((r) => r.method === 'POST')!;
     expect(post.url).toBe(`/v1/Customers/${customerId}/provider-instances?resellerId=${resellerId}`);
     expect(post.headers['content-type']).toMatch(/^application\/json/);
     expectDocumentedHeaders(post, correlationId);
     expect(Object.keys(JSON.parse(post.body) as object).sort()).toEqual([
-      'margin', 'offerTypeMargins', 'providerCustomerData', 'providerInstanceId',
+      'margin',
+      'offerTypeMargins',
+      'providerCustomerData',
+      'providerInstanceId',
     ]);
     // The read-back that follows carries the same headers.
-    expectDocumentedHeaders(recorder.requests.find((r) => r.method === 'GET')!, correlationId);
+    expectDocumentedHeaders(
+      recorder.requests.find((r) => r.method === 'GET')!,
+      correlationId,
+    );
 
     recorder.requests.length = 0;
     const direct = await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, { token });
     expect(direct.errors).toBeUndefined();
-    expect(recorder.requests.find((r) => r.method === 'POST')!.url).toBe(`/v1/Customers/${customerId}/provider-instances`);
+    expect(recorder.requests.find((r) => r.method === 'POST')!.url).toBe(
+      `/v1/Customers/${customerId}/provider-instances`,
+    );
 
     recorder.requests.length = 0;
     const ownReseller = randomUUID();
     const reseller = await signToken({ roles: ['reseller'], resellerId: ownReseller });
     stored = { ...(stored ?? {}), id: customerId, resellerId: ownReseller, providerCustomers: {} };
     const resellerCorrelationId = randomUUID();
-    const byReseller = await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, {
-      token: reseller,
-      headers: { 'x-correlation-id': resellerCorrelationId },
-    });
+    const byReseller = await graphql(
+      url(),
+      ADD,
+      { customerId, input: providerInstanceInput() },
+      {
+        token: reseller,
+        headers: { 'x-correlation-id': resellerCorrelationId },
+      },
+    );
     expect(byReseller.errors).toBeUndefined();
     const resellerPost = recorder.requests.find((r) => r.method === 'POST')!;
     expect(resellerPost.url).toBe(`/v1/Customers/${customerId}/provider-instances`);
@@ -132,7 +195,12 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
   it('shows country and e-mail as CloudCockpit holds them, also where the input scalars would refuse them', async () => {
     // The documents say only "ISO 3166-1 alpha-2" and give no e-mail rule; what CloudCockpit keeps (older records,
     // other clients) is shown as kept: 'UK' is no ISO code and the EmailAddress scalar refuses 'josé@…'.
-    const held = { ...customerInput({ country: 'UK', email: 'josé@example.pt' }), id: randomUUID(), resellerId: null, providerCustomers: {} };
+    const held = {
+      ...customerInput({ country: 'UK', email: 'josé@example.pt' }),
+      id: randomUUID(),
+      resellerId: null,
+      providerCustomers: {},
+    };
     override = (request) =>
       request.method !== 'GET'
         ? undefined
@@ -158,12 +226,20 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
   });
 
   it('turns 5xx into UPSTREAM_ERROR without leaking the upstream body', async () => {
-    override = () => ({ status: 500, body: { statusCode: 500, type: 'Boom', description: 'SqlException at line 42', correlationId: 'c', errors: [] } });
+    override = () => ({
+      status: 500,
+      body: { statusCode: 500, type: 'Boom', description: 'SqlException at line 42', correlationId: 'c', errors: [] },
+    });
     // A tenant with nothing in the ledger: there is no record to fall back to, so the outage is the answer.
     const fresh = await signToken({ tenant: 'nothing-provisioned.example' });
     const response = await graphql(url(), 'query { customers { totalCount } }', {}, { token: fresh });
     const [error] = response.errors!;
-    expect(error!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'CLOUDCOCKPIT', httpStatus: 500, correlationId: 'c' });
+    expect(error!.extensions).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      provider: 'CLOUDCOCKPIT',
+      httpStatus: 500,
+      correlationId: 'c',
+    });
     expect(JSON.stringify(response)).not.toContain('SqlException');
     expect(error!.path).toEqual(['customers']);
   });
@@ -172,7 +248,11 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
     for (const status of [401, 403]) {
       override = () => ({ status });
       const response = await graphql(url(), 'query { customers { totalCount } }', {}, { token });
-      expect(response.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', provider: 'CLOUDCOCKPIT', httpStatus: status });
+      expect(response.errors![0]!.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        provider: 'CLOUDCOCKPIT',
+        httpStatus: status,
+      });
     }
   });
 
@@ -180,10 +260,15 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
     const closedPort = await startTestStack({ urls: { cloudCockpit: 'http://127.0.0.1:9' } });
     try {
       const correlationId = randomUUID();
-      const response = await graphql(closedPort.server.url, 'query { customers { totalCount } }', {}, {
-        token,
-        headers: { 'x-correlation-id': correlationId },
-      });
+      const response = await graphql(
+        closedPort.server.url,
+        'query { customers { totalCount } }',
+        {},
+        {
+          token,
+          headers: { 'x-correlation-id': correlationId },
+        },
+      );
       expect(response.errors![0]!.extensions).toMatchObject({
         code: 'UPSTREAM_ERROR',
         provider: 'CLOUDCOCKPIT',

@@ -24,7 +24,13 @@ const ORG = '0123456789ABCDEF01234567@AdobeOrg';
 
 function input(overrides: Partial<ExperiencePlatformProvisioningInput> = {}): ExperiencePlatformProvisioningInput {
   return {
-    customer: { name: 'Contoso Pizza', imsOrgId: ORG, contact: 'ana@contoso.example', tenantId: 'contosopizza', region: 'NLD2' },
+    customer: {
+      name: 'Contoso Pizza',
+      imsOrgId: ORG,
+      contact: 'ana@contoso.example',
+      tenantId: 'contosopizza',
+      region: 'NLD2',
+    },
     entitlement: {
       valuePropId: 'rtcdp-prime',
       valuePropSKUID: '65304520CA01A12',
@@ -52,9 +58,15 @@ function fieldErrorsOf(run: () => unknown): unknown {
 }
 
 describe('Experience Platform mapping: GraphQL input to wire', () => {
-  it('writes the document\'s body: tenentId, metrics as decimal strings, dates as RFC 3339 UTC', () => {
+  it("writes the document's body: tenentId, metrics as decimal strings, dates as RFC 3339 UTC", () => {
     expect(toProvisioningRequest(input())).toEqual({
-      customer: { name: 'Contoso Pizza', imsOrgId: ORG, contact: 'ana@contoso.example', tenentId: 'contosopizza', region: 'NLD2' },
+      customer: {
+        name: 'Contoso Pizza',
+        imsOrgId: ORG,
+        contact: 'ana@contoso.example',
+        tenentId: 'contosopizza',
+        region: 'NLD2',
+      },
       entitlement: {
         valuePropId: 'rtcdp-prime',
         valuePropSKUID: '65304520CA01A12',
@@ -74,7 +86,12 @@ describe('Experience Platform mapping: GraphQL input to wire', () => {
   it('leaves out what was not given, rather than sending nulls', () => {
     const body = toProvisioningRequest(
       input({
-        entitlement: { valuePropId: 'rtcdp', valuePropSKUID: 'SKU', location: null, metrics: { capacityCPU: 4, numberOfProfiles: null } },
+        entitlement: {
+          valuePropId: 'rtcdp',
+          valuePropSKUID: 'SKU',
+          location: null,
+          metrics: { capacityCPU: 4, numberOfProfiles: null },
+        },
         reports: null,
       }),
     );
@@ -103,9 +120,11 @@ describe('Experience Platform mapping: GraphQL input to wire', () => {
     });
   });
 
-  it('reports local problems of a section-built input at the section\'s own paths', () => {
+  it("reports local problems of a section-built input at the section's own paths", () => {
     const bad = input({ customer: { ...input().customer, imsOrgId: 'nope' } });
-    expect(fieldErrorsOf(() => toProvisioningRequest(bad, ['input', 'experiencePlatform'], sectionPathOfProperty))).toMatchObject({
+    expect(
+      fieldErrorsOf(() => toProvisioningRequest(bad, ['input', 'experiencePlatform'], sectionPathOfProperty)),
+    ).toMatchObject({
       fieldErrors: [{ path: ['input', 'experiencePlatform', 'imsOrgId'] }],
     });
   });
@@ -128,14 +147,25 @@ describe('Experience Platform mapping: from the canonical customer', () => {
 
   it('takes the name and contact from the canonical customer, the rest from the section', () => {
     expect(experiencePlatformInputFromCanonical(canonical, section)).toEqual({
-      customer: { name: 'Contoso Pizza Lda', imsOrgId: ORG, contact: 'ana.silva@contoso.example', tenantId: 'contosopizza', region: 'NLD2' },
+      customer: {
+        name: 'Contoso Pizza Lda',
+        imsOrgId: ORG,
+        contact: 'ana.silva@contoso.example',
+        tenantId: 'contosopizza',
+        region: 'NLD2',
+      },
       entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: 'SKU' },
       reports: { eccid: '42' },
     });
   });
 
   it('lets the section override the name and the contact', () => {
-    const full = experiencePlatformInputFromCanonical(canonical, { ...section, name: 'Contoso EU', contact: 'adobe@contoso.example', reports: null });
+    const full = experiencePlatformInputFromCanonical(canonical, {
+      ...section,
+      name: 'Contoso EU',
+      contact: 'adobe@contoso.example',
+      reports: null,
+    });
     expect(full.customer).toMatchObject({ name: 'Contoso EU', contact: 'adobe@contoso.example' });
     expect(full.reports).toBeNull();
     expect(toProvisioningRequest(full).customer.tenentId).toBe('contosopizza');
@@ -143,21 +173,23 @@ describe('Experience Platform mapping: from the canonical customer', () => {
 });
 
 describe('Experience Platform mapping: gateway properties to input paths', () => {
-  it('maps the document\'s properties onto the full input, tenentId onto tenantId', () => {
+  it("maps the document's properties onto the full input, tenentId onto tenantId", () => {
     expect(inputPathOfProperty('customer.tenentId')).toEqual(['customer', 'tenantId']);
     expect(inputPathOfProperty('entitlement.metrics.capacityCPU')).toEqual(['entitlement', 'metrics', 'capacityCPU']);
     expect(inputPathOfProperty('reports.endDate')).toEqual(['reports', 'endDate']);
     expect(inputPathOfProperty('reprovision')).toEqual([]);
   });
 
-  it('maps the customer\'s properties onto the section\'s own fields', () => {
+  it("maps the customer's properties onto the section's own fields", () => {
     expect(sectionPathOfProperty('customer.tenentId')).toEqual(['tenantId']);
     expect(sectionPathOfProperty('customer.name')).toEqual(['name']);
     expect(sectionPathOfProperty('entitlement.valuePropSKUID')).toEqual(['entitlement', 'valuePropSKUID']);
   });
 
   it('reads the properties a 400 reason names, qualified or in free text', () => {
-    expect(propertiesNamedIn('customer.tenentId: is required; entitlement.metrics.capacityCPU: must be a string')).toEqual([
+    expect(
+      propertiesNamedIn('customer.tenentId: is required; entitlement.metrics.capacityCPU: must be a string'),
+    ).toEqual([
       { property: 'customer.tenentId', messages: ['is required'] },
       { property: 'entitlement.metrics.capacityCPU', messages: ['must be a string'] },
     ]);
@@ -176,15 +208,26 @@ describe('Experience Platform mapping: gateway properties to input paths', () =>
 });
 
 describe('Experience Platform mapping: wire to GraphQL', () => {
-  it('reads status words, Adobe\'s spellings alike, and anything else as unknown', () => {
-    expect(['inProgress', 'IN_PROGRESS', 'processing'].map(provisioningStateOf)).toEqual(['inProgress', 'inProgress', 'inProgress']);
-    expect(['completed', 'SUCCESS', 'Succeeded'].map(provisioningStateOf)).toEqual(['completed', 'completed', 'completed']);
+  it("reads status words, Adobe's spellings alike, and anything else as unknown", () => {
+    expect(['inProgress', 'IN_PROGRESS', 'processing'].map(provisioningStateOf)).toEqual([
+      'inProgress',
+      'inProgress',
+      'inProgress',
+    ]);
+    expect(['completed', 'SUCCESS', 'Succeeded'].map(provisioningStateOf)).toEqual([
+      'completed',
+      'completed',
+      'completed',
+    ]);
     expect(['failed', 'ERROR'].map(provisioningStateOf)).toEqual(['failed', 'failed']);
     expect(provisioningStateOf('paused')).toBe('unknown');
     expect(provisioningStateOf(null)).toBe('unknown');
-    expect([isFinalState('completed'), isFinalState('failed'), isFinalState('inProgress'), isFinalState('unknown')]).toEqual([
-      true, true, false, false,
-    ]);
+    expect([
+      isFinalState('completed'),
+      isFinalState('failed'),
+      isFinalState('inProgress'),
+      isFinalState('unknown'),
+    ]).toEqual([true, true, false, false]);
   });
 
   it('reads timestamps as epoch milliseconds, 0 as no time, and a value too small for milliseconds as seconds', () => {
@@ -195,7 +238,14 @@ describe('Experience Platform mapping: wire to GraphQL', () => {
   });
 
   it('reads metrics as Ints, null when absent, not whole or too large', () => {
-    expect(['1000000', ' 8 ', undefined, '1.5', '10GB', '3000000000'].map(metricValueOf)).toEqual([1_000_000, 8, null, null, null, null]);
+    expect(['1000000', ' 8 ', undefined, '1.5', '10GB', '3000000000'].map(metricValueOf)).toEqual([
+      1_000_000,
+      8,
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 
   it('takes the entitlement Adobe stored', () => {

@@ -5,12 +5,18 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ExperiencePlatformClient } from '../../../src/providers/experience-platform/client.js';
 import type { ProvisioningRequest, ProvisioningResponse } from '../../../src/providers/experience-platform/wire.js';
 import { createUpstreamFetch } from '../../../src/providers/upstream-fetch.js';
-import { startRecordingServer, type RecordedRequest, type RecordingServer, type Reply } from '../../support/recording-server.js';
+import {
+  startRecordingServer,
+  type RecordedRequest,
+  type RecordingServer,
+  type Reply,
+} from '../../support/recording-server.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../../support/stack.js';
 
 const ORG = '0123456789ABCDEF01234567@AdobeOrg';
 const REQUEST_ID = '5b1f7f0e-7c2d-4b39-9a51-0d7c3f1e2a44';
-const CONNECTION_STRING = 'Endpoint=sb://aep-contoso.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0;EntityPath=rtcdp';
+const CONNECTION_STRING =
+  'Endpoint=sb://aep-contoso.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0;EntityPath=rtcdp';
 
 /** When set, answers instead of the default gateway below. */
 let override: ((request: RecordedRequest) => Reply | undefined) | undefined;
@@ -34,14 +40,23 @@ function gateway(request: RecordedRequest): Reply {
     return { status: 200, body: response };
   }
   if (request.method === 'GET' && request.url.startsWith('/provisioning/status')) {
-    return { status: 200, body: { status: 'inProgress', request: { id: REQUEST_ID, imsOrgId: ORG }, actionStatusList: [] } };
+    return {
+      status: 200,
+      body: { status: 'inProgress', request: { id: REQUEST_ID, imsOrgId: ORG }, actionStatusList: [] },
+    };
   }
   return { status: 404, body: { reason: 'No such resource', message: 'Not Found' } };
 }
 
 function provisioningInput(overrides: Record<string, unknown> = {}) {
   return {
-    customer: { name: 'Contoso Pizza', imsOrgId: ORG, contact: 'ana@contoso.example', tenantId: 'contosopizza', region: 'NLD2' },
+    customer: {
+      name: 'Contoso Pizza',
+      imsOrgId: ORG,
+      contact: 'ana@contoso.example',
+      tenantId: 'contosopizza',
+      region: 'NLD2',
+    },
     entitlement: {
       valuePropId: 'rtcdp-prime',
       valuePropSKUID: '65304520CA01A12',
@@ -85,20 +100,25 @@ describe('Experience Platform wire format, recorded by an independent server', (
 
   async function run(query: string, variables: Record<string, unknown>, correlationId = randomUUID()) {
     recorder.requests.length = 0;
-    const response = await graphql(stack.server.url, query, variables, { token, headers: { 'x-correlation-id': correlationId } });
+    const response = await graphql(stack.server.url, query, variables, {
+      token,
+      headers: { 'x-correlation-id': correlationId },
+    });
     return { response, correlationId };
   }
 
   function expectGatewayHeaders(request: RecordedRequest) {
     // Adobe's gateway takes both IMS tokens with the Bearer scheme.
     expect(request.headers.authorization).toBe(`Bearer ${TEST_CREDENTIALS.experiencePlatform.token}`);
-    expect(request.headers['x-gw-ims-authorization']).toBe(`Bearer ${TEST_CREDENTIALS.experiencePlatform.imsAuthorization}`);
+    expect(request.headers['x-gw-ims-authorization']).toBe(
+      `Bearer ${TEST_CREDENTIALS.experiencePlatform.imsAuthorization}`,
+    );
     expect(request.headers['x-gw-ims-org-id']).toBe(ORG);
     // Exactly the document's headers: no tracing header of our own.
     expect(request.headers['x-request-id']).toBeUndefined();
   }
 
-  it('provisions with POST /provisioning/customer, no query, and the document\'s body', async () => {
+  it("provisions with POST /provisioning/customer, no query, and the document's body", async () => {
     pollRequired = true;
     const { response } = await run(PROVISION, { input: provisioningInput() });
     expect(response.errors).toBeUndefined();
@@ -115,7 +135,12 @@ describe('Experience Platform wire format, recorded by an independent server', (
     expect(body.customer!.tenentId).toBe('contosopizza');
     expect(Object.keys(body.entitlement!)).toEqual(['valuePropId', 'valuePropSKUID', 'location', 'metrics']);
     // Every value a string, as the document types them: metrics in decimal digits.
-    expect(body.entitlement!.metrics).toEqual({ numberOfProfiles: '1000000', capacityCPU: '8', capacityStorage: '500', capacityBandwidth: '100' });
+    expect(body.entitlement!.metrics).toEqual({
+      numberOfProfiles: '1000000',
+      capacityCPU: '8',
+      capacityStorage: '500',
+      capacityBandwidth: '100',
+    });
     expect(body.reports).toEqual({
       eccid: '1234567',
       dealRegistrationNumber: 'DR-42',
@@ -145,7 +170,9 @@ describe('Experience Platform wire format, recorded by an independent server', (
     pollRequired = false;
     try {
       const { response } = await run(PROVISION, { input: provisioningInput() });
-      expect(response.data).toEqual({ provisionExperiencePlatform: { pollRequired: false, storedRequest: { id: REQUEST_ID }, requestStatus: null } });
+      expect(response.data).toEqual({
+        provisionExperiencePlatform: { pollRequired: false, storedRequest: { id: REQUEST_ID }, requestStatus: null },
+      });
       expect(recorder.requests.map((r) => r.method)).toEqual(['POST']);
     } finally {
       pollRequired = true;
@@ -162,7 +189,9 @@ describe('Experience Platform wire format, recorded by an independent server', (
 
   it('answers null for a status the gateway could not find (its 500)', async () => {
     override = (request) =>
-      request.method === 'GET' ? { status: 500, body: { reason: 'Provisioning Status could not be found', message: 'Internal Server error' } } : undefined;
+      request.method === 'GET'
+        ? { status: 500, body: { reason: 'Provisioning Status could not be found', message: 'Internal Server error' } }
+        : undefined;
     try {
       const { response } = await run(STATUS, { imsOrgId: ORG, requestId: REQUEST_ID });
       expect(response.errors).toBeUndefined();
@@ -175,7 +204,10 @@ describe('Experience Platform wire format, recorded by an independent server', (
   it('turns a 400 into BAD_USER_INPUT at the input path its reason names', async () => {
     override = () => ({
       status: 400,
-      body: { reason: 'customer.tenentId: is required; entitlement.metrics.capacityCPU: is too large', message: 'Unable to process the input request. Please verify the input.' },
+      body: {
+        reason: 'customer.tenentId: is required; entitlement.metrics.capacityCPU: is too large',
+        message: 'Unable to process the input request. Please verify the input.',
+      },
     });
     try {
       const { response, correlationId } = await run(PROVISION, { input: provisioningInput() });
@@ -196,15 +228,27 @@ describe('Experience Platform wire format, recorded by an independent server', (
     }
   });
 
-  it('turns a 403 into FORBIDDEN and a 500 into UPSTREAM_ERROR, never repeating the 500\'s reason', async () => {
+  it("turns a 403 into FORBIDDEN and a 500 into UPSTREAM_ERROR, never repeating the 500's reason", async () => {
     try {
       override = () => ({ status: 403, body: { reason: 'Invalid gateway token', message: 'Forbidden' } });
       const forbidden = (await run(PROVISION, { input: provisioningInput() })).response;
-      expect(forbidden.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', provider: 'EXPERIENCE_PLATFORM', httpStatus: 403 });
+      expect(forbidden.errors![0]!.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        provider: 'EXPERIENCE_PLATFORM',
+        httpStatus: 403,
+      });
 
-      override = () => ({ status: 500, body: { reason: 'NullPointerException at AzureProvisioner.java:42', message: 'Internal Server error' } });
+      override = () => ({
+        status: 500,
+        body: { reason: 'NullPointerException at AzureProvisioner.java:42', message: 'Internal Server error' },
+      });
       const { response, correlationId } = await run(PROVISION, { input: provisioningInput() });
-      expect(response.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'EXPERIENCE_PLATFORM', httpStatus: 500, correlationId });
+      expect(response.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        provider: 'EXPERIENCE_PLATFORM',
+        httpStatus: 500,
+        correlationId,
+      });
       expect(JSON.stringify(response)).not.toContain('NullPointerException');
     } finally {
       override = undefined;
@@ -215,7 +259,11 @@ describe('Experience Platform wire format, recorded by an independent server', (
     const closedPort = await startTestStack({ urls: { experiencePlatform: 'http://127.0.0.1:9' } });
     try {
       const response = await graphql(closedPort.server.url, PROVISION, { input: provisioningInput() }, { token });
-      expect(response.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'EXPERIENCE_PLATFORM', httpStatus: null });
+      expect(response.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        provider: 'EXPERIENCE_PLATFORM',
+        httpStatus: null,
+      });
     } finally {
       await closedPort.close();
     }
@@ -248,18 +296,24 @@ describe('Experience Platform client', () => {
     entitlement: { valuePropId: 'rtcdp', valuePropSKUID: 'SKU' },
   };
 
-  it('asks for an organization\'s latest request with GET /provisioning/status and only the organization header', async () => {
+  it("asks for an organization's latest request with GET /provisioning/status and only the organization header", async () => {
     recorder.requests.length = 0;
     const client = clientWith(recorder.url, 'ims-token', 'gateway-token', []);
     const other = '76543210FEDCBA9876543210@AdobeOrg';
     // Two organizations at once: the same URL, but each asked about, not one answered from the other's call.
-    const [latest] = await Promise.all([client.getLatestProvisioningStatus(ORG), client.getLatestProvisioningStatus(other)]);
+    const [latest] = await Promise.all([
+      client.getLatestProvisioningStatus(ORG),
+      client.getLatestProvisioningStatus(other),
+    ]);
     expect(latest).toMatchObject({ status: 'inProgress', request: { id: REQUEST_ID } });
     expect(recorder.requests.map((r) => [r.method, r.url, r.headers['x-gw-ims-org-id']]).sort()).toEqual([
       ['GET', '/provisioning/status', ORG],
       ['GET', '/provisioning/status', other],
     ]);
-    override = () => ({ status: 500, body: { reason: 'Provisioning Status could not be found', message: 'Internal Server error' } });
+    override = () => ({
+      status: 500,
+      body: { reason: 'Provisioning Status could not be found', message: 'Internal Server error' },
+    });
     try {
       expect(await client.getLatestProvisioningStatus(ORG)).toBeNull();
     } finally {
@@ -276,11 +330,14 @@ describe('Experience Platform client', () => {
 
   it('logs neither the tokens nor the connection string, also when the gateway cannot be reached', async () => {
     const logs: string[] = [];
-    const answered = await clientWith(recorder.url, 'secret-ims-token', 'secret-gateway-token', logs).provision(body, true);
-    expect(answered.connectionString).toBe(CONNECTION_STRING);
-    await expect(clientWith('http://127.0.0.1:9', 'secret-ims-token', 'secret-gateway-token', logs).provision(body, null)).rejects.toThrow(
-      /could not be reached/,
+    const answered = await clientWith(recorder.url, 'secret-ims-token', 'secret-gateway-token', logs).provision(
+      body,
+      true,
     );
+    expect(answered.connectionString).toBe(CONNECTION_STRING);
+    await expect(
+      clientWith('http://127.0.0.1:9', 'secret-ims-token', 'secret-gateway-token', logs).provision(body, null),
+    ).rejects.toThrow(/could not be reached/);
     expect(logs.length).toBeGreaterThan(0);
     const text = logs.join('\n');
     expect(text).not.toContain('secret-ims-token');

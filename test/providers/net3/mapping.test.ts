@@ -25,7 +25,12 @@ function input(overrides: Partial<Net3ProvisioningInput> = {}): Net3Provisioning
   return {
     customer: { customerId: 'crm-42', customerName: 'Contoso Pizza' },
     contacts: [
-      { firstName: 'Ana', lastName: 'Silva', email: 'ana@contoso.example', roles: [Net3ContactRole.Primary, Net3ContactRole.Billing] },
+      {
+        firstName: 'Ana',
+        lastName: 'Silva',
+        email: 'ana@contoso.example',
+        roles: [Net3ContactRole.Primary, Net3ContactRole.Billing],
+      },
     ],
     ...overrides,
   };
@@ -79,13 +84,21 @@ describe('Net3 scalars', () => {
   });
 
   it('escapes the slashes of dates only, as in the metadata page’s sample', () => {
-    const json = serviceStackJson({ customer: { customerName: 'A/B', lastUpdateDate: '/Date(-62135596800000-0000)/' }, requestCreated: NOW_WCF });
+    const json = serviceStackJson({
+      customer: { customerName: 'A/B', lastUpdateDate: '/Date(-62135596800000-0000)/' },
+      requestCreated: NOW_WCF,
+    });
     expect(json).toBe(
       '{"customer":{"customerName":"A/B","lastUpdateDate":"\\/Date(-62135596800000-0000)\\/"},"requestCreated":"\\/Date(1700000000000-0000)\\/"}',
     );
-    expect(JSON.parse(json)).toEqual({ customer: { customerName: 'A/B', lastUpdateDate: '/Date(-62135596800000-0000)/' }, requestCreated: NOW_WCF });
+    expect(JSON.parse(json)).toEqual({
+      customer: { customerName: 'A/B', lastUpdateDate: '/Date(-62135596800000-0000)/' },
+      requestCreated: NOW_WCF,
+    });
     // A date-looking text inside a longer string, or after an escaped quote, stays as it is.
-    expect(serviceStackJson({ notes: 'x/Date(1)/', quoted: '"/Date(1)/' })).toBe('{"notes":"x/Date(1)/","quoted":"\\"/Date(1)/"}');
+    expect(serviceStackJson({ notes: 'x/Date(1)/', quoted: '"/Date(1)/' })).toBe(
+      '{"notes":"x/Date(1)/","quoted":"\\"/Date(1)/"}',
+    );
   });
 });
 
@@ -124,7 +137,11 @@ describe('Net3 mapping: GraphQL input to wire', () => {
       },
       addresses: [{ street: '1200 Main St', primary: true }],
       contacts: [{ firstName: 'Ana', lastName: 'Silva', email: 'ana@contoso.example', roles: ['Primary', 'Billing'] }],
-      createdBy: { username: 'rep', userId: 'cb3cd15b1d6e45beb493c71549cbfd87', companyId: 'cb3cd15b1d6e45beb493c71549cbfd87' },
+      createdBy: {
+        username: 'rep',
+        userId: 'cb3cd15b1d6e45beb493c71549cbfd87',
+        companyId: 'cb3cd15b1d6e45beb493c71549cbfd87',
+      },
       salesContact: 'rep@partner.example',
       requesterIP: '198.51.100.1',
       requestCreated: NOW_WCF,
@@ -134,7 +151,10 @@ describe('Net3 mapping: GraphQL input to wire', () => {
   });
 
   it('fills requesterIP from the caller, requestCreated with now and customerId with a new UUID', () => {
-    const body = toProvisionCustomerModel(input({ customer: { customerName: 'Contoso' } }), { clientIp: '::ffff:203.0.113.7', now: NOW });
+    const body = toProvisionCustomerModel(input({ customer: { customerName: 'Contoso' } }), {
+      clientIp: '::ffff:203.0.113.7',
+      now: NOW,
+    });
     expect(body.requesterIP).toBe('203.0.113.7');
     expect(body.requestCreated).toBe(NOW_WCF);
     expect(body.customer!.customerId).toMatch(/^[0-9a-f-]{36}$/);
@@ -192,7 +212,9 @@ describe('Net3 mapping: wire to GraphQL', () => {
 
   it('leaves out roles it does not know rather than failing', () => {
     expect(knownContactRoles(['Primary', 'Owner', 'ContractSignatory'])).toEqual(['Primary', 'ContractSignatory']);
-    const read = provisionedCustomer(sent, { contacts: [{ email: 'a@b.example', roles: ['Owner', 'Sales'] }, { email: 'c@d.example' }] });
+    const read = provisionedCustomer(sent, {
+      contacts: [{ email: 'a@b.example', roles: ['Owner', 'Sales'] }, { email: 'c@d.example' }],
+    });
     expect(read.contacts!.map((c) => c.roles)).toEqual([['Sales'], []]);
   });
 });
@@ -262,7 +284,13 @@ describe('net3InputFromCanonical', () => {
         },
       ],
       contacts: [
-        { firstName: 'Ana', lastName: 'Silva', email: 'ana@contoso.example', telephone: '+1 803 555 0100', roles: [Net3ContactRole.Primary] },
+        {
+          firstName: 'Ana',
+          lastName: 'Silva',
+          email: 'ana@contoso.example',
+          telephone: '+1 803 555 0100',
+          roles: [Net3ContactRole.Primary],
+        },
       ],
     });
   });
@@ -286,7 +314,9 @@ describe('net3InputFromCanonical', () => {
       loginsCompanyId: UUID,
       primaryContactRoles: [Net3ContactRole.Billing, Net3ContactRole.Primary, Net3ContactRole.Billing],
       addresses: [{ street: 'PO Box 9', city: 'Columbia' }],
-      contacts: [{ firstName: 'Carl', lastName: 'Ito', email: 'carl@contoso.example', roles: [Net3ContactRole.Technical] }],
+      contacts: [
+        { firstName: 'Carl', lastName: 'Ito', email: 'carl@contoso.example', roles: [Net3ContactRole.Technical] },
+      ],
       createdBy: { username: 'rep' },
       salesContact: 'rep@partner.example',
       requesterIP: '198.51.100.1',
@@ -309,7 +339,12 @@ describe('net3InputFromCanonical', () => {
       typePricingTierId: 3,
     });
     expect(built.addresses).toEqual([
-      expect.objectContaining({ street: '1 Gervais St, Suite 4', city: 'Lexington', postalCode: '29072', primary: true }),
+      expect.objectContaining({
+        street: '1 Gervais St, Suite 4',
+        city: 'Lexington',
+        postalCode: '29072',
+        primary: true,
+      }),
       { street: 'PO Box 9', city: 'Columbia' },
     ]);
     expect(built.contacts).toEqual([
@@ -322,7 +357,12 @@ describe('net3InputFromCanonical', () => {
       },
       section.contacts![0],
     ]);
-    expect(built).toMatchObject({ createdBy: { username: 'rep' }, salesContact: 'rep@partner.example', requesterIP: '198.51.100.1', requestCreated: NOW });
+    expect(built).toMatchObject({
+      createdBy: { username: 'rep' },
+      salesContact: 'rep@partner.example',
+      requesterIP: '198.51.100.1',
+      requestCreated: NOW,
+    });
   });
 
   it('writes the one-line address without empty parts', () => {

@@ -3,7 +3,12 @@ import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { Net3Client } from '../../../src/providers/net3/client.js';
 import { createUpstreamFetch } from '../../../src/providers/upstream-fetch.js';
-import { startRecordingServer, type RecordedRequest, type RecordingServer, type Reply } from '../../support/recording-server.js';
+import {
+  startRecordingServer,
+  type RecordedRequest,
+  type RecordingServer,
+  type Reply,
+} from '../../support/recording-server.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../../support/stack.js';
 
 const LOGINS_COMPANY = 'cb3cd15b-1d6e-45be-b493-c71549cbfd87';
@@ -65,7 +70,13 @@ function fullInput(): Record<string, unknown> {
       },
     ],
     contacts: [
-      { firstName: 'Ana', lastName: 'Silva', email: 'ana@contoso.example', telephone: '+1 803 555 0101', roles: ['PRIMARY', 'CONTRACT_SIGNATORY'] },
+      {
+        firstName: 'Ana',
+        lastName: 'Silva',
+        email: 'ana@contoso.example',
+        telephone: '+1 803 555 0101',
+        roles: ['PRIMARY', 'CONTRACT_SIGNATORY'],
+      },
     ],
     createdBy: {
       email: 'rep@partner.example',
@@ -118,7 +129,15 @@ describe('Net3 wire format, recorded by an independent server', () => {
     expect(raw).toContain('"lastUpdateDate":"\\/Date(1700000000000-0000)\\/"');
     expect(raw).toContain('"requestCreated":"\\/Date(1700000000000-0000)\\/"');
     const body = JSON.parse(raw) as Record<string, Record<string, unknown> & Record<string, unknown>[]>;
-    expect(Object.keys(body)).toEqual(['customer', 'addresses', 'contacts', 'createdBy', 'salesContact', 'requesterIP', 'requestCreated']);
+    expect(Object.keys(body)).toEqual([
+      'customer',
+      'addresses',
+      'contacts',
+      'createdBy',
+      'salesContact',
+      'requesterIP',
+      'requestCreated',
+    ]);
     expect(body.customer).toEqual({
       customerId: 'crm-42',
       customerName: 'Contoso Pizza',
@@ -136,9 +155,25 @@ describe('Net3 wire format, recorded by an independent server', () => {
       typeCustomerStatusId: 1,
       typePricingTierId: 3,
     });
-    expect(Object.keys(body.addresses![0]!)).toEqual(['street', 'city', 'state', 'postalCode', 'telephone', 'extension', 'email', 'notes', 'primary']);
+    expect(Object.keys(body.addresses![0]!)).toEqual([
+      'street',
+      'city',
+      'state',
+      'postalCode',
+      'telephone',
+      'extension',
+      'email',
+      'notes',
+      'primary',
+    ]);
     expect(body.contacts).toEqual([
-      { firstName: 'Ana', lastName: 'Silva', email: 'ana@contoso.example', telephone: '+1 803 555 0101', roles: ['Primary', 'ContractSignatory'] },
+      {
+        firstName: 'Ana',
+        lastName: 'Silva',
+        email: 'ana@contoso.example',
+        telephone: '+1 803 555 0101',
+        roles: ['Primary', 'ContractSignatory'],
+      },
     ]);
     expect(body.createdBy).toEqual({
       email: 'rep@partner.example',
@@ -173,7 +208,12 @@ describe('Net3 wire format, recorded by an independent server', () => {
       customer: { customerName: 'Contoso' },
       contacts: [{ firstName: 'Ana', lastName: 'Silva', email: 'ana@contoso.example', roles: ['PRIMARY'] }],
     };
-    const response = await graphql(stack.server.url, PROVISION, { input }, { token, headers: { 'x-forwarded-for': '203.0.113.7' } });
+    const response = await graphql(
+      stack.server.url,
+      PROVISION,
+      { input },
+      { token, headers: { 'x-forwarded-for': '203.0.113.7' } },
+    );
     expect(response.errors).toBeUndefined();
     const raw = recorder.requests[0]!.body;
     const body = JSON.parse(raw) as { customer: Record<string, unknown>; requesterIP: string; requestCreated: string };
@@ -196,7 +236,11 @@ describe('Net3 wire format, recorded by an independent server', () => {
       { token },
     );
     expect(response.errors).toBeUndefined();
-    expect(response.data!.provisionNet3Customer.customer).toMatchObject({ customerId: 'crm-42', localId: '77', loginsCompanyId: LOGINS_COMPANY });
+    expect(response.data!.provisionNet3Customer.customer).toMatchObject({
+      customerId: 'crm-42',
+      localId: '77',
+      loginsCompanyId: LOGINS_COMPANY,
+    });
     expect(response.data!.provisionNet3Customer.created).toBeNull();
   });
 
@@ -207,11 +251,21 @@ describe('Net3 wire format, recorded by an independent server', () => {
         responseStatus: {
           errorCode: 'MaximumLength',
           message: "The length of 'Customer Name' must be 100 characters or fewer.",
-          stackTrace: '[REQUEST: {customer:{customerId:crm-42}}]\nServiceStack.FluentValidation.ValidationException\n   at Net3.Secret.Frame()',
+          stackTrace:
+            '[REQUEST: {customer:{customerId:crm-42}}]\nServiceStack.FluentValidation.ValidationException\n   at Net3.Secret.Frame()',
           errors: [
-            { errorCode: 'MaximumLength', fieldName: 'Customer.CustomerName', message: "The length of 'Customer Name' must be 100 characters or fewer.", meta: { PropertyName: 'Customer Name' } },
+            {
+              errorCode: 'MaximumLength',
+              fieldName: 'Customer.CustomerName',
+              message: "The length of 'Customer Name' must be 100 characters or fewer.",
+              meta: { PropertyName: 'Customer Name' },
+            },
             { errorCode: 'Email', fieldName: 'Contacts[0].Email', message: "'Email' is not a valid email address." },
-            { errorCode: 'SerializationException', fieldName: 'Customer.N3TLogins_CompanyId', message: "'x' is an Invalid value for 'N3TLogins_CompanyId'" },
+            {
+              errorCode: 'SerializationException',
+              fieldName: 'Customer.N3TLogins_CompanyId',
+              message: "'x' is an Invalid value for 'N3TLogins_CompanyId'",
+            },
           ],
         },
       },
@@ -219,11 +273,22 @@ describe('Net3 wire format, recorded by an independent server', () => {
     const response = await graphql(stack.server.url, PROVISION, { input: fullInput() }, { token });
     const [error] = response.errors!;
     expect(error!.path).toEqual(['provisionNet3Customer']);
-    expect(error!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', provider: 'NET3', httpStatus: 400, correlationId: response.extensions!.correlationId });
+    expect(error!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      provider: 'NET3',
+      httpStatus: 400,
+      correlationId: response.extensions!.correlationId,
+    });
     expect(error!.extensions.fieldErrors).toEqual([
-      { path: ['input', 'customer', 'customerName'], messages: ["The length of 'Customer Name' must be 100 characters or fewer."] },
+      {
+        path: ['input', 'customer', 'customerName'],
+        messages: ["The length of 'Customer Name' must be 100 characters or fewer."],
+      },
       { path: ['input', 'contacts', 0, 'email'], messages: ["'Email' is not a valid email address."] },
-      { path: ['input', 'customer', 'loginsCompanyId'], messages: ["'x' is an Invalid value for 'N3TLogins_CompanyId'"] },
+      {
+        path: ['input', 'customer', 'loginsCompanyId'],
+        messages: ["'x' is an Invalid value for 'N3TLogins_CompanyId'"],
+      },
     ]);
     const text = JSON.stringify(response);
     expect(text).not.toContain('Net3.Secret.Frame');
@@ -245,7 +310,10 @@ describe('Net3 wire format, recorded by an independent server', () => {
           errorCode: 'SqlException',
           message: 'Login failed for user sa; password=hunter2',
           stackTrace: 'at Net3.Db.Open()',
-          errors: status >= 500 ? [{ errorCode: 'SqlException', fieldName: 'Customer.CustomerName', message: 'column in db=hunter2' }] : [],
+          errors:
+            status >= 500
+              ? [{ errorCode: 'SqlException', fieldName: 'Customer.CustomerName', message: 'column in db=hunter2' }]
+              : [],
         },
       },
     });
@@ -264,7 +332,11 @@ describe('Net3 wire format, recorded by an independent server', () => {
   });
 
   it('turns ServiceStack’s plain-text 404 into NOT_FOUND', async () => {
-    override = () => ({ status: 404, headers: { 'content-type': 'text/plain' }, body: 'Handler for Request not found (404)' });
+    override = () => ({
+      status: 404,
+      headers: { 'content-type': 'text/plain' },
+      body: 'Handler for Request not found (404)',
+    });
     const response = await graphql(stack.server.url, PROVISION, { input: fullInput() }, { token });
     expect(response.errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND', provider: 'NET3', httpStatus: 404 });
   });
@@ -273,8 +345,18 @@ describe('Net3 wire format, recorded by an independent server', () => {
     const closed = await startTestStack({ urls: { net3: 'http://127.0.0.1:9' } });
     try {
       const correlationId = randomUUID();
-      const response = await graphql(closed.server.url, PROVISION, { input: fullInput() }, { token, headers: { 'x-correlation-id': correlationId } });
-      expect(response.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'NET3', httpStatus: null, correlationId });
+      const response = await graphql(
+        closed.server.url,
+        PROVISION,
+        { input: fullInput() },
+        { token, headers: { 'x-correlation-id': correlationId } },
+      );
+      expect(response.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        provider: 'NET3',
+        httpStatus: null,
+        correlationId,
+      });
     } finally {
       await closed.close();
     }
@@ -286,11 +368,17 @@ describe('Net3 client with user and password', () => {
     const recorder = await startRecordingServer(net3);
     try {
       const client = new Net3Client(
-        { baseURL: recorder.url, fetch: createUpstreamFetch({ timeoutMs: 1_000 }), credentials: { username: 'partner', password: 'p@ss:wörd' } },
+        {
+          baseURL: recorder.url,
+          fetch: createUpstreamFetch({ timeoutMs: 1_000 }),
+          credentials: { username: 'partner', password: 'p@ss:wörd' },
+        },
         { correlationId: randomUUID(), logger: createLogger('silent') },
       );
       await client.provisionCustomer({ customer: { customerId: 'c', customerName: 'n' }, contacts: [] });
-      expect(recorder.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('partner:p@ss:wörd', 'utf8').toString('base64')}`);
+      expect(recorder.requests[0]!.headers.authorization).toBe(
+        `Basic ${Buffer.from('partner:p@ss:wörd', 'utf8').toString('base64')}`,
+      );
     } finally {
       await recorder.close();
     }

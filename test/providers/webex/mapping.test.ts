@@ -121,13 +121,17 @@ describe('Webex mapping: GraphQL input to wire', () => {
   });
 
   it('sends an existing customer’s orgId, and country codes in capitals', () => {
-    const body = toProvisionRequest(input({ orgId: 'Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi8x', address: { ...address, country: 'us' } }));
+    const body = toProvisionRequest(
+      input({ orgId: 'Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi8x', address: { ...address, country: 'us' } }),
+    );
     expect(body.orgId).toBe('Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi8x');
     expect(body.address.country).toBe('US');
   });
 
   it('refuses a package listed twice, naming the repeat under the input’s path', () => {
-    const twice = input({ packages: [WholesalePackageName.WebexCalling, WholesalePackageName.WebexSuite, WholesalePackageName.WebexCalling] });
+    const twice = input({
+      packages: [WholesalePackageName.WebexCalling, WholesalePackageName.WebexSuite, WholesalePackageName.WebexCalling],
+    });
     expect(() => toProvisionRequest(twice, ['input', 'webex'])).toThrowError(
       expect.objectContaining({
         extensions: expect.objectContaining({
@@ -159,9 +163,9 @@ describe('Webex mapping: GraphQL input to wire', () => {
   });
 
   it('takes the customer id from the Location URL’s last segment', () => {
-    expect(customerIdOfUrl('https://webexapis.com/v1/wholesale/customers/Y2lzY29zcGFyazovL3VzL0VOVEVSUFJJU0UvNTJj')).toBe(
-      'Y2lzY29zcGFyazovL3VzL0VOVEVSUFJJU0UvNTJj',
-    );
+    expect(
+      customerIdOfUrl('https://webexapis.com/v1/wholesale/customers/Y2lzY29zcGFyazovL3VzL0VOVEVSUFJJU0UvNTJj'),
+    ).toBe('Y2lzY29zcGFyazovL3VzL0VOVEVSUFJJU0UvNTJj');
     expect(customerIdOfUrl('/v1/wholesale/customers/abc%3D%3D')).toBe('abc==');
     expect(customerIdOfUrl('https://webexapis.com/v1/wholesale/customers/')).toBeNull();
     expect(customerIdOfUrl('https://webexapis.com/')).toBeNull();
@@ -250,7 +254,11 @@ describe('Webex mapping: error properties to input paths', () => {
     expect(inputPathOfProperty('address.addressLine1')).toEqual(['address', 'addressLine1']);
     expect(inputPathOfProperty('packages[2]')).toEqual(['packages', 2]);
     expect(inputPathOfProperty('provisioningParameters.calling.location.address.country')).toEqual([
-      'provisioningParameters', 'calling', 'location', 'address', 'country',
+      'provisioningParameters',
+      'calling',
+      'location',
+      'address',
+      'country',
     ]);
   });
 });

@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { startRecordingServer, type RecordedRequest, type RecordingServer, type Reply } from '../../support/recording-server.js';
-import { graphql, recordWebexCustomers, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../../support/stack.js';
+import {
+  startRecordingServer,
+  type RecordedRequest,
+  type RecordingServer,
+  type Reply,
+} from '../../support/recording-server.js';
+import {
+  graphql,
+  recordWebexCustomers,
+  signToken,
+  startTestStack,
+  TEST_CREDENTIALS,
+  type TestStack,
+} from '../../support/stack.js';
 
 const CUSTOMER_ID = 'Y2lzY29zcGFyazovL3VzL0VOVEVSUFJJU0UvNTJjZjU3NmQtNjBhOC00MDdhLWIyMmMtNDY3YzUxNTkxOTA4';
 const ORG_ID = 'Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi81MmNmNTc2ZC02MGE4LTQwN2EtYjIyYy00NjdjNTE1OTE5MDg';
@@ -11,7 +23,14 @@ const WEBEX_CUSTOMER = {
   id: CUSTOMER_ID,
   orgId: ORG_ID,
   externalId: 'c1677a16-557a-4fb4-b48f-24adde57ec99',
-  address: { addressLine1: '771 Alder Drive', addressLine2: 'Cisco Site 5', city: 'Milpitas', stateOrProvince: 'CA', zipOrPostalCode: '95035', country: 'US' },
+  address: {
+    addressLine1: '771 Alder Drive',
+    addressLine2: 'Cisco Site 5',
+    city: 'Milpitas',
+    stateOrProvince: 'CA',
+    zipOrPostalCode: '95035',
+    country: 'US',
+  },
   status: 'provisioned',
   packages: ['webex_calling'],
   resourceDetails: {
@@ -19,7 +38,9 @@ const WEBEX_CUSTOMER = {
       {
         name: 'webex_calling',
         status: 'provisioned',
-        warnings: [{ errorCode: 2560, description: 'One or more Webex Calling services are unavailable due to maintenance.' }],
+        warnings: [
+          { errorCode: 2560, description: 'One or more Webex Calling services are unavailable due to maintenance.' },
+        ],
         licenseIds: ['Y2lzY29zcGFyazovL3VzL0xJQ0VOU0Uv'],
       },
     ],
@@ -61,7 +82,14 @@ const LIST = `query($externalId: String, $status: WholesaleCustomerStatus, $firs
 }`;
 
 function wholesaleInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const address = { addressLine1: '771 Alder Drive', addressLine2: 'Cisco Site 5', city: 'Milpitas', stateOrProvince: 'CA', zipOrPostalCode: '95035', country: 'US' };
+  const address = {
+    addressLine1: '771 Alder Drive',
+    addressLine2: 'Cisco Site 5',
+    city: 'Milpitas',
+    stateOrProvince: 'CA',
+    zipOrPostalCode: '95035',
+    country: 'US',
+  };
   return {
     provisioningId: 'ZjViMzYxODctYzhkZC00NzI3LThiMmYtZjljNDQ3ZjI5MDQ2',
     packages: ['COMMON_AREA_CALLING', 'WEBEX_CALLING', 'WEBEX_MEETINGS', 'WEBEX_SUITE', 'WEBEX_VOICE'],
@@ -70,7 +98,15 @@ function wholesaleInput(overrides: Record<string, unknown> = {}): Record<string,
     address,
     customerInfo: { name: "John's Pizza", primaryEmail: 'john.anderson@acme.com', language: 'en' },
     provisioningParameters: {
-      calling: { location: { name: 'Head Office', address, timezone: 'America/Los_Angeles', language: 'en_us', emergencyLocationIdentifier: '95547321' } },
+      calling: {
+        location: {
+          name: 'Head Office',
+          address,
+          timezone: 'America/Los_Angeles',
+          language: 'en_us',
+          emergencyLocationIdentifier: '95547321',
+        },
+      },
       meetings: { timezone: 'America/Los_Angeles' },
     },
     ...overrides,
@@ -125,13 +161,27 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
       packages: ['common_area_calling', 'webex_calling', 'webex_meetings', 'webex_suite', 'webex_voice'],
       orgId: ORG_ID,
       externalId: 'c1677a16-557a-4fb4-b48f-24adde57ec99',
-      address: { addressLine1: '771 Alder Drive', addressLine2: 'Cisco Site 5', city: 'Milpitas', stateOrProvince: 'CA', zipOrPostalCode: '95035', country: 'US' },
+      address: {
+        addressLine1: '771 Alder Drive',
+        addressLine2: 'Cisco Site 5',
+        city: 'Milpitas',
+        stateOrProvince: 'CA',
+        zipOrPostalCode: '95035',
+        country: 'US',
+      },
       customerInfo: { name: "John's Pizza", primaryEmail: 'john.anderson@acme.com', language: 'en' },
       provisioningParameters: {
         calling: {
           location: {
             name: 'Head Office',
-            address: { addressLine1: '771 Alder Drive', addressLine2: 'Cisco Site 5', city: 'Milpitas', stateOrProvince: 'CA', zipOrPostalCode: '95035', country: 'US' },
+            address: {
+              addressLine1: '771 Alder Drive',
+              addressLine2: 'Cisco Site 5',
+              city: 'Milpitas',
+              stateOrProvince: 'CA',
+              zipOrPostalCode: '95035',
+              country: 'US',
+            },
             timezone: 'America/Los_Angeles',
             language: 'en_us',
             emergencyLocationIdentifier: '95547321',
@@ -156,21 +206,38 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
   });
 
   it('takes the id from the body’s url when Location is missing, and fails clearly without either', async () => {
-    override = (r) => (r.method === 'POST' ? { status: 202, body: { url: 'https://webexapis.com/v1/wholesale/customers/from-body' } } : undefined);
-    const fromBody = await graphql<{ provisionWholesaleCustomer: { id: string } }>(stack.server.url, PROVISION, { input: wholesaleInput() }, { token });
+    override = (r) =>
+      r.method === 'POST'
+        ? { status: 202, body: { url: 'https://webexapis.com/v1/wholesale/customers/from-body' } }
+        : undefined;
+    const fromBody = await graphql<{ provisionWholesaleCustomer: { id: string } }>(
+      stack.server.url,
+      PROVISION,
+      { input: wholesaleInput() },
+      { token },
+    );
     expect(fromBody.data!.provisionWholesaleCustomer.id).toBe('from-body');
 
     override = (r) => (r.method === 'POST' ? { status: 202, body: {} } : undefined);
     const neither = await graphql(stack.server.url, PROVISION, { input: wholesaleInput() }, { token });
-    expect(neither.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'WEBEX_WHOLESALE', httpStatus: 202 });
+    expect(neither.errors![0]!.extensions).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      provider: 'WEBEX_WHOLESALE',
+      httpStatus: 202,
+    });
   });
 
   it('wholesaleCustomer sends GET /v1/wholesale/customers/{id} and maps the public reference’s example', async () => {
     const correlationId = randomUUID();
-    const response = await graphql<{ wholesaleCustomer: Record<string, unknown> }>(stack.server.url, GET, { id: CUSTOMER_ID }, {
-      token,
-      headers: { 'x-correlation-id': correlationId },
-    });
+    const response = await graphql<{ wholesaleCustomer: Record<string, unknown> }>(
+      stack.server.url,
+      GET,
+      { id: CUSTOMER_ID },
+      {
+        token,
+        headers: { 'x-correlation-id': correlationId },
+      },
+    );
     expect(response.errors).toBeUndefined();
     const [get] = recorder.requests;
     expect(get!.method).toBe('GET');
@@ -190,7 +257,9 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
           name: 'webex_calling',
           package: 'WEBEX_CALLING',
           status: 'PROVISIONED',
-          warnings: [{ errorCode: 2560, description: 'One or more Webex Calling services are unavailable due to maintenance.' }],
+          warnings: [
+            { errorCode: 2560, description: 'One or more Webex Calling services are unavailable due to maintenance.' },
+          ],
           errors: [],
         },
       ],
@@ -199,7 +268,10 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
   });
 
   it('escapes the id in the path, and reads a 404 as no customer', async () => {
-    override = () => ({ status: 404, body: { message: 'Customer not found.', errors: [{ description: 'Customer not found.' }], trackingId: 't' } });
+    override = () => ({
+      status: 404,
+      body: { message: 'Customer not found.', errors: [{ description: 'Customer not found.' }], trackingId: 't' },
+    });
     const response = await graphql(stack.server.url, GET, { id: 'a/b c' }, { token });
     expect(response.errors).toBeUndefined();
     expect(response.data).toEqual({ wholesaleCustomer: null });
@@ -218,15 +290,28 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
     expect(get!.method).toBe('GET');
     const url = new URL(get!.url, 'http://recorder');
     expect(url.pathname).toBe('/v1/wholesale/customers');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ externalId: 'ext-1', status: 'provisioned_with_errors', offset: '0', max: '2' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      externalId: 'ext-1',
+      status: 'provisioned_with_errors',
+      offset: '0',
+      max: '2',
+    });
     expect(first.data!.wholesaleCustomers.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
 
     recorder.requests.length = 0;
     await graphql(stack.server.url, LIST, { after: first.data!.wholesaleCustomers.pageInfo.endCursor }, { token });
-    expect(Object.fromEntries(new URL(recorder.requests[0]!.url, 'http://recorder').searchParams)).toEqual({ offset: '2', max: '20' });
+    expect(Object.fromEntries(new URL(recorder.requests[0]!.url, 'http://recorder').searchParams)).toEqual({
+      offset: '2',
+      max: '20',
+    });
 
     override = () => ({ status: 200, body: { items: [WEBEX_CUSTOMER] } });
-    const last = await graphql<{ wholesaleCustomers: { pageInfo: { hasNextPage: boolean } } }>(stack.server.url, LIST, {}, { token });
+    const last = await graphql<{ wholesaleCustomers: { pageInfo: { hasNextPage: boolean } } }>(
+      stack.server.url,
+      LIST,
+      {},
+      { token },
+    );
     expect(last.data!.wholesaleCustomers.pageInfo.hasNextPage).toBe(false);
   });
 
@@ -252,7 +337,10 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
       httpStatus: 400,
       correlationId: 'ROUTER_ABC',
       fieldErrors: [
-        { path: ['input', 'address', 'addressLine1'], messages: ['address.addressLine1 must be 50 characters or fewer; it has 51.'] },
+        {
+          path: ['input', 'address', 'addressLine1'],
+          messages: ['address.addressLine1 must be 50 characters or fewer; it has 51.'],
+        },
         { path: ['input', 'packages', 1], messages: ['packages[1] is not a package.'] },
       ],
     });
@@ -262,7 +350,11 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
   it('passes a description on as one bounded line, never a multi-line dump', async () => {
     override = () => ({
       status: 400,
-      body: { message: 'Invalid request.', errors: [{ description: `orgId is invalid.\n\tat com.cisco.Wholesale\n${'x'.repeat(2_000)}`, errorCode: 4000 }], trackingId: 'T' },
+      body: {
+        message: 'Invalid request.',
+        errors: [{ description: `orgId is invalid.\n\tat com.cisco.Wholesale\n${'x'.repeat(2_000)}`, errorCode: 4000 }],
+        trackingId: 'T',
+      },
     });
     const response = await graphql(stack.server.url, PROVISION, { input: wholesaleInput() }, { token });
     const [error] = response.errors!;
@@ -274,7 +366,14 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
   });
 
   it('turns 409 into CONFLICT, and 423 and 429 into UPSTREAM_BUSY with Retry-After', async () => {
-    override = () => ({ status: 409, body: { message: 'Conflict', errors: [{ description: 'externalId is taken.', errorCode: 1 }], trackingId: 'T409' } });
+    override = () => ({
+      status: 409,
+      body: {
+        message: 'Conflict',
+        errors: [{ description: 'externalId is taken.', errorCode: 1 }],
+        trackingId: 'T409',
+      },
+    });
     const conflict = await graphql(stack.server.url, PROVISION, { input: wholesaleInput() }, { token });
     expect(conflict.errors![0]!.extensions).toMatchObject({
       code: 'CONFLICT',
@@ -285,17 +384,36 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
     });
 
     for (const status of [423, 429]) {
-      override = () => ({ status, headers: { 'Retry-After': '17' }, body: { message: 'Later', errors: [], trackingId: 'TB' } });
+      override = () => ({
+        status,
+        headers: { 'Retry-After': '17' },
+        body: { message: 'Later', errors: [], trackingId: 'TB' },
+      });
       const busy = await graphql(stack.server.url, LIST, {}, { token });
-      expect(busy.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_BUSY', provider: 'WEBEX_WHOLESALE', httpStatus: status, retryAfterSeconds: 17 });
+      expect(busy.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_BUSY',
+        provider: 'WEBEX_WHOLESALE',
+        httpStatus: status,
+        retryAfterSeconds: 17,
+      });
     }
   });
 
   it('turns 5xx into UPSTREAM_ERROR without leaking the body, keeping our correlation id when Webex sends none', async () => {
     override = () => ({ status: 500, body: 'java.lang.NullPointerException at com.cisco.wholesale' });
     const correlationId = randomUUID();
-    const response = await graphql(stack.server.url, GET, { id: CUSTOMER_ID }, { token, headers: { 'x-correlation-id': correlationId } });
-    expect(response.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'WEBEX_WHOLESALE', httpStatus: 500, correlationId });
+    const response = await graphql(
+      stack.server.url,
+      GET,
+      { id: CUSTOMER_ID },
+      { token, headers: { 'x-correlation-id': correlationId } },
+    );
+    expect(response.errors![0]!.extensions).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      provider: 'WEBEX_WHOLESALE',
+      httpStatus: 500,
+      correlationId,
+    });
     expect(JSON.stringify(response)).not.toContain('NullPointer');
   });
 
@@ -303,14 +421,21 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
     for (const status of [401, 403]) {
       override = () => ({ status, body: { message: 'no', errors: [{ description: 'no' }], trackingId: 'T' } });
       const response = await graphql(stack.server.url, GET, { id: CUSTOMER_ID }, { token });
-      expect(response.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', provider: 'WEBEX_WHOLESALE', httpStatus: status });
+      expect(response.errors![0]!.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        provider: 'WEBEX_WHOLESALE',
+        httpStatus: status,
+      });
     }
   });
 
   it('sends nothing for input refused here', async () => {
     const twice = wholesaleInput({ packages: ['WEBEX_CALLING', 'WEBEX_CALLING'] });
     const response = await graphql(stack.server.url, PROVISION, { input: twice }, { token });
-    expect(response.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['input', 'packages', 1] }] });
+    expect(response.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: [{ path: ['input', 'packages', 1] }],
+    });
     const page = await graphql(stack.server.url, LIST, { first: 101 }, { token });
     expect(page.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['first'] }] });
     expect(recorder.requests).toHaveLength(0);
@@ -321,8 +446,18 @@ describe('Webex Wholesale wire format, recorded by an independent server', () =>
     try {
       await recordWebexCustomers(closedPort.ledger, [CUSTOMER_ID]);
       const correlationId = randomUUID();
-      const response = await graphql(closedPort.server.url, GET, { id: CUSTOMER_ID }, { token, headers: { 'x-correlation-id': correlationId } });
-      expect(response.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', provider: 'WEBEX_WHOLESALE', httpStatus: null, correlationId });
+      const response = await graphql(
+        closedPort.server.url,
+        GET,
+        { id: CUSTOMER_ID },
+        { token, headers: { 'x-correlation-id': correlationId } },
+      );
+      expect(response.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        provider: 'WEBEX_WHOLESALE',
+        httpStatus: null,
+        correlationId,
+      });
     } finally {
       await closedPort.close();
     }
