@@ -13,6 +13,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Integration tests start real HTTP servers on loopback; keep them off each other's ports by using port 0.
     testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // A stack (PGlite, four emulators, a server) starts in about a second, but in many more on a loaded machine.
+    hookTimeout: 60_000,
   },
 });
