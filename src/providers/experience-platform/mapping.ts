@@ -99,9 +99,8 @@ function toReports(input: ExperiencePlatformReportsInput): ProvisioningReports {
 }
 
 /**
- * The document only says "string". Dates go out as RFC 3339 in UTC with milliseconds
- * (`2025-01-01T00:00:00.000Z`, `Date.toISOString()`), which Java's `Instant.parse` and `OffsetDateTime.parse`
- * (the gateway is a Java service) both read.
+ * The document only says "string": RFC 3339 in UTC with milliseconds, which Java's `Instant.parse` and
+ * `OffsetDateTime.parse` (the gateway is a Java service) both read.
  */
 export function toWireDate(value: Date | string): string {
   return new Date(toInstant(value)).toISOString();
@@ -144,10 +143,8 @@ export function experiencePlatformInputFromCanonical(
 // Finding the request of a lost answer
 
 /**
- * When a provisioning was asked for, recorded in its step's input before the ledger write. Adobe takes no id of
- * ours and makes a new stored request for every accepted POST (with `reprovision=true`, also for an
- * organization it has already provisioned), so after a lost answer this time, with the request's contents, is
- * what tells the request Adobe stored for this step from earlier ones (see {@link storedSince}).
+ * Recorded in the step's input before the ledger write. Adobe takes no id of ours and stores a new request for every
+ * accepted POST, so after a lost answer this time and the contents tell this step's request from earlier ones.
  */
 export interface RequestTime {
   requestedAt?: string | null;
@@ -158,10 +155,9 @@ export function withRequestTime<Input extends object>(input: Input, now = new Da
 }
 
 /**
- * How far Adobe's clock may be behind ours. The gateway stamps a request when it stores it, which in real time
- * is after `requestedAt`; only a clock behind ours can make it look earlier. Servers kept by NTP are well within
- * a second of each other: 5 s is generous, and still short enough that an identical request stored before this
- * provisioning was asked for is not taken for it.
+ * How far Adobe's clock may be behind ours: the gateway stamps a request after `requestedAt`, so only a lagging clock
+ * makes it look earlier. NTP keeps servers within a second; 5 s is generous, yet short enough not to take an
+ * identical request stored before this provisioning for it.
  */
 export const CLOCK_TOLERANCE_MS = 5_000;
 
