@@ -325,11 +325,10 @@ export interface ResellerScope {
 }
 
 /**
- * Positions come from the page number and size *asked for*: only `items` and `totalCount` of an answer are read
- * ({@link CustomerPage}), so an answer's own `pageNumber` cannot shift the window. With a reseller's `scope`, cursors
- * stay CloudCockpit's positions even for customers left out, so paging never stalls on an empty page. CloudCockpit's
+ * Positions come from the page number and size *asked for* ({@link CustomerPage}). With a reseller's `scope`, cursors
+ * stay CloudCockpit's positions even for customers left out, so paging never stalls on an empty page; CloudCockpit's
  * `totalCount` is passed on only when it demonstrably narrowed the list (fewer than the tenant's, nothing left out
- * here); else it could tell a reseller the tenant's size, and the count is what this page shows.
+ * here), else it could tell a reseller the tenant's size, and the count is what this page shows.
  */
 export function toCustomerConnection(
   answers: AnsweredPage[],
