@@ -94,7 +94,6 @@ function correlationIdOf(header: string | string[] | undefined): string {
   });
 }
 
-/** The caller and their provider clients, or an UNAUTHENTICATED error. */
 export function authorized(context: RequestContext): { caller: Caller; providers: Providers } {
   const caller = requireCaller(context.caller);
   if (!context.providers) throw new Error('providers are made for every authenticated caller');

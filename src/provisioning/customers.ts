@@ -32,7 +32,6 @@ export interface CustomerReadScope {
 
 /** A customer the caller may see; null for an id that names none. */
 export async function findCustomer(scope: CustomerReadScope, id: string): Promise<CustomerViewModel | null> {
-  // CloudCockpit ids are GUIDs: anything else names no customer.
   if (!isUuid(id)) return null;
   let customer: CustomerViewModel | null;
   try {

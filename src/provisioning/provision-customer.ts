@@ -56,7 +56,7 @@ export async function provisionCustomer(
   // Fixed before the write-ahead, so that a repeat sends (Net3) or compares (Adobe) what the first call did.
   const experiencePlatform = input.experiencePlatform && withRequestTime(input.experiencePlatform);
   const net3 = input.net3 && withRequestFacts(input.net3, scope.clientIp);
-  // One step per provider instance, named as CloudCockpit keys it (wireGuid): "ABC…" and "abc…" are one Guid.
+  // One step per provider instance, named as CloudCockpit keys it (wireGuid), whatever case its id was given in.
   const instanceIds = (input.providerInstances ?? []).map((entry) => wireGuid(entry.providerInstanceId));
   const repeated = instanceIds.findIndex((id, index) => instanceIds.indexOf(id) !== index);
   if (repeated !== -1) {

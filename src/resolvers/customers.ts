@@ -52,7 +52,7 @@ export const customerResolvers: Resolvers = {
     },
     addProviderInstance: (_, { customerId, input, resellerId }, context) => {
       if (!isUuid(customerId)) throw notFound(`There is no customer ${customerId}`);
-      // GUIDs as CloudCockpit writes them (wireGuid): one step per provider instance, whatever case it was given in.
+      // One step per provider instance, whatever case its id was given in (wireGuid).
       const providerInstanceId = wireGuid(input.providerInstanceId);
       return provisionOnce(stepScopeOf(context), {
         kind: 'addProviderInstance',

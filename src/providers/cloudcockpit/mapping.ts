@@ -45,7 +45,6 @@ export function toCustomerViewModel(
 ): CustomerViewModel {
   const providerCustomers: Record<string, ProviderCustomer> = {};
   (input.providerCustomers ?? []).forEach((entry, index) => {
-    // "ABC…" and "abc…" are one Guid, hence one dictionary key to CloudCockpit.
     const key = wireGuid(entry.providerInstanceId);
     if (providerCustomers[key]) {
       throw badUserInput('A provider instance is listed twice', [
@@ -264,7 +263,6 @@ export function inputPathOfProperty(
     path.push(name);
     node = isRecord(node) ? node[name] : undefined;
     if (key !== undefined) {
-      // Provider instance ids are sent lower-cased (wireGuid) and may have been given in another case.
       const index = Array.isArray(node)
         ? node.findIndex(
             (e) =>

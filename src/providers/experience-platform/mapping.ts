@@ -193,7 +193,7 @@ export function storedSince(request: StoredRequest, requestedAt: string | null |
 // ---------------------------------------------------------------------------------------------
 // Gateway property names -> GraphQL input paths
 
-/** Where a gateway property (`customer.tenentId`, `entitlement.metrics.capacityCPU`) sits in an {@link ExperiencePlatformProvisioningInput}. */
+/** Where a gateway property sits in an {@link ExperiencePlatformProvisioningInput}. */
 export function inputPathOfProperty(property: string): InputPath {
   const [section, ...rest] = property.split('.').filter(Boolean);
   if (section !== 'customer' && section !== 'entitlement' && section !== 'reports') return [];
