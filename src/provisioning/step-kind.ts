@@ -24,10 +24,6 @@ export interface StepAnswer extends StepCompletion {
   response: unknown;
 }
 
-/**
- * One kind of provisioning step: how to call its provider, how to find out whether the provider already has what
- * a call whose answer was lost asked for, and how to follow work the provider finishes later.
- */
 export interface StepKind<Input> {
   provider: ProviderName;
   /** Calls the provider: the first time, or again once a look-up proved that nothing is there. */

@@ -80,9 +80,8 @@ export class ExperiencePlatformClient extends ProviderDataSource {
   }
 
   /**
-   * Adobe's gateways take IMS tokens as `Bearer <token>` in `Authorization` and in `x-gw-ims-authorization`
-   * alike (Adobe I/O's gateway-token check strips that scheme). A configured value that already carries the
-   * scheme is sent as it is, so either form of `ADOBE_AEP_TOKEN` / `ADOBE_IMS_AUTHORIZATION` works.
+   * Adobe's gateways take `Bearer <token>` in both headers (Adobe I/O's gateway-token check strips the scheme); a
+   * configured value that already carries it is sent as it is, so either form of the variables works.
    */
   protected setHeaders(request: AugmentedRequest): void {
     request.headers['authorization'] = asBearer(this.token);

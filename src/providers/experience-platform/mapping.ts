@@ -24,9 +24,8 @@ export type PathOfProperty = (property: string) => InputPath;
 // GraphQL input -> wire
 
 /**
- * The `POST /provisioning/customer` body. Refuses here, with full input paths, what cannot be written in the
- * gateway's strings (negative metrics) or would go out as a header (the organization id), and an end before
- * the start. Optional values that were not given are left out of the body.
+ * Refuses here, with full input paths, what the gateway's strings cannot carry (negative metrics), what goes out as
+ * a header (the organization id), and an end before the start.
  */
 export function toProvisioningRequest(
   input: ExperiencePlatformProvisioningInput,
@@ -117,11 +116,7 @@ export function imsOrgIdProblemOf(value: string): string | null {
     : 'Must be an IMS organization id: 24 hexadecimal digits and @AdobeOrg, such as 0123456789ABCDEF01234567@AdobeOrg';
 }
 
-/**
- * The full provisioning input for the fan-out, from the canonical customer (just created in CloudCockpit) and
- * the Adobe section. Adobe's customer has only a name and a contact of the canonical fields: the section's
- * overrides win, else the company name and the primary contact's e-mail.
- */
+/** Of the canonical customer, Adobe's has only a name and a contact: the company name and e-mail, unless overridden. */
 export function experiencePlatformInputFromCanonical(
   customer: CustomerViewModel,
   section: ExperiencePlatformSection,
@@ -162,10 +157,8 @@ export function withRequestTime<Input extends object>(input: Input, now = new Da
 export const CLOCK_TOLERANCE_MS = 5_000;
 
 /**
- * Whether the gateway stored `sent`: the same organization, and every value sent stored as it was sent.
- * Assumption (the document describes `storedRequest.stored` only by its shape): the gateway keeps the request as
- * it received it, as its POST answer shows; the status endpoint's copy adds `subscriptionId`, and anything the
- * gateway adds is ignored, but a value it changed or dropped makes the answer no.
+ * Assumption (the document gives `storedRequest.stored` only a shape): the gateway keeps the request as received, as
+ * its POST answer shows. What it adds (`subscriptionId`) is ignored; a value it changed or dropped makes the answer no.
  */
 export function isStoredAs(request: StoredRequest, sent: ProvisioningRequest): boolean {
   return request.imsOrgId === sent.customer.imsOrgId && holdsEverything(request.stored, sent);
@@ -180,9 +173,8 @@ function holdsEverything(stored: unknown, sent: unknown): boolean {
 }
 
 /**
- * Whether the gateway stored the request no earlier than a provisioning asked for at `requestedAt` could have
- * sent it (give or take {@link CLOCK_TOLERANCE_MS}). No when either time is missing (a step recorded before the
- * time was kept, or a gateway timestamp of 0, "unset"): nothing then tells this request from an earlier one.
+ * No when either time is missing (a step recorded before the time was kept, or a gateway timestamp of 0, "unset"):
+ * nothing then tells this request from an earlier one.
  */
 export function storedSince(request: StoredRequest, requestedAt: string | null | undefined): boolean {
   const stored = timeOf(request.timestamp);
