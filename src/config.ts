@@ -97,11 +97,10 @@ export class ConfigError extends Error {
 }
 
 /**
- * The most calls a step makes to its provider, one after another, under one ledger claim: a look-up after a lost
- * answer, then the call (CloudCockpit's provider instance: reseller check, add, read-back). The lease must outlast
- * them all, or another process could take the step over and call again while the first call still goes through.
- * The clients never retry and every call is bounded by its timeout, so checking the lease against the timeouts is
- * enough; renewing leases mid-call would need a timer per step and a way to stop a call whose renewal failed.
+ * Calls a step makes in a row under one ledger claim: a look-up after a lost answer, then the call (a CloudCockpit
+ * instance: reseller check, add, read-back). The lease must outlast them, or another process could take the step over
+ * and call again while the first call goes through. Clients never retry and every call has a timeout, so checking
+ * the lease against them suffices; renewing mid-call would need a per-step timer and a way to stop a lapsed call.
  */
 export const CALLS_PER_STEP_CLAIM = { CLOUDCOCKPIT: 4, ADOBE_AEP: 2, NET3: 2, WEBEX: 2 } as const;
 
