@@ -190,7 +190,6 @@ export async function retryProvisioning(scope: StepScope, id: string): Promise<O
   if (steps.some((s) => s.status === 'PENDING')) throw stillRunning();
   const toRun = steps.filter((s) => s.status === 'FAILED');
   if (toRun.length > 0) {
-    // The failed steps are nobody's: each is claimed as it starts, and only by one request.
     const { outcomes } = await runSteps(scope, id, toRun, customer, null);
     if ([...outcomes.values()].some((o) => isFailure(o) && o.code === ErrorCode.IN_PROGRESS)) throw stillRunning();
   }

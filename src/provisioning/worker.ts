@@ -10,7 +10,7 @@ import type { StepAnswer, StepScope } from './step-kind.js';
 import { stepKindOf } from './step-kinds.js';
 
 export interface ProvisioningWorkerOptions {
-  /** The pause between the end of one pass over the due steps and the start of the next (`WORKER_INTERVAL_MS`). @default 1000 */
+  /** The pause between the end of one pass and the start of the next (`WORKER_INTERVAL_MS`). @default 1000 */
   intervalMs?: number;
   /** The most steps one pass takes; the rest wait for the next pass, or for another replica. @default 20 */
   batchSize?: number;
