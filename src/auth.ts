@@ -107,7 +107,6 @@ function describeJwtFailure(error: unknown): string {
   return 'The JWT could not be verified';
 }
 
-/** The authenticated caller, or an UNAUTHENTICATED error. */
 export function requireCaller(caller: Caller | null): Caller {
   if (!caller) throw unauthenticated('Send "Authorization: Bearer <JWT>" to use this API');
   return caller;

@@ -1,9 +1,6 @@
 import { z } from 'zod';
 
-/**
- * The server's configuration, read once from the environment. Every variable is listed in the README's
- * configuration table; keep the two in step.
- */
+/** Every variable is listed in the README's configuration table: keep the two in step. */
 const timeout = z.coerce.number().int().positive().default(10_000);
 
 const Environment = z.object({
@@ -44,10 +41,7 @@ const Environment = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
-  /**
-   * How long a process holds a provisioning step before another may take it over as abandoned; longer than the
-   * calls a step makes under one claim (see {@link CALLS_PER_STEP_CLAIM}). @default 120000
-   */
+  /** How long a process holds a step before another may take it over ({@link CALLS_PER_STEP_CLAIM}). @default 120000 */
   LEDGER_LEASE_MS: z.coerce.number().int().positive().default(120_000),
   /** How often the worker looks for steps to follow or recover. @default 1000 */
   WORKER_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
@@ -103,22 +97,14 @@ export class ConfigError extends Error {
 }
 
 /**
- * The most calls, one after another, that a provisioning step makes to its provider under one claim of the ledger:
- * a look-up of what the provider already has (after an answer was lost), then the call itself. A CloudCockpit
- * provider instance's call is three (a reseller's customer checked, the instance added, the customer read back).
- *
- * A step's lease must outlast them all: were it to run out during a call, another process could take the step
- * over as abandoned and call the provider again while the first call still goes through. The clients never retry
- * and every call is bounded by its provider's timeout, so checking the lease against the timeouts here is enough.
- * Renewing leases during calls would also work for calls of any length, but needs a timer per running step and a
- * way to stop a call whose renewal failed: more to get wrong, for no gain while calls are bounded.
+ * Calls a step makes in a row under one ledger claim: a look-up after a lost answer, then the call (a CloudCockpit
+ * instance: reseller check, add, read-back). The lease must outlast them, or another process could take the step over
+ * and call again while the first call goes through. Clients never retry and every call has a timeout, so checking
+ * the lease against them suffices; renewing mid-call would need a per-step timer and a way to stop a lapsed call.
  */
 export const CALLS_PER_STEP_CLAIM = { CLOUDCOCKPIT: 4, ADOBE_AEP: 2, NET3: 2, WEBEX: 2 } as const;
 
-/**
- * The random faults the embedded emulators inject (emulators/toolkit/faults.ts): the share of requests to fault,
- * and the seed that replays them.
- */
+/** The random faults the embedded emulators inject (emulators/toolkit/faults.ts); the seed replays them. */
 export interface RandomFaultsConfig {
   rate: number;
   seed: number;
@@ -146,8 +132,8 @@ export function randomFaultsFromEnv(env: NodeJS.ProcessEnv): RandomFaultsConfig 
 }
 
 /**
- * The embedded emulators' random faults. They are read apart from the schema above, by the parser that
- * `npm run emulators` shares, and refused in production, which runs no emulator: there they could only be a mistake.
+ * Read apart from the schema above, by the parser `npm run emulators` shares, and refused in production, which runs
+ * no emulator: there they could only be a mistake.
  */
 function emulatorFaultsOf(env: NodeJS.ProcessEnv, production: boolean): RandomFaultsConfig | null {
   let faults: RandomFaultsConfig | null;
@@ -248,9 +234,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let jwt: JwtConfig;
   if (e.JWT_SECRET) jwt = { kind: 'secret', secret: e.JWT_SECRET, ...claims };
   else if (e.JWKS_URL) {
-    // An identity provider signs tokens for every application it serves, with the same keys: the signature
-    // alone proves nothing about this API. Only `aud` (and `iss`, for a JWKS shared between issuers) tells a
-    // token meant for it, so production does not start without them.
+    // An identity provider signs every application's tokens with the same keys: only `aud` (and `iss`, for a JWKS
+    // shared between issuers) tells a token meant for this API, so production does not start without them.
     const missing = [!e.JWT_ISSUER && 'JWT_ISSUER', !e.JWT_AUDIENCE && 'JWT_AUDIENCE'].filter(Boolean);
     if (production && missing.length > 0) {
       throw new ConfigError(

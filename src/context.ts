@@ -22,7 +22,6 @@ export interface Providers {
   webex: WebexClient;
 }
 
-/** What every resolver receives. */
 export interface RequestContext {
   /** The caller's `X-Correlation-Id`, or a new UUID; sent to every provider and returned in `extensions`. */
   correlationId: string;
@@ -32,7 +31,6 @@ export interface RequestContext {
   clientIp: string | null;
   /** null while no caller is authenticated: nothing goes upstream for an anonymous request. */
   providers: Providers | null;
-  /** The durable record of provisionings. */
   ledger: Ledger;
   /** This request's batching, caching reads of the ledger and of live upstream state. */
   loaders: Loaders;
@@ -96,7 +94,6 @@ function correlationIdOf(header: string | string[] | undefined): string {
   });
 }
 
-/** The caller and their provider clients, or an UNAUTHENTICATED error. */
 export function authorized(context: RequestContext): { caller: Caller; providers: Providers } {
   const caller = requireCaller(context.caller);
   if (!context.providers) throw new Error('providers are made for every authenticated caller');

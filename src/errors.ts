@@ -37,7 +37,6 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 /** The upstream providers, as `extensions.provider` names them. */
 export type ProviderName = 'CLOUDCOCKPIT' | 'EXPERIENCE_PLATFORM' | 'NET3' | 'WEBEX_WHOLESALE';
 
-/** How messages name each provider. */
 export const PROVIDER_LABEL: Record<ProviderName, string> = {
   CLOUDCOCKPIT: 'CloudCockpit',
   EXPERIENCE_PLATFORM: 'Adobe Experience Platform',
@@ -48,7 +47,6 @@ export const PROVIDER_LABEL: Record<ProviderName, string> = {
 /** A path into the GraphQL arguments, such as `['input', 'providerCustomers', 0, 'margin', 'value']`. */
 export type InputPath = (string | number)[];
 
-/** One invalid input field and what is wrong with it. */
 export interface FieldError {
   path: InputPath;
   messages: string[];

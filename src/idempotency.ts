@@ -13,11 +13,9 @@ import {
 import type { Ledger } from './ledger/ledger.js';
 
 /**
- * Safe retries of mutations with the `Idempotency-Key` request header, as Stripe and the IETF draft
- * (draft-ietf-httpapi-idempotency-key-header) define it. The first request with a key claims it and its response
- * is stored; a repeat of the same request replays that response without running anything; the same key with
- * another request, or while the first still runs, is refused. Keys belong to the caller's tenant and are kept
- * 24 hours. Queries ignore the header: they change nothing.
+ * `Idempotency-Key` as Stripe and draft-ietf-httpapi-idempotency-key-header define it: a repeat of a request replays
+ * its stored response without running anything; the same key with another request, or while the first still runs,
+ * is refused. Keys belong to the caller's tenant. Queries ignore the header: they change nothing.
  */
 
 /** The request header; Stripe's and the IETF draft's name. */
@@ -26,10 +24,7 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 export interface IdempotencyOptions extends IdempotencyStoreOptions {
-  /**
-   * How long a claim may stay IN_PROGRESS before it is taken to be abandoned by a process that died.
-   * @default the ledger's lease (`LEDGER_LEASE_MS`)
-   */
+  /** When a claim counts as abandoned. @default the ledger's lease (`LEDGER_LEASE_MS`) */
   abandonedAfterMs?: number;
   /** How often, at most, expired keys are deleted, in passing after a request with a key. @default 60000 */
   cleanupIntervalMs?: number;
@@ -118,10 +113,9 @@ function keyInUse(provisioningIds: string[] = []): GraphQLError {
 }
 
 /**
- * Whether the mutation ran, so that its answer is the one to replay. As Stripe does, an answer is stored only once
- * the mutation started executing: the GraphQL spec leaves `data` out when a request fails before execution, and a
- * mutation refused only because another run of the same provisioning holds it (IN_PROGRESS) changed nothing and
- * would answer differently a moment later.
+ * As Stripe does, an answer is stored only once the mutation started executing (the GraphQL spec leaves `data` out
+ * when a request fails before). A mutation refused only because another run holds the provisioning (IN_PROGRESS)
+ * changed nothing and would answer differently a moment later.
  */
 function ran(result: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }): boolean {
   if (result.data === undefined) return false;
@@ -130,20 +124,14 @@ function ran(result: { data?: unknown; errors?: readonly { extensions?: Record<s
 }
 
 /**
- * The Apollo Server plugin. Hooks: `didResolveOperation` claims the key (or refuses the repeat) once the operation
- * is known to be a valid mutation, `responseForOperation` short-circuits a repeat with the stored response, and
- * `willSendResponse` stores the answer: also a failed mutation's, so that a retry gets the same answer. A request
- * refused before it ran (no caller, invalid variables: a response without `data`; a provisioning still running) is
- * not recorded and its key is free again.
+ * The key is claimed once the operation is known to be a valid mutation, and the answer stored, a failed mutation's
+ * too, so that a retry gets the same answer; a request refused before it ran is not recorded and frees its key.
  *
- * A process can die while it holds a key IN_PROGRESS. Such a claim is abandoned once it is older than the ledger's
- * lease, which outlasts any live request with its provider calls. A repeat then looks in the ledger for the
- * operations the dead request began (by its correlation id, since its claim): if there are some, the ledger and its
- * worker own them (they finish or reconcile every step, never dropping one), and running the mutation again would
- * provision a second time under new ids; the repeat is answered IDEMPOTENCY_KEY_IN_USE with their `provisioningIds`.
- * If there are none, nothing was sent upstream through the ledger (it writes ahead of every call), so the repeat
- * takes the claim over and runs. A mutation that bypasses the ledger (e.g. `createCustomer`) is repeated then too:
- * safe where the provider recognises a repeat (Webex and Net3 answer CONFLICT, a customer `id` sent by the client).
+ * A process can die holding a key. Its claim counts as abandoned once older than the ledger's lease, and a repeat
+ * then looks for the operations the dead request began (by correlation id): if there are some, the ledger's worker
+ * owns them, and running the mutation again would provision a second time, so the repeat is answered
+ * IDEMPOTENCY_KEY_IN_USE with their `provisioningIds`. If none, nothing went upstream (the ledger writes ahead of
+ * every call), so the repeat takes the claim over and runs.
  */
 export function idempotencyPlugin(
   ledger: Ledger,

@@ -7,22 +7,16 @@ import type { WholesaleCustomer } from './providers/webex/wire.js';
 import { isUuid } from './uuid.js';
 
 /**
- * The per-request loaders of what the ledger (and live upstream state) adds to customers and provisionings. Each
- * batches the keys one level of a query asks for into a single ledger query, so a page of N customers with their
- * provider fields and provisionings costs a fixed number of queries, not N; and each caches for the request only,
- * so nothing one caller read is ever served to another.
+ * Each batches the keys one level of a query asks for into one ledger query, so a page of N customers costs a fixed
+ * number of queries, not N; and each caches for one request only, so nothing one caller read is served to another.
  */
 export interface Loaders {
   /** The provisionings the caller may see (ledger/visibility.ts), by id; null for an id of none of them. */
   provisioning: DataLoader<string, OperationRecord | null>;
-  /** The steps of a provisioning, in its order. */
   stepsOfProvisioning: DataLoader<string, StepRecord[]>;
   /** A customer's provisionings that the caller may see, newest first. */
   provisioningsOfCustomer: DataLoader<string, OperationRecord[]>;
-  /**
-   * What a customer has at each provider, by step name (`customer`, `experiencePlatform`, `net3`, `wholesale` …):
-   * the step of its newest provisioning that succeeded there or that the provider is still working on.
-   */
+  /** What a customer has at each provider, by step name (`customer`, `net3` …): see `currentStepsOfCustomers`. */
   currentStepsOfCustomer: DataLoader<string, ReadonlyMap<string, StepRecord>>;
   /** A Webex Wholesale customer read live by its Webex id; null when Webex has none. */
   wholesaleCustomer: DataLoader<string, WholesaleCustomer | null>;

@@ -3,9 +3,8 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export type { Logger };
 
 /**
- * Structured logs (JSON lines) to `destination` (standard output by default). Credentials are redacted
- * wherever they might sit, so that a log line never carries a caller's JWT or a provider's token, whatever a
- * future log call passes in.
+ * JSON lines to `destination` (standard output by default). Credentials are redacted wherever they might sit, so that
+ * no log line carries a caller's JWT or a provider's token, whatever a future log call passes in.
  */
 export function createLogger(level: string = 'info', destination?: DestinationStream): Logger {
   const options = {

@@ -1,12 +1,8 @@
 /**
- * An in-memory HTTP emulator of CloudCockpit's customer endpoints, for `npm start` without a real URL and
- * for tests. It is deliberately strict: whatever the real service (ASP.NET Core + FluentValidation) rejects,
- * the emulator rejects too, with the same status and error-body shape, so that a client which works against
- * the emulator does not discover new 400s in production.
- *
- * Sources: the provider documents `shared/provider-apis/cloudcockpit-create-customer.txt` and
- * `…-add-provider-instance.txt`, and the wire types in `src/providers/cloudcockpit/wire.ts`. Where those are
- * silent, the comments below say what is modelled and why.
+ * CloudCockpit's customer endpoints in memory, deliberately strict: what the real service (ASP.NET Core +
+ * FluentValidation) rejects, this rejects with the same status and error shape, so that a client working here meets
+ * no new 400s in production. Sources: `shared/provider-apis/cloudcockpit-*.txt` and src/providers/cloudcockpit/wire.ts;
+ * where they are silent, the comments say what is modelled and why.
  */
 import { randomUUID } from 'node:crypto';
 import type { Express, Request, RequestHandler, Response } from 'express';
@@ -66,9 +62,8 @@ export interface CloudCockpitEmulatorOptions {
 export const MICROSOFT_PROVIDER_INSTANCE_ID = 'cb3cd15b-1d6e-45be-b493-c71549cbfd87';
 
 /**
- * Creates the emulator app, with the instruments given (see {@link EmulatorInstruments}). It counts creations as
- * `customer:<customer id>` and `providerInstance:<customer id>:<providerInstanceId>`, lower-cased, for a provider
- * instance added on its own or with its customer.
+ * Counts creations as `customer:<customer id>` and `providerInstance:<customer id>:<providerInstanceId>`, lower-cased,
+ * for a provider instance added on its own or with its customer.
  */
 export function createCloudCockpitEmulator(options: CloudCockpitEmulatorOptions & EmulatorInstruments = {}): Express {
   const instances = providerInstanceKinds(options.providerInstances);
@@ -93,7 +88,6 @@ export function createCloudCockpitEmulator(options: CloudCockpitEmulatorOptions 
   return app;
 }
 
-/** Starts the emulator on loopback (any free port unless `port` is given), recording its calls. */
 export function startCloudCockpitEmulator(
   options: CloudCockpitEmulatorOptions & ListenOptions = {},
 ): Promise<RunningEmulator> {
@@ -189,7 +183,6 @@ const requireValidCorrelationId: RequestHandler = (req, res, next) => {
   next();
 };
 
-/** The media types ASP.NET's System.Text.Json input formatter accepts. */
 /** ASP.NET Core's JSON input formatter also reads `text/json`. */
 function readsAsJson(contentType: string | undefined): boolean {
   return isJsonMediaType(contentType) || mediaTypeOf(contentType) === 'text/json';

@@ -1,11 +1,8 @@
 /**
- * An in-memory HTTP emulator of Adobe Experience Platform's provisioning gateway, for `npm start` without a real
- * URL and for tests. Strict on purpose: what the gateway refuses, the emulator refuses, with the gateway's status
- * and `{reason, message}` error body, so that a client working against it meets no new 400s in production.
- *
- * Sources: `shared/provider-apis/adobe-experience-platform-provisioning.txt` and the wire types in
- * `src/providers/experience-platform/wire.ts`; `GET /provisioning/status` follows the shape Adobe publishes for
- * it. Where those are silent the comments say what is modelled and why.
+ * Adobe Experience Platform's provisioning gateway in memory, strict on purpose: what the gateway refuses, this
+ * refuses with its status and `{reason, message}` body, so that a client working here meets no new 400s in
+ * production. Sources: `shared/provider-apis/adobe-experience-platform-provisioning.txt`, and for the status endpoint
+ * the shape Adobe publishes; where they are silent, the comments say what is modelled and why.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Express, RequestHandler, Response } from 'express';
@@ -57,13 +54,9 @@ export interface ExperiencePlatformEmulatorOptions {
   provisioningDelayMs?: number;
 }
 
-/** The default of {@link ExperiencePlatformEmulatorOptions.provisioningDelayMs}. */
 export const DEFAULT_PROVISIONING_DELAY_MS = 3_000;
 
-/**
- * Creates the emulator app, with the instruments given (see {@link EmulatorInstruments}). It counts creations as
- * `<imsOrgId>:<valuePropId>`, once for every provisioning it accepts: a `reprovision=true` repeat is a second one.
- */
+/** Counts creations as `<imsOrgId>:<valuePropId>`, once per accepted provisioning: `reprovision=true` is another. */
 export function createExperiencePlatformEmulator(
   options: ExperiencePlatformEmulatorOptions & EmulatorInstruments = {},
 ): Express {
@@ -86,7 +79,6 @@ export function createExperiencePlatformEmulator(
   return app;
 }
 
-/** Starts the emulator on loopback (any free port unless `port` is given), recording its calls. */
 export function startExperiencePlatformEmulator(
   options: ExperiencePlatformEmulatorOptions & ListenOptions = {},
 ): Promise<RunningEmulator> {

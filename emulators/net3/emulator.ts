@@ -1,13 +1,8 @@
 /**
- * An in-memory HTTP emulator of Net3's provisioning endpoint, for `npm start` without a real URL and for tests.
- * Net3 is a ServiceStack service; the emulator answers as ServiceStack does — its request binding, its
- * authentication providers, FluentValidation through its ValidationFeature, and its error body
- * `{ responseStatus: { errorCode, message, stackTrace, errors: [{ errorCode, fieldName, message, meta }] } }` —
- * so that a client which works against the emulator does not discover new 400s in production.
- *
- * Source: `shared/provider-apis/net3-provision-customer.txt` (a ServiceStack metadata page: every property
- * "Required: No"). What the real OnBoarding service requires on top of that, and its limits, are not documented:
- * the rules below are the emulator's model of them, each named where it is declared.
+ * Net3's provisioning endpoint in memory, answering as ServiceStack does (request binding, authentication providers,
+ * FluentValidation, the `responseStatus` error body), so that a client working here meets no new 400s in production.
+ * Source: `shared/provider-apis/net3-provision-customer.txt`, a metadata page where every property is "Required: No";
+ * what OnBoarding really requires, and its limits, are the emulator's model, named where each rule is declared.
  */
 import { randomUUID } from 'node:crypto';
 import type { Express, RequestHandler, Response } from 'express';
@@ -57,10 +52,7 @@ export interface Net3EmulatorOptions {
   debugMode?: boolean;
 }
 
-/**
- * Creates the emulator app, with the instruments given (see {@link EmulatorInstruments}). It counts creations as
- * `<customerId>`, as the request gave it.
- */
+/** Counts creations as `<customerId>`, as the request gave it. */
 export function createNet3Emulator(options: Net3EmulatorOptions & EmulatorInstruments = {}): Express {
   const ctx: HandlerContext = {
     store: new CredentialStore(),
@@ -78,7 +70,6 @@ export function createNet3Emulator(options: Net3EmulatorOptions & EmulatorInstru
   return app;
 }
 
-/** Starts the emulator on loopback (any free port unless `port` is given), recording its calls. */
 export function startNet3Emulator(options: Net3EmulatorOptions & ListenOptions = {}): Promise<RunningEmulator> {
   return startEmulator(createNet3Emulator, options);
 }
@@ -349,7 +340,7 @@ class Binder {
     return this.fail(name, value);
   }
 
-  /** .NET's `Guid.Parse` formats: 32 digits, dashed, in braces or parentheses; kept as ServiceStack writes it. */
+  /** Kept as ServiceStack writes a Guid. */
   guid(name: string): WireGuid | undefined {
     const value = this.value(name);
     if (value === undefined || value === null) return undefined;

@@ -31,17 +31,14 @@ export interface RunningEmulator {
   created: ReadonlyMap<string, number>;
 }
 
-/** How many times each business key was created, counted by an emulator once its own checks let a creation through. */
+/** Counted by an emulator once its own checks let a creation through. */
 export class CreationCounts extends Map<string, number> {
   count(key: string): void {
     this.set(key, (this.get(key) ?? 0) + 1);
   }
 }
 
-/**
- * What {@link startEmulator} hands every emulator app it creates, to watch and disturb it. Each is optional: an app
- * created without one does without it.
- */
+/** What {@link startEmulator} hands every emulator app it creates, to watch and disturb it. */
 export interface EmulatorInstruments {
   /** Records every request into this array. */
   calls?: RecordedCall[];
@@ -52,10 +49,8 @@ export interface EmulatorInstruments {
 }
 
 /**
- * Reads every body into a Buffer before anything else looks at it, and records the request into `calls` when
- * given (also when reading fails, e.g. 413). Buffering first means (a) calls rejected early (401, 400 on headers)
- * are still recorded with their body and (b) each emulator decides itself when to parse, keeping the real
- * service's order: authentication, headers, then 415 / malformed JSON.
+ * Buffers every body before anything looks at it, so that calls rejected early (401, 400 on headers, 413) are still
+ * recorded with their body, and each emulator parses when the real service would: after authentication and headers.
  */
 export function readAndRecordRequests(calls?: RecordedCall[]): RequestHandler {
   // Kestrel's default request body limit.

@@ -1,12 +1,8 @@
 /**
- * An in-memory HTTP emulator of Cisco Webex Wholesale's customer endpoints, for `npm start` without a real
- * URL and for tests. It is deliberately strict: whatever the real service rejects, the emulator rejects too,
- * with the same status and Webex's error body (`message`, `errors[{description, errorCode}]`, `trackingId`),
- * so that a client which works against the emulator does not discover new 400s in production.
- *
- * Sources: `shared/provider-apis/webex-wholesale-provision-customer.txt` and, where it is silent, Webex's
- * public "Wholesale Provisioning" reference and "REST API Basics" (paging). The comments below say what is
- * modelled where neither says.
+ * Cisco Webex Wholesale's customer endpoints in memory, deliberately strict: what the real service rejects, this
+ * rejects with the same status and error body, so that a client working here meets no new 400s in production.
+ * Sources: `shared/provider-apis/webex-wholesale-provision-customer.txt`, then Webex's public "Wholesale Provisioning"
+ * reference and "REST API Basics" (paging); where neither says, the comments say what is modelled.
  */
 import { randomUUID } from 'node:crypto';
 import type { Express, Request, RequestHandler, Response } from 'express';
@@ -69,10 +65,7 @@ export interface WebexEmulatorOptions {
   maxPageSize?: number;
 }
 
-/**
- * Creates the emulator app, with the instruments given (see {@link EmulatorInstruments}). It counts creations as
- * `<externalId>`.
- */
+/** Counts creations as `<externalId>`. */
 export function createWebexEmulator(options: WebexEmulatorOptions & EmulatorInstruments = {}): Express {
   const settings = settingsOf(options);
   const store = newTokenStore();
@@ -95,7 +88,6 @@ export function createWebexEmulator(options: WebexEmulatorOptions & EmulatorInst
   return app;
 }
 
-/** Starts the emulator on loopback (any free port unless `port` is given), recording its calls. */
 export function startWebexEmulator(options: WebexEmulatorOptions & ListenOptions = {}): Promise<RunningEmulator> {
   return startEmulator(createWebexEmulator, options);
 }

@@ -3,19 +3,14 @@ import pg from 'pg';
 
 /** Something SQL can be sent to: the database, or one transaction of it. */
 export interface Queryable {
-  /** One statement with `$1`-style parameters; its rows. */
   query<Row>(sql: string, params?: unknown[]): Promise<Row[]>;
-  /** Several statements without parameters (migrations). */
+  /** Several statements without parameters, for migrations. */
   exec(sql: string): Promise<void>;
 }
 
-/**
- * The ledger's PostgreSQL: PGlite embedded in a directory, or a PostgreSQL server. Both speak the same SQL,
- * so everything above this file runs unchanged on either.
- */
+/** PGlite embedded in a directory, or a PostgreSQL server: the same SQL, so nothing above this file differs. */
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
-  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -42,7 +37,7 @@ async function openPGlite(dataDir: string): Promise<Database> {
   return {
     kind: 'pglite',
     ...over(db),
-    // PGlite is one connection: its transactions queue behind each other, as rows locks would make them.
+    // PGlite is one connection: its transactions queue behind each other, as row locks would make them.
     transaction: (work) => db.transaction((tx) => work(over(tx))),
     close: () => db.close(),
   };

@@ -4,7 +4,6 @@ import type { Queryable } from './database.js';
 /** A stored answer: what the first request with a key was sent, to send again on a repeat. */
 export interface StoredResponse {
   httpStatus: number;
-  /** The GraphQL response body (`data`, `errors`, `extensions`), as it was serialised. */
   body: Record<string, unknown>;
 }
 
@@ -35,10 +34,7 @@ export type ClaimResult = { claimed: true; claim: Claim } | { claimed: false; ex
 export interface IdempotencyStoreOptions {
   /** How long a key is remembered from its first use (or its take-over). @default 86400000 (24 hours) */
   ttlMs?: number;
-  /**
-   * How long a claim may stay IN_PROGRESS before it is taken to be abandoned by a process that died. Longer than
-   * any request with its provider calls and retries, like the ledger's lease. @default 120000
-   */
+  /** How long a claim may stay IN_PROGRESS before its process counts as dead (like a ledger lease). @default 120000 */
   abandonedAfterMs?: number;
 }
 
@@ -53,9 +49,8 @@ interface KeyRow {
 }
 
 /**
- * The `idempotency_keys` table: one row per tenant and key, IN_PROGRESS from the first request's claim until its
- * response is stored (COMPLETED). Every time is the database's `now()`, as in the ledger, so that replicas with
- * drifting clocks agree on expiry and abandonment.
+ * One row per tenant and key, IN_PROGRESS from the first request's claim until its response is stored. Every time is
+ * the database's `now()`, as in the ledger, so that replicas with drifting clocks agree on expiry and abandonment.
  */
 export class IdempotencyStore {
   readonly ttlMs: number;
@@ -69,11 +64,7 @@ export class IdempotencyStore {
     this.abandonedAfterMs = options.abandonedAfterMs ?? 120_000;
   }
 
-  /**
-   * Claims the key for this request in one statement, so that of two concurrent requests exactly one wins: a new
-   * key is inserted, an expired one is overwritten (an expired key is as if never seen), a live one is left alone
-   * and returned.
-   */
+  /** One statement, so that of two concurrent requests exactly one wins; an expired key counts as never seen. */
   async claim(tenant: string, key: string, requestHash: string, correlationId: string): Promise<ClaimResult> {
     // The row can vanish between the two statements (its holder released it, cleanup removed it): then try again.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -121,10 +112,7 @@ export class IdempotencyStore {
     };
   }
 
-  /**
-   * Takes an abandoned claim over for this request. The condition is checked again in the UPDATE, so of several
-   * repeats racing for one abandoned claim exactly one gets it. Null when it is no longer abandoned.
-   */
+  /** The UPDATE checks abandonment again, so of repeats racing for a claim exactly one gets it; null for the rest. */
   async takeOver(tenant: string, key: string, correlationId: string): Promise<Claim | null> {
     const claimId = randomUUID();
     const [row] = await this.db.query<{ created_at: Date }>(
@@ -157,7 +145,6 @@ export class IdempotencyStore {
     );
   }
 
-  /** Removes expired keys; returns how many. */
   async deleteExpired(): Promise<number> {
     const rows = await this.db.query('DELETE FROM idempotency_keys WHERE expires_at <= now() RETURNING key');
     return rows.length;

@@ -18,19 +18,13 @@ export interface LedgerOptions {
   /** Names this process in leases. */
   owner: string;
   /**
-   * How long a claim on a step lasts once taken, before another process may assume it abandoned (a crash) and
-   * take the step over. Longer than the provider calls a step makes under one claim (`loadConfig` checks it
-   * against the timeouts). @default 120000
+   * How long a claim on a step lasts before another process may take the step over as abandoned; `loadConfig`
+   * checks it outlasts the provider calls a step makes under one claim. @default 120000
    */
   leaseMs?: number;
 }
 
-/**
- * The durable record of every provisioning: operations, their steps with upstream ids, statuses, correlation ids
- * and errors. One object over the ledger's parts, each documented in its own file: the step store and its leases
- * (steps.ts), the worker's queue (work-queue.ts), tenants' reads (reads.ts, visibility.ts) and the upstream-id
- * index (upstream-ids.ts).
- */
+/** The durable record of every provisioning: one object over parts documented each in its own file, named below. */
 export class Ledger {
   readonly owner: string;
   private readonly leaseMs: number;
@@ -52,12 +46,11 @@ export class Ledger {
     this.upstreamIds = new UpstreamIdIndex(db);
   }
 
-  /** The database the ledger keeps its tables in, for the stores beside it (idempotency keys) that share its migrations. */
+  /** For the stores beside the ledger (idempotency keys) that share its migrations. */
   get database(): Database {
     return this.db;
   }
 
-  /** How long a process holds work before another may take it over as abandoned (`LEDGER_LEASE_MS`). */
   get leaseDurationMs(): number {
     return this.leaseMs;
   }

@@ -1,9 +1,6 @@
 import type { Database } from './database.js';
 
-/**
- * The ledger's schema, one migration per version, applied in order at start-up and never edited once
- * released: a change is a new migration.
- */
+/** Applied in order at start-up and never edited once released: a change is a new migration. */
 const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   {
     version: 1,
@@ -107,7 +104,6 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
 /** An arbitrary constant: replicas starting together take turns to migrate. */
 const MIGRATION_LOCK = 74_201_001;
 
-/** Applies the migrations this database has not seen yet; returns their versions. */
 export async function migrate(db: Database): Promise<number[]> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);

@@ -19,8 +19,6 @@ export async function openLedger(options: OpenLedgerOptions): Promise<{ ledger: 
   // Unique per process, and readable in a lease: which host and process holds a step.
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const ledger = new Ledger(database, { owner, leaseMs: options.leaseMs });
-  // PGlite lives in one process's data directory, which no other process may open while it runs: every lease
-  // found in it now belongs to a process that died, so its steps are recovered at once rather than after the lease.
   if (database.kind === 'pglite') await ledger.releaseLeasesOfEarlierProcesses();
   return { ledger, database };
 }

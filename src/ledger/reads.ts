@@ -21,7 +21,6 @@ class Conditions {
   readonly params: unknown[] = [];
   private readonly conditions: string[] = [];
 
-  /** Adds the condition `condition` makes of the placeholder of `value`. */
   and(value: unknown, condition: (placeholder: string) => string): this {
     this.params.push(value);
     this.conditions.push(condition(`$${this.params.length}`));
@@ -62,7 +61,6 @@ export class LedgerReads {
     return row ? operationOf(row) : null;
   }
 
-  /** The steps of these operations, in each operation's order. */
   async stepsOf(operationIds: readonly string[]): Promise<StepRecord[]> {
     if (operationIds.length === 0) return [];
     const rows = await this.db.query<StepRow>(
@@ -72,7 +70,6 @@ export class LedgerReads {
     return rows.map(stepOf);
   }
 
-  /** A page of the tenant's operations (those `resellerId` may see, when set), newest first. */
   async operations(
     tenant: string,
     { offset, limit, status, resellerId }: PageWindow & ResellerScope & { status?: OperationStatus | null },
@@ -91,7 +88,7 @@ export class LedgerReads {
     return { items: rows.map(operationOf), totalCount: count?.count ?? 0 };
   }
 
-  /** These operations of the tenant (that `resellerId` may see, when set), by id; ids of others, or of none, are left out. */
+  /** Ids the tenant and scope do not see, or that name nothing, are left out. */
   async operationsByIds(tenant: string, ids: readonly string[], scope: ResellerScope = {}): Promise<OperationRecord[]> {
     if (ids.length === 0) return [];
     const where = visible(tenant, scope).and(ids, (p) => `o.id = ANY(${p}::uuid[])`);
@@ -102,7 +99,6 @@ export class LedgerReads {
     return rows.map(operationOf);
   }
 
-  /** The tenant's operations (that `resellerId` may see, when set) for these customers, newest first. */
   async operationsOfCustomers(
     tenant: string,
     customerIds: readonly string[],
@@ -117,10 +113,7 @@ export class LedgerReads {
     return rows.map(operationOf);
   }
 
-  /**
-   * The tenant's operations begun under a request's correlation id since `since`, oldest first: what a request
-   * left behind when its process died before answering (the idempotency keys look for it).
-   */
+  /** What a request left behind when its process died before answering: the idempotency keys look for it. */
   async operationsByCorrelationId(tenant: string, correlationId: string, since: Date): Promise<OperationRecord[]> {
     const rows = await this.db.query<OperationRow>(
       `SELECT * FROM provisioning_operations WHERE tenant = $1 AND correlation_id = $2 AND created_at >= $3
@@ -131,8 +124,8 @@ export class LedgerReads {
   }
 
   /**
-   * What each of these customers has at each provider: per customer and step name, the step of its newest
-   * operation that succeeded or that the provider is still working on. One query for a whole page of customers.
+   * Per customer and step name, the step of its newest operation that succeeded or that the provider is still
+   * working on: what each customer has at each provider, in one query for a whole page of customers.
    */
   async currentStepsOfCustomers(
     tenant: string,
@@ -150,10 +143,8 @@ export class LedgerReads {
   }
 
   /**
-   * The customers the tenant provisioned, as CloudCockpit returned each when its `customer` step succeeded (the
-   * newest such record per customer), in the order they were provisioned: the customer list while CloudCockpit
-   * cannot be reached. `resellerId` keeps those created under or associated with that reseller; `search` matches
-   * case-insensitively within the fields CloudCockpit's own search looks at.
+   * The customer list while CloudCockpit cannot be reached: each as CloudCockpit returned it when its `customer`
+   * step last succeeded. `search` looks in the fields CloudCockpit's own search looks at.
    */
   async provisionedCustomers(
     tenant: string,

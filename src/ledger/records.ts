@@ -45,10 +45,7 @@ export interface StepRecord {
   upstreamIds: Record<string, string>;
   result: unknown;
   failure: StepFailure | null;
-  /**
-   * A call may have reached the provider without a conclusive answer: until a look-up finds the record, or finds
-   * it definitely absent, the step is looked up before it is ever sent again.
-   */
+  /** A call may have reached the provider unanswered: the step is looked up before it is ever sent again. */
   outcomeUnknown: boolean;
   correlationId: string | null;
   startedAt: Date | null;

@@ -4,11 +4,9 @@ import type { Database, Queryable } from './database.js';
 import type { OperationRecord, StepFailure } from './records.js';
 
 /**
- * One claim on a step, made afresh each time the step is taken: by its write-ahead, by each attempt, by each
- * take-over by the worker. Only the holder of a step's current lease starts it again, finishes it or postpones
- * it; a request whose claim was superseded (another request, of this process or another, claimed the step, or
- * its lease ran out and the worker took the step over) changes nothing. The process alone (`lease_owner`)
- * cannot tell two requests of one process apart.
+ * One claim on a step, made afresh each time the step is taken (its write-ahead, each attempt, each take-over by
+ * the worker). Only the holder of the current lease starts, finishes or postpones the step; a request whose claim
+ * was superseded changes nothing. `lease_owner` alone would not do: it cannot tell two requests of one process apart.
  */
 export type StepLease = string;
 
@@ -18,9 +16,7 @@ export interface StepClaim {
   outcomeUnknown: boolean;
 }
 
-/** Who takes leases, and for how long each claim lasts. */
 export interface LeaseTerms {
-  /** Names this process in leases (`lease_owner`). */
   owner: string;
   /** See `LedgerOptions.leaseMs`. */
   leaseMs: number;
@@ -47,8 +43,8 @@ export interface StepCompletion {
 const json = (value: unknown) => JSON.stringify(value ?? null);
 
 /**
- * The step state machine: steps are written before their call and finished after it, each change made only under
- * the step's current {@link StepLease}, and the operation's status derived from its steps in the same transaction.
+ * Steps are written before their call and finished after it, each change made only under the step's current
+ * {@link StepLease}, and the operation's status derived from its steps in the same transaction.
  */
 export class StepStore {
   constructor(
@@ -56,10 +52,7 @@ export class StepStore {
     private readonly terms: LeaseTerms,
   ) {}
 
-  /**
-   * Write-ahead: the operation and every step it will take, PENDING and leased to this request, at once. Returns
-   * the lease of its steps, under which the request starts them (or records that they were not started).
-   */
+  /** Write-ahead: every step PENDING and leased to this request, which starts them (or fails them) under that lease. */
   async beginOperation(
     operation: Pick<OperationRecord, 'id' | 'tenant' | 'caller' | 'kind' | 'customerId' | 'request' | 'correlationId'>,
     steps: PlannedStep[],
@@ -100,12 +93,11 @@ export class StepStore {
   }
 
   /**
-   * A step is about to call its provider: one more attempt, under a new lease. Only a claimable step is taken: a
-   * FAILED one (nobody's), or a PENDING one held under `held` (the lease of its write-ahead, or of the worker's
-   * take-over) or abandoned (its lease ran out). Null otherwise: another request, of this process or another,
-   * holds the step, and the caller must leave it alone. The row is locked first, so of several concurrent starts
-   * exactly one wins, and the winner reads the outcome flag the last attempt left. From here until the attempt
-   * is recorded the outcome is unknown: a crash mid-call leaves the step to be looked up, not repeated blindly.
+   * One more attempt, under a new lease. Only a claimable step is taken: a FAILED one (nobody's), or a PENDING one
+   * held under `held` (its write-ahead's or the worker's lease) or abandoned; null otherwise, and the caller must
+   * leave the step alone. The row is locked first, so of concurrent starts exactly one wins and reads the outcome
+   * flag the last attempt left. Until the attempt is recorded the outcome is unknown: a crash mid-call leaves the
+   * step to be looked up, not repeated blindly.
    */
   async startStep(
     operationId: string,
@@ -137,10 +129,7 @@ export class StepStore {
     });
   }
 
-  /**
-   * Records the provider's answer and releases the step. False, changing nothing, when `lease` no longer holds
-   * the step: the answer came too late, and whoever holds it now records its own outcome.
-   */
+  /** False, changing nothing, when `lease` no longer holds the step: whoever holds it now records its own outcome. */
   async completeStep(
     operationId: string,
     step: string,
@@ -171,10 +160,7 @@ export class StepStore {
     });
   }
 
-  /**
-   * Records why the step failed and releases it; false, changing nothing, when `lease` no longer holds it.
-   * `outcomeUnknown`: whether the provider may have acted on a call of this step all the same.
-   */
+  /** False, changing nothing, when `lease` no longer holds the step. `outcomeUnknown`: the provider may have acted. */
   async failStep(
     operationId: string,
     step: string,
@@ -198,10 +184,9 @@ export class StepStore {
   }
 
   /**
-   * The worker could not settle a step this time (its provider was unreachable or busy, or it waits on the
-   * customer step): the step stays as it is, `failure` says why (null: nothing failed) and it is due again at
-   * `at`. A PENDING step stays under `lease` until then, since a PENDING step whose lease ran out is due at once;
-   * an IN_PROGRESS one is released, due again at its next check. False when `lease` no longer holds the step.
+   * The worker could not settle the step this time: it is due again at `at`, `failure` saying why (null: nothing
+   * failed). A PENDING step stays under `lease` until then, since one whose lease ran out is due at once; an
+   * IN_PROGRESS one is released. False when `lease` no longer holds the step.
    */
   async postponeStep(
     operationId: string,
@@ -226,9 +211,9 @@ export class StepStore {
 }
 
 /**
- * Derives the operation's status from its steps. Call it inside the transaction that changed a step: the row
- * lock makes concurrent step changes take turns, and the UPDATE, a statement of its own, then sees every
- * step as committed by the others (READ COMMITTED), so the last one to finish writes the true status.
+ * Call it inside the transaction that changed a step: the row lock makes concurrent step changes take turns, and
+ * the UPDATE, a statement of its own, sees every step the others committed (READ COMMITTED), so the last one to
+ * finish writes the true status.
  */
 async function refreshOperationStatus(tx: Queryable, operationId: string): Promise<void> {
   await tx.query('SELECT 1 FROM provisioning_operations WHERE id = $1 FOR UPDATE', [operationId]);

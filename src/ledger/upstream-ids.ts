@@ -11,16 +11,13 @@ export interface UpstreamIdRecord {
 }
 
 /**
- * The ledger as an index of upstream ids: which provisioning made a record found at a provider whose credentials
- * are the partner's, not the tenant's (Webex), and so whose it is.
+ * Which provisioning made a record found at a provider whose credentials are the partner's, not the tenant's
+ * (Webex): such a provider is read only for what the tenant made.
  */
 export class UpstreamIdIndex {
   constructor(private readonly db: Database) {}
 
-  /**
-   * Which of these upstream ids (say Webex customer ids, `name` 'id') the tenant's provisionings recorded: a
-   * provider whose credentials are the partner's, not the tenant's, is read only for what the tenant made.
-   */
+  /** Which of these upstream ids (say Webex customer ids, `name` 'id') the tenant's provisionings recorded. */
   async recordedUpstreamIds(
     tenant: string,
     provider: ProviderName,
@@ -31,17 +28,12 @@ export class UpstreamIdIndex {
     return new Set((await this.stepsRecording(provider, name, values, tenant)).map((row) => row.value));
   }
 
-  /**
-   * Every step, of any tenant, that recorded this upstream id (say Webex's `id`): whether a record found at a
-   * provider whose credentials are the partner's belongs to one of our provisionings, and to which. Read-only;
-   * used when recovering a lost answer, which is rare, so a scan of the provider's steps is acceptable.
-   */
+  /** Every step, of any tenant, that recorded this upstream id. Only recovery uses it, rarely: a scan is acceptable. */
   async stepsRecordingUpstreamId(provider: ProviderName, name: string, value: string): Promise<UpstreamIdRecord[]> {
     const rows = await this.stepsRecording(provider, name, [value], null);
     return rows.map(({ operationId, tenant, step, status }) => ({ operationId, tenant, step, status }));
   }
 
-  /** The steps of `provider` that recorded one of `values` as their upstream id `name`; of `tenant` only, unless null. */
   private async stepsRecording(
     provider: ProviderName,
     name: string,

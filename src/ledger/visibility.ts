@@ -11,7 +11,6 @@ export interface ResellerScope {
   resellerId?: string | null;
 }
 
-/** What `caller` may read of its tenant's provisionings. */
 export function scopeOf(caller: Caller): ResellerScope {
   // A reseller's token always names it (auth.ts); were it missing, '' would match nothing rather than all.
   return { resellerId: isReseller(caller) ? (caller.resellerId ?? '') : null };

@@ -8,9 +8,8 @@ export interface LeasedStep extends StepRecord {
 }
 
 /**
- * The work that outlives a request: IN_PROGRESS steps due for a check, and PENDING steps left by a process that
- * died. A crash leaves a trail (the write-ahead, the unknown outcome) that this queue hands to whichever process
- * takes the work over, under a lease of its own (steps.ts says what a lease allows).
+ * The work that outlives a request. A crash leaves a trail (the write-ahead, the unknown outcome) that this queue
+ * hands to whichever process takes the work over, under a lease of its own (steps.ts says what a lease allows).
  */
 export class WorkQueue {
   constructor(
@@ -19,9 +18,8 @@ export class WorkQueue {
   ) {}
 
   /**
-   * Takes up to `limit` steps that need the worker: IN_PROGRESS ones due for a check, and PENDING ones whose
-   * lease expired (the process running them died). `FOR UPDATE SKIP LOCKED` lets replicas share the work,
-   * each step going to exactly one of them, under a lease of its own.
+   * IN_PROGRESS steps due for a check, and PENDING ones whose lease ran out (their process died). `FOR UPDATE SKIP
+   * LOCKED` lets replicas share the work, each step going to exactly one of them.
    */
   async leaseDueSteps(limit: number): Promise<LeasedStep[]> {
     const rows = await this.db.query<StepRow>(
@@ -44,11 +42,9 @@ export class WorkQueue {
   }
 
   /**
-   * Releases every step still leased to another process, for a process starting on a ledger that no other
-   * process can be using (PGlite, embedded in one process's data directory): whoever held those leases is gone,
-   * so the worker's first pass recovers their steps at once instead of after `LEDGER_LEASE_MS`. A lease that is
-   * the worker's back-off on a PENDING step (see postponeStep: it runs out when the step is due again) is kept.
-   * Returns how many it released.
+   * Only for a ledger no other process can be using (PGlite, in one process's data directory): whoever held those
+   * leases is dead, so the worker's first pass recovers their steps at once instead of after `LEDGER_LEASE_MS`. A
+   * lease that is the worker's back-off on a PENDING step (postponeStep) is kept.
    */
   async releaseLeasesOfEarlierProcesses(): Promise<number> {
     const released = await this.db.query(

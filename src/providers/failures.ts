@@ -13,9 +13,8 @@ import { ErrorCode, UpstreamError, type ProviderName } from '../errors.js';
 export class ReportedFailure extends UpstreamError {}
 
 /**
- * Whether a call that failed may still have been carried out: no conclusive answer came (none at all, a 5xx, a
- * timeout, a body we could not read), or our own trouble struck after it was sent. A 4xx is the provider's word
- * that it did not act (423 and 429 included: it asks to be called again); so is a refusal made here before
+ * No conclusive answer came (none, a 5xx, a timeout, an unreadable body), or our own trouble struck after sending.
+ * A 4xx (423 and 429 included) is the provider's word that it did not act; so is a refusal made here before
  * sending, and a provider's report that its work failed.
  */
 export function mayHaveActed(error: unknown): boolean {

@@ -21,10 +21,7 @@ import { packageDetailsOf } from '../providers/webex/mapping.js';
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
 import { connectionOf } from '../relay.js';
 
-/**
- * Customers as the API shows them: CloudCockpit's record, or the ledger's copy while CloudCockpit cannot be
- * reached, with what the ledger knows each provider has for them.
- */
+/** Customers are CloudCockpit's records, or the ledger's copies while CloudCockpit cannot be reached. */
 export interface CustomerReadScope {
   caller: Caller;
   cloudCockpit: CloudCockpitClient;
@@ -35,7 +32,6 @@ export interface CustomerReadScope {
 
 /** A customer the caller may see; null for an id that names none. */
 export async function findCustomer(scope: CustomerReadScope, id: string): Promise<CustomerViewModel | null> {
-  // CloudCockpit ids are GUIDs: anything else names no customer.
   if (!isUuid(id)) return null;
   let customer: CustomerViewModel | null;
   try {
@@ -58,9 +54,8 @@ export async function listCustomers(
   const resellerId = isReseller(caller) ? caller.resellerId : null;
   try {
     const list = { search: search ?? undefined };
-    // Defence in depth: the service's token sees the whole tenant and the resellerId parameter is an assumption
-    // (client.ts), so a reseller is shown only what `customer(id)` would show it, whatever CloudCockpit lists.
-    // The tenant's count, asked for alongside (one customer's worth), tells whether CloudCockpit narrowed the list.
+    // The service's token sees the whole tenant and the resellerId parameter is an assumption (client.ts): a
+    // reseller sees only what `customer(id)` would show it. The tenant's count tells whether CloudCockpit narrowed.
     const [answers, tenantTotal] = await Promise.all([
       Promise.all(
         pagesCovering(offset, pageSize).map(async (asked) => ({
@@ -124,7 +119,6 @@ async function ledgerCopyOfCustomer(loaders: Loaders, id: string): Promise<Custo
   return customer ? markedAsLedgerCopy(customer) : null;
 }
 
-/** The customer's newest step of this name that succeeded or that its provider is still working on. */
 async function currentStep(loaders: Loaders, customerId: string, name: string): Promise<StepRecord | null> {
   return (await loaders.currentStepsOfCustomer.load(customerId)).get(name) ?? null;
 }
@@ -135,7 +129,7 @@ export async function experiencePlatformOf(
 ): Promise<ProvisioningResponse | null> {
   const step = await currentStep(loaders, customer.id, 'experiencePlatform');
   if (!step) return null;
-  // A repeat recognised after a lost answer ("already provisioned") succeeds without Adobe's answer: Adobe has it, no more is known.
+  // A repeat recognised after a lost answer ("already provisioned") succeeds without Adobe's answer.
   return (step.result as ProvisioningResponse | null) ?? { errors: [], pollRequired: false };
 }
 
@@ -154,9 +148,8 @@ export async function net3Of(
 }
 
 /**
- * The Webex customer: the ledger's copy once its step succeeded (Webex's status was final; the worker follows it
- * until then). While Webex is still working, the customer is read live by its Webex id, which shows its progress
- * between the worker's checks; if Webex cannot say, the ledger's copy is the best known.
+ * The ledger's copy once Webex's status was final; until then a live read, which shows progress between the worker's
+ * checks, falling back on the ledger's copy when Webex cannot say.
  */
 export async function wholesaleOf(
   loaders: Loaders,

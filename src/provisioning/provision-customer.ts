@@ -19,11 +19,9 @@ export interface ProviderFailureRecord extends StepFailure {
   __typename: 'ProviderFailure';
 }
 
-/** A provider's result, or why it failed. */
 export type Outcome<T> = T | ProviderFailureRecord;
 
 export interface ProvisionCustomerResult {
-  /** The ledger's record of this provisioning. */
   operationId: string;
   customer: CustomerViewModel;
   providerInstances: Outcome<ProviderCustomer>[];
@@ -44,11 +42,10 @@ function inputPathOf(step: Pick<PlannedStep, 'step' | 'position'>): InputPath {
 }
 
 /**
- * Onboards a customer everywhere its input names. Every step is written to the ledger before anything is
- * called, with the stable ids that make a repeat safe (the CloudCockpit customer id is made here; Net3's
- * customerId and Webex's externalId are that id). CloudCockpit's customer comes first: the other providers
- * copy its names and address and key their records by its id. Then every other step starts at once; each
- * settles on its own, so one provider failing neither fails nor undoes the others.
+ * Every step is written to the ledger before anything is called, with the stable ids that make a repeat safe (the
+ * CloudCockpit customer id is made here; Net3's customerId and Webex's externalId are that id). CloudCockpit's
+ * customer comes first, since the others copy it and key their records by its id; then the rest start at once, each
+ * settling on its own, so one provider failing neither fails nor undoes the others.
  */
 export async function provisionCustomer(
   scope: StepScope,
@@ -56,12 +53,10 @@ export async function provisionCustomer(
 ): Promise<ProvisionCustomerResult> {
   const { caller } = scope;
   const customerInput = { ...input.customer, id: input.customer.id ?? randomUUID() };
-  // What a repeat must send or compare as the first call did, fixed before the write-ahead: Net3's customerId,
-  // requesterIP and requestCreated; when Adobe was asked (it takes no id of ours, and a retry tells the request it
-  // stored for a lost answer from earlier ones by it).
+  // Fixed before the write-ahead, so that a repeat sends (Net3) or compares (Adobe) what the first call did.
   const experiencePlatform = input.experiencePlatform && withRequestTime(input.experiencePlatform);
   const net3 = input.net3 && withRequestFacts(input.net3, scope.clientIp);
-  // One step per provider instance, named as CloudCockpit keys it (wireGuid): "ABC…" and "abc…" are one Guid.
+  // One step per provider instance, named as CloudCockpit keys it (wireGuid), whatever case its id was given in.
   const instanceIds = (input.providerInstances ?? []).map((entry) => wireGuid(entry.providerInstanceId));
   const repeated = instanceIds.findIndex((id, index) => instanceIds.indexOf(id) !== index);
   if (repeated !== -1) {
@@ -140,9 +135,8 @@ export interface SingleCallProvisioning {
 }
 
 /**
- * Runs a single-call mutation as a recorded provisioning: written to the ledger before the call and finished
- * after it, so that it is listed with the others, followed by the worker when the provider finishes later, and
- * recovered after a crash. Its failure is the mutation's error, as without the ledger.
+ * Recorded in the ledger like the fan-out's steps, so that a single-call mutation is listed, followed and recovered
+ * with them. Its failure is the mutation's error, as without the ledger.
  */
 export async function provisionOnce<Response>(scope: StepScope, call: SingleCallProvisioning): Promise<Response> {
   const { caller } = scope;
@@ -173,11 +167,8 @@ function withProvisioningId(operationId: string): (error: unknown) => never {
 }
 
 /**
- * Resumes a provisioning that partly failed: its failed steps run again, the succeeded ones never. While any
- * step is still pending (running, or abandoned by a crash and awaiting the worker) the retry is refused, so
- * that no step can run twice at once; so is a retry that finds a step claimed by another request (a concurrent
- * retry, on this process or another) between reading it and starting it. A step whose outcome the ledger records
- * as unknown is first looked up at the provider, as after a crash (see runStep).
+ * Failed steps run again, succeeded ones never. Refused while any step is PENDING (running, or awaiting the worker
+ * after a crash), so that no step runs twice at once, and when another request claims a step first (runStep).
  */
 export async function retryProvisioning(scope: StepScope, id: string): Promise<OperationRecord> {
   const { caller } = scope;
@@ -199,7 +190,6 @@ export async function retryProvisioning(scope: StepScope, id: string): Promise<O
   if (steps.some((s) => s.status === 'PENDING')) throw stillRunning();
   const toRun = steps.filter((s) => s.status === 'FAILED');
   if (toRun.length > 0) {
-    // The failed steps are nobody's: each is claimed as it starts, and only by one request.
     const { outcomes } = await runSteps(scope, id, toRun, customer, null);
     if ([...outcomes.values()].some((o) => isFailure(o) && o.code === ErrorCode.IN_PROGRESS)) throw stillRunning();
   }
@@ -207,10 +197,8 @@ export async function retryProvisioning(scope: StepScope, id: string): Promise<O
 }
 
 /**
- * Runs steps of an operation: the customer's first when it is among them (without it nothing else can run),
- * then the others at once. Each is started in the ledger before its call and finished after it. `held` is the
- * lease of their write-ahead, when this request wrote them; null for steps that failed before, which are
- * nobody's until one request claims them.
+ * The customer's step first when it is among them: nothing else can run without it. `held` is the lease of their
+ * write-ahead when this request wrote them; null for steps that failed before, nobody's until a request claims them.
  */
 async function runSteps(
   scope: StepScope,
@@ -258,21 +246,17 @@ async function runSteps(
   return { customer: canonical, outcomes };
 }
 
-/**
- * A step to run: planned now, or read back from the ledger. `at` is where its input sits in the mutation's
- * arguments; by default, where provisionCustomer has each step's input.
- */
+/** Planned now, or read back from the ledger. `at`: where its input sits (default: where provisionCustomer has it). */
 type RunnableStep = Pick<StepRecord, 'step' | 'position' | 'input'> & { at?: InputPath };
 
 /**
- * One step: claimed in the ledger, its provider called, its answer or failure recorded under that claim. `held`
- * is the lease the caller already holds the step under (its write-ahead, the worker's take-over), if any. A step
- * another request holds is not run: IN_PROGRESS, and the provider is not called.
+ * Claimed in the ledger, called, and recorded under that claim. `held`: the lease the caller already holds the step
+ * under (write-ahead, worker's take-over). A step another request holds is not run: IN_PROGRESS.
  *
  * Exactly once rests on the ledger's outcome flag, never on the last error: while an earlier call's outcome is
- * unknown the step is looked up first, and only a conclusive answer (found, or definitely absent) ends that. A
- * look-up that fails (429, 5xx, no answer) leaves the outcome unknown, so no retry ever repeats the call blindly.
- * `lookedUp`: the caller has just looked the step up and found nothing (the worker's recovery).
+ * unknown the step is looked up first, and only a conclusive answer (found, or definitely absent) ends that. A failed
+ * look-up (429, 5xx, no answer) leaves it unknown, so no retry repeats the call blindly. `lookedUp`: the caller has
+ * just looked and found nothing (the worker's recovery).
  */
 export async function runStep(
   scope: StepScope,

@@ -24,10 +24,6 @@ export interface StepAnswer extends StepCompletion {
   response: unknown;
 }
 
-/**
- * One kind of provisioning step: how to call its provider, how to find out whether the provider already has what
- * a call whose answer was lost asked for, and how to follow work the provider finishes later.
- */
 export interface StepKind<Input> {
   provider: ProviderName;
   /** Calls the provider: the first time, or again once a look-up proved that nothing is there. */
@@ -43,7 +39,6 @@ export interface StepKind<Input> {
 
 /** How long to wait before first asking a provider again about work it finishes later. */
 export const FOLLOW_INTERVAL_SECONDS = 2;
-/** The longest wait between two checks of work still under way. */
 export const MAX_FOLLOW_INTERVAL_SECONDS = 300;
 export const later = (seconds = FOLLOW_INTERVAL_SECONDS) => new Date(Date.now() + seconds * 1000);
 
@@ -86,9 +81,8 @@ export function reportedFailure(scope: StepScope, provider: ProviderName, messag
 }
 
 /**
- * Whether a step other than the one being looked up records this upstream id: one of another tenant, or one of
- * this tenant that is not PENDING (the step being looked up is PENDING, and may have recorded the id itself on an
- * earlier attempt). A record the provider has under that id is then not this step's.
+ * Whether a record the provider has under this upstream id belongs to another step: one of another tenant, or one
+ * not PENDING (the step being looked up is PENDING, and may have recorded the id itself on an earlier attempt).
  */
 export async function recordedByAnotherStep(
   scope: StepScope,

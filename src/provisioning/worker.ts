@@ -10,7 +10,7 @@ import type { StepAnswer, StepScope } from './step-kind.js';
 import { stepKindOf } from './step-kinds.js';
 
 export interface ProvisioningWorkerOptions {
-  /** The pause between the end of one pass over the due steps and the start of the next (`WORKER_INTERVAL_MS`). @default 1000 */
+  /** The pause between the end of one pass and the start of the next (`WORKER_INTERVAL_MS`). @default 1000 */
   intervalMs?: number;
   /** The most steps one pass takes; the rest wait for the next pass, or for another replica. @default 20 */
   batchSize?: number;
@@ -18,10 +18,7 @@ export interface ProvisioningWorkerOptions {
   initialBackoffMs?: number;
   /** The longest wait between two tries of a step that keeps failing transiently. @default 300000 */
   maxBackoffMs?: number;
-  /**
-   * Transient failures in a row (provider unreachable, 5xx, 423, 429) after which the worker gives a step up as
-   * FAILED, its last failure recorded; `retryProvisioning` can still run it again. @default 10
-   */
+  /** Transient failures in a row (no answer, 5xx, 423, 429) after which a step is given up as FAILED. @default 10 */
   maxTransientFailures?: number;
 }
 
@@ -31,18 +28,10 @@ interface RepeatedFailure extends StepFailure {
 }
 
 /**
- * Follows every unfinished provisioning step in the background, so that nothing waits for a caller to ask again:
- *
- * - PENDING steps whose lease ran out belonged to a process that died before or during their call. What the
- *   provider already has is looked up (or the call safely repeated) and recorded; when it has nothing, the step
- *   runs again.
- * - IN_PROGRESS steps are work a provider finishes later (Webex customers, Adobe's `pollRequired`): asked about
- *   when due, until the provider reports a final state.
- *
- * Steps come from `leaseDueSteps`, which gives each to exactly one process under a lease of its own, so replicas
- * on one PostgreSQL share the work; every outcome is recorded under that lease, so that a pass that outlived it
- * changes nothing. The worker acts for the caller who asked for the provisioning, under the step's correlation
- * id, so that the providers' audit trails show the same caller and id as the original request.
+ * Settles in the background what no caller waits for: PENDING steps whose process died (looked up, or run again)
+ * and IN_PROGRESS work a provider finishes later (asked about when due). Each step comes under a lease of its own
+ * (work-queue.ts), and it acts as the original caller under the step's correlation id, so that the providers'
+ * audit trails show the same caller and id as the original request.
  */
 export class ProvisioningWorker {
   private readonly intervalMs: number;
@@ -81,7 +70,7 @@ export class ProvisioningWorker {
     await this.pass;
   }
 
-  /** One pass: takes the steps due now and settles each as far as it can. Resolves to how many it took. */
+  /** Settles the steps due now as far as it can; resolves to how many it took. */
   async runOnce(): Promise<number> {
     const steps = await this.services.ledger.leaseDueSteps(this.batchSize);
     const byOperation = new Map<string, LeasedStep[]>();
@@ -170,8 +159,7 @@ export class ProvisioningWorker {
       }
       customer = customerStep.result as CustomerViewModel;
     }
-    // An attempt was under way when its process died: the call may have gone through, and the provider is asked
-    // first. A look-up that fails leaves the step PENDING and its outcome unknown, to be asked again later.
+    // A look-up that fails leaves the step PENDING and its outcome unknown, to be asked again later (runStep's rule).
     if (step.outcomeUnknown) {
       let found: StepAnswer | null;
       try {
@@ -239,8 +227,7 @@ export class ProvisioningWorker {
   }
 
   /**
-   * A provider that could not be reached or asked to wait is asked again later: after its `Retry-After` when it
-   * sent one, else after a back-off doubling with each failure in a row, up to a bound. Any other failure is
+   * After the provider's `Retry-After`, else a back-off doubling with each failure in a row. Any other failure is
    * final: the provider refused the request, or reported its work failed.
    */
   private async tryAgainLater(

@@ -39,9 +39,8 @@ export const customerResolvers: Resolvers = {
   },
 
   Mutation: {
-    // Recorded in the ledger like every provisioning: the customer id is made here, before the call.
     createCustomer: (_, { input }, context) => {
-      // As CloudCockpit will answer with it (wireGuid), so that the ledger's record and the customer share one id.
+      // Made before the call, as CloudCockpit writes it (wireGuid), so that the ledger and the customer share it.
       const id = wireGuid(input.id ?? randomUUID());
       return provisionOnce(stepScopeOf(context), {
         kind: 'createCustomer',
@@ -53,7 +52,7 @@ export const customerResolvers: Resolvers = {
     },
     addProviderInstance: (_, { customerId, input, resellerId }, context) => {
       if (!isUuid(customerId)) throw notFound(`There is no customer ${customerId}`);
-      // GUIDs as CloudCockpit writes them (wireGuid): one step per provider instance, whatever case it was given in.
+      // One step per provider instance, whatever case its id was given in (wireGuid).
       const providerInstanceId = wireGuid(input.providerInstanceId);
       return provisionOnce(stepScopeOf(context), {
         kind: 'addProviderInstance',

@@ -16,7 +16,6 @@ const provisioningCursors = offsetCursors('provisioning');
 /** The caller's provisioning with this id; null when there is none the caller may see. */
 async function visibleProvisioning(context: RequestContext, id: string): Promise<OperationRecord | null> {
   authorized(context);
-  // The ledger's ids are UUIDs: anything else names no provisioning.
   if (!isUuid(id)) return null;
   // The loader asks the ledger only for what the caller may see (ledger/visibility.ts).
   return context.loaders.provisioning.load(id);

@@ -57,12 +57,9 @@ export class CloudCockpitClient extends ProviderDataSource {
   }
 
   /**
-   * `GET /v1/Customers`. `resellerId` is meant to narrow the list to one reseller's customers.
-   *
-   * Assumption: no document describes this endpoint, nor a `resellerId` query parameter on it; it is sent on the
-   * model of the add-provider-instance document's `resellerId`. Since this service calls with its own token,
-   * which sees the whole tenant, nothing here relies on CloudCockpit honouring it: the `customers` resolver also
-   * leaves out every customer the caller may not see.
+   * `GET /v1/Customers`. Assumption: no document describes it, nor a `resellerId` narrowing it to one reseller's
+   * customers, sent on the model of the add-provider-instance document's. Nothing relies on it: this service's token
+   * sees the whole tenant, and the customer list leaves out whatever the caller may not see.
    */
   async listCustomers(query: ListCustomersQuery & { resellerId?: string | null }): Promise<CustomerPage> {
     const params: Record<string, string> = {

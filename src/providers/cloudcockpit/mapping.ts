@@ -45,7 +45,6 @@ export function toCustomerViewModel(
 ): CustomerViewModel {
   const providerCustomers: Record<string, ProviderCustomer> = {};
   (input.providerCustomers ?? []).forEach((entry, index) => {
-    // "ABC…" and "abc…" are one Guid, hence one dictionary key to CloudCockpit: compared as it will key them.
     const key = wireGuid(entry.providerInstanceId);
     if (providerCustomers[key]) {
       throw badUserInput('A provider instance is listed twice', [
@@ -264,7 +263,6 @@ export function inputPathOfProperty(
     path.push(name);
     node = isRecord(node) ? node[name] : undefined;
     if (key !== undefined) {
-      // Provider instance ids are sent lower-cased (wireGuid) and may have been given in another case.
       const index = Array.isArray(node)
         ? node.findIndex(
             (e) =>
@@ -319,25 +317,16 @@ export interface CustomerConnectionWindow extends Connection<CustomerViewModel> 
 
 /** A reseller's view of a list CloudCockpit was asked to narrow to it (see the `customers` resolver). */
 export interface ResellerScope {
-  /** Whether the reseller may see this customer. */
   visible(customer: CustomerViewModel): boolean;
   /** CloudCockpit's `totalCount` of the same list asked for without `resellerId`: the whole tenant's. */
   tenantTotal: number;
 }
 
 /**
- * The connection for [offset, offset + first) out of the pages {@link pagesCovering} asked for, in order. A
- * customer's position is worked out from the page number and size *asked for*: of the answer only `items` and
- * `totalCount` are read (see {@link CustomerPage}), so an answer without (or with a different) `pageNumber`
- * cannot shift the window.
- *
- * With a reseller's `scope`, customers it may not see are left out. Cursors stay CloudCockpit's positions, so that
- * `after` continues behind the last customer examined, and when a whole window is left out `endCursor` is that
- * last position: paging on never stalls on an empty page. CloudCockpit's `totalCount` is passed on only when
- * CloudCockpit demonstrably narrowed the list (it counts fewer than the tenant's and nothing here was left out):
- * a window that happens to hold only the reseller's customers proves nothing, and passing the count on then
- * would tell a reseller how many customers the whole tenant has. Otherwise the count is what this page shows,
- * the one number known to be true (too low only when the reseller's customers are all of the tenant's).
+ * Positions come from the page number and size *asked for* ({@link CustomerPage}). With a reseller's `scope`, cursors
+ * stay CloudCockpit's positions even for customers left out, so paging never stalls on an empty page; CloudCockpit's
+ * `totalCount` is passed on only when it demonstrably narrowed the list (fewer than the tenant's, nothing left out
+ * here), else it could tell a reseller the tenant's size, and the count is what this page shows.
  */
 export function toCustomerConnection(
   answers: AnsweredPage[],

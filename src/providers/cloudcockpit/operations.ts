@@ -62,9 +62,8 @@ export async function addProviderInstance(
 }
 
 /**
- * A read right after a create that succeeded is no part of the create: when it fails (a 429, a 5xx) the create
- * still stands, and its step must not fail, or a retry would send the create again. Null then, and the caller
- * answers with what it sent; readers of the customer get CloudCockpit's own record later.
+ * A read right after a create that succeeded is no part of it: when it fails (a 429, a 5xx) the step must not fail,
+ * or a retry would send the create again. Null then, and the caller answers with what it sent.
  */
 async function readBack<T>(scope: CloudCockpitScope, read: () => Promise<T | null>): Promise<T | null> {
   try {

@@ -35,7 +35,6 @@ export const providerInstanceStep: StepKind<ProviderInstanceStepInput> = {
   async reconcile(scope, input, customer) {
     const { id } = requireCustomer(customer);
     const current = await scope.providers.cloudCockpit.getCustomer(id);
-    // Keyed as .NET writes Guids (lower case), whatever case the input gave.
     const instance = providerCustomerOf(current, input.providerInstanceId);
     return instance
       ? succeeded(instance, { customerId: id, providerInstanceId: wireGuid(input.providerInstanceId) })

@@ -10,10 +10,9 @@ export interface Margin {
 }
 
 /**
- * `offerTypeMargins`. The documents describe a dictionary from offer type to margin, and both of their
- * examples (generated from CloudCockpit's OpenAPI schema) wrap it in a `Value` property and spell the
- * inner margin in PascalCase: `{"Value":{"license":{"MarginRule":{"Name":"markup"},"Value":10}}}`.
- * We send exactly that shape.
+ * The documents describe a dictionary from offer type to margin, but both examples (from CloudCockpit's OpenAPI
+ * schema) wrap it in `Value` and spell the margin in PascalCase; we send exactly that shape:
+ * `{"Value":{"license":{"MarginRule":{"Name":"markup"},"Value":10}}}`.
  */
 export interface OfferTypeMargins {
   Value: Record<string, { MarginRule: { Name: string }; Value: number }>;
@@ -92,9 +91,8 @@ export interface AddProviderInstanceRequest {
 }
 
 /**
- * `GET /v1/Customers` response. The documents describe only the POSTs; CloudCockpit's list endpoint
- * pages with `pageNumber` (1-based) and `pageSize` (1–2000) and answers with the page's `items`
- * and the `totalCount` of matches. We rely on `items` and `totalCount` only.
+ * `GET /v1/Customers`, which the documents do not describe: CloudCockpit's list pages with `pageNumber` (1-based)
+ * and `pageSize` (1–2000). We rely on `items` and `totalCount` only.
  */
 export interface CustomerPage {
   items: CustomerViewModel[];

@@ -53,12 +53,9 @@ export class ExperiencePlatformClient extends ProviderDataSource {
   }
 
   /**
-   * `GET /provisioning/status` without `request`: the organization's latest stored request (the last one
-   * accepted for it, whichever value proposition it was for), with its status; null when the organization has
-   * none. Assumption (our document is silent, as it is on the whole endpoint): `request` is optional and the
-   * gateway then looks the organization of `x-gw-ims-org-id` up, answering as for a request id, and "could not
-   * be found" when the organization has no request. It is the only way to find a request whose answer was
-   * lost: the gateway has no search by content, and a request's id is known only from that answer.
+   * The organization's latest stored request, whichever value proposition it was for. Assumption (the document is
+   * silent on the whole endpoint): without `request` the gateway answers for the organization of `x-gw-ims-org-id`.
+   * The only way to find a request whose answer was lost: the gateway has no search, and the id is in that answer.
    */
   async getLatestProvisioningStatus(imsOrgId: string): Promise<OrgStatusResponse | null> {
     return this.status(undefined, imsOrgId);
@@ -83,9 +80,8 @@ export class ExperiencePlatformClient extends ProviderDataSource {
   }
 
   /**
-   * Adobe's gateways take IMS tokens as `Bearer <token>` in `Authorization` and in `x-gw-ims-authorization`
-   * alike (Adobe I/O's gateway-token check strips that scheme). A configured value that already carries the
-   * scheme is sent as it is, so either form of `ADOBE_AEP_TOKEN` / `ADOBE_IMS_AUTHORIZATION` works.
+   * Adobe's gateways take `Bearer <token>` in both headers (Adobe I/O's gateway-token check strips the scheme); a
+   * configured value that already carries it is sent as it is, so either form of the variables works.
    */
   protected setHeaders(request: AugmentedRequest): void {
     request.headers['authorization'] = asBearer(this.token);

@@ -24,9 +24,8 @@ export type PathOfProperty = (property: string) => InputPath;
 // GraphQL input -> wire
 
 /**
- * The `POST /provisioning/customer` body. Refuses here, with full input paths, what cannot be written in the
- * gateway's strings (negative metrics) or would go out as a header (the organization id), and an end before
- * the start. Optional values that were not given are left out of the body.
+ * Refuses here, with full input paths, what the gateway's strings cannot carry (negative metrics), what goes out as
+ * a header (the organization id), and an end before the start.
  */
 export function toProvisioningRequest(
   input: ExperiencePlatformProvisioningInput,
@@ -99,9 +98,8 @@ function toReports(input: ExperiencePlatformReportsInput): ProvisioningReports {
 }
 
 /**
- * The document only says "string". Dates go out as RFC 3339 in UTC with milliseconds
- * (`2025-01-01T00:00:00.000Z`, `Date.toISOString()`), which Java's `Instant.parse` and `OffsetDateTime.parse`
- * (the gateway is a Java service) both read.
+ * The document only says "string": RFC 3339 in UTC with milliseconds, which Java's `Instant.parse` and
+ * `OffsetDateTime.parse` (the gateway is a Java service) both read.
  */
 export function toWireDate(value: Date | string): string {
   return new Date(toInstant(value)).toISOString();
@@ -118,11 +116,7 @@ export function imsOrgIdProblemOf(value: string): string | null {
     : 'Must be an IMS organization id: 24 hexadecimal digits and @AdobeOrg, such as 0123456789ABCDEF01234567@AdobeOrg';
 }
 
-/**
- * The full provisioning input for the fan-out, from the canonical customer (just created in CloudCockpit) and
- * the Adobe section. Adobe's customer has only a name and a contact of the canonical fields: the section's
- * overrides win, else the company name and the primary contact's e-mail.
- */
+/** Of the canonical customer, Adobe's has only a name and a contact: the company name and e-mail, unless overridden. */
 export function experiencePlatformInputFromCanonical(
   customer: CustomerViewModel,
   section: ExperiencePlatformSection,
@@ -144,10 +138,8 @@ export function experiencePlatformInputFromCanonical(
 // Finding the request of a lost answer
 
 /**
- * When a provisioning was asked for, recorded in its step's input before the ledger write. Adobe takes no id of
- * ours and makes a new stored request for every accepted POST (with `reprovision=true`, also for an
- * organization it has already provisioned), so after a lost answer this time, with the request's contents, is
- * what tells the request Adobe stored for this step from earlier ones (see {@link storedSince}).
+ * Recorded in the step's input before the ledger write. Adobe takes no id of ours and stores a new request for every
+ * accepted POST, so after a lost answer this time and the contents tell this step's request from earlier ones.
  */
 export interface RequestTime {
   requestedAt?: string | null;
@@ -158,18 +150,15 @@ export function withRequestTime<Input extends object>(input: Input, now = new Da
 }
 
 /**
- * How far Adobe's clock may be behind ours. The gateway stamps a request when it stores it, which in real time
- * is after `requestedAt`; only a clock behind ours can make it look earlier. Servers kept by NTP are well within
- * a second of each other: 5 s is generous, and still short enough that an identical request stored before this
- * provisioning was asked for is not taken for it.
+ * How far Adobe's clock may be behind ours: the gateway stamps a request after `requestedAt`, so only a lagging clock
+ * makes it look earlier. NTP keeps servers within a second; 5 s is generous, yet short enough not to take an
+ * identical request stored before this provisioning for it.
  */
 export const CLOCK_TOLERANCE_MS = 5_000;
 
 /**
- * Whether the gateway stored `sent`: the same organization, and every value sent stored as it was sent.
- * Assumption (the document describes `storedRequest.stored` only by its shape): the gateway keeps the request as
- * it received it, as its POST answer shows; the status endpoint's copy adds `subscriptionId`, and anything the
- * gateway adds is ignored, but a value it changed or dropped makes the answer no.
+ * Assumption (the document gives `storedRequest.stored` only a shape): the gateway keeps the request as received, as
+ * its POST answer shows. What it adds (`subscriptionId`) is ignored; a value it changed or dropped makes the answer no.
  */
 export function isStoredAs(request: StoredRequest, sent: ProvisioningRequest): boolean {
   return request.imsOrgId === sent.customer.imsOrgId && holdsEverything(request.stored, sent);
@@ -184,9 +173,8 @@ function holdsEverything(stored: unknown, sent: unknown): boolean {
 }
 
 /**
- * Whether the gateway stored the request no earlier than a provisioning asked for at `requestedAt` could have
- * sent it (give or take {@link CLOCK_TOLERANCE_MS}). No when either time is missing (a step recorded before the
- * time was kept, or a gateway timestamp of 0, "unset"): nothing then tells this request from an earlier one.
+ * No when either time is missing (a step recorded before the time was kept, or a gateway timestamp of 0, "unset"):
+ * nothing then tells this request from an earlier one.
  */
 export function storedSince(request: StoredRequest, requestedAt: string | null | undefined): boolean {
   const stored = timeOf(request.timestamp);
@@ -197,7 +185,7 @@ export function storedSince(request: StoredRequest, requestedAt: string | null |
 // ---------------------------------------------------------------------------------------------
 // Gateway property names -> GraphQL input paths
 
-/** Where a gateway property (`customer.tenentId`, `entitlement.metrics.capacityCPU`) sits in an {@link ExperiencePlatformProvisioningInput}. */
+/** Where a gateway property sits in an {@link ExperiencePlatformProvisioningInput}. */
 export function inputPathOfProperty(property: string): InputPath {
   const [section, ...rest] = property.split('.').filter(Boolean);
   if (section !== 'customer' && section !== 'entitlement' && section !== 'reports') return [];

@@ -15,10 +15,7 @@ export interface ExperiencePlatformProvisionOptions {
   pathOfProperty?: PathOfProperty;
 }
 
-/**
- * Provisions a customer at Adobe Experience Platform: the standalone mutation and the fan-out both call this.
- * `at` is where `input` sits in the GraphQL arguments, so that refused fields are reported at their full path.
- */
+/** `at` is where `input` sits in the GraphQL arguments, so that refused fields are reported at their full path. */
 export async function provisionExperiencePlatform(
   adobe: ExperiencePlatformClient,
   input: ExperiencePlatformProvisioningInput,
@@ -30,7 +27,6 @@ export async function provisionExperiencePlatform(
   return adobe.provision(body, options.reprovision ?? null).catch(rethrowAtInput(at, pathOf));
 }
 
-/** How a provisioning request stands at Adobe. */
 export async function requestStatus(
   adobe: ExperiencePlatformClient,
   imsOrgId: string,

@@ -56,12 +56,10 @@ function foundAtAdobe(request: StoredRequest): StepAnswer {
 }
 
 /**
- * After an Adobe call whose answer was lost. Adobe takes no id of ours, has no search, and with `reprovision=true`
- * accepts a repeat as a new provisioning; but `GET /provisioning/status` without a request id answers the
- * organization's latest request. That request is this step's when it holds what this step sent, was stored no
- * earlier than the provisioning was asked for (`requestedAt`, recorded before the ledger write), and no other
- * step records it: it is recorded, and nothing is sent again. Otherwise the call is repeated. Adobe shows only
- * the latest request: should another have been stored for the organization since, the repeat provisions again.
+ * Adobe takes no id of ours, has no search, and with `reprovision=true` accepts a repeat as a new provisioning; but
+ * the status endpoint answers the organization's latest request. That is this step's when it holds what was sent,
+ * was stored no earlier than `requestedAt`, and no other step records it; else the call is repeated. Should another
+ * request have been stored for the organization since, the repeat provisions again: Adobe shows only the latest.
  */
 async function reconcileAdobe(
   scope: StepScope,
@@ -80,10 +78,8 @@ async function reconcileAdobe(
     return await repeat();
   } catch (error) {
     if (!isAlreadyProvisioned(error)) throw error;
-    // Without reprovision=true Adobe refuses the repeat: the organization already has the value proposition, the
-    // first call's success seen again (or an earlier provisioning's). The latest request, when it is the one for
-    // this value proposition and another tenant's provisioning does not record it, is recorded, so that the
-    // worker follows it; else the step succeeds with nothing more to follow.
+    // Without reprovision=true Adobe refuses a repeat: the first call's success (or an earlier provisioning's) seen
+    // again. The latest request, when it is this one and no other tenant records it, is followed; else nothing is.
     if (latest && isStoredAs(latest, sent) && owners.every((o) => o.tenant === scope.caller.tenant))
       return foundAtAdobe(latest);
     return succeeded(null, { imsOrgId });

@@ -50,11 +50,12 @@ export class Net3Client extends ProviderDataSource {
     request.headers['accept'] = 'application/json';
   }
 
-  /** Reads `responseStatus`; its `stackTrace` (sent in DebugMode) and a 5xx's own message are never passed on. */
+  /**
+   * Only a client error's text is passed on, being ServiceStack's validation or conflict text about our own request;
+   * a server error's (and the DebugMode `stackTrace`) may quote SQL or Net3's internals.
+   */
   protected describeError(httpStatus: number, body: unknown): ProviderErrorDescription {
     const status = responseStatusOf(body);
-    // Field errors are ServiceStack's validation of our own request, a client error; a server error's entries
-    // may describe Net3's internals and are not passed on.
     const clientError = httpStatus >= 400 && httpStatus < 500;
     const invalidProperties = (clientError ? (status?.errors ?? []) : [])
       .filter((e) => typeof e?.fieldName === 'string' && e.fieldName !== '')
@@ -76,8 +77,6 @@ function messageFor(
   status: ResponseStatus | null,
   invalid: { property: string; messages: string[] }[],
 ): string {
-  // A client error's message is ServiceStack's validation or conflict text about our own request; a
-  // server error's may quote SQL or internals, so it is not repeated.
   const said = providerText(status?.message) || null;
   if (httpStatus === 400) {
     const details = invalid.map((p) => `${p.property}: ${p.messages.join(' ')}`).join('; ');

@@ -83,12 +83,9 @@ export function requesterIpOf(clientIp: string | null): string | null {
 }
 
 /**
- * The input with who asked (`requesterIP`) and when (`requestCreated`) fixed, as given or as of now, and, for
- * input that names its customer, the customer's `customerId`, as given or a new UUID: recorded once, before the
- * ledger writes the step ahead, so that every repeat (the worker's after a crash, `retryProvisioning`) sends
- * Net3 the same request. Net3 recognises a repeat only by `customerId` (its 409): an id made anew for each call
- * would make each repeat a second customer. The fan-out's section names no customer: its `customerId` is the
- * CloudCockpit id, fixed before the ledger write too.
+ * Who asked (`requesterIP`), when (`requestCreated`) and, for input naming its customer, its `customerId`, fixed
+ * before the write-ahead so that every repeat sends Net3 the same request. Net3 recognises a repeat only by
+ * `customerId` (its 409): an id made per call would make each repeat a second customer.
  */
 export function withRequestFacts<
   Input extends {
@@ -118,10 +115,8 @@ export interface ProvisioningDefaults {
 }
 
 /**
- * The `POST /provisioning/customer` body. Fields the input leaves out are left out (ServiceStack's own clients
- * omit nulls, and Net3 binds a missing property to its default); `customerId` is always sent because Net3
- * recognises a customer by it. The mutations fix it in their recorded input first ({@link withRequestFacts}),
- * so that every repeat sends the same one; the new UUID here only serves input that did not go through that.
+ * Fields the input leaves out are left out: ServiceStack's own clients omit nulls, and Net3 binds a missing property
+ * to its default. The new `customerId` only serves input that did not go through {@link withRequestFacts}.
  */
 export function toProvisionCustomerModel(
   input: Net3ProvisioningInput,
@@ -282,10 +277,9 @@ const SECTION_OF_PRIMARY_CONTACT: Record<string, string> = {
 };
 
 /**
- * Where a field Net3 names in an error sits in a {@link Net3Section}, for input made by
- * {@link net3InputFromCanonical}: values taken from the canonical customer point at the section field that
- * overrides them, the first address and contact are the canonical ones, and the section's own addresses and
- * contacts follow them. A field with no counterpart in the section points at the section itself.
+ * For input made by {@link net3InputFromCanonical}: a value taken from the canonical customer points at the section
+ * field that overrides it (or at the section, when none does); the section's own addresses and contacts come after
+ * the canonical first ones.
  */
 export function net3SectionPathOfProperty(property: string): InputPath {
   const [head, second, third, ...rest] = net3InputPathOfProperty(property);
@@ -309,11 +303,8 @@ function joinNonBlank(parts: (string | null | undefined)[], separator: string): 
 }
 
 /**
- * The Net3 provisioning of a customer just created in CloudCockpit. The section's canonical-named fields
- * override the customer's (omitted or null keeps the customer's); `customerId` is the CloudCockpit id, so a
- * repeated provisioning of the same customer is recognised by Net3 (`CONFLICT`). The customer's address is the
- * primary address, and its contact person the `PRIMARY` contact, ahead of the section's own addresses and
- * contacts ({@link net3SectionPathOfProperty} relies on that order).
+ * `customerId` is the CloudCockpit id, so Net3 recognises a repeat (409). The customer's address and contact person
+ * are the primary ones, ahead of the section's own ({@link net3SectionPathOfProperty} relies on that order).
  */
 export function net3InputFromCanonical(customer: CustomerViewModel, section: Net3Section): Net3ProvisioningInput {
   const addressLine1 = section.addressLine1 ?? customer.addressLine1;

@@ -5,7 +5,6 @@ import type { Net3Client } from './client.js';
 import { net3InputPathOfProperty, provisionedCustomer, toProvisionCustomerModel } from './mapping.js';
 import type { ProvisionCustomerModelResponse } from './wire.js';
 
-/** What a Net3 operation acts with. */
 export interface Net3Scope {
   caller: Caller;
   net3: Net3Client;
@@ -14,9 +13,8 @@ export interface Net3Scope {
 }
 
 /**
- * Provisions a customer at Net3: the service behind `provisionNet3Customer` and the Net3 part of
- * `provisionCustomer`. `at` is where `input` sits in the mutation's arguments; `pathOf` places a field Net3
- * names (`Contacts[0].Email`) under `at`; the fan-out passes `net3SectionPathOfProperty`.
+ * `at` is where `input` sits in the mutation's arguments; `pathOf` places a field Net3 names (`Contacts[0].Email`)
+ * under it, and the fan-out passes `net3SectionPathOfProperty`.
  */
 export async function provisionNet3Customer(
   { caller, net3, clientIp }: Net3Scope,

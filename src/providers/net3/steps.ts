@@ -43,8 +43,7 @@ export const net3CallStep: StepKind<Net3ProvisioningInput> = {
     );
   },
   async reconcile(scope, input, customer) {
-    // The recorded input carries the customerId the first call sent (fixed by withRequestFacts before the ledger
-    // write), so a call that already went through comes back as 409.
+    // The recorded input carries the customerId the first call sent (withRequestFacts): a repeat comes back as 409.
     return reconcileNet3(scope, input.customer.customerId, () => this.run(scope, input, customer, ['input']));
   },
 };

@@ -45,7 +45,6 @@ export interface TypeCustomerInfo {
   typePricingTierId?: number;
 }
 
-/** `TypeCustomerAddress`. */
 export interface TypeCustomerAddress {
   street?: string | null;
   city?: string | null;
@@ -89,11 +88,9 @@ export interface ProvisionCustomerModel {
 }
 
 /**
- * The response of `POST /provisioning/customer`. ASSUMPTION: the metadata page documents no response type.
- * This follows ServiceStack's convention for a request DTO `X` (a `XResponse` DTO carrying a
- * `responseStatus`) and returns what was provisioned: the customer with the ids Net3 assigned (`localId` in
- * OnBoarding, `n3TLogins_CompanyId` in Logins), its addresses and contacts, and when it was provisioned.
- * Because the real shape is not documented, readers fall back to the request for anything missing.
+ * ASSUMPTION: the metadata page documents no response type. Modelled on ServiceStack's convention (`XResponse` with
+ * a `responseStatus`): what was provisioned, with the ids Net3 assigned (`localId` in OnBoarding,
+ * `n3TLogins_CompanyId` in Logins). Readers fall back on the request for anything missing.
  */
 export interface ProvisionCustomerModelResponse {
   customer?: TypeCustomerInfo | null;

@@ -130,10 +130,8 @@ export function customerIdOfUrl(url: string): string | null {
 // The canonical customer -> the Webex part of provisioning it everywhere
 
 /**
- * The Webex input for a customer just created in CloudCockpit. `externalId` is the CloudCockpit id, the
- * stable id that makes a repeated provisioning a 409 at Webex rather than a second customer; the address,
- * name and e-mail are the canonical ones unless the section overrides them field by field. The canonical
- * contact names and phone have no place at Webex.
+ * `externalId` is the CloudCockpit id, which makes a repeated provisioning a 409 at Webex rather than a second
+ * customer. The canonical contact names and phone have no place at Webex.
  */
 export function wholesaleInputFromCanonical(
   customer: CustomerViewModel,
@@ -227,10 +225,9 @@ export function hasNextLink(header: string | null): boolean {
 }
 
 /**
- * The connection for the page read at `offset`, showing only the customers `visible` lets through. Webex may
- * return fewer items than asked for (it clamps `max`), so whether more follow is taken from its `Link` header,
- * never from the count. Cursors stay Webex's offsets, and `endCursor` is the page's last, shown or not, so that
- * the next page starts where Webex's does.
+ * Webex may return fewer items than asked for (it clamps `max`), so whether more follow is read from its `Link`
+ * header, never the count. Cursors stay Webex's offsets, hidden customers' included, so the next page starts where
+ * Webex's does.
  */
 export function toWholesaleCustomerConnection(
   page: WholesaleCustomerPage,

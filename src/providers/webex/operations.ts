@@ -23,8 +23,7 @@ export function requireCsp(caller: Caller): void {
 }
 
 /**
- * Provisions a customer at Webex Wholesale: what `provisionWholesaleCustomer` and the fan-out both do. `at` is
- * where `input` sits in the arguments, so that Webex's validation errors point into the caller's input. The
+ * `at` is where `input` sits in the arguments, so that Webex's validation errors point into the caller's input. The
  * result is the customer as Webex has just accepted it: `provisioning`, with the id Webex gave it.
  */
 export async function provisionWholesaleCustomer(

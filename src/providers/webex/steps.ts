@@ -32,12 +32,10 @@ function webexAnswer(scope: StepScope, customer: WholesaleCustomer): StepAnswer 
 }
 
 /**
- * After a Webex call whose answer was lost: the customer Webex has for the externalId (unique per partner), when
- * this provisioning made it; null when Webex has none and the call is to run again. The Webex token is the
- * partner's, so the list shows every tenant's customers, and an externalId may be the caller's choice: a customer
- * with it is taken only when no other step records it and it is what this step asked for (the same address and
- * packages, and the organization when one was named; assumption: Get a Wholesale Customer shows them as
- * provisioned). Otherwise the step fails as a CONFLICT, as Webex answers a repeat of a taken externalId (409).
+ * The customer Webex has for the externalId (unique per partner); null when none, to run the call again. The token
+ * is the partner's and an externalId may be the caller's choice, so a customer is taken only when no other step
+ * records it and it is what this step asked for (assumption: Get a Wholesale Customer shows address, packages and
+ * organization as provisioned). Otherwise a CONFLICT, as Webex answers a repeat of a taken externalId (409).
  */
 async function reconcileWebex(
   scope: StepScope,

@@ -115,10 +115,7 @@ export interface WholesalePackage {
 export interface WholesaleCustomer {
   /** Webex's id of the customer (base64 of `ciscospark://<region>/ENTERPRISE/<uuid>`). */
   id: string;
-  /**
-   * Not in Webex's bodies: the `Location` of the 202 that accepted the customer, kept by this API so that the
-   * ledger records where Webex said the customer is.
-   */
+  /** Not in Webex's bodies: the 202's `Location`, kept so that the ledger records where Webex said the customer is. */
   location?: string;
   /** Only present once the customer is `provisioned`. */
   orgId?: string | null;
