@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { ProviderName } from '../errors.js';
 import type { Database } from './database.js';
 import type { StepStatus } from './records.js';
@@ -15,6 +16,13 @@ export interface UpstreamIdRecord {
  * (Webex): such a provider is read only for what the tenant made.
  */
 export class UpstreamIdIndex {
+  /**
+   * Ids known to be the tenant's. Once a step records an id it stays recorded (steps are never deleted), so a hit
+   * needs no query: the check every Webex read makes stays off the database. Only positives are kept, since an id
+   * unknown now may be recorded by the next provisioning, on any replica.
+   */
+  private readonly known = new LRUCache<string, true>({ max: 100_000 });
+
   constructor(private readonly db: Database) {}
 
   /** Which of these upstream ids (say Webex customer ids, `name` 'id') the tenant's provisionings recorded. */
@@ -24,8 +32,15 @@ export class UpstreamIdIndex {
     name: string,
     values: readonly string[],
   ): Promise<Set<string>> {
-    if (values.length === 0) return new Set();
-    return new Set((await this.stepsRecording(provider, name, values, tenant)).map((row) => row.value));
+    const keyOf = (value: string) => JSON.stringify([tenant, provider, name, value]);
+    const recorded = new Set(values.filter((value) => this.known.has(keyOf(value))));
+    const unknown = values.filter((value) => !recorded.has(value));
+    if (unknown.length === 0) return recorded;
+    for (const { value } of await this.stepsRecording(provider, name, unknown, tenant)) {
+      recorded.add(value);
+      this.known.set(keyOf(value), true);
+    }
+    return recorded;
   }
 
   /** Every step, of any tenant, that recorded this upstream id. Only recovery uses it, rarely: a scan is acceptable. */

@@ -30,6 +30,23 @@ describe.each(testBackends)('the upstream ids the ledger recorded, on $name', (b
     return operation.id;
   }
 
+  it('answers an id it found recorded once without asking the database again, and an unknown one each time', async () => {
+    const tenant = `tenant-${randomUUID()}.example`;
+    const [mine, later] = [randomUUID(), randomUUID()];
+    const operationId = await recorded(tenant, WHOLESALE_ONLY, { upstreamIds: { id: mine } });
+    expect(await ledger.recordedUpstreamIds(tenant, 'WEBEX_WHOLESALE', 'id', [mine, later])).toEqual(new Set([mine]));
+
+    // Rows are never deleted in service; deleting one here shows the second answer did not come from the database.
+    await shared.database.query('DELETE FROM provisioning_operations WHERE id = $1', [operationId]);
+    await recorded(tenant, WHOLESALE_ONLY, { upstreamIds: { id: later } });
+
+    expect(await ledger.recordedUpstreamIds(tenant, 'WEBEX_WHOLESALE', 'id', [mine, later])).toEqual(
+      new Set([mine, later]),
+    );
+    // Known for this tenant only.
+    expect(await ledger.recordedUpstreamIds(`other-${tenant}`, 'WEBEX_WHOLESALE', 'id', [mine])).toEqual(new Set());
+  });
+
   it("tells which of several upstream ids the tenant's own provisionings recorded", async () => {
     const tenant = `tenant-${randomUUID()}.example`;
     const [ours, alsoOurs, theirs, net3s, unknown] = [
