@@ -23,5 +23,6 @@ export function createLogger(level: string = 'info', destination?: DestinationSt
       censor: '[redacted]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // Standard output is written asynchronously (pino flushes it on exit): a request never waits on a log write.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }
