@@ -465,13 +465,14 @@ describe('exactly once, when the read-back after a CloudCockpit create fails', (
     expect(stepNamed(payload.provisioning, INSTANCE_STEP)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
   });
 
-  it('createCustomer: the read-back answers 503; the customer is returned as sent, with its id', async () => {
+  it('createCustomer with a provider instance: the read-back of its status answers 503; the customer is returned as sent, with its id', async () => {
     const scripted = current();
     const tenant = await newTenant(scripted.stack);
     const id = randomUUID();
     scripted.script.arm(refused(LOOK_UP.customer, { status: 503, after: CREATE.customer }));
     const response = await tenant.call<{ createCustomer: { id: string; companyName: string } }>(CREATE_CUSTOMER, {
-      input: customerInput({ id }),
+      // A customer without provider instances is not read back at all: CloudCockpit's record is what was sent.
+      input: customerInput({ id, providerCustomers: [providerInstanceInput()] }),
     });
     expect(scripted.script.unspent()).toEqual([]);
     expect(response.errors).toBeUndefined();
