@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { provisionEverywhere, signCallerToken } from './client.js';
 import { parseOptions, type Scenario } from './options.js';
-import { summarizeProfile } from './profile.js';
+import { profileClockUs, summarizeProfile } from './profile.js';
 import {
   forkBenchProcess,
   freePort,
@@ -13,7 +13,15 @@ import {
   type BenchProcess,
   type ProjectOptions,
 } from './processes.js';
-import { profileText, tableOf, verdictsOf, type BackendResults, type BenchResults, type Machine } from './report.js';
+import {
+  NOTES,
+  profileText,
+  tableOf,
+  verdictsOf,
+  type BackendResults,
+  type BenchResults,
+  type Machine,
+} from './report.js';
 import type { BenchRun } from './run.js';
 import { runLists } from './scenarios/lists.js';
 import { runMemory } from './scenarios/memory.js';
@@ -134,8 +142,10 @@ async function profileRead(run: BenchRun) {
       execArgv: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
     }),
   );
+  let window: { fromUs: number; toUs: number } | null = null;
   try {
     const target = await provisionEverywhere(project.ready.url, run.token);
+    const fromUs = profileClockUs();
     await drive(
       {
         url: project.ready.url,
@@ -146,12 +156,13 @@ async function profileRead(run: BenchRun) {
       { ...options.reads },
       { targetPid: project.pid, upstreamsPid: run.upstreams.pid, upstreams: run.upstreams.ask },
     );
+    window = { fromUs, toUs: profileClockUs() };
   } finally {
     // main.ts exits on SIGTERM after closing the server: V8 writes the profile then.
     await stopped(project);
   }
   const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
-  return file ? summarizeProfile(path.join(profileDir, file)) : null;
+  return file ? summarizeProfile(path.join(profileDir, file), window) : null;
 }
 
 async function main(): Promise<void> {
@@ -159,19 +170,31 @@ async function main(): Promise<void> {
   progress(`${options.quick ? 'quick' : 'full'} run: ${options.scenarios.join(', ')}; scratch files in ${scratch}`);
   const upstreams = await started(forkBenchProcess<UpstreamUrls>('upstreams', './upstreams.js'));
   await upstreams.ask('setLatency', options.latencyMs);
-  const tenant = `bench-${randomUUID().slice(0, 8)}.example`;
-  const baselineEnv = { BENCH_UPSTREAMS: JSON.stringify(upstreams.ready), BENCH_TENANT: tenant };
-  const bare = await started(
-    forkBenchProcess<{ url: string }>('bare proxy', './baselines/bare-proxy.js', { env: baselineEnv }),
-  );
-  const facade = await started(
-    forkBenchProcess<{ url: string }>('facade', './baselines/facade.js', { env: baselineEnv }),
-  );
-  const run: BenchRun = { options, upstreams, bare, facade, tenant, token: await signCallerToken(tenant), progress };
 
-  const backends: BackendResults[] = [await runBackend(run, 'pglite')];
-  if (options.databaseUrl) backends.push(await runBackend(run, 'postgres'));
-  const profile = options.cpuProf ? await profileRead(run) : null;
+  /** A tenant of its own per ledger, so that a list holds only the customers that ledger provisioned. */
+  async function runFor(name: string): Promise<BenchRun> {
+    const tenant = `bench-${randomUUID().slice(0, 8)}-${name}.example`;
+    const baselineEnv = { BENCH_UPSTREAMS: JSON.stringify(upstreams.ready), BENCH_TENANT: tenant };
+    const bare = await started(
+      forkBenchProcess<{ url: string }>('bare proxy', './baselines/bare-proxy.js', { env: baselineEnv }),
+    );
+    const facade = await started(
+      forkBenchProcess<{ url: string }>('facade', './baselines/facade.js', { env: baselineEnv }),
+    );
+    return { options, upstreams, bare, facade, tenant, token: await signCallerToken(tenant), progress };
+  }
+  async function measured(backend: BackendResults['backend']): Promise<BackendResults> {
+    const run = await runFor(backend);
+    try {
+      return await runBackend(run, backend);
+    } finally {
+      await Promise.all([stopped(run.bare), stopped(run.facade)]);
+    }
+  }
+
+  const backends: BackendResults[] = [await measured('pglite')];
+  if (options.databaseUrl) backends.push(await measured('postgres'));
+  const profile = options.cpuProf ? await profileRead(await runFor('profile')) : null;
 
   const results: BenchResults = {
     startedAt: startedAt.toISOString(),
@@ -194,6 +217,8 @@ async function main(): Promise<void> {
     `Upstream latency of the reads: ${options.latencyMs} ms. The project: node dist/src/main.js, NODE_ENV=production, a real HS256 JWT, logging at info to a file (${backends.map((b) => `${b.backend}: ${b.log.lines} lines`).join(', ')}).`,
     '',
     tableOf(results),
+    '',
+    ...NOTES.map((note) => `- ${note}`),
     '',
     ...(profile ? [profileText(profile), ''] : []),
     `${results.verdicts.filter((v) => v.pass).length} of ${results.verdicts.length} targets met. JSON: ${file}`,

@@ -9,8 +9,17 @@ interface ProfileNode {
 
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+/**
+ * Now on the clock V8 stamps profiles with, in microseconds: both it and process.hrtime read the monotonic clock,
+ * so a window taken in the bench's process selects the samples of the profiled process.
+ */
+export function profileClockUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 export interface ProfileLine {
@@ -22,6 +31,8 @@ export interface ProfileLine {
 
 export interface ProfileSummary {
   file: string;
+  /** Only the samples of this window (the load run) when given: start-up and set-up left out. */
+  window: { fromUs: number; toUs: number } | null;
   totalMs: number;
   /** Time V8 spent idle (waiting on I/O); the shares below are of the rest. */
   idleMs: number;
@@ -31,6 +42,7 @@ export interface ProfileSummary {
 
 /** Who a frame belongs to: an npm package, the product, the bench, Node's internals, or V8's own (GC …). */
 function ownerOf(url: string, functionName: string): string {
+  if (url.startsWith('wasm://')) return 'WebAssembly (PGlite: PostgreSQL compiled to WASM)';
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
   if (pkg) return pkg;
@@ -45,13 +57,21 @@ function shortWhere(url: string, line: number): string {
   return trimmed ? `${trimmed}:${line + 1}` : '';
 }
 
-export function summarizeProfile(file: string, top = 15): ProfileSummary {
+export function summarizeProfile(
+  file: string,
+  window: { fromUs: number; toUs: number } | null = null,
+  top = 15,
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfByNode = new Map<number, number>();
-  profile.samples.forEach((id, i) =>
-    selfByNode.set(id, (selfByNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000),
-  );
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
+    selfByNode.set(id, (selfByNode.get(id) ?? 0) + delta / 1000);
+  });
 
   const functions = new Map<string, ProfileLine>();
   const packages = new Map<string, ProfileLine>();
@@ -81,5 +101,5 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
       .map((line) => ({ ...line, share: line.selfMs / busy }))
       .sort((a, b) => b.selfMs - a.selfMs)
       .slice(0, top);
-  return { file, totalMs, idleMs, functions: ranked(functions.values()), packages: ranked(packages.values()) };
+  return { file, window, totalMs, idleMs, functions: ranked(functions.values()), packages: ranked(packages.values()) };
 }

@@ -115,7 +115,7 @@ export function verdictsOf(backends: BackendResults[]): Verdict[] {
       const share = b.throughputLedger.meanShare;
       verdicts.push({
         backend: b.backend,
-        what: 'ledger share of a provisioning (50 concurrent)',
+        what: 'ledger share of a provisioning, 50 concurrent',
         value: share,
         target: `≤ ${TARGETS.ledgerShare}`,
         pass: share <= TARGETS.ledgerShare,
@@ -312,6 +312,17 @@ function rowsOf(b: BackendResults): Row[] {
   return rows;
 }
 
+/** What the table's figures mean where a name alone would mislead. */
+export const NOTES = [
+  'Ratios: the project over the facade and over the bare proxy, measured in this run, one after the other.',
+  "CPU ms / request: the target process's user + system CPU time over the requests it served (from /proc).",
+  'Ledger share: the time a provisioning waited on the ledger (a statement or transaction outstanding, queueing ' +
+    'included) over its time on the server, from the instrumented server. On PGlite the ledger executes on the ' +
+    'server\'s one thread, so it also delays requests it does not serve: "ledger busy" is the share of the run ' +
+    'during which the ledger had work outstanding.',
+  'Memory: RSS after warm-up and at the end are each the mean of three one-second samples.',
+];
+
 /** The table, as Markdown (it reads as well in a terminal): one row per figure. */
 export function tableOf(results: BenchResults): string {
   const header: Row = ['ledger', 'scenario', 'figure', 'project', 'facade', 'bare', 'ratio', 'target', 'result'];
@@ -324,7 +335,7 @@ export function tableOf(results: BenchResults): string {
 export function profileText(profile: ProfileSummary): string {
   const busyMs = profile.totalMs - profile.idleMs;
   const lines = [
-    `CPU profile of the project during a wholesaleCustomer read run (${f0(busyMs)} ms busy of ${f0(profile.totalMs)} ms): ${profile.file}`,
+    `CPU profile of the project during a wholesaleCustomer read run (${f0(busyMs)} ms busy of ${f0(profile.totalMs)} ms${profile.window ? '' : ', start-up included'}): ${profile.file}`,
     'By owner (self time):',
     ...profile.packages.map((p) => `  ${pct(p.share).padStart(7)}  ${p.name}`),
     'Top functions (self time):',
