@@ -17,7 +17,7 @@ import { answerQuestions } from './ipc.js';
  * The project with its ledger timed per request, for the one figure `node dist/src/main.js` cannot give: the share
  * of each operation spent in the ledger. It is assembled from the product's parts as src/main.ts and
  * src/ledger/open.ts assemble them, with one difference: the ledger's Database is wrapped so that the time each
- * request waits on it is counted. Keep it in step with main.ts (src has no hook for this yet: see bench/README.md).
+ * request waits on it is counted. Keep it in step with main.ts: src has no hook for this yet (see the README, "Benchmark").
  *
  * A request's ledger time is the time during which it had at least one statement or transaction outstanding,
  * queueing behind other requests included (PGlite is one connection): what the operation waited for the ledger.
