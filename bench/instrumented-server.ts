@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createAuthenticator } from '../src/auth.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/ledger/database.js';
@@ -42,6 +43,11 @@ export interface LedgerTimes {
   /** Time during which any ledger work at all was outstanding, and the wall time it was counted over. */
   busyMs: number;
   wallMs: number;
+  /**
+   * How late the event loop ran what was due, p50 and p99 (ms): a loop this late also delays each ledger answer's
+   * processing, which then counts as ledger time, and every other await alike.
+   */
+  eventLoopDelayMs: { p50: number; p99: number };
 }
 
 interface Account {
@@ -115,6 +121,9 @@ subscribe('http.server.request.start', (message) => {
   });
 });
 
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
 /** The requests served since the last call, and the background and overall ledger time since then. */
 function takeLedgerTimes(): LedgerTimes {
   const now = performance.now();
@@ -124,7 +133,9 @@ function takeLedgerTimes(): LedgerTimes {
     backgroundStatements: background.statements,
     busyMs: everything.ledgerMs + (everything.outstanding > 0 ? now - everything.since : 0),
     wallMs: now - everything.startedAt,
+    eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6 },
   };
+  loopDelay.reset();
   served = [];
   Object.assign(background, { ledgerMs: 0, statements: 0 });
   Object.assign(everything, { startedAt: now, ledgerMs: 0, statements: 0, since: now });

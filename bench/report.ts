@@ -286,7 +286,7 @@ function rowsOf(b: BackendResults): Row[] {
         backend,
         scenario,
         'ledger share of an op (instrumented)',
-        `mean ${pct(l.meanShare)}, p90 ${pct(l.p90Share)}; ${f1(l.meanLedgerMs)} ms, ${f0(l.meanStatements)} statements; ledger busy ${pct(l.ledgerBusyShare)} of wall; ${f1(l.instrumentedOperationsPerSecond ?? NaN)} ops/s instrumented`,
+        `mean ${pct(l.meanShare)}, p90 ${pct(l.p90Share)}; ${f1(l.meanLedgerMs)} ms, ${f0(l.meanStatements)} statements; ledger busy ${pct(l.ledgerBusyShare)} of wall; event loop late p50 ${f0(l.eventLoopDelayMs.p50)} / p99 ${f0(l.eventLoopDelayMs.p99)} ms; ${f1(l.instrumentedOperationsPerSecond ?? NaN)} ops/s instrumented`,
         '',
         '',
         '',
@@ -301,7 +301,7 @@ function rowsOf(b: BackendResults): Row[] {
       backend,
       `memory, wholesaleCustomer, ${m.connections} conn, ${m.durationS} s`,
       'RSS MB idle / warm / end (peak)',
-      `${orDash(m.idleRssMb, f0)} / ${f0(m.warmRssMb)} / ${f0(m.endRssMb)} (${f0(m.peakRssMb)}); ${f0(m.load.requestsPerSecond)} req/s, p99 ${f0(m.load.latencyMs.p99)} ms`,
+      `${orDash(m.idleRssMb, f0)} / ${f0(m.warmRssMb)} / ${f0(m.endRssMb)} (${f0(m.peakRssMb)}); ${f0(m.load.requestsPerSecond)} req/s, p99 ${f0(m.load.latencyMs.p99)} ms${m.load.errors + m.load.non2xx ? `, ${m.load.errors} errors, ${m.load.non2xx} non-2xx` : ''}`,
       '',
       '',
       `${f2(m.endOverWarm)} × warm`,
@@ -319,7 +319,8 @@ export const NOTES = [
   'Ledger share: the time a provisioning waited on the ledger (a statement or transaction outstanding, queueing ' +
     'included) over its time on the server, from the instrumented server. On PGlite the ledger executes on the ' +
     'server\'s one thread, so it also delays requests it does not serve: "ledger busy" is the share of the run ' +
-    'during which the ledger had work outstanding.',
+    'during which the ledger had work outstanding. On PostgreSQL the wait includes the pool (10 connections) and ' +
+    'the event loop processing each answer late ("event loop late").',
   'Memory: RSS after warm-up and at the end are each the mean of three one-second samples.',
 ];
 

@@ -51,6 +51,7 @@ export interface LedgerShare {
   /** Share of the run's wall time during which the ledger had any work outstanding (PGlite is one connection). */
   ledgerBusyShare: number;
   backgroundMs: number;
+  eventLoopDelayMs: { p50: number; p99: number };
 }
 
 async function provisionOnce(url: string, token: string): Promise<{ ms: number; failure: string | null }> {
@@ -171,6 +172,7 @@ function shareOf(times: LedgerTimes, instrumented: OperationTimes, concurrent: b
     instrumentedMeanMs: instrumented.meanMs,
     ledgerBusyShare: times.busyMs / times.wallMs,
     backgroundMs: times.backgroundMs,
+    eventLoopDelayMs: times.eventLoopDelayMs,
   };
 }
 
