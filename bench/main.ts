@@ -194,7 +194,12 @@ async function main(): Promise<void> {
 
   const backends: BackendResults[] = [await measured('pglite')];
   if (options.databaseUrl) backends.push(await measured('postgres'));
-  const profile = options.cpuProf ? await profileRead(await runFor('profile')) : null;
+  let profile = null;
+  if (options.cpuProf) {
+    const run = await runFor('profile');
+    await Promise.all([stopped(run.bare), stopped(run.facade)]);
+    profile = await profileRead(run);
+  }
 
   const results: BenchResults = {
     startedAt: startedAt.toISOString(),
