@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { provisionEverywhere, signCallerToken } from './client.js';
+import { READS, provisionEverywhere, signCallerToken } from './client.js';
+import { drive } from './load.js';
 import { parseOptions, type Scenario } from './options.js';
 import { profileClockUs, summarizeProfile } from './profile.js';
 import {
@@ -27,8 +28,6 @@ import { runLists } from './scenarios/lists.js';
 import { runMemory } from './scenarios/memory.js';
 import { runFanout, runLedgerShare, runThroughput } from './scenarios/provisioning.js';
 import { runRead } from './scenarios/reads.js';
-import { drive } from './load.js';
-import { READS } from './client.js';
 import type { UpstreamUrls } from './setup.js';
 
 /**
