@@ -1,0 +1,104 @@
+import { parseArgs } from 'node:util';
+
+/** `npm run bench -- [flags]`: what to run, how long and how hard. Every figure's default is the issue's. */
+
+export const SCENARIOS = ['reads', 'lists', 'fanout', 'throughput', 'memory'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  scenarios: Scenario[];
+  /** Upstream latency of the reads and the memory run, ms. @default 0 */
+  latencyMs: number;
+  /** @default 100 */
+  fanoutLatencyMs: number;
+  /** @default 50 */
+  throughputLatencyMs: number;
+  reads: { connections: number; durationS: number; warmupS: number; rounds: number; serialDurationS: number };
+  fanout: { runs: number };
+  throughput: { concurrency: number; operations: number };
+  memory: { connections: number; durationS: number; warmupS: number };
+  lists: { sizes: [number, number] };
+  /** PostgreSQL for a second pass of every scenario, besides the embedded PGlite. */
+  databaseUrl: string | undefined;
+  /** Profile the project's process during an extra read run (`node --cpu-prof`) and list its top functions. */
+  cpuProf: boolean;
+  outDir: string;
+}
+
+const HELP = `npm run bench -- [flags]
+
+  --quick                   a short run, for development (seconds per scenario)
+  --scenarios a,b           some of: ${SCENARIOS.join(', ')} (default: all)
+  --latency MS              upstream latency of the reads and the memory run (default 0)
+  --fanout-latency MS       every provider's latency in the fan-out run (default 100)
+  --throughput-latency MS   every provider's latency in the throughput run (default 50)
+  --connections N           concurrent connections of the reads (default 50)
+  --duration S              seconds of each measured read run (default 10; quick 3)
+  --rounds N                read rounds, alternating the targets' order (default 2; quick 1)
+  --memory-duration S       seconds of the memory run at 200 connections (default 60; quick 10)
+  --database-url URL        also run every scenario with the ledger on this PostgreSQL (or DATABASE_URL)
+  --cpu-prof                profile the project during an extra read run and list the top self-time functions
+  --out DIR                 where the JSON results go (default bench/results)
+`;
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number, got '${text}'`);
+  return value;
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      scenarios: { type: 'string' },
+      latency: { type: 'string' },
+      'fanout-latency': { type: 'string' },
+      'throughput-latency': { type: 'string' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      rounds: { type: 'string' },
+      'memory-duration': { type: 'string' },
+      'database-url': { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const quick = values.quick ?? false;
+  const scenarios = (values.scenarios?.split(',').map((s) => s.trim()) ?? [...SCENARIOS]) as Scenario[];
+  for (const scenario of scenarios) {
+    if (!SCENARIOS.includes(scenario))
+      throw new Error(`--scenarios: no scenario '${scenario}' (${SCENARIOS.join(', ')})`);
+  }
+  const memoryDurationS = positive('memory-duration', values['memory-duration'], quick ? 10 : 60);
+  return {
+    quick,
+    scenarios,
+    latencyMs: positive('latency', values.latency, 0),
+    fanoutLatencyMs: positive('fanout-latency', values['fanout-latency'], 100),
+    throughputLatencyMs: positive('throughput-latency', values['throughput-latency'], 50),
+    reads: {
+      connections: positive('connections', values.connections, 50),
+      durationS: positive('duration', values.duration, quick ? 3 : 10),
+      warmupS: quick ? 1 : 3,
+      rounds: positive('rounds', values.rounds, quick ? 1 : 2),
+      serialDurationS: quick ? 2 : 5,
+    },
+    fanout: { runs: quick ? 5 : 20 },
+    throughput: { concurrency: 50, operations: quick ? 50 : 250 },
+    // RSS "after warm-up" is read this far into the run.
+    memory: { connections: 200, durationS: memoryDurationS, warmupS: Math.min(quick ? 3 : 10, memoryDurationS / 3) },
+    lists: { sizes: [5, 50] },
+    databaseUrl: values['database-url'] ?? env.DATABASE_URL,
+    cpuProf: values['cpu-prof'] ?? false,
+    outDir: values.out ?? 'bench/results',
+  };
+}

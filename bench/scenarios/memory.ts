@@ -1,0 +1,61 @@
+import { READS } from '../client.js';
+import { drive, type LoadFigures } from '../load.js';
+import { resourcesOf, sampleRss } from '../processes.js';
+import { mean, type BenchRun, type ProjectProcess } from '../run.js';
+
+/**
+ * Memory: the project's RSS under 200 concurrent clients reading `wholesaleCustomer(id)` for the whole run, read
+ * once a second. "After warm-up" and "at the end" are each the mean of three samples, so one GC does not decide.
+ */
+
+export interface MemoryFigures {
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  idleRssMb: number | null;
+  warmRssMb: number;
+  endRssMb: number;
+  peakRssMb: number;
+  /** End over warm: within 0.9 to 1.1 passes. */
+  endOverWarm: number;
+  load: LoadFigures;
+  samples: { atMs: number; rssMb: number }[];
+}
+
+const MB = 1024 * 1024;
+
+export async function runMemory(run: BenchRun, project: ProjectProcess, webexId: string): Promise<MemoryFigures> {
+  const { connections, durationS, warmupS } = run.options.memory;
+  run.progress(`memory: wholesaleCustomer at ${connections} connections for ${durationS} s, RSS once a second`);
+  const idle = resourcesOf(project.pid);
+  const sampler = sampleRss(project.pid);
+  const load = await drive(
+    {
+      url: project.ready.url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${run.token}` },
+      body: JSON.stringify({ query: READS.wholesaleCustomer, variables: { id: webexId } }),
+    },
+    { connections, durationS, warmupS: 0 },
+    { targetPid: project.pid, upstreamsPid: run.upstreams.pid, upstreams: run.upstreams.ask },
+  );
+  const samples = sampler.stop().map((s) => ({ atMs: s.atMs, rssMb: s.rssBytes / MB }));
+  if (samples.length < 4) throw new Error('memory: too few RSS samples (is /proc readable?)');
+  const warmIndex = samples.findIndex((s) => s.atMs >= warmupS * 1000);
+  const around = (index: number) => mean(samples.slice(Math.max(0, index - 1), index + 2).map((s) => s.rssMb));
+  const warmRssMb = around(warmIndex < 0 ? 0 : warmIndex);
+  // The last sample is taken after the load ended: the end is the three before it.
+  const endRssMb = around(samples.length - 3);
+  return {
+    connections,
+    durationS,
+    warmupS,
+    idleRssMb: idle ? idle.rssBytes / MB : null,
+    warmRssMb,
+    endRssMb,
+    peakRssMb: Math.max(...samples.map((s) => s.rssMb)),
+    endOverWarm: endRssMb / warmRssMb,
+    load,
+    samples,
+  };
+}
