@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import {
   createRemoteJWKSet,
   errors as joseErrors,
@@ -48,8 +49,15 @@ export interface Authenticator {
 
 const DEVELOPMENT_ISSUER = 'provisioning-graph-development';
 
+/**
+ * Verified tokens are kept until they expire, at most this long: a mobile app sends one token for many requests, and
+ * verifying it again (an HMAC or RSA job, then the claims) would cost every request more than the rest of a read.
+ */
+const VERIFIED_TOKEN_TTL_MS = 60_000;
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 export async function createAuthenticator(config: JwtConfig): Promise<Authenticator> {
-  let key: Uint8Array | JWTVerifyGetKey;
+  let key: KeyObject | JWTVerifyGetKey;
   let issuer: string | undefined;
   let audience: string | undefined;
   let developmentToken: string | undefined;
@@ -58,11 +66,12 @@ export async function createAuthenticator(config: JwtConfig): Promise<Authentica
     key = createRemoteJWKSet(new URL(config.jwksUrl));
     ({ issuer, audience } = config);
   } else if (config.kind === 'secret') {
-    key = new TextEncoder().encode(config.secret);
+    // Imported once: jose would otherwise import raw bytes again on every verification.
+    key = createSecretKey(new TextEncoder().encode(config.secret));
     ({ issuer, audience } = config);
   } else {
     // A fresh secret per process: development tokens die with the server that printed them.
-    key = randomBytes(32);
+    key = createSecretKey(randomBytes(32));
     issuer = DEVELOPMENT_ISSUER;
     developmentToken = await new SignJWT({ tenant: 'sandbox.local', roles: ['csp'] })
       .setProtectedHeader({ alg: 'HS256' })
@@ -72,19 +81,24 @@ export async function createAuthenticator(config: JwtConfig): Promise<Authentica
       .setExpirationTime('24h')
       .sign(key);
   }
-  const algorithms = key instanceof Uint8Array ? ['HS256'] : undefined;
+  const verifyKey = key;
+  const verify = (token: string) =>
+    typeof verifyKey === 'function'
+      ? jwtVerify(token, verifyKey, { issuer, audience })
+      : jwtVerify(token, verifyKey, { issuer, audience, algorithms: ['HS256'] });
+  // Keyed by the whole token, signature included: a hit is the very bytes verified before, and leaves at `exp`.
+  const verified = new LRUCache<string, Caller>({ max: VERIFIED_TOKENS_KEPT, ttlAutopurge: false });
 
   async function authenticate(authorization: string | undefined): Promise<Caller | null> {
     if (!authorization) return null;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-    if (!match?.[1]) throw unauthenticated('The Authorization header must be "Bearer <JWT>"');
+    const token = match?.[1];
+    if (!token) throw unauthenticated('The Authorization header must be "Bearer <JWT>"');
+    const known = verified.get(token);
+    if (known) return known;
     let payload: JWTPayload;
     try {
-      const verified =
-        key instanceof Uint8Array
-          ? await jwtVerify(match[1], key, { issuer, audience, algorithms })
-          : await jwtVerify(match[1], key, { issuer, audience });
-      payload = verified.payload;
+      payload = (await verify(token)).payload;
     } catch (error) {
       throw unauthenticated(describeJwtFailure(error));
     }
@@ -94,7 +108,11 @@ export async function createAuthenticator(config: JwtConfig): Promise<Authentica
       throw unauthenticated(`The JWT's claims are not usable: ${problems}`);
     }
     const { sub, tenant, roles, resellerId } = claims.data;
-    return { subject: sub, tenant: tenant.toLowerCase(), roles, resellerId: resellerId ?? null };
+    // Shared by every request that sends this token until it expires.
+    const caller = Object.freeze({ subject: sub, tenant: tenant.toLowerCase(), roles, resellerId: resellerId ?? null });
+    const ttl = Math.min(VERIFIED_TOKEN_TTL_MS, payload.exp === undefined ? Infinity : payload.exp * 1000 - Date.now());
+    if (ttl > 0) verified.set(token, caller, { ttl });
+    return caller;
   }
 
   return { authenticate, developmentToken };
