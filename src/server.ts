@@ -1,14 +1,13 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
+import { Readable } from 'node:stream';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
-import cors from 'cors';
-import express from 'express';
+import fastifyCors from '@fastify/cors';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Authenticator } from './auth.js';
 import { createContextFactory, type ProviderEndpoints, type RequestContext } from './context.js';
 import { REPLAYED_HEADER, idempotencyPlugin, type IdempotencyOptions } from './idempotency.js';
@@ -82,10 +81,12 @@ const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger, authenticator, production } = options;
-  const app = express();
-  // Behind a load balancer on the same host, req.ip is the client's address from X-Forwarded-For.
-  app.set('trust proxy', 'loopback');
-  const httpServer = http.createServer(app);
+  // Fastify rather than Express: the profile of a read put Express's router and response at an eighth of its CPU.
+  const app = Fastify({
+    // Behind a load balancer on the same host, request.ip is the client's address from X-Forwarded-For.
+    trustProxy: 'loopback',
+    bodyLimit: 1024 * 1024,
+  });
 
   const landingPage = production
     ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
@@ -103,7 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // main.ts owns shutdown: it closes the server, then the emulators, then exits.
     stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer: app.server }),
       landingPage,
       correlationIdPlugin,
       operationLogPlugin,
@@ -120,30 +121,54 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ledger: options.ledger,
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/', (_req, res) => res.redirect('/graphql'));
-  app.use(
-    '/graphql',
-    cors<cors.CorsRequest>({ exposedHeaders: ['X-Correlation-Id', REPLAYED_HEADER] }),
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const context = await createContext(req.headers, req.ip ?? null);
-        res.setHeader('X-Correlation-Id', context.correlationId);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/', async (_request, reply) => reply.redirect('/graphql'));
+  await app.register(fastifyCors, { exposedHeaders: ['X-Correlation-Id', REPLAYED_HEADER] });
+  app.route({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: '/graphql',
+    handler: (request, reply) =>
+      serveGraphQL(apollo, request, reply, async () => {
+        const context = await createContext(request.headers, request.ip ?? null);
+        void reply.header('X-Correlation-Id', context.correlationId);
         return context;
-      },
-    }),
-  );
-
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port, options.host ?? '0.0.0.0', resolve);
+      }),
   });
-  const { port } = httpServer.address() as AddressInfo;
+
+  await app.listen({ port: options.port, host: options.host ?? '0.0.0.0' });
+  const { port } = app.server.address() as AddressInfo;
   return {
     url: `http://localhost:${port}/graphql`,
     close: () => apollo.stop(),
   };
+}
+
+/**
+ * Apollo's integration contract, as `@as-integrations/fastify` implements it but for the headers: those pass as
+ * sent, an empty one included, so that an empty `Idempotency-Key` is refused rather than taken for none.
+ */
+async function serveGraphQL(
+  apollo: ApolloServer<RequestContext>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  context: () => Promise<RequestContext>,
+): Promise<string | FastifyReply> {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const query = request.url.indexOf('?');
+  const response = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: {
+      method: request.method,
+      headers,
+      search: query === -1 ? '' : request.url.slice(query),
+      body: request.body,
+    },
+    context,
+  });
+  for (const [name, value] of response.headers) void reply.header(name, value);
+  void reply.code(response.status ?? 200);
+  if (response.body.kind === 'complete') return response.body.string;
+  return reply.send(Readable.from(response.body.asyncIterator));
 }
