@@ -70,17 +70,30 @@ export function contextFor(
 ): RequestContext {
   const requestLogger = logger.child({ correlationId });
   const providers = caller ? providersFor(endpoints, caller, { correlationId, logger: requestLogger }) : null;
-  const loaders = createLoaders(ledger, caller, providers?.webex ?? null);
+  const loaders = createLoaders(ledger, caller, () => providers?.webex ?? null);
   return { correlationId, logger: requestLogger, caller, clientIp, providers, ledger, loaders };
 }
 
 /** The provider clients acting for `caller`, under one correlation id: a request's, or a step's the worker resumes. */
 export function providersFor(endpoints: ProviderEndpoints, caller: Caller, scope: ProviderRequestScope): Providers {
+  // Made on first use: most requests reach one provider, and a client (with its HTTP cache) is not free to make.
+  let cloudCockpit: CloudCockpitClient | undefined;
+  let experiencePlatform: ExperiencePlatformClient | undefined;
+  let net3: Net3Client | undefined;
+  let webex: WebexClient | undefined;
   return {
-    cloudCockpit: new CloudCockpitClient(endpoints.cloudCockpit, { ...scope, tenant: caller.tenant }),
-    experiencePlatform: new ExperiencePlatformClient(endpoints.experiencePlatform, scope),
-    net3: new Net3Client(endpoints.net3, scope),
-    webex: new WebexClient(endpoints.webex, scope),
+    get cloudCockpit() {
+      return (cloudCockpit ??= new CloudCockpitClient(endpoints.cloudCockpit, { ...scope, tenant: caller.tenant }));
+    },
+    get experiencePlatform() {
+      return (experiencePlatform ??= new ExperiencePlatformClient(endpoints.experiencePlatform, scope));
+    },
+    get net3() {
+      return (net3 ??= new Net3Client(endpoints.net3, scope));
+    },
+    get webex() {
+      return (webex ??= new WebexClient(endpoints.webex, scope));
+    },
   };
 }
 

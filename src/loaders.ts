@@ -23,7 +23,7 @@ export interface Loaders {
 }
 
 /** The loaders of one request of `caller`, whose Webex client (null without a caller) reads live Webex customers. */
-export function createLoaders(ledger: Ledger, caller: Caller | null, webex: WebexClient | null): Loaders {
+export function createLoaders(ledger: Ledger, caller: Caller | null, webexClient: () => WebexClient | null): Loaders {
   // Resolved when a loader first runs: an anonymous request fails there, as every resolver would make it.
   const tenant = () => requireCaller(caller).tenant;
   const scope = () => scopeOf(requireCaller(caller));
@@ -59,6 +59,7 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, webex: Webe
     wholesaleCustomer: new DataLoader(
       async ([id]) => {
         requireCaller(caller);
+        const webex = webexClient();
         if (!webex || id === undefined) throw new Error('providers are made for every authenticated caller');
         return [await webex.getCustomer(id)];
       },
