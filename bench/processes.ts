@@ -103,6 +103,7 @@ export interface ProjectOptions {
 export function projectEnvironment(options: ProjectOptions, port: number): Record<string, string> {
   return {
     PORT: String(port),
+    HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     JWT_SECRET: BENCH_JWT_SECRET,
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { DATA_DIR: options.dataDir }),
@@ -111,8 +112,8 @@ export function projectEnvironment(options: ProjectOptions, port: number): Recor
 }
 
 /**
- * The product exactly as `npm start` runs it: `node dist/src/main.js`, configured through its environment. It binds
- * 0.0.0.0 (main.ts has no host setting); the bench only ever calls it on loopback.
+ * The product exactly as `npm start` runs it: `node dist/src/main.js`, configured through its environment, listening
+ * on loopback only.
  */
 export async function startProject(options: ProjectOptions): Promise<BenchProcess> {
   const port = await freePort();

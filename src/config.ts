@@ -7,6 +7,8 @@ const Environment = z.object({
   NODE_ENV: z.string().default('development'),
   /** @default 4000 */
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** The address to listen on: 127.0.0.1 keeps the server to this machine. @default 0.0.0.0 */
+  HOST: z.string().min(1).default('0.0.0.0'),
   /** @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -86,6 +88,7 @@ export type JwtConfig =
 export interface Config {
   production: boolean;
   port: number;
+  host: string;
   logLevel: Environment['LOG_LEVEL'];
   upstreams: UpstreamsConfig;
   ledger: { databaseUrl: string | undefined; dataDir: string; leaseMs: number; workerIntervalMs: number };
@@ -250,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     production,
     port: e.PORT,
+    host: e.HOST,
     logLevel: e.LOG_LEVEL,
     upstreams,
     ledger: {

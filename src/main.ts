@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   const authenticator = await createAuthenticator(config.jwt);
   const server = await startServer({
     port: config.port,
+    host: config.host,
     production: config.production,
     logger,
     authenticator,
