@@ -9,6 +9,8 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** A malformed HTTP request, such as a non-UUID `X-Correlation-Id`. */
   BAD_REQUEST: 'BAD_REQUEST',
+  /** The request body is over the size limit (HTTP 413). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** No valid JWT was sent. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The caller (or this service, upstream) may not do this. */

@@ -7,8 +7,9 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import fastifyCors from '@fastify/cors';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Authenticator } from './auth.js';
+import { ErrorCode } from './errors.js';
 import { createContextFactory, type ProviderEndpoints, type RequestContext } from './context.js';
 import { REPLAYED_HEADER, idempotencyPlugin, type IdempotencyOptions } from './idempotency.js';
 import type { Ledger } from './ledger/ledger.js';
@@ -34,6 +35,8 @@ export interface RunningServer {
   url: string;
   close(): Promise<void>;
 }
+
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 const SANDBOX_DOCUMENT = `# A first look: the customers of your tenant.
 query Customers {
@@ -85,7 +88,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = Fastify({
     // Behind a load balancer on the same host, request.ip is the client's address from X-Forwarded-For.
     trustProxy: 'loopback',
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
+  // Fastify refuses a body it cannot read (malformed JSON, over the limit, an unknown media type) before Apollo sees
+  // it: those are answered as GraphQL errors too, with the status Fastify chose.
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) logger.error({ err: error }, 'request failed outside GraphQL');
+    const [code, message] =
+      status === 413
+        ? [ErrorCode.PAYLOAD_TOO_LARGE, `The request body is over the limit of ${BODY_LIMIT_BYTES} bytes`]
+        : status < 500
+          ? [ErrorCode.BAD_REQUEST, error.message]
+          : [ErrorCode.INTERNAL, 'Internal server error'];
+    return reply
+      .code(status)
+      .type('application/json; charset=utf-8')
+      .send({ errors: [{ message, extensions: { code } }] });
   });
 
   const landingPage = production

@@ -78,4 +78,31 @@ describe('the HTTP surface', () => {
     expect(bad.status).toBe(400);
     expect(bad.errors![0]!.extensions.code).toBe('BAD_REQUEST');
   });
+
+  it('answers a body it cannot read with a GraphQL error in JSON, never an HTML page', async () => {
+    const token = await signToken();
+    const post = (body: string, contentType = 'application/json') =>
+      fetch(stack.server.url, {
+        method: 'POST',
+        headers: { 'content-type': contentType, authorization: `Bearer ${token}` },
+        body,
+      });
+    const callsBefore = stack.emulators.cloudCockpit.calls.length;
+    const cases = [
+      { response: await post('{"query": '), status: 400, code: 'BAD_REQUEST' },
+      {
+        response: await post(JSON.stringify({ query: LIST, padding: 'x'.repeat(1024 * 1024) })),
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+      },
+    ];
+    for (const { response, status, code } of cases) {
+      expect(response.status).toBe(status);
+      expect(response.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
+      const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]!.extensions.code).toBe(code);
+      expect(body.errors[0]!.message).not.toMatch(/FST_|stack/i);
+    }
+    expect(stack.emulators.cloudCockpit.calls).toHaveLength(callsBefore);
+  });
 });
