@@ -132,7 +132,8 @@ async function profileRead(run: BenchRun) {
   const profileDir = path.join(options.outDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-profile`);
   mkdirSync(profileDir, { recursive: true });
   const dir = mkdtempSync(path.join(scratch, 'profile-'));
-  progress(`profile: the project under --cpu-prof, wholesaleCustomer at ${options.reads.connections} connections`);
+  const read = options.profileRead;
+  progress(`profile: the project under --cpu-prof, ${read} at ${options.reads.connections} connections`);
   const project = await started(
     startProject({
       upstreams: run.upstreams.ready,
@@ -150,7 +151,10 @@ async function profileRead(run: BenchRun) {
         url: project.ready.url,
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${run.token}` },
-        body: JSON.stringify({ query: READS.wholesaleCustomer, variables: { id: target.wholesale.id } }),
+        body: JSON.stringify({
+          query: READS[read],
+          variables: { id: read === 'customer' ? target.customer.id : target.wholesale.id },
+        }),
       },
       { ...options.reads },
       { targetPid: project.pid, upstreamsPid: run.upstreams.pid, upstreams: run.upstreams.ask },
@@ -224,7 +228,7 @@ async function main(): Promise<void> {
     '',
     ...NOTES.map((note) => `- ${note}`),
     '',
-    ...(profile ? [profileText(profile), ''] : []),
+    ...(profile ? [profileText(profile, options.profileRead), ''] : []),
     `${results.verdicts.filter((v) => v.pass).length} of ${results.verdicts.length} targets met. JSON: ${file}`,
     '',
   ];

@@ -23,6 +23,8 @@ export interface BenchOptions {
   databaseUrl: string | undefined;
   /** Profile the project's process during an extra read run (`node --cpu-prof`) and list its top functions. */
   cpuProf: boolean;
+  /** Which read the profiled run drives. @default wholesaleCustomer */
+  profileRead: 'wholesaleCustomer' | 'customer';
   outDir: string;
 }
 
@@ -39,6 +41,7 @@ const HELP = `npm run bench -- [flags]
   --memory-duration S       seconds of the memory run at 200 connections (default 60; quick 10)
   --database-url URL        also run every scenario with the ledger on this PostgreSQL (or DATABASE_URL)
   --cpu-prof                profile the project during an extra read run and list the top self-time functions
+  --profile-read NAME       the read profiled: wholesaleCustomer (default) or customer
   --out DIR                 where the JSON results go (default bench/results)
 `;
 
@@ -64,6 +67,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       'memory-duration': { type: 'string' },
       'database-url': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
+      'profile-read': { type: 'string', default: 'wholesaleCustomer' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -77,6 +81,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   for (const scenario of scenarios) {
     if (!SCENARIOS.includes(scenario))
       throw new Error(`--scenarios: no scenario '${scenario}' (${SCENARIOS.join(', ')})`);
+  }
+  const profileRead = values['profile-read'];
+  if (profileRead !== 'wholesaleCustomer' && profileRead !== 'customer') {
+    throw new Error(`--profile-read: wholesaleCustomer or customer, got '${profileRead}'`);
   }
   const memoryDurationS = positive('memory-duration', values['memory-duration'], quick ? 10 : 60);
   return {
@@ -99,6 +107,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     lists: { sizes: [5, 50] },
     databaseUrl: values['database-url'] ?? env.DATABASE_URL,
     cpuProf: values['cpu-prof'] ?? false,
+    profileRead,
     outDir: values.out ?? 'bench/results',
   };
 }

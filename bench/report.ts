@@ -333,10 +333,10 @@ export function tableOf(results: BenchResults): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-export function profileText(profile: ProfileSummary): string {
+export function profileText(profile: ProfileSummary, read: string): string {
   const busyMs = profile.totalMs - profile.idleMs;
   const lines = [
-    `CPU profile of the project during a wholesaleCustomer read run (${f0(busyMs)} ms busy of ${f0(profile.totalMs)} ms${profile.window ? '' : ', start-up included'}): ${profile.file}`,
+    `CPU profile of the project during a ${read} read run (${f0(busyMs)} ms busy of ${f0(profile.totalMs)} ms${profile.window ? '' : ', start-up included'}): ${profile.file}`,
     'By owner (self time):',
     ...profile.packages.map((p) => `  ${pct(p.share).padStart(7)}  ${p.name}`),
     'Top functions (self time):',
