@@ -8,6 +8,7 @@ import {
 } from '@apollo/server/plugin/landingPage/default';
 import fastifyCors from '@fastify/cors';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Negotiator from 'negotiator';
 import type { Authenticator } from './auth.js';
 import { ErrorCode } from './errors.js';
 import { createContextFactory, type ProviderEndpoints, type RequestContext } from './context.js';
@@ -58,6 +59,30 @@ const correlationIdPlugin: ApolloServerPlugin<RequestContext> = {
             correlationId: contextValue.correlationId,
           };
         }
+      },
+    };
+  },
+};
+
+/** Apollo's request errors: the document could not be parsed or validated, or the variables could not be coerced. */
+const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+const JSON_MEDIA_TYPES = ['application/json', 'application/graphql-response+json'];
+
+/**
+ * The GraphQL over HTTP spec: a client that accepts only `application/json` SHOULD get 200 for a request error, since
+ * it cannot tell a GraphQL answer from a proxy's 400 otherwise; `application/graphql-response+json` keeps Apollo's 400.
+ */
+const graphqlOverHttpStatusPlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ request, response, errors }) {
+        if (response.http.status !== 400 || response.body.kind !== 'single') return;
+        if (response.body.singleResult.data !== undefined || !errors?.length) return;
+        if (!errors.every((error) => REQUEST_ERROR_CODES.has(String(error.extensions.code)))) return;
+        const accept = request.http?.headers.get('accept');
+        const preferred = accept ? new Negotiator({ headers: { accept } }).mediaType(JSON_MEDIA_TYPES) : undefined;
+        if (accept && preferred !== 'application/json') return;
+        response.http.status = 200;
       },
     };
   },
@@ -126,6 +151,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ApolloServerPluginDrainHttpServer({ httpServer: app.server }),
       landingPage,
       correlationIdPlugin,
+      graphqlOverHttpStatusPlugin,
       operationLogPlugin,
       idempotencyPlugin(options.ledger, options.idempotency),
     ],

@@ -65,6 +65,8 @@ export async function graphql<TData = Record<string, unknown>>(
     signal: options.signal,
     headers: {
       'content-type': 'application/json',
+      // As Apollo Client asks: a request error then comes with a 4xx status (GraphQL over HTTP).
+      accept: 'application/graphql-response+json, application/json;q=0.9',
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     },
