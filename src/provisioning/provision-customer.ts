@@ -4,7 +4,8 @@ import { badUserInput, ErrorCode, notFound, UpstreamError, type FieldError, type
 import type { ProvisionCustomerInput } from '../generated/graphql.js';
 import type { OperationRecord, PlannedStep, StepFailure, StepLease, StepRecord } from '../ledger/ledger.js';
 import { wireGuid } from '../providers/cloudcockpit/mapping.js';
-import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
+import type { ProviderInstanceModel } from '../providers/cloudcockpit/operations.js';
+import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
 import { withRequestTime } from '../providers/experience-platform/mapping.js';
 import { withRequestFacts } from '../providers/net3/mapping.js';
@@ -24,7 +25,7 @@ export type Outcome<T> = T | ProviderFailureRecord;
 export interface ProvisionCustomerResult {
   operationId: string;
   customer: CustomerViewModel;
-  providerInstances: Outcome<ProviderCustomer>[];
+  providerInstances: Outcome<ProviderInstanceModel>[];
   experiencePlatform: Outcome<ProvisioningResponse> | null;
   net3: Outcome<ProvisionCustomerModelResponse> | null;
   wholesale: Outcome<WholesaleCustomer> | null;
@@ -114,7 +115,7 @@ export async function provisionCustomer(
     customer: customer!,
     providerInstances: plan
       .filter((s) => s.step.startsWith('providerInstance:'))
-      .map((s) => outcomeOf(s.step) as Outcome<ProviderCustomer>),
+      .map((s) => outcomeOf(s.step) as Outcome<ProviderInstanceModel>),
     experiencePlatform: outcomeOf('experiencePlatform') as Outcome<ProvisioningResponse> | null,
     net3: outcomeOf('net3') as Outcome<ProvisionCustomerModelResponse> | null,
     wholesale: outcomeOf('wholesale') as Outcome<WholesaleCustomer> | null,
