@@ -73,8 +73,27 @@ export class Ledger {
     return this.steps.startStep(operationId, step, correlationId, held);
   }
 
+  startSteps(
+    operationId: string,
+    steps: readonly string[],
+    correlationId: string,
+    held: StepLease | null = null,
+  ): Promise<Map<string, StepClaim | null>> {
+    return this.steps.startSteps(operationId, steps, correlationId, held);
+  }
+
   completeStep(operationId: string, step: string, lease: StepLease, completion: StepCompletion): Promise<boolean> {
     return this.steps.completeStep(operationId, step, lease, completion);
+  }
+
+  completeStepAndStart(
+    operationId: string,
+    step: string,
+    lease: StepLease,
+    completion: StepCompletion,
+    next: { steps: readonly string[]; correlationId: string; held: StepLease | null },
+  ): Promise<{ completed: boolean; claims: Map<string, StepClaim | null> }> {
+    return this.steps.completeStepAndStart(operationId, step, lease, completion, next);
   }
 
   failStep(

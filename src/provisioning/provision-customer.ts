@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { badUserInput, ErrorCode, notFound, UpstreamError, type FieldError, type InputPath } from '../errors.js';
 import type { ProvisionCustomerInput } from '../generated/graphql.js';
-import type { OperationRecord, PlannedStep, StepFailure, StepLease, StepRecord } from '../ledger/ledger.js';
+import type { OperationRecord, PlannedStep, StepClaim, StepFailure, StepLease, StepRecord } from '../ledger/ledger.js';
 import { wireGuid } from '../providers/cloudcockpit/mapping.js';
 import type { ProviderInstanceModel } from '../providers/cloudcockpit/operations.js';
 import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
@@ -211,38 +211,47 @@ async function runSteps(
   const outcomes = new Map<string, unknown>();
   let customer = knownCustomer;
   const customerStep = steps.find((s) => s.step === 'customer');
+  const others = steps.filter((s) => s !== customerStep);
+  let claims: Map<string, StepClaim | null>;
   if (customerStep) {
     try {
-      customer = (await runStep(scope, operationId, customerStep, null, held)) as CustomerViewModel;
+      // The others start in the transaction that records the customer: none of its own before their calls.
+      const attempt = await attemptStep(scope, operationId, customerStep, null, held, {
+        thenStart: others.map((s) => s.step),
+      });
+      customer = attempt.response as CustomerViewModel;
+      claims = attempt.started;
     } catch (error) {
       // Only steps this request wrote ahead are its own to record as not started. Steps that had failed before
       // have failed as they were (nothing was sent for them now), and may by now be another retry's.
       if (held !== null) {
         const failure = failureOf(scope, 'CLOUDCOCKPIT', notStartedError());
-        await Promise.all(
-          steps
-            .filter((s) => s !== customerStep)
-            .map((s) => scope.ledger.failStep(operationId, s.step, held, failure, false)),
-        );
+        await Promise.all(others.map((s) => scope.ledger.failStep(operationId, s.step, held, failure, false)));
       }
       throw error;
     }
+  } else {
+    claims = await scope.ledger.startSteps(
+      operationId,
+      others.map((s) => s.step),
+      scope.correlationId,
+      held,
+    );
   }
   // Null only for a single-call mutation made for no customer, whose step needs none.
   const canonical = customer;
   await Promise.all(
-    steps
-      .filter((s) => s !== customerStep)
-      .map(async (s) => {
-        try {
-          outcomes.set(s.step, await runStep(scope, operationId, s, canonical, held));
-        } catch (error) {
-          outcomes.set(s.step, {
-            __typename: 'ProviderFailure',
-            ...failureOf(scope, stepKindOf(s.step).provider, error),
-          });
-        }
-      }),
+    others.map(async (s) => {
+      try {
+        const claim = claims.get(s.step) ?? null;
+        outcomes.set(s.step, await runStep(scope, operationId, s, canonical, held, { claim }));
+      } catch (error) {
+        outcomes.set(s.step, {
+          __typename: 'ProviderFailure',
+          ...failureOf(scope, stepKindOf(s.step).provider, error),
+        });
+      }
+    }),
   );
   return { customer: canonical, outcomes };
 }
@@ -265,10 +274,31 @@ export async function runStep(
   step: RunnableStep,
   customer: CustomerViewModel | null,
   held: StepLease | null,
-  { lookedUp = false }: { lookedUp?: boolean } = {},
+  options: StepAttemptOptions = {},
 ): Promise<unknown> {
+  return (await attemptStep(scope, operationId, step, customer, held, options)).response;
+}
+
+export interface StepAttemptOptions {
+  /** The caller has just looked and found nothing (the worker's recovery). */
+  lookedUp?: boolean;
+  /** The step's claim when the caller already made it (startSteps); null when the step could not be claimed. */
+  claim?: StepClaim | null;
+  /** Steps to start in the transaction that records this one's answer, their claims in `started`. */
+  thenStart?: readonly string[];
+}
+
+async function attemptStep(
+  scope: StepScope,
+  operationId: string,
+  step: RunnableStep,
+  customer: CustomerViewModel | null,
+  held: StepLease | null,
+  { lookedUp = false, claim: given, thenStart = [] }: StepAttemptOptions,
+): Promise<{ response: unknown; started: Map<string, StepClaim | null> }> {
   const kind = stepKindOf(step.step);
-  const claim = await scope.ledger.startStep(operationId, step.step, scope.correlationId, held);
+  const claim =
+    given !== undefined ? given : await scope.ledger.startStep(operationId, step.step, scope.correlationId, held);
   if (claim === null) {
     throw new GraphQLError(`Step ${step.step} of provisioning ${operationId} is being run by another request`, {
       extensions: { code: ErrorCode.IN_PROGRESS },
@@ -289,11 +319,18 @@ export async function runStep(
         throw error;
       });
     }
-    if (!(await scope.ledger.completeStep(operationId, step.step, lease, answer))) {
+    const { completed, claims: started } = await scope.ledger.completeStepAndStart(
+      operationId,
+      step.step,
+      lease,
+      answer,
+      { steps: thenStart, correlationId: scope.correlationId, held },
+    );
+    if (!completed) {
       // The lease ran out during the call and the worker took the step over: it finds this answer at the provider.
       scope.logger.warn({ operationId, step: step.step }, 'provisioning step answered after its lease was taken over');
     }
-    return answer.response;
+    return { response: answer.response, started };
   } catch (error) {
     const failure = failureOf(scope, kind.provider, error);
     scope.logger.warn(
