@@ -2,7 +2,14 @@ import type { ProviderName } from '../errors.js';
 import type { Database } from './database.js';
 import { LedgerReads, type PageWindow } from './reads.js';
 import type { OperationRecord, OperationStatus, StepFailure, StepRecord } from './records.js';
-import { StepStore, type PlannedStep, type StepClaim, type StepCompletion, type StepLease } from './steps.js';
+import {
+  StepStore,
+  type NewOperation,
+  type PlannedStep,
+  type StepClaim,
+  type StepCompletion,
+  type StepLease,
+} from './steps.js';
 import { UpstreamIdIndex, type UpstreamIdRecord } from './upstream-ids.js';
 import type { ResellerScope } from './visibility.js';
 import { WorkQueue, type LeasedStep } from './work-queue.js';
@@ -62,6 +69,14 @@ export class Ledger {
     steps: PlannedStep[],
   ): Promise<StepLease> {
     return this.steps.beginOperation(operation, steps);
+  }
+
+  beginOperationStarting(
+    operation: NewOperation,
+    steps: PlannedStep[],
+    start: readonly string[],
+  ): Promise<{ lease: StepLease; claims: Map<string, StepClaim | null> }> {
+    return this.steps.beginOperationStarting(operation, steps, start);
   }
 
   startStep(

@@ -22,6 +22,12 @@ export interface LeaseTerms {
   leaseMs: number;
 }
 
+/** An operation as its write-ahead records it. */
+export type NewOperation = Pick<
+  OperationRecord,
+  'id' | 'tenant' | 'caller' | 'kind' | 'customerId' | 'request' | 'correlationId'
+>;
+
 /** A step to record before anything is called. */
 export interface PlannedStep {
   step: string;
@@ -53,12 +59,21 @@ export class StepStore {
   ) {}
 
   /** Write-ahead: every step PENDING and leased to this request, which starts them (or fails them) under that lease. */
-  async beginOperation(
-    operation: Pick<OperationRecord, 'id' | 'tenant' | 'caller' | 'kind' | 'customerId' | 'request' | 'correlationId'>,
+  async beginOperation(operation: NewOperation, steps: PlannedStep[]): Promise<StepLease> {
+    return (await this.beginOperationStarting(operation, steps, [])).lease;
+  }
+
+  /**
+   * The write-ahead and the first attempt of `start` (see {@link startStep}) in one transaction: the customer's
+   * call goes out after one commit, not two.
+   */
+  async beginOperationStarting(
+    operation: NewOperation,
     steps: PlannedStep[],
-  ): Promise<StepLease> {
+    start: readonly string[],
+  ): Promise<{ lease: StepLease; claims: Map<string, StepClaim | null> }> {
     const lease = randomUUID();
-    await this.db.transaction(async (tx) => {
+    const claims = await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO provisioning_operations (id, tenant, caller, kind, customer_id, request, status, correlation_id)
          VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, 'RUNNING', $7)`,
@@ -72,24 +87,24 @@ export class StepStore {
           operation.correlationId,
         ],
       );
-      for (const step of steps) {
-        await tx.query(
-          `INSERT INTO provisioning_steps (operation_id, step, provider, position, status, input, lease_id, lease_owner, lease_expires_at)
-           VALUES ($1, $2, $3, $4, 'PENDING', $5::jsonb, $6, $7, now() + make_interval(secs => $8))`,
-          [
-            operation.id,
-            step.step,
-            step.provider,
-            step.position,
-            json(step.input),
-            lease,
-            this.terms.owner,
-            this.terms.leaseMs / 1000,
-          ],
-        );
-      }
+      await tx.query(
+        `INSERT INTO provisioning_steps (operation_id, step, provider, position, status, input, lease_id, lease_owner, lease_expires_at)
+         SELECT $1, s.step, s.provider, s.position, 'PENDING', s.input::jsonb, $6, $7, now() + make_interval(secs => $8)
+         FROM unnest($2::text[], $3::text[], $4::int[], $5::text[]) AS s(step, provider, position, input)`,
+        [
+          operation.id,
+          steps.map((step) => step.step),
+          steps.map((step) => step.provider),
+          steps.map((step) => step.position),
+          steps.map((step) => json(step.input)),
+          lease,
+          this.terms.owner,
+          this.terms.leaseMs / 1000,
+        ],
+      );
+      return this.claimSteps(tx, operation.id, start, operation.correlationId, lease);
     });
-    return lease;
+    return { lease, claims };
   }
 
   /**

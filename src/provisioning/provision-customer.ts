@@ -92,7 +92,7 @@ export async function provisionCustomer(
       : []),
   ];
   const operationId = randomUUID();
-  const lease = await scope.ledger.beginOperation(
+  const { lease, claims } = await scope.ledger.beginOperationStarting(
     {
       id: operationId,
       tenant: caller.tenant,
@@ -103,9 +103,10 @@ export async function provisionCustomer(
       correlationId: scope.correlationId,
     },
     plan,
+    ['customer'],
   );
   // The customer was refused: nothing else ran, but the provisioning is on record, to fix and retry.
-  const { customer, outcomes } = await runSteps(scope, operationId, plan, null, lease).catch(
+  const { customer, outcomes } = await runSteps(scope, operationId, plan, null, lease, claims).catch(
     withProvisioningId(operationId),
   );
   const outcomeOf = (step: string) => outcomes.get(step) ?? null;
@@ -142,7 +143,7 @@ export interface SingleCallProvisioning {
 export async function provisionOnce<Response>(scope: StepScope, call: SingleCallProvisioning): Promise<Response> {
   const { caller } = scope;
   const operationId = randomUUID();
-  const lease = await scope.ledger.beginOperation(
+  const { lease, claims } = await scope.ledger.beginOperationStarting(
     {
       id: operationId,
       tenant: caller.tenant,
@@ -153,10 +154,14 @@ export async function provisionOnce<Response>(scope: StepScope, call: SingleCall
       correlationId: scope.correlationId,
     },
     [{ step: call.step, provider: call.provider, position: 0, input: call.input }],
+    [call.step],
   );
   const customer = call.customerId ? ({ id: call.customerId } as CustomerViewModel) : null;
   const step = { step: call.step, position: 0, input: call.input, at: ['input'] };
-  return (await runStep(scope, operationId, step, customer, lease).catch(withProvisioningId(operationId))) as Response;
+  const claim = claims.get(call.step) ?? null;
+  return (await runStep(scope, operationId, step, customer, lease, { claim }).catch(
+    withProvisioningId(operationId),
+  )) as Response;
 }
 
 /** For `.catch()`: a failed provisioning's error names it, so that the caller can retry it (`retryProvisioning`). */
@@ -200,6 +205,7 @@ export async function retryProvisioning(scope: StepScope, id: string): Promise<O
 /**
  * The customer's step first when it is among them: nothing else can run without it. `held` is the lease of their
  * write-ahead when this request wrote them; null for steps that failed before, nobody's until a request claims them.
+ * `started`: the customer's claim, when the write-ahead made it.
  */
 async function runSteps(
   scope: StepScope,
@@ -207,6 +213,7 @@ async function runSteps(
   steps: RunnableStep[],
   knownCustomer: CustomerViewModel | null,
   held: StepLease | null,
+  started: Map<string, StepClaim | null> | null = null,
 ): Promise<{ customer: CustomerViewModel | null; outcomes: Map<string, unknown> }> {
   const outcomes = new Map<string, unknown>();
   let customer = knownCustomer;
@@ -217,6 +224,7 @@ async function runSteps(
     try {
       // The others start in the transaction that records the customer: none of its own before their calls.
       const attempt = await attemptStep(scope, operationId, customerStep, null, held, {
+        ...(started ? { claim: started.get(customerStep.step) ?? null } : {}),
         thenStart: others.map((s) => s.step),
       });
       customer = attempt.response as CustomerViewModel;

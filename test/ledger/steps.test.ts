@@ -69,6 +69,27 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       }
     });
 
+    it('keeps each step input exactly, whatever characters it holds, and starts the steps it is told to', async () => {
+      const operation = newOperation();
+      const awkward = { name: 'a "quoted", {braced} \\ back\\slash, NULL, çé 😀', nested: [null, 1.5, { '': '' }] };
+      const plan = [
+        { ...PLAN[0]!, input: awkward },
+        { ...PLAN[1]!, input: 'NULL' },
+        { ...PLAN[2]!, input: null },
+      ];
+      const { lease, claims } = await ledger.beginOperationStarting(operation, plan, ['customer']);
+
+      expect(claims.get('customer')).toEqual({ lease: expect.any(String), outcomeUnknown: false });
+      expect(claims.get('customer')!.lease).not.toBe(lease);
+      expect(await ledger.stepsOf([operation.id])).toMatchObject([
+        { step: 'customer', input: awkward, status: 'PENDING', attempts: 1, outcomeUnknown: true },
+        { step: 'net3', input: 'NULL', status: 'PENDING', attempts: 0, outcomeUnknown: false },
+        { step: 'wholesale', input: null, status: 'PENDING', attempts: 0 },
+      ]);
+      expect(await ledger.startStep(operation.id, 'customer', randomUUID(), lease)).toBeNull();
+      expect(await ledger.startStep(operation.id, 'net3', randomUUID(), lease)).not.toBeNull();
+    });
+
     it('records nothing when one of the steps cannot be recorded', async () => {
       const operation = newOperation();
       const twice = [...PLAN, { ...PLAN[1]!, position: 2000 }];
