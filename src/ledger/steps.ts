@@ -45,6 +45,14 @@ export interface StepCompletion {
   nextCheckAt?: Date;
 }
 
+/** A step's completion or failure (an UPDATE … RETURNING operation_id) and its caller, waiting for a transaction. */
+interface QueuedStepChange {
+  sql: string;
+  params: unknown[];
+  resolve: (changed: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
 /** JSON for a jsonb parameter: both drivers take text and let PostgreSQL parse it. */
 const json = (value: unknown) => JSON.stringify(value ?? null);
 
@@ -53,6 +61,9 @@ const json = (value: unknown) => JSON.stringify(value ?? null);
  * {@link StepLease}, and the operation's status derived from its steps in the same transaction.
  */
 export class StepStore {
+  /** Step changes waiting, per operation, for its transaction in flight to end (see finishStep). */
+  private readonly finishing = new Map<string, QueuedStepChange[]>();
+
   constructor(
     private readonly db: Database,
     private readonly terms: LeaseTerms,
@@ -216,15 +227,7 @@ export class StepStore {
     lease: StepLease,
     completion: StepCompletion,
   ): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const locked = await tx.query(
-        lockingOperation(completionSql),
-        completionParams(operationId, step, lease, completion),
-      );
-      if (locked.length === 0) return false;
-      await refreshOperationStatus(tx, operationId);
-      return true;
-    });
+    return this.finishStep(operationId, completionSql, completionParams(operationId, step, lease, completion));
   }
 
   /** False, changing nothing, when `lease` no longer holds the step. `outcomeUnknown`: the provider may have acted. */
@@ -235,20 +238,76 @@ export class StepStore {
     failure: StepFailure,
     outcomeUnknown: boolean,
   ): Promise<boolean> {
+    return this.finishStep(
+      operationId,
+      `UPDATE provisioning_steps
+         SET status = 'FAILED', failure = $3::jsonb, outcome_unknown = $5, finished_at = now(), next_check_at = NULL,
+             lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       WHERE operation_id = $1 AND step = $2 AND lease_id = $4
+       RETURNING operation_id`,
+      [operationId, step, json(failure), lease, outcomeUnknown],
+    );
+  }
+
+  /**
+   * Group commit: the fan-out's steps answer together, and each answer waits for the operation's status anyway. While
+   * one transaction of an operation's step changes runs, this process's next changes to it queue, and the next
+   * transaction records them all and refreshes the status once. Each caller still returns only once its change is
+   * committed. A batch that fails is retried one change per transaction, so one bad change fails only its caller.
+   */
+  private finishStep(operationId: string, sql: string, params: unknown[]): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const change = { sql, params, resolve, reject };
+      const queued = this.finishing.get(operationId);
+      if (queued) {
+        queued.push(change);
+        return;
+      }
+      this.finishing.set(operationId, []);
+      void this.recordFinished(operationId, [change]);
+    });
+  }
+
+  private async recordFinished(operationId: string, changes: QueuedStepChange[]): Promise<void> {
+    try {
+      const changed = await this.recordInOneTransaction(operationId, changes);
+      changes.forEach((change, index) => change.resolve(changed[index]!));
+    } catch (error) {
+      if (changes.length === 1) changes[0]!.reject(error);
+      for (const change of changes.length > 1 ? changes : []) {
+        await this.recordInOneTransaction(operationId, [change]).then(
+          ([changed]) => change.resolve(changed!),
+          change.reject,
+        );
+      }
+    }
+    const next = this.finishing.get(operationId) ?? [];
+    if (next.length === 0) {
+      this.finishing.delete(operationId);
+      return;
+    }
+    this.finishing.set(operationId, []);
+    await this.recordFinished(operationId, next);
+  }
+
+  /**
+   * Step rows are locked before the operation's, as everywhere else, so that no two transactions wait on each other.
+   * One change locks the operation in its own statement (lockingOperation); several lock it after the last.
+   */
+  private recordInOneTransaction(operationId: string, changes: QueuedStepChange[]): Promise<boolean[]> {
     return this.db.transaction(async (tx) => {
-      const locked = await tx.query(
-        lockingOperation(
-          `UPDATE provisioning_steps
-             SET status = 'FAILED', failure = $3::jsonb, outcome_unknown = $5, finished_at = now(), next_check_at = NULL,
-                 lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-           WHERE operation_id = $1 AND step = $2 AND lease_id = $4
-           RETURNING operation_id`,
-        ),
-        [operationId, step, json(failure), lease, outcomeUnknown],
-      );
-      if (locked.length === 0) return false;
-      await refreshOperationStatus(tx, operationId);
-      return true;
+      if (changes.length === 1) {
+        const locked = (await tx.query(lockingOperation(changes[0]!.sql), changes[0]!.params)).length > 0;
+        if (locked) await refreshOperationStatus(tx, operationId);
+        return [locked];
+      }
+      const changed: boolean[] = [];
+      for (const change of changes) changed.push((await tx.query(change.sql, change.params)).length > 0);
+      if (changed.some(Boolean)) {
+        await tx.query('SELECT 1 FROM provisioning_operations WHERE id = $1 FOR UPDATE', [operationId]);
+        await refreshOperationStatus(tx, operationId);
+      }
+      return changed;
     });
   }
 

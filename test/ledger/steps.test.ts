@@ -498,6 +498,31 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       }
     });
 
+    it('answers each of several changes recorded together with its own outcome', async () => {
+      const operation = newOperation();
+      const begun = await ledger.beginOperation(operation, PLAN);
+      const claims = await ledger.startSteps(operation.id, ['customer', 'net3', 'wholesale'], randomUUID(), begun);
+      const lease = (step: string) => claims.get(step)!.lease;
+
+      // Issued at once, the second and third wait for the first's transaction and are recorded in one together.
+      const outcomes = await Promise.all([
+        ledger.completeStep(operation.id, 'customer', lease('customer'), settled),
+        ledger.completeStep(operation.id, 'net3', begun, settled),
+        ledger.failStep(operation.id, 'wholesale', lease('wholesale'), failureOf('WEBEX_WHOLESALE'), true),
+      ]);
+
+      // The write-ahead's lease was superseded by net3's start: that answer changes nothing.
+      expect(outcomes).toEqual([true, false, true]);
+      expect(await ledger.stepsOf([operation.id])).toMatchObject([
+        { step: 'customer', status: 'SUCCEEDED' },
+        { step: 'net3', status: 'PENDING' },
+        { step: 'wholesale', status: 'FAILED', outcomeUnknown: true },
+      ]);
+      expect((await ledger.operationById(operation.id))?.status).toBe('RUNNING');
+      expect(await ledger.completeStep(operation.id, 'net3', lease('net3'), settled)).toBe(true);
+      expect((await ledger.operationById(operation.id))?.status).toBe('PARTIALLY_FAILED');
+    });
+
     it('goes back to RUNNING when a failed step is started again', async () => {
       const operation = newOperation();
       const begun = await ledger.beginOperation(operation, PLAN);
