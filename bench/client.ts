@@ -26,10 +26,11 @@ export const READS = {
 
 export type ReadName = keyof typeof READS;
 
+/** The provider instance's id but not its status, which costs one more CloudCockpit read after the provisioning. */
 export const PROVISION_CUSTOMER = `mutation ProvisionEverywhere($input: ProvisionCustomerInput!) {
   provisionCustomer(input: $input) {
     customer { id companyName }
-    providerInstances { __typename ... on ProviderInstance { providerInstanceId status } }
+    providerInstances { __typename ... on ProviderInstance { providerInstanceId } }
     experiencePlatform { __typename ... on ExperiencePlatformProvisioning { pollRequired } }
     net3 { __typename ... on Net3Provisioning { customer { customerId localId } } }
     wholesale { __typename ... on WholesaleCustomer { id status } }

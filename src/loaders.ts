@@ -2,6 +2,9 @@ import DataLoader from 'dataloader';
 import { requireCaller, type Caller } from './auth.js';
 import type { Ledger, OperationRecord, StepRecord } from './ledger/ledger.js';
 import { scopeOf } from './ledger/visibility.js';
+import type { CloudCockpitClient } from './providers/cloudcockpit/client.js';
+import { wireGuid } from './providers/cloudcockpit/mapping.js';
+import type { CustomerViewModel } from './providers/cloudcockpit/wire.js';
 import type { WebexClient } from './providers/webex/client.js';
 import type { WholesaleCustomer } from './providers/webex/wire.js';
 import { isUuid } from './uuid.js';
@@ -66,4 +69,23 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, webexClient
       { batch: false },
     ),
   };
+}
+
+const cloudCockpitCustomerLoaders = new WeakMap<CloudCockpitClient, DataLoader<string, CustomerViewModel | null>>();
+
+/**
+ * CloudCockpit customers read live by id, each once per request; null when CloudCockpit has none. Kept per client
+ * rather than in {@link Loaders}: the context makes one CloudCockpit client per request, and only createLoaders' Webex.
+ */
+export function cloudCockpitCustomers(cloudCockpit: CloudCockpitClient): DataLoader<string, CustomerViewModel | null> {
+  let loader = cloudCockpitCustomerLoaders.get(cloudCockpit);
+  if (!loader) {
+    // CloudCockpit reads one customer per call: this loader only dedupes and caches within the request.
+    loader = new DataLoader(async ([id]) => [await cloudCockpit.getCustomer(id!)], {
+      batch: false,
+      cacheKeyFn: (id) => wireGuid(id),
+    });
+    cloudCockpitCustomerLoaders.set(cloudCockpit, loader);
+  }
+  return loader;
 }

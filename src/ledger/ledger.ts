@@ -2,7 +2,14 @@ import type { ProviderName } from '../errors.js';
 import type { Database } from './database.js';
 import { LedgerReads, type PageWindow } from './reads.js';
 import type { OperationRecord, OperationStatus, StepFailure, StepRecord } from './records.js';
-import { StepStore, type PlannedStep, type StepClaim, type StepCompletion, type StepLease } from './steps.js';
+import {
+  StepStore,
+  type NewOperation,
+  type PlannedStep,
+  type StepClaim,
+  type StepCompletion,
+  type StepLease,
+} from './steps.js';
 import { UpstreamIdIndex, type UpstreamIdRecord } from './upstream-ids.js';
 import type { ResellerScope } from './visibility.js';
 import { WorkQueue, type LeasedStep } from './work-queue.js';
@@ -64,6 +71,14 @@ export class Ledger {
     return this.steps.beginOperation(operation, steps);
   }
 
+  beginOperationStarting(
+    operation: NewOperation,
+    steps: PlannedStep[],
+    start: readonly string[],
+  ): Promise<{ lease: StepLease; claims: Map<string, StepClaim | null> }> {
+    return this.steps.beginOperationStarting(operation, steps, start);
+  }
+
   startStep(
     operationId: string,
     step: string,
@@ -73,8 +88,27 @@ export class Ledger {
     return this.steps.startStep(operationId, step, correlationId, held);
   }
 
+  startSteps(
+    operationId: string,
+    steps: readonly string[],
+    correlationId: string,
+    held: StepLease | null = null,
+  ): Promise<Map<string, StepClaim | null>> {
+    return this.steps.startSteps(operationId, steps, correlationId, held);
+  }
+
   completeStep(operationId: string, step: string, lease: StepLease, completion: StepCompletion): Promise<boolean> {
     return this.steps.completeStep(operationId, step, lease, completion);
+  }
+
+  completeStepAndStart(
+    operationId: string,
+    step: string,
+    lease: StepLease,
+    completion: StepCompletion,
+    next: { steps: readonly string[]; correlationId: string; held: StepLease | null },
+  ): Promise<{ completed: boolean; claims: Map<string, StepClaim | null> }> {
+    return this.steps.completeStepAndStart(operationId, step, lease, completion, next);
   }
 
   failStep(

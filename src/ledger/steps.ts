@@ -22,6 +22,12 @@ export interface LeaseTerms {
   leaseMs: number;
 }
 
+/** An operation as its write-ahead records it. */
+export type NewOperation = Pick<
+  OperationRecord,
+  'id' | 'tenant' | 'caller' | 'kind' | 'customerId' | 'request' | 'correlationId'
+>;
+
 /** A step to record before anything is called. */
 export interface PlannedStep {
   step: string;
@@ -39,6 +45,14 @@ export interface StepCompletion {
   nextCheckAt?: Date;
 }
 
+/** A step's completion or failure (an UPDATE … RETURNING operation_id) and its caller, waiting for a transaction. */
+interface QueuedStepChange {
+  sql: string;
+  params: unknown[];
+  resolve: (changed: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
 /** JSON for a jsonb parameter: both drivers take text and let PostgreSQL parse it. */
 const json = (value: unknown) => JSON.stringify(value ?? null);
 
@@ -47,18 +61,30 @@ const json = (value: unknown) => JSON.stringify(value ?? null);
  * {@link StepLease}, and the operation's status derived from its steps in the same transaction.
  */
 export class StepStore {
+  /** Step changes waiting, per operation, for its transaction in flight to end (see finishStep). */
+  private readonly finishing = new Map<string, QueuedStepChange[]>();
+
   constructor(
     private readonly db: Database,
     private readonly terms: LeaseTerms,
   ) {}
 
   /** Write-ahead: every step PENDING and leased to this request, which starts them (or fails them) under that lease. */
-  async beginOperation(
-    operation: Pick<OperationRecord, 'id' | 'tenant' | 'caller' | 'kind' | 'customerId' | 'request' | 'correlationId'>,
+  async beginOperation(operation: NewOperation, steps: PlannedStep[]): Promise<StepLease> {
+    return (await this.beginOperationStarting(operation, steps, [])).lease;
+  }
+
+  /**
+   * The write-ahead and the first attempt of `start` (see {@link startStep}) in one transaction: the customer's
+   * call goes out after one commit, not two.
+   */
+  async beginOperationStarting(
+    operation: NewOperation,
     steps: PlannedStep[],
-  ): Promise<StepLease> {
+    start: readonly string[],
+  ): Promise<{ lease: StepLease; claims: Map<string, StepClaim | null> }> {
     const lease = randomUUID();
-    await this.db.transaction(async (tx) => {
+    const claims = await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO provisioning_operations (id, tenant, caller, kind, customer_id, request, status, correlation_id)
          VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, 'RUNNING', $7)`,
@@ -72,24 +98,24 @@ export class StepStore {
           operation.correlationId,
         ],
       );
-      for (const step of steps) {
-        await tx.query(
-          `INSERT INTO provisioning_steps (operation_id, step, provider, position, status, input, lease_id, lease_owner, lease_expires_at)
-           VALUES ($1, $2, $3, $4, 'PENDING', $5::jsonb, $6, $7, now() + make_interval(secs => $8))`,
-          [
-            operation.id,
-            step.step,
-            step.provider,
-            step.position,
-            json(step.input),
-            lease,
-            this.terms.owner,
-            this.terms.leaseMs / 1000,
-          ],
-        );
-      }
+      await tx.query(
+        `INSERT INTO provisioning_steps (operation_id, step, provider, position, status, input, lease_id, lease_owner, lease_expires_at)
+         SELECT $1, s.step, s.provider, s.position, 'PENDING', s.input::jsonb, $6, $7, now() + make_interval(secs => $8)
+         FROM unnest($2::text[], $3::text[], $4::int[], $5::text[]) AS s(step, provider, position, input)`,
+        [
+          operation.id,
+          steps.map((step) => step.step),
+          steps.map((step) => step.provider),
+          steps.map((step) => step.position),
+          steps.map((step) => json(step.input)),
+          lease,
+          this.terms.owner,
+          this.terms.leaseMs / 1000,
+        ],
+      );
+      return this.claimSteps(tx, operation.id, start, operation.correlationId, lease);
     });
-    return lease;
+    return { lease, claims };
   }
 
   /**
@@ -105,28 +131,93 @@ export class StepStore {
     correlationId: string,
     held: StepLease | null = null,
   ): Promise<StepClaim | null> {
-    const lease = randomUUID();
+    const claims = await this.startSteps(operationId, [step], correlationId, held);
+    return claims.get(step) ?? null;
+  }
+
+  /** {@link startStep} for several steps of one operation in one transaction, as the fan-out starts them. */
+  async startSteps(
+    operationId: string,
+    steps: readonly string[],
+    correlationId: string,
+    held: StepLease | null = null,
+  ): Promise<Map<string, StepClaim | null>> {
     return this.db.transaction(async (tx) => {
-      const [current] = await tx.query<{ outcome_unknown: boolean }>(
-        `SELECT outcome_unknown FROM provisioning_steps
-         WHERE operation_id = $1 AND step = $2
-           AND (status = 'FAILED'
-                OR (status = 'PENDING' AND (lease_id = $3 OR lease_expires_at IS NULL OR lease_expires_at < now())))
-         FOR UPDATE`,
-        [operationId, step, held],
-      );
-      if (!current) return null;
-      await tx.query(
-        `UPDATE provisioning_steps
-           SET status = 'PENDING', attempts = attempts + 1, correlation_id = $3, started_at = now(), failure = NULL,
-               outcome_unknown = true, lease_id = $4, lease_owner = $5, lease_expires_at = now() + make_interval(secs => $6),
-               updated_at = now()
-         WHERE operation_id = $1 AND step = $2`,
-        [operationId, step, correlationId, lease, this.terms.owner, this.terms.leaseMs / 1000],
-      );
-      await refreshOperationStatus(tx, operationId);
-      return { lease, outcomeUnknown: current.outcome_unknown };
+      const claims = await this.claimSteps(tx, operationId, steps, correlationId, held);
+      if ([...claims.values()].some((claim) => claim !== null)) await markRunning(tx, operationId);
+      return claims;
     });
+  }
+
+  /**
+   * Records a step's answer and starts `next` in one transaction: the fan-out's steps start as soon as the customer
+   * they need is recorded, with no transaction of their own in between. `completed` as {@link completeStep} answers.
+   */
+  async completeStepAndStart(
+    operationId: string,
+    step: string,
+    lease: StepLease,
+    completion: StepCompletion,
+    next: { steps: readonly string[]; correlationId: string; held: StepLease | null },
+  ): Promise<{ completed: boolean; claims: Map<string, StepClaim | null> }> {
+    if (next.steps.length === 0) {
+      return { completed: await this.completeStep(operationId, step, lease, completion), claims: new Map() };
+    }
+    return this.db.transaction(async (tx) => {
+      const completed = (await tx.query(completionSql, completionParams(operationId, step, lease, completion))).length;
+      const claims = await this.claimSteps(tx, operationId, next.steps, next.correlationId, next.held);
+      if ([...claims.values()].some((claim) => claim !== null)) {
+        await markRunning(tx, operationId);
+      } else if (completed) {
+        await tx.query('SELECT 1 FROM provisioning_operations WHERE id = $1 FOR UPDATE', [operationId]);
+        await refreshOperationStatus(tx, operationId);
+      }
+      return { completed: completed > 0, claims };
+    });
+  }
+
+  /**
+   * Rows are locked in one order (by step), so that two requests claiming overlapping steps cannot deadlock. Until
+   * the attempt is recorded the outcome is unknown (see startStep); each step gets a lease of its own.
+   */
+  private async claimSteps(
+    tx: Queryable,
+    operationId: string,
+    steps: readonly string[],
+    correlationId: string,
+    held: StepLease | null,
+  ): Promise<Map<string, StepClaim | null>> {
+    const claims = new Map<string, StepClaim | null>(steps.map((step) => [step, null]));
+    if (steps.length === 0) return claims;
+    const claimable = await tx.query<{ step: string; outcome_unknown: boolean }>(
+      `SELECT step, outcome_unknown FROM provisioning_steps
+       WHERE operation_id = $1 AND step = ANY($2::text[])
+         AND (status = 'FAILED'
+              OR (status = 'PENDING' AND (lease_id = $3 OR lease_expires_at IS NULL OR lease_expires_at < now())))
+       ORDER BY step
+       FOR UPDATE`,
+      [operationId, [...steps], held],
+    );
+    if (claimable.length === 0) return claims;
+    for (const row of claimable) claims.set(row.step, { lease: randomUUID(), outcomeUnknown: row.outcome_unknown });
+    const taken = claimable.map((row) => row.step);
+    await tx.query(
+      `UPDATE provisioning_steps s
+         SET status = 'PENDING', attempts = attempts + 1, correlation_id = $4, started_at = now(), failure = NULL,
+             outcome_unknown = true, lease_id = c.lease, lease_owner = $5,
+             lease_expires_at = now() + make_interval(secs => $6), updated_at = now()
+       FROM unnest($2::text[], $3::uuid[]) AS c(step, lease)
+       WHERE s.operation_id = $1 AND s.step = c.step`,
+      [
+        operationId,
+        taken,
+        taken.map((step) => claims.get(step)!.lease),
+        correlationId,
+        this.terms.owner,
+        this.terms.leaseMs / 1000,
+      ],
+    );
+    return claims;
   }
 
   /** False, changing nothing, when `lease` no longer holds the step: whoever holds it now records its own outcome. */
@@ -136,28 +227,7 @@ export class StepStore {
     lease: StepLease,
     completion: StepCompletion,
   ): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const updated = await tx.query(
-        `UPDATE provisioning_steps
-           SET status = $3, result = $4::jsonb, upstream_ids = upstream_ids || $5::jsonb, failure = NULL, outcome_unknown = false,
-               finished_at = CASE WHEN $3 = 'SUCCEEDED' THEN now() END, next_check_at = $6,
-               lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-         WHERE operation_id = $1 AND step = $2 AND lease_id = $7
-         RETURNING step`,
-        [
-          operationId,
-          step,
-          completion.status,
-          json(completion.result),
-          json(completion.upstreamIds),
-          completion.status === 'IN_PROGRESS' ? (completion.nextCheckAt ?? new Date()) : null,
-          lease,
-        ],
-      );
-      if (updated.length === 0) return false;
-      await refreshOperationStatus(tx, operationId);
-      return true;
-    });
+    return this.finishStep(operationId, completionSql, completionParams(operationId, step, lease, completion));
   }
 
   /** False, changing nothing, when `lease` no longer holds the step. `outcomeUnknown`: the provider may have acted. */
@@ -168,18 +238,76 @@ export class StepStore {
     failure: StepFailure,
     outcomeUnknown: boolean,
   ): Promise<boolean> {
+    return this.finishStep(
+      operationId,
+      `UPDATE provisioning_steps
+         SET status = 'FAILED', failure = $3::jsonb, outcome_unknown = $5, finished_at = now(), next_check_at = NULL,
+             lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       WHERE operation_id = $1 AND step = $2 AND lease_id = $4
+       RETURNING operation_id`,
+      [operationId, step, json(failure), lease, outcomeUnknown],
+    );
+  }
+
+  /**
+   * Group commit: the fan-out's steps answer together, and each answer waits for the operation's status anyway. While
+   * one transaction of an operation's step changes runs, this process's next changes to it queue, and the next
+   * transaction records them all and refreshes the status once. Each caller still returns only once its change is
+   * committed. A batch that fails is retried one change per transaction, so one bad change fails only its caller.
+   */
+  private finishStep(operationId: string, sql: string, params: unknown[]): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const change = { sql, params, resolve, reject };
+      const queued = this.finishing.get(operationId);
+      if (queued) {
+        queued.push(change);
+        return;
+      }
+      this.finishing.set(operationId, []);
+      void this.recordFinished(operationId, [change]);
+    });
+  }
+
+  private async recordFinished(operationId: string, changes: QueuedStepChange[]): Promise<void> {
+    try {
+      const changed = await this.recordInOneTransaction(operationId, changes);
+      changes.forEach((change, index) => change.resolve(changed[index]!));
+    } catch (error) {
+      if (changes.length === 1) changes[0]!.reject(error);
+      for (const change of changes.length > 1 ? changes : []) {
+        await this.recordInOneTransaction(operationId, [change]).then(
+          ([changed]) => change.resolve(changed!),
+          change.reject,
+        );
+      }
+    }
+    const next = this.finishing.get(operationId) ?? [];
+    if (next.length === 0) {
+      this.finishing.delete(operationId);
+      return;
+    }
+    this.finishing.set(operationId, []);
+    await this.recordFinished(operationId, next);
+  }
+
+  /**
+   * Step rows are locked before the operation's, as everywhere else, so that no two transactions wait on each other.
+   * One change locks the operation in its own statement (lockingOperation); several lock it after the last.
+   */
+  private recordInOneTransaction(operationId: string, changes: QueuedStepChange[]): Promise<boolean[]> {
     return this.db.transaction(async (tx) => {
-      const updated = await tx.query(
-        `UPDATE provisioning_steps
-           SET status = 'FAILED', failure = $3::jsonb, outcome_unknown = $5, finished_at = now(), next_check_at = NULL,
-               lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-         WHERE operation_id = $1 AND step = $2 AND lease_id = $4
-         RETURNING step`,
-        [operationId, step, json(failure), lease, outcomeUnknown],
-      );
-      if (updated.length === 0) return false;
-      await refreshOperationStatus(tx, operationId);
-      return true;
+      if (changes.length === 1) {
+        const locked = (await tx.query(lockingOperation(changes[0]!.sql), changes[0]!.params)).length > 0;
+        if (locked) await refreshOperationStatus(tx, operationId);
+        return [locked];
+      }
+      const changed: boolean[] = [];
+      for (const change of changes) changed.push((await tx.query(change.sql, change.params)).length > 0);
+      if (changed.some(Boolean)) {
+        await tx.query('SELECT 1 FROM provisioning_operations WHERE id = $1 FOR UPDATE', [operationId]);
+        await refreshOperationStatus(tx, operationId);
+      }
+      return changed;
     });
   }
 
@@ -210,13 +338,42 @@ export class StepStore {
   }
 }
 
+/** A step's answer recorded under its lease; returns the operation's id, or nothing when the lease no longer holds. */
+const completionSql = `UPDATE provisioning_steps
+   SET status = $3, result = $4::jsonb, upstream_ids = upstream_ids || $5::jsonb, failure = NULL, outcome_unknown = false,
+       finished_at = CASE WHEN $3 = 'SUCCEEDED' THEN now() END, next_check_at = $6,
+       lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+ WHERE operation_id = $1 AND step = $2 AND lease_id = $7
+ RETURNING operation_id`;
+
+function completionParams(operationId: string, step: string, lease: StepLease, completion: StepCompletion): unknown[] {
+  return [
+    operationId,
+    step,
+    completion.status,
+    json(completion.result),
+    json(completion.upstreamIds),
+    completion.status === 'IN_PROGRESS' ? (completion.nextCheckAt ?? new Date()) : null,
+    lease,
+  ];
+}
+
 /**
- * Call it inside the transaction that changed a step: the row lock makes concurrent step changes take turns, and
- * the UPDATE, a statement of its own, sees every step the others committed (READ COMMITTED), so the last one to
- * finish writes the true status.
+ * A step's change (an UPDATE … RETURNING operation_id) that also locks its operation's row, when it changed a step,
+ * for the {@link refreshOperationStatus} that must follow in the same transaction: one round trip fewer.
+ */
+function lockingOperation(stepChange: string): string {
+  return `WITH changed AS (${stepChange})
+    SELECT 1 FROM provisioning_operations WHERE id IN (SELECT operation_id FROM changed) FOR UPDATE`;
+}
+
+/**
+ * Call it inside the transaction that changed a step, once that change has locked the operation's row (see
+ * lockingOperation): the lock makes concurrent step changes take turns, and this UPDATE, a statement of its own,
+ * sees every step the others committed (READ COMMITTED), so the last one to finish writes the true status. The
+ * lock is taken by the transaction's last statement but one and held only until its commit.
  */
 async function refreshOperationStatus(tx: Queryable, operationId: string): Promise<void> {
-  await tx.query('SELECT 1 FROM provisioning_operations WHERE id = $1 FOR UPDATE', [operationId]);
   await tx.query(
     `UPDATE provisioning_operations o SET updated_at = now(), status = (
        SELECT CASE
@@ -230,4 +387,15 @@ async function refreshOperationStatus(tx: Queryable, operationId: string): Promi
      WHERE o.id = $1`,
     [operationId],
   );
+}
+
+/**
+ * After a step was made PENDING the operation is RUNNING, whatever its other steps: one statement, which takes the
+ * operation's row lock itself. A concurrent refresh either commits first (and this overwrites it) or waits for
+ * this commit and then sees the PENDING step.
+ */
+async function markRunning(tx: Queryable, operationId: string): Promise<void> {
+  await tx.query(`UPDATE provisioning_operations SET status = 'RUNNING', updated_at = now() WHERE id = $1`, [
+    operationId,
+  ]);
 }

@@ -2,17 +2,20 @@ import { canSee, isReseller, type Caller } from '../auth.js';
 import { isUuid } from '../uuid.js';
 import { CustomerSource } from '../generated/graphql.js';
 import type { Ledger, StepRecord } from '../ledger/ledger.js';
-import type { Loaders } from '../loaders.js';
+import { cloudCockpitCustomers, type Loaders } from '../loaders.js';
 import type { Logger } from '../logger.js';
 import type { CloudCockpitClient } from '../providers/cloudcockpit/client.js';
 import {
   customerCursors,
   pagesCovering,
+  providerCustomerOf,
   resellerIdsOf,
   toCustomerConnection,
   wireGuid,
 } from '../providers/cloudcockpit/mapping.js';
-import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
+import { isAccepted, type ProviderInstanceModel } from '../providers/cloudcockpit/operations.js';
+import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
+import { UpstreamError } from '../errors.js';
 import { entitlementOf } from '../providers/experience-platform/mapping.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
 import { isUnreachable } from '../providers/failures.js';
@@ -43,6 +46,29 @@ export async function findCustomer(scope: CustomerReadScope, id: string): Promis
     if (!customer) throw error;
   }
   return customer && canSee(scope.caller, resellerIdsOf(customer)) ? customer : null;
+}
+
+/**
+ * The instance as CloudCockpit holds it. One just accepted (not read back, to keep a read off the fan-out's critical
+ * path) is read from its customer, once per customer and request; as accepted while that read fails or lags.
+ */
+export async function heldProviderInstance(
+  scope: Pick<CustomerReadScope, 'cloudCockpit' | 'logger'>,
+  instance: ProviderInstanceModel,
+): Promise<ProviderCustomer> {
+  if (!isAccepted(instance)) return instance;
+  try {
+    const customer = await cloudCockpitCustomers(scope.cloudCockpit).load(instance.acceptedForCustomer);
+    return providerCustomerOf(customer, instance.providerInstanceId) ?? instance;
+  } catch (error) {
+    // The instance was added: a failed read leaves its status unknown, as CloudCockpit's 201 does.
+    if (!(error instanceof UpstreamError)) throw error;
+    scope.logger.warn(
+      { provider: 'CLOUDCOCKPIT', httpStatus: error.httpStatus },
+      'reading a provider instance just added failed: its status is unknown',
+    );
+    return instance;
+  }
 }
 
 /** A page of the customers the caller may see, from CloudCockpit or, while it cannot be reached, from the ledger. */

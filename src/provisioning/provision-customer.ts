@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { badUserInput, ErrorCode, notFound, UpstreamError, type FieldError, type InputPath } from '../errors.js';
 import type { ProvisionCustomerInput } from '../generated/graphql.js';
-import type { OperationRecord, PlannedStep, StepFailure, StepLease, StepRecord } from '../ledger/ledger.js';
+import type { OperationRecord, PlannedStep, StepClaim, StepFailure, StepLease, StepRecord } from '../ledger/ledger.js';
 import { wireGuid } from '../providers/cloudcockpit/mapping.js';
-import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
+import type { ProviderInstanceModel } from '../providers/cloudcockpit/operations.js';
+import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
 import { withRequestTime } from '../providers/experience-platform/mapping.js';
 import { withRequestFacts } from '../providers/net3/mapping.js';
@@ -24,7 +25,7 @@ export type Outcome<T> = T | ProviderFailureRecord;
 export interface ProvisionCustomerResult {
   operationId: string;
   customer: CustomerViewModel;
-  providerInstances: Outcome<ProviderCustomer>[];
+  providerInstances: Outcome<ProviderInstanceModel>[];
   experiencePlatform: Outcome<ProvisioningResponse> | null;
   net3: Outcome<ProvisionCustomerModelResponse> | null;
   wholesale: Outcome<WholesaleCustomer> | null;
@@ -91,7 +92,7 @@ export async function provisionCustomer(
       : []),
   ];
   const operationId = randomUUID();
-  const lease = await scope.ledger.beginOperation(
+  const { lease, claims } = await scope.ledger.beginOperationStarting(
     {
       id: operationId,
       tenant: caller.tenant,
@@ -102,9 +103,10 @@ export async function provisionCustomer(
       correlationId: scope.correlationId,
     },
     plan,
+    ['customer'],
   );
   // The customer was refused: nothing else ran, but the provisioning is on record, to fix and retry.
-  const { customer, outcomes } = await runSteps(scope, operationId, plan, null, lease).catch(
+  const { customer, outcomes } = await runSteps(scope, operationId, plan, null, lease, claims).catch(
     withProvisioningId(operationId),
   );
   const outcomeOf = (step: string) => outcomes.get(step) ?? null;
@@ -114,7 +116,7 @@ export async function provisionCustomer(
     customer: customer!,
     providerInstances: plan
       .filter((s) => s.step.startsWith('providerInstance:'))
-      .map((s) => outcomeOf(s.step) as Outcome<ProviderCustomer>),
+      .map((s) => outcomeOf(s.step) as Outcome<ProviderInstanceModel>),
     experiencePlatform: outcomeOf('experiencePlatform') as Outcome<ProvisioningResponse> | null,
     net3: outcomeOf('net3') as Outcome<ProvisionCustomerModelResponse> | null,
     wholesale: outcomeOf('wholesale') as Outcome<WholesaleCustomer> | null,
@@ -141,7 +143,7 @@ export interface SingleCallProvisioning {
 export async function provisionOnce<Response>(scope: StepScope, call: SingleCallProvisioning): Promise<Response> {
   const { caller } = scope;
   const operationId = randomUUID();
-  const lease = await scope.ledger.beginOperation(
+  const { lease, claims } = await scope.ledger.beginOperationStarting(
     {
       id: operationId,
       tenant: caller.tenant,
@@ -152,10 +154,14 @@ export async function provisionOnce<Response>(scope: StepScope, call: SingleCall
       correlationId: scope.correlationId,
     },
     [{ step: call.step, provider: call.provider, position: 0, input: call.input }],
+    [call.step],
   );
   const customer = call.customerId ? ({ id: call.customerId } as CustomerViewModel) : null;
   const step = { step: call.step, position: 0, input: call.input, at: ['input'] };
-  return (await runStep(scope, operationId, step, customer, lease).catch(withProvisioningId(operationId))) as Response;
+  const claim = claims.get(call.step) ?? null;
+  return (await runStep(scope, operationId, step, customer, lease, { claim }).catch(
+    withProvisioningId(operationId),
+  )) as Response;
 }
 
 /** For `.catch()`: a failed provisioning's error names it, so that the caller can retry it (`retryProvisioning`). */
@@ -199,6 +205,7 @@ export async function retryProvisioning(scope: StepScope, id: string): Promise<O
 /**
  * The customer's step first when it is among them: nothing else can run without it. `held` is the lease of their
  * write-ahead when this request wrote them; null for steps that failed before, nobody's until a request claims them.
+ * `started`: the customer's claim, when the write-ahead made it.
  */
 async function runSteps(
   scope: StepScope,
@@ -206,42 +213,53 @@ async function runSteps(
   steps: RunnableStep[],
   knownCustomer: CustomerViewModel | null,
   held: StepLease | null,
+  started: Map<string, StepClaim | null> | null = null,
 ): Promise<{ customer: CustomerViewModel | null; outcomes: Map<string, unknown> }> {
   const outcomes = new Map<string, unknown>();
   let customer = knownCustomer;
   const customerStep = steps.find((s) => s.step === 'customer');
+  const others = steps.filter((s) => s !== customerStep);
+  let claims: Map<string, StepClaim | null>;
   if (customerStep) {
     try {
-      customer = (await runStep(scope, operationId, customerStep, null, held)) as CustomerViewModel;
+      // The others start in the transaction that records the customer: none of its own before their calls.
+      const attempt = await attemptStep(scope, operationId, customerStep, null, held, {
+        ...(started ? { claim: started.get(customerStep.step) ?? null } : {}),
+        thenStart: others.map((s) => s.step),
+      });
+      customer = attempt.response as CustomerViewModel;
+      claims = attempt.started;
     } catch (error) {
       // Only steps this request wrote ahead are its own to record as not started. Steps that had failed before
       // have failed as they were (nothing was sent for them now), and may by now be another retry's.
       if (held !== null) {
         const failure = failureOf(scope, 'CLOUDCOCKPIT', notStartedError());
-        await Promise.all(
-          steps
-            .filter((s) => s !== customerStep)
-            .map((s) => scope.ledger.failStep(operationId, s.step, held, failure, false)),
-        );
+        await Promise.all(others.map((s) => scope.ledger.failStep(operationId, s.step, held, failure, false)));
       }
       throw error;
     }
+  } else {
+    claims = await scope.ledger.startSteps(
+      operationId,
+      others.map((s) => s.step),
+      scope.correlationId,
+      held,
+    );
   }
   // Null only for a single-call mutation made for no customer, whose step needs none.
   const canonical = customer;
   await Promise.all(
-    steps
-      .filter((s) => s !== customerStep)
-      .map(async (s) => {
-        try {
-          outcomes.set(s.step, await runStep(scope, operationId, s, canonical, held));
-        } catch (error) {
-          outcomes.set(s.step, {
-            __typename: 'ProviderFailure',
-            ...failureOf(scope, stepKindOf(s.step).provider, error),
-          });
-        }
-      }),
+    others.map(async (s) => {
+      try {
+        const claim = claims.get(s.step) ?? null;
+        outcomes.set(s.step, await runStep(scope, operationId, s, canonical, held, { claim }));
+      } catch (error) {
+        outcomes.set(s.step, {
+          __typename: 'ProviderFailure',
+          ...failureOf(scope, stepKindOf(s.step).provider, error),
+        });
+      }
+    }),
   );
   return { customer: canonical, outcomes };
 }
@@ -264,10 +282,31 @@ export async function runStep(
   step: RunnableStep,
   customer: CustomerViewModel | null,
   held: StepLease | null,
-  { lookedUp = false }: { lookedUp?: boolean } = {},
+  options: StepAttemptOptions = {},
 ): Promise<unknown> {
+  return (await attemptStep(scope, operationId, step, customer, held, options)).response;
+}
+
+export interface StepAttemptOptions {
+  /** The caller has just looked and found nothing (the worker's recovery). */
+  lookedUp?: boolean;
+  /** The step's claim when the caller already made it (startSteps); null when the step could not be claimed. */
+  claim?: StepClaim | null;
+  /** Steps to start in the transaction that records this one's answer, their claims in `started`. */
+  thenStart?: readonly string[];
+}
+
+async function attemptStep(
+  scope: StepScope,
+  operationId: string,
+  step: RunnableStep,
+  customer: CustomerViewModel | null,
+  held: StepLease | null,
+  { lookedUp = false, claim: given, thenStart = [] }: StepAttemptOptions,
+): Promise<{ response: unknown; started: Map<string, StepClaim | null> }> {
   const kind = stepKindOf(step.step);
-  const claim = await scope.ledger.startStep(operationId, step.step, scope.correlationId, held);
+  const claim =
+    given !== undefined ? given : await scope.ledger.startStep(operationId, step.step, scope.correlationId, held);
   if (claim === null) {
     throw new GraphQLError(`Step ${step.step} of provisioning ${operationId} is being run by another request`, {
       extensions: { code: ErrorCode.IN_PROGRESS },
@@ -288,11 +327,18 @@ export async function runStep(
         throw error;
       });
     }
-    if (!(await scope.ledger.completeStep(operationId, step.step, lease, answer))) {
+    const { completed, claims: started } = await scope.ledger.completeStepAndStart(
+      operationId,
+      step.step,
+      lease,
+      answer,
+      { steps: thenStart, correlationId: scope.correlationId, held },
+    );
+    if (!completed) {
       // The lease ran out during the call and the worker took the step over: it finds this answer at the provider.
       scope.logger.warn({ operationId, step: step.step }, 'provisioning step answered after its lease was taken over');
     }
-    return answer.response;
+    return { response: answer.response, started };
   } catch (error) {
     const failure = failureOf(scope, kind.provider, error);
     scope.logger.warn(

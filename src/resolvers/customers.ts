@@ -15,6 +15,7 @@ import {
   entitlementsOf,
   experiencePlatformOf,
   findCustomer,
+  heldProviderInstance,
   listCustomers,
   net3Of,
   sourceOf,
@@ -76,6 +77,13 @@ export const customerResolvers: Resolvers = {
   },
 
   ProviderInstance: {
+    // Only CloudCockpit's record tells these: read when selected, for an instance it has just accepted.
+    providerCustomerId: async (instance, _, context) =>
+      (await heldProviderInstance(customerReadScope(context), instance)).providerCustomerId ?? null,
+    status: async (instance, _, context) =>
+      (await heldProviderInstance(customerReadScope(context), instance)).status ?? null,
+    customerCreationError: async (instance, _, context) =>
+      (await heldProviderInstance(customerReadScope(context), instance)).customerCreationError ?? null,
     offerTypeMargins: (instance) => offerTypeMarginsOf(instance),
     providerCustomerData: (instance) => parseProviderCustomerData(instance.providerCustomerData),
     microsoftCustomerData: (instance) => microsoftCustomerDataOf(instance.providerCustomerData),

@@ -23,7 +23,9 @@ const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
   }
 }`;
 
-type Payload = { provisionCustomer: { customer: { id: string }; failures: unknown[] } };
+type Payload = {
+  provisionCustomer: { customer: { id: string }; providerInstances: { status?: string }[]; failures: unknown[] };
+};
 
 const CSP: Caller = { subject: 'user-1', tenant: 'contoso.example', roles: ['csp'], resellerId: null };
 
@@ -113,6 +115,8 @@ describe('Idempotency-Key on mutations', () => {
     expect(first.status).toBe(200);
     expect(first.data!.provisionCustomer.failures).toEqual([]);
     expect(first.headers.get('Idempotent-Replayed')).toBeNull();
+    // Read from CloudCockpit's record after the provisioning, since it is selected: the replay must answer it too.
+    expect(first.data!.provisionCustomer.providerInstances).toEqual([expect.objectContaining({ status: 'SUCCESS' })]);
     const afterFirst = provisioningCalls(stack);
     // The customer and its provider instance at CloudCockpit, then one call at each other provider.
     expect(afterFirst).toEqual({

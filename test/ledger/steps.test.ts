@@ -15,6 +15,8 @@ import {
   WHOLESALE_ONLY,
 } from './fixtures.js';
 
+const settled = { status: 'SUCCEEDED' as const, result: {}, upstreamIds: {} };
+
 describe.each(testBackends)('the step store and its leases, on $name', (backend) => {
   // Tests that only read their own operations (their own ids and tenants) share one database.
   let shared: TestDatabase;
@@ -65,6 +67,27 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       for (const planned of PLAN) {
         expect(await leaseOf(shared.database, operation.id, planned.step)).toEqual({ owner: 'replica-a', live: true });
       }
+    });
+
+    it('keeps each step input exactly, whatever characters it holds, and starts the steps it is told to', async () => {
+      const operation = newOperation();
+      const awkward = { name: 'a "quoted", {braced} \\ back\\slash, NULL, çé 😀', nested: [null, 1.5, { '': '' }] };
+      const plan = [
+        { ...PLAN[0]!, input: awkward },
+        { ...PLAN[1]!, input: 'NULL' },
+        { ...PLAN[2]!, input: null },
+      ];
+      const { lease, claims } = await ledger.beginOperationStarting(operation, plan, ['customer']);
+
+      expect(claims.get('customer')).toEqual({ lease: expect.any(String), outcomeUnknown: false });
+      expect(claims.get('customer')!.lease).not.toBe(lease);
+      expect(await ledger.stepsOf([operation.id])).toMatchObject([
+        { step: 'customer', input: awkward, status: 'PENDING', attempts: 1, outcomeUnknown: true },
+        { step: 'net3', input: 'NULL', status: 'PENDING', attempts: 0, outcomeUnknown: false },
+        { step: 'wholesale', input: null, status: 'PENDING', attempts: 0 },
+      ]);
+      expect(await ledger.startStep(operation.id, 'customer', randomUUID(), lease)).toBeNull();
+      expect(await ledger.startStep(operation.id, 'net3', randomUUID(), lease)).not.toBeNull();
     });
 
     it('records nothing when one of the steps cannot be recorded', async () => {
@@ -285,6 +308,46 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       });
     });
 
+    it('records the customer and starts the steps that need it in one transaction, each under a lease of its own', async () => {
+      const operation = newOperation();
+      const begun = await ledger.beginOperation(operation, PLAN);
+      const { lease } = (await ledger.startStep(operation.id, 'customer', operation.correlationId, begun))!;
+
+      const { completed, claims } = await ledger.completeStepAndStart(
+        operation.id,
+        'customer',
+        lease,
+        { status: 'SUCCEEDED', result: { id: operation.customerId }, upstreamIds: {} },
+        { steps: ['net3', 'wholesale'], correlationId: operation.correlationId, held: begun },
+      );
+
+      expect(completed).toBe(true);
+      const net3 = claims.get('net3')!;
+      const wholesale = claims.get('wholesale')!;
+      expect(net3).toEqual({ lease: expect.any(String), outcomeUnknown: false });
+      expect(wholesale.lease).not.toBe(net3.lease);
+      // Each call is sent only now, its outcome unknown until it is recorded.
+      expect(await ledger.stepsOf([operation.id])).toMatchObject([
+        { step: 'customer', status: 'SUCCEEDED', attempts: 1 },
+        { step: 'net3', status: 'PENDING', attempts: 1, outcomeUnknown: true },
+        { step: 'wholesale', status: 'PENDING', attempts: 1, outcomeUnknown: true },
+      ]);
+      expect((await ledger.operationById(operation.id))?.status).toBe('RUNNING');
+      expect(await ledger.startStep(operation.id, 'net3', randomUUID(), begun)).toBeNull();
+      expect(await ledger.completeStep(operation.id, 'net3', net3.lease, settled)).toBe(true);
+    });
+
+    it('starts together only the steps that are claimable, leaving the others to whoever holds them', async () => {
+      const operation = newOperation();
+      const begun = await ledger.beginOperation(operation, PLAN);
+      await ledger.startStep(operation.id, 'net3', randomUUID(), begun);
+
+      const claims = await replica.startSteps(operation.id, ['net3', 'wholesale'], randomUUID(), begun);
+
+      expect(claims.get('net3')).toBeNull();
+      expect(claims.get('wholesale')).toEqual({ lease: expect.any(String), outcomeUnknown: false });
+    });
+
     it('gives a claimable step to exactly one of several requests of one process starting it at once', async () => {
       const operation = newOperation();
       const begun = await ledger.beginOperation(operation, PLAN);
@@ -409,6 +472,55 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       for (const [index, status] of statuses.entries()) await settle(ledger, operation.id, begun, plan[index]!, status);
 
       expect((await ledger.operationById(operation.id))?.status).toBe(expected);
+    });
+
+    it('is true when many steps finish at once on several connections: the last to commit sees every other', async () => {
+      const plan = Array.from({ length: 8 }, (_, index) => ({ ...PLAN[1]!, step: `net3:${index}`, position: index }));
+      for (const round of [1, 2, 3]) {
+        const operation = newOperation();
+        const begun = await ledger.beginOperation(operation, plan);
+        const claims = await ledger.startSteps(
+          operation.id,
+          plan.map((step) => step.step),
+          randomUUID(),
+          begun,
+        );
+        await Promise.all(
+          plan.map(({ step }, index) => {
+            const { lease } = claims.get(step)!;
+            const finishing = index % 2 === 0 ? ledger : replica;
+            return round === 3 && index === 0
+              ? finishing.failStep(operation.id, step, lease, failureOf('NET3'), false)
+              : finishing.completeStep(operation.id, step, lease, settled);
+          }),
+        );
+        expect((await ledger.operationById(operation.id))?.status).toBe(round === 3 ? 'PARTIALLY_FAILED' : 'SUCCEEDED');
+      }
+    });
+
+    it('answers each of several changes recorded together with its own outcome', async () => {
+      const operation = newOperation();
+      const begun = await ledger.beginOperation(operation, PLAN);
+      const claims = await ledger.startSteps(operation.id, ['customer', 'net3', 'wholesale'], randomUUID(), begun);
+      const lease = (step: string) => claims.get(step)!.lease;
+
+      // Issued at once, the second and third wait for the first's transaction and are recorded in one together.
+      const outcomes = await Promise.all([
+        ledger.completeStep(operation.id, 'customer', lease('customer'), settled),
+        ledger.completeStep(operation.id, 'net3', begun, settled),
+        ledger.failStep(operation.id, 'wholesale', lease('wholesale'), failureOf('WEBEX_WHOLESALE'), true),
+      ]);
+
+      // The write-ahead's lease was superseded by net3's start: that answer changes nothing.
+      expect(outcomes).toEqual([true, false, true]);
+      expect(await ledger.stepsOf([operation.id])).toMatchObject([
+        { step: 'customer', status: 'SUCCEEDED' },
+        { step: 'net3', status: 'PENDING' },
+        { step: 'wholesale', status: 'FAILED', outcomeUnknown: true },
+      ]);
+      expect((await ledger.operationById(operation.id))?.status).toBe('RUNNING');
+      expect(await ledger.completeStep(operation.id, 'net3', lease('net3'), settled)).toBe(true);
+      expect((await ledger.operationById(operation.id))?.status).toBe('PARTIALLY_FAILED');
     });
 
     it('goes back to RUNNING when a failed step is started again', async () => {

@@ -6,10 +6,10 @@ import type { Logger } from '../../logger.js';
 import type { CloudCockpitClient } from './client.js';
 import {
   inputPathOfProperty,
-  providerCustomerOf,
   resellerIdsOf,
   toAddProviderInstanceRequest,
   toCustomerViewModel,
+  wireGuid,
 } from './mapping.js';
 import type { CustomerViewModel, ProviderCustomer } from './wire.js';
 
@@ -37,14 +37,29 @@ export async function createCustomer(
   return (await readBack(scope, () => scope.cloudCockpit.getCustomer(id))) ?? created;
 }
 
-/** Adds the customer to a provider instance and returns that instance as CloudCockpit then holds it. */
+/**
+ * A provider instance CloudCockpit accepted for a customer, as it was sent. CloudCockpit creates the customer at the
+ * provider asynchronously and its 201 carries no status: `status` and the like are read from its record when asked.
+ */
+export interface AcceptedProviderInstance extends ProviderCustomer {
+  acceptedForCustomer: string;
+}
+
+/** A `ProviderInstance`: one of a CloudCockpit customer's as read, or one just accepted. */
+export type ProviderInstanceModel = ProviderCustomer | AcceptedProviderInstance;
+
+export function isAccepted(instance: ProviderInstanceModel): instance is AcceptedProviderInstance {
+  return 'acceptedForCustomer' in instance;
+}
+
+/** Adds the customer to a provider instance; answers with the instance as accepted, without reading it back. */
 export async function addProviderInstance(
   scope: CloudCockpitScope,
   customerId: string,
   input: AddProviderInstanceInput,
   resellerId: string | null | undefined,
   at: InputPath,
-): Promise<ProviderCustomer> {
+): Promise<AcceptedProviderInstance> {
   const { caller, cloudCockpit } = scope;
   const actingFor = actingResellerId(caller, resellerId);
   const customerMissing = () => notFound(`There is no customer ${customerId}`);
@@ -59,9 +74,7 @@ export async function addProviderInstance(
     // The document: resellerId "should not be passed if a reseller performs the request".
     .addProviderInstance(customerId, body, isReseller(caller) ? null : actingFor)
     .catch(rethrowAtInput(at, (property) => inputPathOfProperty(property, input)));
-  const customer = await readBack(scope, () => cloudCockpit.getCustomer(customerId));
-  // What was sent stands in while CloudCockpit's read does not show the new instance yet, or could not be made.
-  return providerCustomerOf(customer, body.providerInstanceId) ?? body;
+  return { ...body, acceptedForCustomer: wireGuid(customerId) };
 }
 
 /**

@@ -159,11 +159,21 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
       'providerCustomerData',
       'providerInstanceId',
     ]);
-    // The read-back that follows carries the same headers.
-    expectDocumentedHeaders(
-      recorder.requests.find((r) => r.method === 'GET')!,
-      correlationId,
+    // Its 201 carries no status: CloudCockpit's record is read only when a query selects the status.
+    expect(recorder.requests.filter((r) => r.method === 'GET')).toEqual([]);
+
+    recorder.requests.length = 0;
+    const withStatus = await graphql(
+      url(),
+      ADD.replace('{ providerInstanceId }', '{ providerInstanceId status customerCreationError }'),
+      { customerId, input: providerInstanceInput(), resellerId },
+      { token, headers: { 'x-correlation-id': correlationId } },
     );
+    expect(withStatus.errors).toBeUndefined();
+    // One read for both fields, with the same headers.
+    const reads = recorder.requests.filter((r) => r.method === 'GET');
+    expect(reads.map((r) => r.url)).toEqual([`/v1/Customers/${customerId}`]);
+    expectDocumentedHeaders(reads[0]!, correlationId);
 
     recorder.requests.length = 0;
     const direct = await graphql(url(), ADD, { customerId, input: providerInstanceInput() }, { token });
