@@ -70,7 +70,7 @@ export function contextFor(
 ): RequestContext {
   const requestLogger = logger.child({ correlationId });
   const providers = caller ? providersFor(endpoints, caller, { correlationId, logger: requestLogger }) : null;
-  const loaders = createLoaders(ledger, caller, () => providers?.webex ?? null);
+  const loaders = createLoaders(ledger, caller, providers);
   return { correlationId, logger: requestLogger, caller, clientIp, providers, ledger, loaders };
 }
 

@@ -23,10 +23,18 @@ export interface Loaders {
   currentStepsOfCustomer: DataLoader<string, ReadonlyMap<string, StepRecord>>;
   /** A Webex Wholesale customer read live by its Webex id; null when Webex has none. */
   wholesaleCustomer: DataLoader<string, WholesaleCustomer | null>;
+  /** A CloudCockpit customer read live by id; null when CloudCockpit has none. */
+  cloudCockpitCustomer: DataLoader<string, CustomerViewModel | null>;
 }
 
-/** The loaders of one request of `caller`, whose Webex client (null without a caller) reads live Webex customers. */
-export function createLoaders(ledger: Ledger, caller: Caller | null, webexClient: () => WebexClient | null): Loaders {
+/** The provider clients the loaders read live through; each is made only if a loader runs. */
+export interface LiveClients {
+  cloudCockpit: CloudCockpitClient;
+  webex: WebexClient;
+}
+
+/** The loaders of one request of `caller`, reading live through `clients` (null without a caller). */
+export function createLoaders(ledger: Ledger, caller: Caller | null, clients: LiveClients | null): Loaders {
   // Resolved when a loader first runs: an anonymous request fails there, as every resolver would make it.
   const tenant = () => requireCaller(caller).tenant;
   const scope = () => scopeOf(requireCaller(caller));
@@ -34,6 +42,11 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, webexClient
   const uuids = (keys: readonly string[]) => keys.filter(isUuid);
   // PostgreSQL answers uuids in lower case, whatever case they were asked in.
   const same = (a: string | null, b: string) => a !== null && a.toLowerCase() === b.toLowerCase();
+  const live = () => {
+    requireCaller(caller);
+    if (!clients) throw new Error('providers are made for every authenticated caller');
+    return clients;
+  };
 
   return {
     provisioning: new DataLoader(async (ids) => {
@@ -59,33 +72,12 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, webexClient
     }),
 
     // Webex reads one customer per call and has no batch read: this loader only dedupes within the request.
-    wholesaleCustomer: new DataLoader(
-      async ([id]) => {
-        requireCaller(caller);
-        const webex = webexClient();
-        if (!webex || id === undefined) throw new Error('providers are made for every authenticated caller');
-        return [await webex.getCustomer(id)];
-      },
-      { batch: false },
-    ),
-  };
-}
+    wholesaleCustomer: new DataLoader(async ([id]) => [await live().webex.getCustomer(id!)], { batch: false }),
 
-const cloudCockpitCustomerLoaders = new WeakMap<CloudCockpitClient, DataLoader<string, CustomerViewModel | null>>();
-
-/**
- * CloudCockpit customers read live by id, each once per request; null when CloudCockpit has none. Kept per client
- * rather than in {@link Loaders}: the context makes one CloudCockpit client per request, and only createLoaders' Webex.
- */
-export function cloudCockpitCustomers(cloudCockpit: CloudCockpitClient): DataLoader<string, CustomerViewModel | null> {
-  let loader = cloudCockpitCustomerLoaders.get(cloudCockpit);
-  if (!loader) {
     // CloudCockpit reads one customer per call: this loader only dedupes and caches within the request.
-    loader = new DataLoader(async ([id]) => [await cloudCockpit.getCustomer(id!)], {
+    cloudCockpitCustomer: new DataLoader(async ([id]) => [await live().cloudCockpit.getCustomer(id!)], {
       batch: false,
       cacheKeyFn: (id) => wireGuid(id),
-    });
-    cloudCockpitCustomerLoaders.set(cloudCockpit, loader);
-  }
-  return loader;
+    }),
+  };
 }

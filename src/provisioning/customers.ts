@@ -2,7 +2,7 @@ import { canSee, isReseller, type Caller } from '../auth.js';
 import { isUuid } from '../uuid.js';
 import { CustomerSource } from '../generated/graphql.js';
 import type { Ledger, StepRecord } from '../ledger/ledger.js';
-import { cloudCockpitCustomers, type Loaders } from '../loaders.js';
+import type { Loaders } from '../loaders.js';
 import type { Logger } from '../logger.js';
 import type { CloudCockpitClient } from '../providers/cloudcockpit/client.js';
 import {
@@ -53,12 +53,12 @@ export async function findCustomer(scope: CustomerReadScope, id: string): Promis
  * path) is read from its customer, once per customer and request; as accepted while that read fails or lags.
  */
 export async function heldProviderInstance(
-  scope: Pick<CustomerReadScope, 'cloudCockpit' | 'logger'>,
+  scope: Pick<CustomerReadScope, 'loaders' | 'logger'>,
   instance: ProviderInstanceModel,
 ): Promise<ProviderCustomer> {
   if (!isAccepted(instance)) return instance;
   try {
-    const customer = await cloudCockpitCustomers(scope.cloudCockpit).load(instance.acceptedForCustomer);
+    const customer = await scope.loaders.cloudCockpitCustomer.load(instance.acceptedForCustomer);
     return providerCustomerOf(customer, instance.providerInstanceId) ?? instance;
   } catch (error) {
     // The instance was added: a failed read leaves its status unknown, as CloudCockpit's 201 does.
