@@ -38,7 +38,8 @@ const HELP = `npm run bench -- [flags]
   --connections N           concurrent connections of the reads (default 50)
   --duration S              seconds of each measured read run (default 10; quick 3)
   --rounds N                read rounds, alternating the targets' order (default 2; quick 1)
-  --memory-duration S       seconds of the memory run at 200 connections (default 60; quick 10)
+  --memory-duration S       seconds of the memory run at 200 connections, after its warm-up (default 60; quick 10)
+  --memory-warmup S         seconds of warm-up before it, RSS "after warm-up" read at their end (default 30; quick 5)
   --database-url URL        also run every scenario with the ledger on this PostgreSQL (or DATABASE_URL)
   --cpu-prof                profile the project during an extra read run and list the top self-time functions
   --profile-read NAME       the read profiled: wholesaleCustomer (default) or customer
@@ -65,6 +66,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       duration: { type: 'string' },
       rounds: { type: 'string' },
       'memory-duration': { type: 'string' },
+      'memory-warmup': { type: 'string' },
       'database-url': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       'profile-read': { type: 'string', default: 'wholesaleCustomer' },
@@ -102,8 +104,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     },
     fanout: { runs: quick ? 5 : 20 },
     throughput: { concurrency: 50, operations: quick ? 50 : 250 },
-    // RSS "after warm-up" is read this far into the run.
-    memory: { connections: 200, durationS: memoryDurationS, warmupS: Math.min(quick ? 3 : 10, memoryDurationS / 3) },
+    memory: {
+      connections: 200,
+      durationS: memoryDurationS,
+      warmupS: positive('memory-warmup', values['memory-warmup'], quick ? 5 : 30),
+    },
     lists: { sizes: [5, 50] },
     databaseUrl: values['database-url'] ?? env.DATABASE_URL,
     cpuProf: values['cpu-prof'] ?? false,
