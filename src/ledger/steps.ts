@@ -263,12 +263,20 @@ export class StepStore {
         queued.push(change);
         return;
       }
-      this.finishing.set(operationId, []);
-      void this.recordFinished(operationId, [change]);
+      this.finishing.set(operationId, [change]);
+      // Answers that arrive together are read in the same turn of the event loop: starting at its end lets them join
+      // this transaction. PGlite, whose transaction holds the thread until it ends, would record them one by one.
+      setImmediate(() => void this.recordFinished(operationId));
     });
   }
 
-  private async recordFinished(operationId: string, changes: QueuedStepChange[]): Promise<void> {
+  private async recordFinished(operationId: string): Promise<void> {
+    const changes = this.finishing.get(operationId) ?? [];
+    if (changes.length === 0) {
+      this.finishing.delete(operationId);
+      return;
+    }
+    this.finishing.set(operationId, []);
     try {
       const changed = await this.recordInOneTransaction(operationId, changes);
       changes.forEach((change, index) => change.resolve(changed[index]!));
@@ -281,13 +289,7 @@ export class StepStore {
         );
       }
     }
-    const next = this.finishing.get(operationId) ?? [];
-    if (next.length === 0) {
-      this.finishing.delete(operationId);
-      return;
-    }
-    this.finishing.set(operationId, []);
-    await this.recordFinished(operationId, next);
+    await this.recordFinished(operationId);
   }
 
   /**
