@@ -189,34 +189,29 @@ export class StepStore {
   ): Promise<Map<string, StepClaim | null>> {
     const claims = new Map<string, StepClaim | null>(steps.map((step) => [step, null]));
     if (steps.length === 0) return claims;
-    const claimable = await tx.query<{ step: string; outcome_unknown: boolean }>(
-      `SELECT step, outcome_unknown FROM provisioning_steps
-       WHERE operation_id = $1 AND step = ANY($2::text[])
-         AND (status = 'FAILED'
-              OR (status = 'PENDING' AND (lease_id = $3 OR lease_expires_at IS NULL OR lease_expires_at < now())))
-       ORDER BY step
-       FOR UPDATE`,
-      [operationId, [...steps], held],
+    const leases = steps.map(() => randomUUID());
+    // One statement: the claimable rows locked in order, then given their attempt; RETURNING the flag as it was.
+    const claimed = await tx.query<{ step: string; outcome_unknown: boolean }>(
+      `WITH claimable AS (
+         SELECT step, outcome_unknown FROM provisioning_steps
+         WHERE operation_id = $1 AND step = ANY($2::text[])
+           AND (status = 'FAILED'
+                OR (status = 'PENDING' AND (lease_id = $4 OR lease_expires_at IS NULL OR lease_expires_at < now())))
+         ORDER BY step
+         FOR UPDATE
+       )
+       UPDATE provisioning_steps s
+         SET status = 'PENDING', attempts = attempts + 1, correlation_id = $5, started_at = now(), failure = NULL,
+             outcome_unknown = true, lease_id = c.lease, lease_owner = $6,
+             lease_expires_at = now() + make_interval(secs => $7), updated_at = now()
+       FROM claimable JOIN unnest($2::text[], $3::uuid[]) AS c(step, lease) ON c.step = claimable.step
+       WHERE s.operation_id = $1 AND s.step = claimable.step
+       RETURNING s.step, claimable.outcome_unknown`,
+      [operationId, [...steps], leases, held, correlationId, this.terms.owner, this.terms.leaseMs / 1000],
     );
-    if (claimable.length === 0) return claims;
-    for (const row of claimable) claims.set(row.step, { lease: randomUUID(), outcomeUnknown: row.outcome_unknown });
-    const taken = claimable.map((row) => row.step);
-    await tx.query(
-      `UPDATE provisioning_steps s
-         SET status = 'PENDING', attempts = attempts + 1, correlation_id = $4, started_at = now(), failure = NULL,
-             outcome_unknown = true, lease_id = c.lease, lease_owner = $5,
-             lease_expires_at = now() + make_interval(secs => $6), updated_at = now()
-       FROM unnest($2::text[], $3::uuid[]) AS c(step, lease)
-       WHERE s.operation_id = $1 AND s.step = c.step`,
-      [
-        operationId,
-        taken,
-        taken.map((step) => claims.get(step)!.lease),
-        correlationId,
-        this.terms.owner,
-        this.terms.leaseMs / 1000,
-      ],
-    );
+    for (const row of claimed) {
+      claims.set(row.step, { lease: leases[steps.indexOf(row.step)]!, outcomeUnknown: row.outcome_unknown });
+    }
     return claims;
   }
 
@@ -298,6 +293,9 @@ export class StepStore {
    */
   private recordInOneTransaction(operationId: string, changes: QueuedStepChange[]): Promise<boolean[]> {
     return this.db.transaction(async (tx) => {
+      // An answer lost with the machine does no harm: the step stays started with its outcome unknown, and is looked
+      // up before anything is sent again. So its commit does not wait for the disk; a step's start always does.
+      await tx.query('SET LOCAL synchronous_commit = off');
       if (changes.length === 1) {
         const locked = (await tx.query(lockingOperation(changes[0]!.sql), changes[0]!.params)).length > 0;
         if (locked) await refreshOperationStatus(tx, operationId);
