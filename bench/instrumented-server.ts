@@ -13,6 +13,7 @@ import { ProvisioningWorker } from '../src/provisioning/worker.js';
 import { startServer } from '../src/server.js';
 import { resolveUpstreams } from '../src/upstreams.js';
 import { answerQuestions } from './ipc.js';
+import { BENCH_OPERATION_HEADER } from './client.js';
 
 /**
  * The project with its ledger timed per request, for the one figure `node dist/src/main.js` cannot give: the share
@@ -97,10 +98,10 @@ function timed(database: Database): Database {
   };
 }
 
-/** The operation's name, from the document: the bench's requests do not send `operationName`. */
+/** The operation's name, as the bench's client names it in a header: Fastify keeps the parsed body to itself. */
 function operationNameOf(request: IncomingMessage): string | null {
-  const body = (request as IncomingMessage & { body?: { operationName?: string; query?: string } }).body;
-  return body?.operationName ?? /^\s*(?:query|mutation)\s+(\w+)/.exec(body?.query ?? '')?.[1] ?? null;
+  const name = request.headers[BENCH_OPERATION_HEADER];
+  return typeof name === 'string' ? name : null;
 }
 
 // Node publishes this synchronously as it starts serving a request: what runs for the request inherits the account.
@@ -109,7 +110,7 @@ subscribe('http.server.request.start', (message) => {
   const account: Account = { startedAt: performance.now(), outstanding: 0, since: 0, ledgerMs: 0, statements: 0 };
   accounts.enterWith(account);
   response.once('finish', () => {
-    // GraphQL requests only: they are the ones with a document (Express has rewritten req.url by now).
+    // GraphQL requests of the bench's client only.
     const operationName = operationNameOf(request);
     if (operationName === null) return;
     served.push({
