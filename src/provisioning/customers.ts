@@ -13,9 +13,8 @@ import {
   toCustomerConnection,
   wireGuid,
 } from '../providers/cloudcockpit/mapping.js';
-import { isAccepted, type ProviderInstanceModel } from '../providers/cloudcockpit/operations.js';
+import { isAccepted, readBack, type ProviderInstanceModel } from '../providers/cloudcockpit/operations.js';
 import type { CustomerViewModel, ProviderCustomer } from '../providers/cloudcockpit/wire.js';
-import { UpstreamError } from '../errors.js';
 import { entitlementOf } from '../providers/experience-platform/mapping.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
 import { isUnreachable } from '../providers/failures.js';
@@ -57,18 +56,8 @@ export async function heldProviderInstance(
   instance: ProviderInstanceModel,
 ): Promise<ProviderCustomer> {
   if (!isAccepted(instance)) return instance;
-  try {
-    const customer = await scope.loaders.cloudCockpitCustomer.load(instance.acceptedForCustomer);
-    return providerCustomerOf(customer, instance.providerInstanceId) ?? instance;
-  } catch (error) {
-    // The instance was added: a failed read leaves its status unknown, as CloudCockpit's 201 does.
-    if (!(error instanceof UpstreamError)) throw error;
-    scope.logger.warn(
-      { provider: 'CLOUDCOCKPIT', httpStatus: error.httpStatus },
-      'reading a provider instance just added failed: its status is unknown',
-    );
-    return instance;
-  }
+  const customer = await readBack(scope, () => scope.loaders.cloudCockpitCustomer.load(instance.acceptedForCustomer));
+  return providerCustomerOf(customer, instance.providerInstanceId) ?? instance;
 }
 
 /** A page of the customers the caller may see, from CloudCockpit or, while it cannot be reached, from the ledger. */

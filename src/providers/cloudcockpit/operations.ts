@@ -81,7 +81,7 @@ export async function addProviderInstance(
  * A read right after a create that succeeded is no part of it: when it fails (a 429, a 5xx) the step must not fail,
  * or a retry would send the create again. Null then, and the caller answers with what it sent.
  */
-async function readBack<T>(scope: CloudCockpitScope, read: () => Promise<T | null>): Promise<T | null> {
+export async function readBack<T>(scope: { logger: Logger }, read: () => Promise<T | null>): Promise<T | null> {
   try {
     return await read();
   } catch (error) {
