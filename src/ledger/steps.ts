@@ -169,8 +169,7 @@ export class StepStore {
       if ([...claims.values()].some((claim) => claim !== null)) {
         await markRunning(tx, operationId);
       } else if (completed) {
-        await tx.query('SELECT 1 FROM provisioning_operations WHERE id = $1 FOR UPDATE', [operationId]);
-        await refreshOperationStatus(tx, operationId);
+        await lockAndRefreshOperationStatus(tx, operationId);
       }
       return { completed: completed > 0, claims };
     });
@@ -304,8 +303,7 @@ export class StepStore {
       const changed: boolean[] = [];
       for (const change of changes) changed.push((await tx.query(change.sql, change.params)).length > 0);
       if (changed.some(Boolean)) {
-        await tx.query('SELECT 1 FROM provisioning_operations WHERE id = $1 FOR UPDATE', [operationId]);
-        await refreshOperationStatus(tx, operationId);
+        await lockAndRefreshOperationStatus(tx, operationId);
       }
       return changed;
     });
@@ -365,6 +363,12 @@ function completionParams(operationId: string, step: string, lease: StepLease, c
 function lockingOperation(stepChange: string): string {
   return `WITH changed AS (${stepChange})
     SELECT 1 FROM provisioning_operations WHERE id IN (SELECT operation_id FROM changed) FOR UPDATE`;
+}
+
+/** {@link refreshOperationStatus} after step changes that did not lock the operation themselves. */
+async function lockAndRefreshOperationStatus(tx: Queryable, operationId: string): Promise<void> {
+  await tx.query('SELECT 1 FROM provisioning_operations WHERE id = $1 FOR UPDATE', [operationId]);
+  await refreshOperationStatus(tx, operationId);
 }
 
 /**
