@@ -43,6 +43,8 @@ export function answerQuestions(handlers: Handlers, ready: unknown): void {
   });
   // The parent stops its children with a signal; IPC alone would keep this one alive after the parent died.
   process.on('disconnect', () => process.exit(0));
+  // Exiting on SIGTERM rather than being killed by it lets `--cpu-prof` write the profile.
+  process.once('SIGTERM', () => process.exit(0));
   send({ ready } satisfies ReadyMessage<unknown>);
 }
 

@@ -22,6 +22,7 @@ import {
   type BackendResults,
   type BenchResults,
   type Machine,
+  type ReadProfiles,
 } from './report.js';
 import type { BenchRun } from './run.js';
 import { runLists } from './scenarios/lists.js';
@@ -127,45 +128,63 @@ async function runBackend(run: BenchRun, backend: BackendResults['backend']): Pr
   return results;
 }
 
-/** An extra read run with the project under `node --cpu-prof`; its profile summed by self time. */
-async function profileRead(run: BenchRun) {
+/**
+ * Extra read runs under `node --cpu-prof`, the project's and then the facade's, each profile summed by self time over
+ * its measured run only: the two side by side say where the project spends what the facade does not.
+ */
+async function profileReads(run: BenchRun): Promise<ReadProfiles> {
   const profileDir = path.join(options.outDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-profile`);
-  mkdirSync(profileDir, { recursive: true });
   const dir = mkdtempSync(path.join(scratch, 'profile-'));
   const read = options.profileRead;
+  const cpuProf = (name: string) => {
+    const where = path.join(profileDir, name);
+    mkdirSync(where, { recursive: true });
+    return { where, execArgv: ['--cpu-prof', `--cpu-prof-dir=${where}`] };
+  };
+
+  const project = cpuProf('project');
   progress(`profile: the project under --cpu-prof, ${read} at ${options.reads.connections} connections`);
-  const project = await started(
+  const projectProcess = await started(
     startProject({
       upstreams: run.upstreams.ready,
       dataDir: path.join(dir, 'data'),
       logFile: path.join(dir, 'project.log'),
-      execArgv: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+      execArgv: project.execArgv,
     }),
   );
-  let window: { fromUs: number; toUs: number } | null = null;
-  try {
-    const target = await provisionEverywhere(project.ready.url, run.token);
+  const facade = cpuProf('facade');
+  const facadeProcess = await started(
+    forkBenchProcess<{ url: string }>('facade', './baselines/facade.js', {
+      env: { BENCH_UPSTREAMS: JSON.stringify(run.upstreams.ready), BENCH_TENANT: run.tenant },
+      execArgv: facade.execArgv,
+    }),
+  );
+  const target = await provisionEverywhere(projectProcess.ready.url, run.token);
+  const id = read === 'customer' ? target.customer.id : target.wholesale.id!;
+  const profiled = async (process: BenchProcess<{ url: string }>, where: string) => {
     const fromUs = profileClockUs();
-    await drive(
+    const load = await drive(
       {
-        url: project.ready.url,
+        url: process.ready.url,
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${run.token}` },
-        body: JSON.stringify({
-          query: READS[read],
-          variables: { id: read === 'customer' ? target.customer.id : target.wholesale.id },
-        }),
+        body: JSON.stringify({ query: READS[read], variables: { id } }),
       },
       { ...options.reads },
-      { targetPid: project.pid, upstreamsPid: run.upstreams.pid, upstreams: run.upstreams.ask },
+      { targetPid: process.pid, upstreamsPid: run.upstreams.pid, upstreams: run.upstreams.ask },
     );
-    window = { fromUs, toUs: profileClockUs() };
-  } finally {
-    // main.ts exits on SIGTERM after closing the server: V8 writes the profile then.
-    await stopped(project);
-  }
-  const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
-  return file ? summarizeProfile(path.join(profileDir, file), window) : null;
+    const window = { fromUs, toUs: profileClockUs() };
+    // V8 writes the profile as the process exits (main.ts and the bench's children exit on SIGTERM).
+    await stopped(process);
+    const file = readdirSync(where).find((name) => name.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`no CPU profile was written in ${where}`);
+    return { requests: load.requests, summary: summarizeProfile(path.join(where, file), window) };
+  };
+  return {
+    read,
+    project: await profiled(projectProcess, project.where),
+    facade: await profiled(facadeProcess, facade.where),
+  };
 }
 
 async function main(): Promise<void> {
@@ -201,7 +220,7 @@ async function main(): Promise<void> {
   if (options.cpuProf) {
     const run = await runFor('profile');
     await Promise.all([stopped(run.bare), stopped(run.facade)]);
-    profile = await profileRead(run);
+    profile = await profileReads(run);
   }
 
   const results: BenchResults = {
@@ -228,7 +247,7 @@ async function main(): Promise<void> {
     '',
     ...NOTES.map((note) => `- ${note}`),
     '',
-    ...(profile ? [profileText(profile, options.profileRead), ''] : []),
+    ...(profile ? [profileText(profile), ''] : []),
     `${results.verdicts.filter((v) => v.pass).length} of ${results.verdicts.length} targets met. JSON: ${file}`,
     '',
   ];

@@ -46,8 +46,15 @@ export interface BenchResults {
   machine: Machine;
   options: BenchOptions;
   backends: BackendResults[];
-  profile: ProfileSummary | null;
+  profile: ReadProfiles | null;
   verdicts: Verdict[];
+}
+
+/** `--cpu-prof`: the same read run against the project and the facade, each under the profiler. */
+export interface ReadProfiles {
+  read: string;
+  project: { requests: number; summary: ProfileSummary };
+  facade: { requests: number; summary: ProfileSummary };
 }
 
 /** The issue's targets. */
@@ -333,14 +340,29 @@ export function tableOf(results: BenchResults): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-export function profileText(profile: ProfileSummary, read: string): string {
-  const busyMs = profile.totalMs - profile.idleMs;
+/** CPU per request by owner, the project's beside the facade's, then the project's top functions. */
+export function profileText({ read, project, facade }: ReadProfiles): string {
+  const perRequest = (ms: number, requests: number) => (requests ? (ms * 1000) / requests : 0);
+  const busy = ({ summary }: { summary: ProfileSummary }) => summary.totalMs - summary.idleMs;
+  const facadeByOwner = new Map(facade.summary.packages.map((p) => [p.name, p.selfMs]));
+  const owners = [
+    ...new Set([...project.summary.packages.map((p) => p.name), ...facade.summary.packages.map((p) => p.name)]),
+  ];
+  const projectByOwner = new Map(project.summary.packages.map((p) => [p.name, p.selfMs]));
+  const cell = (ms: number | undefined, requests: number) =>
+    ms === undefined ? '–'.padStart(9) : f0(perRequest(ms, requests)).padStart(9);
   const lines = [
-    `CPU profile of the project during a ${read} read run (${f0(busyMs)} ms busy of ${f0(profile.totalMs)} ms${profile.window ? '' : ', start-up included'}): ${profile.file}`,
-    'By owner (self time):',
-    ...profile.packages.map((p) => `  ${pct(p.share).padStart(7)}  ${p.name}`),
-    'Top functions (self time):',
-    ...profile.functions.map((fn) => `  ${pct(fn.share).padStart(7)}  ${fn.name}  ${fn.where}`),
+    `CPU profiles during a ${read} read run: the project (${project.requests} requests, ${f0(busy(project))} ms busy; ${project.summary.file}) and the facade (${facade.requests} requests, ${f0(busy(facade))} ms busy; ${facade.summary.file})`,
+    'Self time by owner, µs per request:   project    facade',
+    `  ${'(all)'.padEnd(34)} ${cell(busy(project), project.requests)} ${cell(busy(facade), facade.requests)}`,
+    ...owners.map(
+      (owner) =>
+        `  ${owner.slice(0, 34).padEnd(34)} ${cell(projectByOwner.get(owner), project.requests)} ${cell(facadeByOwner.get(owner), facade.requests)}`,
+    ),
+    "The project's top functions (self time):",
+    ...project.summary.functions.map((fn) => `  ${pct(fn.share).padStart(7)}  ${fn.name}  ${fn.where}`),
+    "The facade's top functions (self time):",
+    ...facade.summary.functions.map((fn) => `  ${pct(fn.share).padStart(7)}  ${fn.name}  ${fn.where}`),
   ];
   return lines.join('\n');
 }

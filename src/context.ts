@@ -76,25 +76,47 @@ export function contextFor(
 
 /** The provider clients acting for `caller`, under one correlation id: a request's, or a step's the worker resumes. */
 export function providersFor(endpoints: ProviderEndpoints, caller: Caller, scope: ProviderRequestScope): Providers {
-  // Made on first use: most requests reach one provider, and a client (with its HTTP cache) is not free to make.
-  let cloudCockpit: CloudCockpitClient | undefined;
-  let experiencePlatform: ExperiencePlatformClient | undefined;
-  let net3: Net3Client | undefined;
-  let webex: WebexClient | undefined;
-  return {
-    get cloudCockpit() {
-      return (cloudCockpit ??= new CloudCockpitClient(endpoints.cloudCockpit, { ...scope, tenant: caller.tenant }));
-    },
-    get experiencePlatform() {
-      return (experiencePlatform ??= new ExperiencePlatformClient(endpoints.experiencePlatform, scope));
-    },
-    get net3() {
-      return (net3 ??= new Net3Client(endpoints.net3, scope));
-    },
-    get webex() {
-      return (webex ??= new WebexClient(endpoints.webex, scope));
-    },
-  };
+  return new ProvidersOnFirstUse(endpoints, caller, scope);
+}
+
+/**
+ * Each client made on first use: most requests reach one provider, and a client (with its HTTP cache) is not free to
+ * make. A class, since getters on its prototype cost a request nothing until called; an object literal's are defined
+ * anew on every request.
+ */
+class ProvidersOnFirstUse implements Providers {
+  private cloudCockpitClient?: CloudCockpitClient;
+  private experiencePlatformClient?: ExperiencePlatformClient;
+  private net3Client?: Net3Client;
+  private webexClient?: WebexClient;
+
+  constructor(
+    private readonly endpoints: ProviderEndpoints,
+    private readonly caller: Caller,
+    private readonly scope: ProviderRequestScope,
+  ) {}
+
+  get cloudCockpit(): CloudCockpitClient {
+    return (this.cloudCockpitClient ??= new CloudCockpitClient(this.endpoints.cloudCockpit, {
+      ...this.scope,
+      tenant: this.caller.tenant,
+    }));
+  }
+
+  get experiencePlatform(): ExperiencePlatformClient {
+    return (this.experiencePlatformClient ??= new ExperiencePlatformClient(
+      this.endpoints.experiencePlatform,
+      this.scope,
+    ));
+  }
+
+  get net3(): Net3Client {
+    return (this.net3Client ??= new Net3Client(this.endpoints.net3, this.scope));
+  }
+
+  get webex(): WebexClient {
+    return (this.webexClient ??= new WebexClient(this.endpoints.webex, this.scope));
+  }
 }
 
 /** CloudCockpit documents `X-Correlation-Id` as a UUID; anything else is refused here rather than upstream. */

@@ -145,7 +145,9 @@ export function idempotencyPlugin(
   let lastCleanup = 0;
 
   return {
-    async requestDidStart() {
+    async requestDidStart({ request }) {
+      // A request without the header has nothing to claim or replay: no hooks, no cost on every read.
+      if (request.http?.headers.get(IDEMPOTENCY_KEY_HEADER.toLowerCase()) === undefined) return;
       let claim: Claim | null = null;
       let replay: StoredResponse | null = null;
 

@@ -1,6 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import {
+  ApolloServer,
+  HeaderMap,
+  type ApolloServerPlugin,
+  type GraphQLRequestContextWillSendResponse,
+} from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
@@ -48,21 +53,16 @@ query Customers {
 }
 `;
 
+type OutgoingResponse = GraphQLRequestContextWillSendResponse<RequestContext>;
+
 /** Returns the request's correlation id in `extensions`, so a caller can quote it to support. */
-const correlationIdPlugin: ApolloServerPlugin<RequestContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ response, contextValue }) {
-        if (response.body.kind === 'single') {
-          response.body.singleResult.extensions = {
-            ...response.body.singleResult.extensions,
-            correlationId: contextValue.correlationId,
-          };
-        }
-      },
-    };
-  },
-};
+function addCorrelationId({ response, contextValue }: OutgoingResponse): void {
+  if (response.body.kind !== 'single') return;
+  const result = response.body.singleResult;
+  result.extensions = result.extensions
+    ? { ...result.extensions, correlationId: contextValue.correlationId }
+    : { correlationId: contextValue.correlationId };
+}
 
 /** Apollo's request errors: the document could not be parsed or validated, or the variables could not be coerced. */
 const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
@@ -72,36 +72,40 @@ const JSON_MEDIA_TYPES = ['application/json', 'application/graphql-response+json
  * The GraphQL over HTTP spec: a client that accepts only `application/json` SHOULD get 200 for a request error, since
  * it cannot tell a GraphQL answer from a proxy's 400 otherwise; `application/graphql-response+json` keeps Apollo's 400.
  */
-const graphqlOverHttpStatusPlugin: ApolloServerPlugin<RequestContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ request, response, errors }) {
-        if (response.http.status !== 400 || response.body.kind !== 'single') return;
-        if (response.body.singleResult.data !== undefined || !errors?.length) return;
-        if (!errors.every((error) => REQUEST_ERROR_CODES.has(String(error.extensions.code)))) return;
-        const accept = request.http?.headers.get('accept');
-        const preferred = accept ? new Negotiator({ headers: { accept } }).mediaType(JSON_MEDIA_TYPES) : undefined;
-        if (accept && preferred !== 'application/json') return;
-        response.http.status = 200;
-      },
-    };
-  },
-};
+function statusForRequestErrors({ request, response, errors }: OutgoingResponse): void {
+  if (response.http.status !== 400 || response.body.kind !== 'single') return;
+  if (response.body.singleResult.data !== undefined || !errors?.length) return;
+  if (!errors.every((error) => REQUEST_ERROR_CODES.has(String(error.extensions.code)))) return;
+  const accept = request.http?.headers.get('accept');
+  const preferred = accept ? new Negotiator({ headers: { accept } }).mediaType(JSON_MEDIA_TYPES) : undefined;
+  if (accept && preferred !== 'application/json') return;
+  response.http.status = 200;
+}
 
 /** Logs each operation's outcome: name, duration, error codes; never variables or headers. */
-const operationLogPlugin: ApolloServerPlugin<RequestContext> = {
-  async requestDidStart({ contextValue }) {
-    const started = performance.now();
+function logOperation({ operationName, errors, contextValue }: OutgoingResponse, startedAt: number): void {
+  contextValue.logger.info(
+    {
+      operationName: operationName ?? null,
+      durationMs: Math.round(performance.now() - startedAt),
+      errorCodes: errors?.map((e) => e.extensions.code) ?? [],
+    },
+    'graphql operation',
+  );
+}
+
+/**
+ * What every answer gets on its way out, in one plugin: each hook a plugin adds costs every request a promise, and a
+ * read's profile showed Apollo's hook calls at twice the minimal facade's.
+ */
+const outgoingResponsePlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    const startedAt = performance.now();
     return {
-      async willSendResponse({ operationName, errors }) {
-        contextValue.logger.info(
-          {
-            operationName: operationName ?? null,
-            durationMs: Math.round(performance.now() - started),
-            errorCodes: errors?.map((e) => e.extensions.code) ?? [],
-          },
-          'graphql operation',
-        );
+      async willSendResponse(outgoing) {
+        addCorrelationId(outgoing);
+        statusForRequestErrors(outgoing);
+        logOperation(outgoing, startedAt);
       },
     };
   },
@@ -150,9 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: app.server }),
       landingPage,
-      correlationIdPlugin,
-      graphqlOverHttpStatusPlugin,
-      operationLogPlugin,
+      outgoingResponsePlugin,
       idempotencyPlugin(options.ledger, options.idempotency),
     ],
     logger,
