@@ -6,6 +6,7 @@ import {
   type ApolloServerPlugin,
   type GraphQLRequestContextWillSendResponse,
 } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
@@ -64,6 +65,11 @@ function addCorrelationId({ response, contextValue }: OutgoingResponse): void {
     : { correlationId: contextValue.correlationId };
 }
 
+/** Every answer is the caller's own, read live: no proxy or browser may keep it, a GET's included. */
+function forbidCaching({ response }: OutgoingResponse): void {
+  if (!response.http.headers.has('cache-control')) response.http.headers.set('cache-control', 'no-store');
+}
+
 /** Apollo's request errors: the document could not be parsed or validated, or the variables could not be coerced. */
 const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
 const JSON_MEDIA_TYPES = ['application/json', 'application/graphql-response+json'];
@@ -104,6 +110,7 @@ const outgoingResponsePlugin: ApolloServerPlugin<RequestContext> = {
     return {
       async willSendResponse(outgoing) {
         addCorrelationId(outgoing);
+        forbidCaching(outgoing);
         statusForRequestErrors(outgoing);
         logOperation(outgoing, startedAt);
       },
@@ -153,6 +160,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: app.server }),
+      // The schema sets no cache hints: the default plugin would wrap every field's resolver only to conclude
+      // `no-store`, which outgoingResponsePlugin says outright.
+      ApolloServerPluginCacheControlDisabled(),
       landingPage,
       outgoingResponsePlugin,
       idempotencyPlugin(options.ledger, options.idempotency),

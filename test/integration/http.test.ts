@@ -62,6 +62,19 @@ describe('the HTTP surface', () => {
     expect(TEST_JWT_SECRET.length).toBeGreaterThanOrEqual(32);
   });
 
+  it('forbids caching every answer, a GET query and an error included', async () => {
+    const token = await signToken();
+    const get = await fetch(`${stack.server.url}?query=${encodeURIComponent(LIST)}`, {
+      headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
+    });
+    expect(get.status).toBe(200);
+    expect(((await get.json()) as { data?: unknown }).data).toBeDefined();
+    expect(get.headers.get('cache-control')).toBe('no-store');
+    const anonymous = await graphql(stack.server.url, LIST);
+    expect(anonymous.errors![0]!.extensions.code).toBe('UNAUTHENTICATED');
+    expect(anonymous.headers.get('cache-control')).toBe('no-store');
+  });
+
   it("passes the caller's correlation id upstream and returns it, or makes one", async () => {
     const token = await signToken();
     const correlationId = randomUUID();
