@@ -68,10 +68,37 @@ export function contextFor(
   { logger, endpoints, ledger }: ContextServices,
   { caller, correlationId, clientIp }: { caller: Caller | null; correlationId: string; clientIp: string | null },
 ): RequestContext {
-  const requestLogger = logger.child({ correlationId });
-  const providers = caller ? providersFor(endpoints, caller, { correlationId, logger: requestLogger }) : null;
+  const scope = new RequestScope(logger, correlationId);
+  const providers = caller ? providersFor(endpoints, caller, scope) : null;
   const loaders = createLoaders(ledger, caller, providers);
-  return { correlationId, logger: requestLogger, caller, clientIp, providers, ledger, loaders };
+  return {
+    correlationId,
+    get logger() {
+      return scope.logger;
+    },
+    caller,
+    clientIp,
+    providers,
+    ledger,
+    loaders,
+  };
+}
+
+/**
+ * A request's correlation id, and its logger made on first use: a read that goes well logs only its outcome, which
+ * the server writes with the correlation id as a field, so most requests never pay for a child logger.
+ */
+class RequestScope implements ProviderRequestScope {
+  private child?: Logger;
+
+  constructor(
+    private readonly base: Logger,
+    readonly correlationId: string,
+  ) {}
+
+  get logger(): Logger {
+    return (this.child ??= this.base.child({ correlationId: this.correlationId }));
+  }
 }
 
 /** The provider clients acting for `caller`, under one correlation id: a request's, or a step's the worker resumes. */
@@ -97,10 +124,11 @@ class ProvidersOnFirstUse implements Providers {
   ) {}
 
   get cloudCockpit(): CloudCockpitClient {
-    return (this.cloudCockpitClient ??= new CloudCockpitClient(this.endpoints.cloudCockpit, {
-      ...this.scope,
-      tenant: this.caller.tenant,
-    }));
+    return (this.cloudCockpitClient ??= new CloudCockpitClient(
+      this.endpoints.cloudCockpit,
+      this.scope,
+      this.caller.tenant,
+    ));
   }
 
   get experiencePlatform(): ExperiencePlatformClient {

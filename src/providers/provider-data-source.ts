@@ -52,7 +52,9 @@ export abstract class ProviderDataSource extends RESTDataSource {
     endpoint: ProviderEndpoint,
     protected readonly scope: ProviderRequestScope,
   ) {
-    super({ fetch: endpoint.fetch, logger: scope.logger, cache: NOTHING_CACHED });
+    // RESTDataSource would log only a failed cache write, which NOTHING_CACHED never has: the request's logger, made on
+    // first use, is not asked for here.
+    super({ fetch: endpoint.fetch, cache: NOTHING_CACHED });
     // RESTDataSource resolves paths against the base URL; a missing trailing slash would drop its last segment.
     this.baseURL = endpoint.baseURL.endsWith('/') ? endpoint.baseURL : `${endpoint.baseURL}/`;
   }

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerInput, providerInstanceInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
@@ -27,6 +27,27 @@ describe('logs', () => {
     stack = await startTestStack({ logs: sink, urls: { net3: 'http://127.0.0.1:9' } });
   });
   afterAll(() => stack.close());
+
+  it("log each operation's outcome once, with its correlation id, name and error codes", async () => {
+    const correlationId = randomUUID();
+    await graphql(
+      stack.server.url,
+      'query FirstCustomers { customers(first: 1) { totalCount } }',
+      {},
+      {
+        token: await signToken(),
+        headers: { 'x-correlation-id': correlationId },
+      },
+    );
+    const lines = logs
+      .split('\n')
+      .filter((line) => line.includes(correlationId))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const outcomes = lines.filter((line) => line.msg === 'graphql operation');
+    expect(outcomes).toHaveLength(1);
+    expect(outcomes[0]).toMatchObject({ correlationId, operationName: 'FirstCustomers', errorCodes: [], level: 30 });
+    expect(outcomes[0]!.durationMs).toEqual(expect.any(Number));
+  });
 
   it('never carry a credential or a connection string, even at trace level', async () => {
     const token = await signToken();

@@ -15,11 +15,6 @@ import type {
   ListCustomersQuery,
 } from './wire.js';
 
-export interface CloudCockpitScope extends ProviderRequestScope {
-  /** The caller's tenant domain, sent as `X-Tenant`. */
-  tenant: string;
-}
-
 export interface CloudCockpitEndpoint extends ProviderEndpoint {
   /** The service's Bearer token (`CLOUDCOCKPIT_TOKEN`). */
   token: string;
@@ -35,7 +30,9 @@ export class CloudCockpitClient extends ProviderDataSource {
 
   constructor(
     endpoint: CloudCockpitEndpoint,
-    protected override readonly scope: CloudCockpitScope,
+    scope: ProviderRequestScope,
+    /** The caller's tenant domain, sent as `X-Tenant`. */
+    private readonly tenant: string,
   ) {
     super(endpoint, scope);
     this.token = endpoint.token;
@@ -89,7 +86,7 @@ export class CloudCockpitClient extends ProviderDataSource {
 
   protected setHeaders(request: AugmentedRequest): void {
     request.headers['authorization'] = `Bearer ${this.token}`;
-    request.headers['x-tenant'] = this.scope.tenant;
+    request.headers['x-tenant'] = this.tenant;
     request.headers['x-correlation-id'] = this.scope.correlationId;
     request.headers['accept'] = 'application/json';
   }
