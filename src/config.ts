@@ -102,8 +102,9 @@ export class ConfigError extends Error {
 /**
  * Calls a step makes in a row under one ledger claim: a look-up after a lost answer, then the call (a CloudCockpit
  * instance: reseller check, add, read-back). The lease must outlast them, or another process could take the step over
- * and call again while the first call goes through. Clients never retry and every call has a timeout, so checking
- * the lease against them suffices; renewing mid-call would need a per-step timer and a way to stop a lapsed call.
+ * and call again while the first call goes through. Clients never retry and every call lasts at most twice its
+ * timeout (once for the answer to start, once more for its body: upstream-fetch.ts), so checking the lease against
+ * them suffices; renewing mid-call would need a per-step timer and a way to stop a lapsed call.
  */
 export const CALLS_PER_STEP_CLAIM = { CLOUDCOCKPIT: 4, ADOBE_AEP: 2, NET3: 2, WEBEX: 2 } as const;
 
@@ -222,10 +223,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   for (const [name, timeoutMs] of Object.entries(timeouts) as [keyof typeof timeouts, number][]) {
     const calls = CALLS_PER_STEP_CLAIM[name];
-    if (e.LEDGER_LEASE_MS <= calls * timeoutMs) {
+    if (e.LEDGER_LEASE_MS <= calls * 2 * timeoutMs) {
       throw new ConfigError(
-        `LEDGER_LEASE_MS (${e.LEDGER_LEASE_MS}) must be longer than ${calls} × ${name}_TIMEOUT_MS (${timeoutMs}): ` +
-          `a provisioning step makes up to ${calls} calls to that provider under one lease`,
+        `LEDGER_LEASE_MS (${e.LEDGER_LEASE_MS}) must be longer than ${calls} × 2 × ${name}_TIMEOUT_MS (${timeoutMs}): ` +
+          `a provisioning step makes up to ${calls} calls to that provider under one lease, each of up to twice ` +
+          'the timeout (for the answer to start, then for its body)',
       );
     }
   }

@@ -7,11 +7,16 @@ describe('the ledger lease in the configuration', () => {
   });
 
   it('is refused when a step could still be calling its provider after the lease ran out', () => {
-    // CloudCockpit: up to four calls of 10 s under one lease.
+    // CloudCockpit: up to four calls under one lease, each of 10 s to answer and 10 s more for its body.
     expect(() => loadConfig({ LEDGER_LEASE_MS: '40000' })).toThrow(ConfigError);
     expect(() => loadConfig({ LEDGER_LEASE_MS: '40000' })).toThrow(/CLOUDCOCKPIT_TIMEOUT_MS/);
-    expect(loadConfig({ LEDGER_LEASE_MS: '40000', CLOUDCOCKPIT_TIMEOUT_MS: '9000' }).ledger.leaseMs).toBe(40_000);
-    // Webex: a look-up and the call, each of up to a minute.
+    expect(() => loadConfig({ LEDGER_LEASE_MS: '80000' })).toThrow(/CLOUDCOCKPIT_TIMEOUT_MS/);
+    expect(loadConfig({ LEDGER_LEASE_MS: '80001' }).ledger.leaseMs).toBe(80_001);
+    const shortCalls = { CLOUDCOCKPIT_TIMEOUT_MS: '4000', ADOBE_AEP_TIMEOUT_MS: '9000', NET3_TIMEOUT_MS: '9000' };
+    expect(loadConfig({ LEDGER_LEASE_MS: '40000', ...shortCalls, WEBEX_TIMEOUT_MS: '9000' }).ledger.leaseMs).toBe(
+      40_000,
+    );
+    // Webex: a look-up and the call, each of up to a minute to answer and a minute for its body.
     expect(() => loadConfig({ WEBEX_TIMEOUT_MS: '60000' })).toThrow(/WEBEX_TIMEOUT_MS/);
     expect(() =>
       loadConfig({

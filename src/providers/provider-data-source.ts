@@ -122,7 +122,7 @@ export abstract class ProviderDataSource extends RESTDataSource {
       return await super.fetch<TResult>(path, request);
     } catch (error) {
       if (error instanceof UpstreamError) throw error;
-      const timedOut = error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+      const timedOut = error instanceof Error && TIMEOUTS.has((error as { type?: string }).type ?? error.name);
       this.scope.logger.warn({ provider: this.provider, path, err: error }, 'upstream call failed without a response');
       throw new UpstreamError({
         provider: this.provider,
@@ -134,6 +134,9 @@ export abstract class ProviderDataSource extends RESTDataSource {
     }
   }
 }
+
+/** node-fetch's timeouts (FetchError `type`), and an aborted signal's error names. */
+const TIMEOUTS = new Set(['request-timeout', 'body-timeout', 'AbortError', 'TimeoutError']);
 
 /** `Retry-After` as seconds: either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function retryAfterSeconds(header: string | null, now = Date.now()): number | null {

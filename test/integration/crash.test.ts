@@ -26,7 +26,7 @@ const TENANT = 'contoso.example';
  * Longer than the calls a step makes under one lease, as the configuration requires. The restarted server does not
  * wait for it to run out: on PGlite every lease it finds is the dead process's.
  */
-const LEASE_MS = 130_000;
+const LEASE_MS = 250_000;
 
 type Provider = 'cloudCockpit' | 'experiencePlatform' | 'net3' | 'webex';
 

@@ -91,7 +91,7 @@ describe.skipIf(!postgresBackend)('two server replicas on one PostgreSQL', () =>
             PORT: '0',
             DATABASE_URL: db.url!,
             // Longer than the calls a step makes under one lease at the default timeouts, as the configuration requires.
-            LEDGER_LEASE_MS: '60000',
+            LEDGER_LEASE_MS: '90000',
             WORKER_INTERVAL_MS: '50',
             JWT_SECRET: TEST_JWT_SECRET,
             CLOUDCOCKPIT_URL: cloudCockpit.url,

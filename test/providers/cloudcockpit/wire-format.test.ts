@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { customerInput, MICROSOFT_INSTANCE, providerInstanceInput } from '../../support/fixtures.js';
 import {
@@ -263,6 +265,36 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
         provider: 'CLOUDCOCKPIT',
         httpStatus: status,
       });
+    }
+  });
+
+  it('gives up on a CloudCockpit that does not answer in time, or stalls in the middle of its body', async () => {
+    // The first call gets no answer at all; the second its headers and half a body, then nothing.
+    let calls = 0;
+    const stalling = createServer((request, response) => {
+      request.resume();
+      if (++calls === 1) return;
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"items": [');
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`;
+    const slow = await startTestStack({ urls: { cloudCockpit: url }, timeoutMs: 300 });
+    try {
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const response = await graphql(slow.server.url, 'query { customers { totalCount } }', {}, { token });
+        expect(response.errors![0]!.message).toBe('CloudCockpit could not be reached in time');
+        expect(response.errors![0]!.extensions).toMatchObject({
+          code: 'UPSTREAM_ERROR',
+          provider: 'CLOUDCOCKPIT',
+          httpStatus: null,
+        });
+      }
+      expect(calls).toBe(2);
+    } finally {
+      await slow.close();
+      stalling.closeAllConnections();
+      stalling.close();
     }
   });
 
