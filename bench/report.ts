@@ -328,7 +328,8 @@ export const NOTES = [
     'server\'s one thread, so it also delays requests it does not serve: "ledger busy" is the share of the run ' +
     'during which the ledger had work outstanding. On PostgreSQL the wait includes the pool (10 connections) and ' +
     'the event loop processing each answer late ("event loop late").',
-  'Memory: RSS after warm-up and at the end are each the mean of three one-second samples.',
+  'Memory: RSS after warm-up and at the end are each the mean of ten one-second samples (RSS moves in a GC ' +
+    'sawtooth of about ±10 % at 200 connections).',
 ];
 
 /** The table, as Markdown (it reads as well in a terminal): one row per figure. */

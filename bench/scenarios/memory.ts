@@ -7,8 +7,11 @@ import { mean, type BenchRun, type ProjectProcess } from '../run.js';
  * Memory: the project's RSS under 200 concurrent clients reading `wholesaleCustomer(id)`, read once a second, through
  * a warm-up and then the measured run. The warm-up lasts until the heap has grown to what the load needs (about 30 s
  * at 200 connections on the development machine), so that growth to a plateau is not taken for a leak. "After
- * warm-up" and "at the end" are each the mean of three samples, so one GC does not decide.
+ * warm-up" and "at the end" are each the mean of {@link WINDOW_S} samples: at 200 connections RSS moves in a GC
+ * sawtooth of ±10 % (470–600 MB on PGlite in a 150 s run), so three samples read a phase of it as growth.
  */
+
+const WINDOW_S = 10;
 
 export interface MemoryFigures {
   connections: number;
@@ -47,10 +50,10 @@ export async function runMemory(run: BenchRun, project: ProjectProcess, webexId:
   const samples = sampler.stop().map((s) => ({ atMs: s.atMs, rssMb: s.rssBytes / MB }));
   if (samples.length < 4) throw new Error('memory: too few RSS samples (is /proc readable?)');
   const warmIndex = samples.findIndex((s) => s.atMs >= warmupS * 1000);
-  const around = (index: number) => mean(samples.slice(Math.max(0, index - 1), index + 2).map((s) => s.rssMb));
-  const warmRssMb = around(warmIndex < 0 ? 0 : warmIndex);
-  // The last sample is taken after the load ended: the end is the three before it.
-  const endRssMb = around(samples.length - 3);
+  const meanOf = (from: number) => mean(samples.slice(from, from + WINDOW_S).map((s) => s.rssMb));
+  const warmRssMb = meanOf(warmIndex < 0 ? 0 : warmIndex);
+  // The last sample is taken after the load ended: the end is the window before it.
+  const endRssMb = meanOf(Math.max(0, samples.length - 1 - WINDOW_S));
   return {
     connections,
     durationS,
