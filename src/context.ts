@@ -107,9 +107,8 @@ export function providersFor(endpoints: ProviderEndpoints, caller: Caller, scope
 }
 
 /**
- * Each client made on first use: most requests reach one provider, and a client (with its HTTP cache) is not free to
- * make. A class, since getters on its prototype cost a request nothing until called; an object literal's are defined
- * anew on every request.
+ * Each client made on first use: most requests reach one provider, and a client is not free to make. A class, since
+ * getters on its prototype cost a request nothing until called; an object literal's are defined anew on every request.
  */
 class ProvidersOnFirstUse implements Providers {
   private cloudCockpitClient?: CloudCockpitClient;

@@ -122,7 +122,7 @@ export abstract class ProviderDataSource extends RESTDataSource {
       return await super.fetch<TResult>(path, request);
     } catch (error) {
       if (error instanceof UpstreamError) throw error;
-      const timedOut = error instanceof Error && TIMEOUTS.has((error as { type?: string }).type ?? error.name);
+      const timedOut = TIMEOUT_TYPES.has(String((error as { type?: unknown } | null)?.type));
       this.scope.logger.warn({ provider: this.provider, path, err: error }, 'upstream call failed without a response');
       throw new UpstreamError({
         provider: this.provider,
@@ -135,8 +135,8 @@ export abstract class ProviderDataSource extends RESTDataSource {
   }
 }
 
-/** node-fetch's timeouts (FetchError `type`), and an aborted signal's error names. */
-const TIMEOUTS = new Set(['request-timeout', 'body-timeout', 'AbortError', 'TimeoutError']);
+/** The `type` of node-fetch's FetchError when its timeout (upstream-fetch.ts) ran out: before the answer, or in its body. */
+const TIMEOUT_TYPES = new Set(['request-timeout', 'body-timeout']);
 
 /** `Retry-After` as seconds: either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function retryAfterSeconds(header: string | null, now = Date.now()): number | null {
