@@ -49,11 +49,16 @@ export async function runMemory(run: BenchRun, project: ProjectProcess, webexId:
   );
   const samples = sampler.stop().map((s) => ({ atMs: s.atMs, rssMb: s.rssBytes / MB }));
   if (samples.length < 4) throw new Error('memory: too few RSS samples (is /proc readable?)');
-  const warmIndex = samples.findIndex((s) => s.atMs >= warmupS * 1000);
-  const meanOf = (from: number) => mean(samples.slice(from, from + WINDOW_S).map((s) => s.rssMb));
-  const warmRssMb = meanOf(warmIndex < 0 ? 0 : warmIndex);
-  // The last sample is taken after the load ended: the end is the window before it.
-  const endRssMb = meanOf(Math.max(0, samples.length - 1 - WINDOW_S));
+  const warmIndex = Math.max(
+    0,
+    samples.findIndex((s) => s.atMs >= warmupS * 1000),
+  );
+  // The last sample is taken after the load ended. The two windows never overlap: a short (quick) run's are halves.
+  const last = samples.length - 1;
+  const window = Math.max(1, Math.min(WINDOW_S, Math.floor((last - warmIndex) / 2)));
+  const meanOf = (from: number) => mean(samples.slice(from, from + window).map((s) => s.rssMb));
+  const warmRssMb = meanOf(warmIndex);
+  const endRssMb = meanOf(last - window);
   return {
     connections,
     durationS,
