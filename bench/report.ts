@@ -341,15 +341,14 @@ export function tableOf(results: BenchResults): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-/** CPU per request by owner, the project's beside the facade's, then the project's top functions. */
+/** CPU per request by owner, the project's beside the facade's, then each one's top functions. */
 export function profileText({ read, project, facade }: ReadProfiles): string {
   const perRequest = (ms: number, requests: number) => (requests ? (ms * 1000) / requests : 0);
   const busy = ({ summary }: { summary: ProfileSummary }) => summary.totalMs - summary.idleMs;
-  const facadeByOwner = new Map(facade.summary.packages.map((p) => [p.name, p.selfMs]));
-  const owners = [
-    ...new Set([...project.summary.packages.map((p) => p.name), ...facade.summary.packages.map((p) => p.name)]),
-  ];
-  const projectByOwner = new Map(project.summary.packages.map((p) => [p.name, p.selfMs]));
+  const byOwner = ({ summary }: { summary: ProfileSummary }) =>
+    new Map(summary.packages.map((p) => [p.name, p.selfMs]));
+  const [projectByOwner, facadeByOwner] = [byOwner(project), byOwner(facade)];
+  const owners = [...new Set([...projectByOwner.keys(), ...facadeByOwner.keys()])];
   const cell = (ms: number | undefined, requests: number) =>
     ms === undefined ? '–'.padStart(9) : f0(perRequest(ms, requests)).padStart(9);
   const lines = [

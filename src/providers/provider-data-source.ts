@@ -66,6 +66,7 @@ export abstract class ProviderDataSource extends RESTDataSource {
 
   protected override willSendRequest(_path: string, request: AugmentedRequest): void {
     this.setHeaders(request);
+    // Nothing is ever cached (NOTHING_CACHED): no look-up, not even an empty one, before each call.
     request.skipCache = true;
   }
 
