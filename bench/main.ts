@@ -143,10 +143,13 @@ async function profileReads(run: BenchRun): Promise<ReadProfiles> {
   };
 
   const project = cpuProf('project');
-  progress(`profile: the project under --cpu-prof, ${read} at ${options.reads.connections} connections`);
+  progress(
+    `profile: the project under --cpu-prof on ${options.profileLedger}, ${read} at ${options.reads.connections} connections`,
+  );
   const projectProcess = await started(
     startProject({
       upstreams: run.upstreams.ready,
+      databaseUrl: options.profileLedger === 'postgres' ? options.databaseUrl : undefined,
       dataDir: path.join(dir, 'data'),
       logFile: path.join(dir, 'project.log'),
       execArgv: project.execArgv,

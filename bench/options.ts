@@ -25,13 +25,15 @@ export interface BenchOptions {
   cpuProf: boolean;
   /** Which read the profiled run drives. @default wholesaleCustomer */
   profileRead: 'wholesaleCustomer' | 'customer';
+  /** Which ledger the profiled project runs on. @default pglite */
+  profileLedger: 'pglite' | 'postgres';
   outDir: string;
 }
 
 const HELP = `npm run bench -- [flags]
 
   --quick                   a short run, for development (seconds per scenario)
-  --scenarios a,b           some of: ${SCENARIOS.join(', ')} (default: all)
+  --scenarios a,b           some of: ${SCENARIOS.join(', ')} (default: all; '' for none, with --cpu-prof)
   --latency MS              upstream latency of the reads and the memory run (default 0)
   --fanout-latency MS       every provider's latency in the fan-out run (default 100)
   --throughput-latency MS   every provider's latency in the throughput run (default 50)
@@ -43,6 +45,7 @@ const HELP = `npm run bench -- [flags]
   --database-url URL        also run every scenario with the ledger on this PostgreSQL (or DATABASE_URL)
   --cpu-prof                profile the project during an extra read run and list the top self-time functions
   --profile-read NAME       the read profiled: wholesaleCustomer (default) or customer
+  --profile-ledger NAME     the profiled project's ledger: pglite (default) or postgres (needs --database-url)
   --out DIR                 where the JSON results go (default bench/results)
 `;
 
@@ -70,6 +73,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       'database-url': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       'profile-read': { type: 'string', default: 'wholesaleCustomer' },
+      'profile-ledger': { type: 'string', default: 'pglite' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -79,7 +83,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     process.exit(0);
   }
   const quick = values.quick ?? false;
-  const scenarios = (values.scenarios?.split(',').map((s) => s.trim()) ?? [...SCENARIOS]) as Scenario[];
+  const scenarios = (values.scenarios?.split(',').map((s) => s.trim()).filter(Boolean) ?? [...SCENARIOS]) as Scenario[];
   for (const scenario of scenarios) {
     if (!SCENARIOS.includes(scenario))
       throw new Error(`--scenarios: no scenario '${scenario}' (${SCENARIOS.join(', ')})`);
@@ -88,6 +92,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   if (profileRead !== 'wholesaleCustomer' && profileRead !== 'customer') {
     throw new Error(`--profile-read: wholesaleCustomer or customer, got '${profileRead}'`);
   }
+  const profileLedger = values['profile-ledger'];
+  const databaseUrl = values['database-url'] ?? env.DATABASE_URL;
+  if (profileLedger !== 'pglite' && profileLedger !== 'postgres') {
+    throw new Error(`--profile-ledger: pglite or postgres, got '${profileLedger}'`);
+  }
+  if (profileLedger === 'postgres' && !databaseUrl) throw new Error('--profile-ledger postgres needs --database-url');
   const memoryDurationS = positive('memory-duration', values['memory-duration'], quick ? 10 : 60);
   return {
     quick,
@@ -110,9 +120,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       warmupS: positive('memory-warmup', values['memory-warmup'], quick ? 5 : 30),
     },
     lists: { sizes: [5, 50] },
-    databaseUrl: values['database-url'] ?? env.DATABASE_URL,
+    databaseUrl,
     cpuProf: values['cpu-prof'] ?? false,
     profileRead,
+    profileLedger,
     outDir: values.out ?? 'bench/results',
   };
 }

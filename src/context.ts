@@ -70,18 +70,30 @@ export function contextFor(
 ): RequestContext {
   const scope = new RequestScope(logger, correlationId);
   const providers = caller ? providersFor(endpoints, caller, scope) : null;
-  const loaders = createLoaders(ledger, caller, providers);
-  return {
-    correlationId,
-    get logger() {
-      return scope.logger;
-    },
-    caller,
-    clientIp,
-    providers,
-    ledger,
-    loaders,
-  };
+  return new ContextOfRequest(scope, caller, clientIp, providers, ledger, createLoaders(ledger, caller, providers));
+}
+
+/**
+ * A class, so that `logger` is a getter on its prototype: Apollo copies each request's context with `Object.assign`,
+ * which would call an own getter and make the child logger that RequestScope makes only on first use.
+ */
+class ContextOfRequest implements RequestContext {
+  readonly correlationId: string;
+
+  constructor(
+    private readonly scope: RequestScope,
+    readonly caller: Caller | null,
+    readonly clientIp: string | null,
+    readonly providers: Providers | null,
+    readonly ledger: Ledger,
+    readonly loaders: Loaders,
+  ) {
+    this.correlationId = scope.correlationId;
+  }
+
+  get logger(): Logger {
+    return this.scope.logger;
+  }
 }
 
 /**

@@ -113,6 +113,9 @@ function logOperation(
  * read's profile showed Apollo's hook calls at twice the minimal facade's.
  */
 function outgoingResponsePlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
+  // The outcome line holds only the fields logOperation names, none of them a credential: it skips the redaction every
+  // other line gets, which cost a read some 8 µs of CPU, more than writing the line.
+  const outcomeLogger = logger.child({}, { redact: [] });
   return {
     async requestDidStart() {
       const startedAt = performance.now();
@@ -121,7 +124,7 @@ function outgoingResponsePlugin(logger: Logger): ApolloServerPlugin<RequestConte
           addCorrelationId(outgoing);
           forbidCaching(outgoing);
           statusForRequestErrors(outgoing);
-          logOperation(logger, outgoing, startedAt);
+          logOperation(outcomeLogger, outgoing, startedAt);
         },
       };
     },
