@@ -38,8 +38,8 @@ const HELP = `npm run bench -- [flags]
   --fanout-latency MS       every provider's latency in the fan-out run (default 100)
   --throughput-latency MS   every provider's latency in the throughput run (default 50)
   --connections N           concurrent connections of the reads (default 50)
-  --duration S              seconds of each measured read run (default 10; quick 3)
-  --rounds N                read rounds, alternating the targets' order (default 2; quick 1)
+  --duration S              seconds of each measured read round (default 5; quick 3)
+  --rounds N                read rounds, alternating the targets' order (default 6; quick 2)
   --memory-duration S       seconds of the memory run at 200 connections, after its warm-up (default 60; quick 10)
   --memory-warmup S         seconds of warm-up before it, RSS "after warm-up" read at their end (default 30; quick 5)
   --database-url URL        also run every scenario with the ledger on this PostgreSQL (or DATABASE_URL)
@@ -107,9 +107,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     throughputLatencyMs: positive('throughput-latency', values['throughput-latency'], 50),
     reads: {
       connections: positive('connections', values.connections, 50),
-      durationS: positive('duration', values.duration, quick ? 3 : 10),
+      durationS: positive('duration', values.duration, quick ? 3 : 5),
       warmupS: quick ? 1 : 3,
-      rounds: positive('rounds', values.rounds, quick ? 1 : 2),
+      rounds: positive('rounds', values.rounds, quick ? 2 : 6),
       serialDurationS: quick ? 2 : 5,
     },
     fanout: { runs: quick ? 5 : 20 },

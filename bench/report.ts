@@ -1,5 +1,5 @@
 import type { ProfileSummary } from './profile.js';
-import type { ReadFigures, TargetName } from './scenarios/reads.js';
+import type { ReadFigures, RoundFigure, TargetName } from './scenarios/reads.js';
 import type { FanoutFigures, LedgerShare, ThroughputFigures } from './scenarios/provisioning.js';
 import type { MemoryFigures } from './scenarios/memory.js';
 import type { ListFigures } from './scenarios/lists.js';
@@ -88,9 +88,8 @@ export function verdictsOf(backends: BackendResults[]): Verdict[] {
   const verdicts: Verdict[] = [];
   for (const b of backends) {
     for (const read of b.reads) {
-      const { project, facade } = read.targets;
-      const throughput = project.requestsPerSecond / facade.requestsPerSecond;
-      const p99 = project.p99Ms / facade.p99Ms;
+      const throughput = read.projectOver.facade.requestsPerSecond ?? NaN;
+      const p99 = read.projectOver.facade.p99Ms ?? NaN;
       verdicts.push(
         {
           backend: b.backend,
@@ -159,30 +158,29 @@ function rowsOf(b: BackendResults): Row[] {
   for (const read of b.reads) {
     const t = read.targets;
     const by = (pick: (name: TargetName) => string) => [pick('project'), pick('facade'), pick('bare')] as const;
-    const ratios = (value: (name: TargetName) => number | null) => {
-      const [p, fa, ba] = [value('project'), value('facade'), value('bare')];
-      return p === null || fa === null || ba === null ? '–' : `${f2(p / fa)} × facade, ${f2(p / ba)} × bare`;
-    };
-    const scenario = `read ${read.read}, ${t.project.rounds[0]?.connections ?? '?'} conn`;
-    const rps = t.project.requestsPerSecond / t.facade.requestsPerSecond;
-    const p99 = t.project.p99Ms / t.facade.p99Ms;
+    const ratioText = (overFacade: number | null, overBare: number | null) =>
+      overFacade === null || overBare === null ? '–' : `${f2(overFacade)} × facade, ${f2(overBare)} × bare`;
+    const ratios = (figure: RoundFigure) => ratioText(read.projectOver.facade[figure], read.projectOver.bare[figure]);
+    const scenario = `read ${read.read}, ${t.project.rounds.length} × ${t.project.rounds[0]?.connections ?? '?'} conn`;
+    const rps = read.projectOver.facade.requestsPerSecond ?? NaN;
+    const p99 = read.projectOver.facade.p99Ms ?? NaN;
     rows.push(
       [
         backend,
         scenario,
         'req/s',
         ...by((n) => f0(t[n].requestsPerSecond)),
-        ratios((n) => t[n].requestsPerSecond),
+        ratios('requestsPerSecond'),
         `≥ ${TARGETS.readThroughput} × facade`,
         verdictText(rps >= TARGETS.readThroughput),
       ],
-      [backend, scenario, 'p50 ms', ...by((n) => f1(t[n].p50Ms)), ratios((n) => t[n].p50Ms), '', ''],
+      [backend, scenario, 'p50 ms', ...by((n) => f1(t[n].p50Ms)), ratios('p50Ms'), '', ''],
       [
         backend,
         scenario,
         'p99 ms',
         ...by((n) => f1(t[n].p99Ms)),
-        ratios((n) => t[n].p99Ms),
+        ratios('p99Ms'),
         `≤ ${TARGETS.readP99} × facade`,
         verdictText(p99 <= TARGETS.readP99),
       ],
@@ -191,7 +189,7 @@ function rowsOf(b: BackendResults): Row[] {
         scenario,
         'CPU ms / request',
         ...by((n) => orDash(t[n].cpuMsPerRequest, f2)),
-        ratios((n) => t[n].cpuMsPerRequest),
+        ratios('cpuMsPerRequest'),
         '',
         '',
       ],
@@ -200,7 +198,7 @@ function rowsOf(b: BackendResults): Row[] {
         `read ${read.read}, 1 conn`,
         'mean ms',
         ...by((n) => f2(t[n].serialMeanMs)),
-        ratios((n) => t[n].serialMeanMs),
+        ratioText(t.project.serialMeanMs / t.facade.serialMeanMs, t.project.serialMeanMs / t.bare.serialMeanMs),
         '',
         '',
       ],
@@ -321,12 +319,15 @@ function rowsOf(b: BackendResults): Row[] {
 
 /** What the table's figures mean where a name alone would mislead. */
 export const NOTES = [
-  'Ratios: the project over the facade and over the bare proxy, measured in this run, one after the other.',
+  'Reads: each figure is the median of its rounds (N × in the scenario), run in turns (bare, facade, project, then ' +
+    "back), after one warm-up; a ratio is the median of each round's project figure over the baseline's of the same " +
+    'round, since the machine itself speeds up and slows down by more than the difference measured. Other ratios: ' +
+    'the project over the baselines measured in this run.',
   "CPU ms / request: the target process's user + system CPU time over the requests it served (from /proc).",
   'Ledger share: the time a provisioning waited on the ledger (a statement or transaction outstanding, queueing ' +
     'included) over its time on the server, from the instrumented server. On PGlite the ledger executes on the ' +
     'server\'s one thread, so it also delays requests it does not serve: "ledger busy" is the share of the run ' +
-    'during which the ledger had work outstanding. On PostgreSQL the wait includes the pool (10 connections) and ' +
+    'during which the ledger had work outstanding. On PostgreSQL the wait includes the pool (DATABASE_POOL_SIZE connections) and ' +
     'the event loop processing each answer late ("event loop late").',
   'Memory: RSS after warm-up and at the end are each the mean of ten one-second samples (RSS moves in a GC ' +
     'sawtooth of about ±10 % at 200 connections).',

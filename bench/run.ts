@@ -23,6 +23,14 @@ export function mean(values: number[]): number {
   return values.length === 0 ? NaN : values.reduce((sum, v) => sum + v, 0) / values.length;
 }
 
+/** The middle value; the mean of the two middle ones for an even count. */
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
+}
+
 /** The q-quantile (0..1) of `values`, nearest rank. */
 export function quantile(values: number[], q: number): number {
   if (values.length === 0) return NaN;

@@ -23,6 +23,7 @@ export function createLogger(level: string = 'info', destination?: DestinationSt
       censor: '[redacted]',
     },
   };
-  // Standard output is written asynchronously (pino flushes it on exit): a request never waits on a log write.
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+  // Standard output is written asynchronously, a request never waiting on a log write, and in writes of 4 KB or once
+  // a second: under load, a write per line cost a read more of its CPU than making the line. pino flushes on exit.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 1000 }));
 }

@@ -1,18 +1,21 @@
 import { READS, graphql, type ReadName } from '../client.js';
 import { drive, type LoadFigures, type LoadRequest } from '../load.js';
-import { mean, type BenchRun, type ProjectProcess } from '../run.js';
+import { median, type BenchRun, type ProjectProcess } from '../run.js';
 
 /**
  * Reads: one read under load against the bare proxy, the minimal facade and the project, in the same run, with the
- * same upstream call behind each. Rounds alternate the targets' order, so that a machine that slows down during the
- * run does not always hurt the same target.
+ * same upstream call behind each, in short rounds that alternate the targets' order (bare, facade, project, then
+ * back), so that the facade is always measured next to the project. On the development machine (2 shared vCPUs) the
+ * same process's CPU per request moves by up to 1.6 × from one minute to the next, for both targets alike: a ratio of
+ * two long runs a minute apart measured the machine as much as the code. So each round's project figure is divided
+ * by the facade's of the same round, and the ratio reported is the median of those.
  */
 
 export type TargetName = 'project' | 'facade' | 'bare';
 export const TARGETS: TargetName[] = ['bare', 'facade', 'project'];
 
 export interface ReadTargetFigures {
-  /** The rounds' means. */
+  /** The rounds' medians. */
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -23,11 +26,22 @@ export interface ReadTargetFigures {
   serial: LoadFigures;
 }
 
+/** The figures measured in every round, each a ratio of rounds run next to each other. */
+export const ROUND_FIGURES = {
+  requestsPerSecond: (f: LoadFigures) => f.requestsPerSecond,
+  p50Ms: (f: LoadFigures) => f.latencyMs.p50,
+  p99Ms: (f: LoadFigures) => f.latencyMs.p99,
+  cpuMsPerRequest: (f: LoadFigures) => f.cpuMsPerRequest,
+};
+export type RoundFigure = keyof typeof ROUND_FIGURES;
+
 export interface ReadFigures {
   read: ReadName;
   /** The upstream id the read asks for. */
   id: string;
   targets: Record<TargetName, ReadTargetFigures>;
+  /** The project over each baseline: the median, over the rounds, of the project's figure over the baseline's. */
+  projectOver: Record<'facade' | 'bare', Record<RoundFigure, number | null>>;
 }
 
 function requestFor(target: TargetName, url: string, read: ReadName, id: string, token: string): LoadRequest {
@@ -88,7 +102,9 @@ export async function runRead(
       run.progress(
         `${read}: ${target}, round ${round + 1} of ${reads.rounds}, ${reads.connections} connections, ${reads.durationS} s`,
       );
-      measured[target].push(await drive(requests[target], reads, on(target)));
+      // A fresh process warms up (JIT, heap) in its first round; later rounds only reopen their connections.
+      const warmupS = round === 0 ? reads.warmupS : 1;
+      measured[target].push(await drive(requests[target], { ...reads, warmupS }, on(target)));
     }
   }
   const serial = {} as Record<TargetName, LoadFigures>;
@@ -106,14 +122,24 @@ export async function runRead(
     const rounds = measured[target];
     const cpu = rounds.map((r) => r.cpuMsPerRequest).filter((v): v is number => v !== null);
     targets[target] = {
-      requestsPerSecond: mean(rounds.map((r) => r.requestsPerSecond)),
-      p50Ms: mean(rounds.map((r) => r.latencyMs.p50)),
-      p99Ms: mean(rounds.map((r) => r.latencyMs.p99)),
-      cpuMsPerRequest: cpu.length ? mean(cpu) : null,
+      requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
+      p50Ms: median(rounds.map((r) => r.latencyMs.p50)),
+      p99Ms: median(rounds.map((r) => r.latencyMs.p99)),
+      cpuMsPerRequest: cpu.length ? median(cpu) : null,
       serialMeanMs: serial[target].latencyMs.mean,
       rounds,
       serial: serial[target],
     };
   }
-  return { read, id, targets };
+  const over = (baseline: 'facade' | 'bare') =>
+    Object.fromEntries(
+      Object.entries(ROUND_FIGURES).map(([name, figure]) => {
+        const ratios = measured.project.flatMap((round, i) => {
+          const [project, other] = [figure(round), figure(measured[baseline][i]!)];
+          return project === null || other === null ? [] : [project / other];
+        });
+        return [name, ratios.length ? median(ratios) : null];
+      }),
+    ) as Record<RoundFigure, number | null>;
+  return { read, id, targets, projectOver: { facade: over('facade'), bare: over('bare') } };
 }

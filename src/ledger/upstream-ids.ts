@@ -32,7 +32,8 @@ export class UpstreamIdIndex {
     name: string,
     values: readonly string[],
   ): Promise<Set<string>> {
-    const keyOf = (value: string) => JSON.stringify([tenant, provider, name, value]);
+    // A tenant is a domain name (auth.ts) and a provider and a name are fixed words: no NUL in them, no ambiguity.
+    const keyOf = (value: string) => `${tenant}\0${provider}\0${name}\0${value}`;
     const recorded = new Set(values.filter((value) => this.known.has(keyOf(value))));
     const unknown = values.filter((value) => !recorded.has(value));
     if (unknown.length === 0) return recorded;
