@@ -147,7 +147,13 @@ function takeLedgerTimes(): LedgerTimes {
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const upstreams = await resolveUpstreams(config.upstreams, logger);
-const database = timed(await openDatabase({ url: config.ledger.databaseUrl, dataDir: config.ledger.dataDir }));
+const database = timed(
+  await openDatabase({
+    url: config.ledger.databaseUrl,
+    poolSize: config.ledger.poolSize,
+    dataDir: config.ledger.dataDir,
+  }),
+);
 await migrate(database);
 const ledger = new Ledger(database, { owner: `${hostname()}:${process.pid}:bench`, leaseMs: config.ledger.leaseMs });
 if (database.kind === 'pglite') await ledger.releaseLeasesOfEarlierProcesses();

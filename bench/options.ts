@@ -83,7 +83,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     process.exit(0);
   }
   const quick = values.quick ?? false;
-  const scenarios = (values.scenarios?.split(',').map((s) => s.trim()).filter(Boolean) ?? [...SCENARIOS]) as Scenario[];
+  const scenarios = (values.scenarios
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) ?? [...SCENARIOS]) as Scenario[];
   for (const scenario of scenarios) {
     if (!SCENARIOS.includes(scenario))
       throw new Error(`--scenarios: no scenario '${scenario}' (${SCENARIOS.join(', ')})`);

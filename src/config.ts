@@ -43,6 +43,8 @@ const Environment = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  /** Connections this process keeps to DATABASE_URL: each transaction holds one until it commits. @default 20 */
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
   /** How long a process holds a step before another may take it over ({@link CALLS_PER_STEP_CLAIM}). @default 120000 */
   LEDGER_LEASE_MS: z.coerce.number().int().positive().default(120_000),
   /** How often the worker looks for steps to follow or recover. @default 1000 */
@@ -91,7 +93,13 @@ export interface Config {
   host: string;
   logLevel: Environment['LOG_LEVEL'];
   upstreams: UpstreamsConfig;
-  ledger: { databaseUrl: string | undefined; dataDir: string; leaseMs: number; workerIntervalMs: number };
+  ledger: {
+    databaseUrl: string | undefined;
+    poolSize: number;
+    dataDir: string;
+    leaseMs: number;
+    workerIntervalMs: number;
+  };
   jwt: JwtConfig;
 }
 
@@ -260,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     upstreams,
     ledger: {
       databaseUrl: e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE,
       dataDir: e.DATA_DIR,
       leaseMs: e.LEDGER_LEASE_MS,
       workerIntervalMs: e.WORKER_INTERVAL_MS,

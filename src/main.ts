@@ -16,6 +16,7 @@ async function main(): Promise<void> {
 
   const { ledger, database } = await openLedger({
     databaseUrl: config.ledger.databaseUrl,
+    poolSize: config.ledger.poolSize,
     dataDir: config.ledger.dataDir,
     leaseMs: config.ledger.leaseMs,
   });

@@ -18,12 +18,18 @@ export interface Database extends Queryable {
 export interface DatabaseOptions {
   /** A PostgreSQL connection string; when unset, PGlite in `dataDir`. */
   url?: string;
+  /**
+   * Connections to that server. A provisioning holds one for each of its transactions, for as long as the event loop
+   * takes to send each statement: under load that is most of a transaction's time, and 10 left 50 concurrent
+   * provisionings waiting for a connection for most of theirs. @default 20
+   */
+  poolSize?: number;
   /** Where PGlite keeps its files; `memory://` keeps them in memory. */
   dataDir: string;
 }
 
-export async function openDatabase({ url, dataDir }: DatabaseOptions): Promise<Database> {
-  return url ? openPostgres(url) : openPGlite(dataDir);
+export async function openDatabase({ url, poolSize = 20, dataDir }: DatabaseOptions): Promise<Database> {
+  return url ? openPostgres(url, poolSize) : openPGlite(dataDir);
 }
 
 async function openPGlite(dataDir: string): Promise<Database> {
@@ -43,8 +49,8 @@ async function openPGlite(dataDir: string): Promise<Database> {
   };
 }
 
-async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // Fail at start-up, not at the first request, when the server cannot be reached.
   await pool.query('SELECT 1');
   const over = (target: pg.Pool | pg.PoolClient): Queryable => ({

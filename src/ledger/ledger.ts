@@ -121,6 +121,10 @@ export class Ledger {
     return this.steps.failStep(operationId, step, lease, failure, outcomeUnknown);
   }
 
+  failUncalledStep(operationId: string, step: string, lease: StepLease, failure: StepFailure): Promise<boolean> {
+    return this.steps.failUncalledStep(operationId, step, lease, failure);
+  }
+
   postponeStep(
     operationId: string,
     step: string,

@@ -47,6 +47,8 @@ export interface StepCompletion {
 
 /** A step's completion or failure (an UPDATE … RETURNING operation_id) and its caller, waiting for a transaction. */
 interface QueuedStepChange {
+  step: string;
+  /** An UPDATE of the step's row … RETURNING operation_id. */
   sql: string;
   params: unknown[];
   resolve: (changed: boolean) => void;
@@ -75,8 +77,9 @@ export class StepStore {
   }
 
   /**
-   * The write-ahead and the first attempt of `start` (see {@link startStep}) in one transaction: the customer's
-   * call goes out after one commit, not two.
+   * The write-ahead, with the first attempt of each step in `start` (see {@link startStep}) made as it is written: one
+   * statement, so the first call goes out after one commit and one round trip. A step just written has no earlier
+   * attempt, so its claim's outcome is known.
    */
   async beginOperationStarting(
     operation: NewOperation,
@@ -84,37 +87,42 @@ export class StepStore {
     start: readonly string[],
   ): Promise<{ lease: StepLease; claims: Map<string, StepClaim | null> }> {
     const lease = randomUUID();
-    const claims = await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO provisioning_operations (id, tenant, caller, kind, customer_id, request, status, correlation_id)
-         VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, 'RUNNING', $7)`,
-        [
-          operation.id,
-          operation.tenant,
-          json(operation.caller),
-          operation.kind,
-          operation.customerId,
-          json(operation.request),
-          operation.correlationId,
-        ],
-      );
-      await tx.query(
-        `INSERT INTO provisioning_steps (operation_id, step, provider, position, status, input, lease_id, lease_owner, lease_expires_at)
-         SELECT $1, s.step, s.provider, s.position, 'PENDING', s.input::jsonb, $6, $7, now() + make_interval(secs => $8)
-         FROM unnest($2::text[], $3::text[], $4::int[], $5::text[]) AS s(step, provider, position, input)`,
-        [
-          operation.id,
-          steps.map((step) => step.step),
-          steps.map((step) => step.provider),
-          steps.map((step) => step.position),
-          steps.map((step) => json(step.input)),
-          lease,
-          this.terms.owner,
-          this.terms.leaseMs / 1000,
-        ],
-      );
-      return this.claimSteps(tx, operation.id, start, operation.correlationId, lease);
-    });
+    const claims = new Map<string, StepClaim | null>(
+      start.map((step) => [step, { lease: randomUUID(), outcomeUnknown: false }]),
+    );
+    const attemptLease = (step: string) => claims.get(step)?.lease ?? null;
+    await this.db.query(
+      `WITH operation AS (
+         INSERT INTO provisioning_operations (id, tenant, caller, kind, customer_id, request, status, correlation_id)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, 'RUNNING', $7)
+         RETURNING id
+       )
+       INSERT INTO provisioning_steps (operation_id, step, provider, position, status, input, attempts, outcome_unknown,
+                                       correlation_id, started_at, lease_id, lease_owner, lease_expires_at)
+       SELECT operation.id, s.step, s.provider, s.position, 'PENDING', s.input::jsonb,
+              CASE WHEN s.attempt IS NULL THEN 0 ELSE 1 END, s.attempt IS NOT NULL,
+              CASE WHEN s.attempt IS NULL THEN NULL ELSE $7 END, CASE WHEN s.attempt IS NULL THEN NULL ELSE now() END,
+              coalesce(s.attempt, $13), $14, now() + make_interval(secs => $15)
+       FROM operation, unnest($8::text[], $9::text[], $10::int[], $11::text[], $12::uuid[])
+         AS s(step, provider, position, input, attempt)`,
+      [
+        operation.id,
+        operation.tenant,
+        json(operation.caller),
+        operation.kind,
+        operation.customerId,
+        json(operation.request),
+        operation.correlationId,
+        steps.map((step) => step.step),
+        steps.map((step) => step.provider),
+        steps.map((step) => step.position),
+        steps.map((step) => json(step.input)),
+        steps.map((step) => attemptLease(step.step)),
+        lease,
+        this.terms.owner,
+        this.terms.leaseMs / 1000,
+      ],
+    );
     return { lease, claims };
   }
 
@@ -221,7 +229,7 @@ export class StepStore {
     lease: StepLease,
     completion: StepCompletion,
   ): Promise<boolean> {
-    return this.finishStep(operationId, completionSql, completionParams(operationId, step, lease, completion));
+    return this.finishStep(operationId, step, completionSql, completionParams(operationId, step, lease, completion));
   }
 
   /** False, changing nothing, when `lease` no longer holds the step. `outcomeUnknown`: the provider may have acted. */
@@ -232,15 +240,27 @@ export class StepStore {
     failure: StepFailure,
     outcomeUnknown: boolean,
   ): Promise<boolean> {
-    return this.finishStep(
+    return this.finishStep(operationId, step, failureSql('attempts'), [
       operationId,
-      `UPDATE provisioning_steps
-         SET status = 'FAILED', failure = $3::jsonb, outcome_unknown = $5, finished_at = now(), next_check_at = NULL,
-             lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-       WHERE operation_id = $1 AND step = $2 AND lease_id = $4
-       RETURNING operation_id`,
-      [operationId, step, json(failure), lease, outcomeUnknown],
-    );
+      step,
+      json(failure),
+      lease,
+      outcomeUnknown,
+    ]);
+  }
+
+  /**
+   * A step started with the write-ahead but never called, since the customer it needs failed: failed with its outcome
+   * known, and its attempt taken back, `attempts` counting calls.
+   */
+  async failUncalledStep(operationId: string, step: string, lease: StepLease, failure: StepFailure): Promise<boolean> {
+    return this.finishStep(operationId, step, failureSql('attempts - 1'), [
+      operationId,
+      step,
+      json(failure),
+      lease,
+      false,
+    ]);
   }
 
   /**
@@ -249,9 +269,9 @@ export class StepStore {
    * transaction records them all and refreshes the status once. Each caller still returns only once its change is
    * committed. A batch that fails is retried one change per transaction, so one bad change fails only its caller.
    */
-  private finishStep(operationId: string, sql: string, params: unknown[]): Promise<boolean> {
+  private finishStep(operationId: string, step: string, sql: string, params: unknown[]): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      const change = { sql, params, resolve, reject };
+      const change = { step, sql, params, resolve, reject };
       const queued = this.finishing.get(operationId);
       if (queued) {
         queued.push(change);
@@ -265,12 +285,17 @@ export class StepStore {
   }
 
   private async recordFinished(operationId: string): Promise<void> {
-    const changes = this.finishing.get(operationId) ?? [];
-    if (changes.length === 0) {
+    const queued = this.finishing.get(operationId) ?? [];
+    if (queued.length === 0) {
       this.finishing.delete(operationId);
       return;
     }
-    this.finishing.set(operationId, []);
+    // A statement changes a row at most once: a second change of one step waits for the next transaction.
+    const changes = queued.filter((change, index) => queued.findIndex((c) => c.step === change.step) === index);
+    this.finishing.set(
+      operationId,
+      queued.filter((change) => !changes.includes(change)),
+    );
     try {
       const changed = await this.recordInOneTransaction(operationId, changes);
       changes.forEach((change, index) => change.resolve(changed[index]!));
@@ -287,24 +312,14 @@ export class StepStore {
   }
 
   /**
-   * Step rows are locked before the operation's, as everywhere else, so that no two transactions wait on each other.
-   * One change locks the operation in its own statement (lockingOperation); several lock it after the last.
+   * Two statements: the changes with the operation's lock, then its status. Step rows are locked before the
+   * operation's, as everywhere else, so that no two transactions wait on each other.
    */
   private recordInOneTransaction(operationId: string, changes: QueuedStepChange[]): Promise<boolean[]> {
     return this.db.transaction(async (tx) => {
-      // An answer lost with the machine does no harm: the step stays started with its outcome unknown, and is looked
-      // up before anything is sent again. So its commit does not wait for the disk; a step's start always does.
-      await tx.query('SET LOCAL synchronous_commit = off');
-      if (changes.length === 1) {
-        const locked = (await tx.query(lockingOperation(changes[0]!.sql), changes[0]!.params)).length > 0;
-        if (locked) await refreshOperationStatus(tx, operationId);
-        return [locked];
-      }
-      const changed: boolean[] = [];
-      for (const change of changes) changed.push((await tx.query(change.sql, change.params)).length > 0);
-      if (changed.some(Boolean)) {
-        await lockAndRefreshOperationStatus(tx, operationId);
-      }
+      const [row] = await tx.query<Record<string, unknown>>(...changesLockingOperation(changes));
+      const changed = changes.map((_, index) => Number(row![`changed_${index}`]) > 0);
+      if (changed.some(Boolean)) await refreshOperationStatus(tx, operationId);
       return changed;
     });
   }
@@ -337,6 +352,15 @@ export class StepStore {
 }
 
 /** A step's answer recorded under its lease; returns the operation's id, or nothing when the lease no longer holds. */
+/** A step's failure under its lease ($4): failure $3, outcome flag $5, attempts set to `attempts`. */
+function failureSql(attempts: 'attempts' | 'attempts - 1'): string {
+  return `UPDATE provisioning_steps
+     SET status = 'FAILED', failure = $3::jsonb, outcome_unknown = $5, attempts = ${attempts}, finished_at = now(),
+         next_check_at = NULL, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+   WHERE operation_id = $1 AND step = $2 AND lease_id = $4
+   RETURNING operation_id`;
+}
+
 const completionSql = `UPDATE provisioning_steps
    SET status = $3, result = $4::jsonb, upstream_ids = upstream_ids || $5::jsonb, failure = NULL, outcome_unknown = false,
        finished_at = CASE WHEN $3 = 'SUCCEEDED' THEN now() END, next_check_at = $6,
@@ -357,12 +381,27 @@ function completionParams(operationId: string, step: string, lease: StepLease, c
 }
 
 /**
- * A step's change (an UPDATE … RETURNING operation_id) that also locks its operation's row, when it changed a step,
- * for the {@link refreshOperationStatus} that must follow in the same transaction: one round trip fewer.
+ * Step changes of one operation (distinct steps: a statement changes a row once) as one statement, each a
+ * data-modifying CTE, that then locks the operation's row if any changed, for the {@link refreshOperationStatus} that
+ * must follow in the same transaction: one round trip, however many answers came back together.
  */
-function lockingOperation(stepChange: string): string {
-  return `WITH changed AS (${stepChange})
-    SELECT 1 FROM provisioning_operations WHERE id IN (SELECT operation_id FROM changed) FOR UPDATE`;
+function changesLockingOperation(changes: QueuedStepChange[]): [string, unknown[]] {
+  const params: unknown[] = [];
+  const changed = changes.map((change, index) => {
+    const offset = params.length;
+    params.push(...change.params);
+    return `changed_${index} AS (${change.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+  });
+  const operationIds = changes.map((_, index) => `SELECT operation_id FROM changed_${index}`).join(' UNION ALL ');
+  const counts = changes.map((_, index) => `(SELECT count(*) FROM changed_${index}) AS changed_${index}`);
+  // An answer lost with the machine does no harm: the step stays started with its outcome unknown, and is looked up
+  // before anything is sent again. So this commit does not wait for the disk; a step's start always does.
+  return [
+    `WITH ${changed.join(', ')},
+       locked AS (SELECT 1 FROM provisioning_operations WHERE id IN (${operationIds}) FOR UPDATE)
+     SELECT set_config('synchronous_commit', 'off', true), (SELECT count(*) FROM locked) AS locked, ${counts.join(', ')}`,
+    params,
+  ];
 }
 
 /** {@link refreshOperationStatus} after step changes that did not lock the operation themselves. */
@@ -373,7 +412,7 @@ async function lockAndRefreshOperationStatus(tx: Queryable, operationId: string)
 
 /**
  * Call it inside the transaction that changed a step, once that change has locked the operation's row (see
- * lockingOperation): the lock makes concurrent step changes take turns, and this UPDATE, a statement of its own,
+ * changesLockingOperation): the lock makes concurrent step changes take turns, and this UPDATE, a statement of its own,
  * sees every step the others committed (READ COMMITTED), so the last one to finish writes the true status. The
  * lock is taken by the transaction's last statement but one and held only until its commit.
  */

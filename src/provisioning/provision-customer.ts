@@ -103,7 +103,9 @@ export async function provisionCustomer(
       correlationId: scope.correlationId,
     },
     plan,
-    ['customer'],
+    // Every step starts with the write-ahead, the others included: the one commit before the customer's call is the
+    // only one on the way to theirs (a crash before they are called leaves them to be looked up, never resent blind).
+    plan.map((s) => s.step),
   );
   // The customer was refused: nothing else ran, but the provisioning is on record, to fix and retry.
   const { customer, outcomes } = await runSteps(scope, operationId, plan, null, lease, claims).catch(
@@ -205,7 +207,8 @@ export async function retryProvisioning(scope: StepScope, id: string): Promise<O
 /**
  * The customer's step first when it is among them: nothing else can run without it. `held` is the lease of their
  * write-ahead when this request wrote them; null for steps that failed before, nobody's until a request claims them.
- * `started`: the customer's claim, when the write-ahead made it.
+ * `started`: the claims the write-ahead made, for every step, so that the others are called the moment the customer
+ * answers, while its answer is recorded; without them (a retry), the others start in the transaction recording it.
  */
 async function runSteps(
   scope: StepScope,
@@ -216,52 +219,64 @@ async function runSteps(
   started: Map<string, StepClaim | null> | null = null,
 ): Promise<{ customer: CustomerViewModel | null; outcomes: Map<string, unknown> }> {
   const outcomes = new Map<string, unknown>();
-  let customer = knownCustomer;
   const customerStep = steps.find((s) => s.step === 'customer');
   const others = steps.filter((s) => s !== customerStep);
-  let claims: Map<string, StepClaim | null>;
-  if (customerStep) {
-    try {
-      // The others start in the transaction that records the customer: none of its own before their calls.
-      const attempt = await attemptStep(scope, operationId, customerStep, null, held, {
-        ...(started ? { claim: started.get(customerStep.step) ?? null } : {}),
-        thenStart: others.map((s) => s.step),
-      });
-      customer = attempt.response as CustomerViewModel;
-      claims = attempt.started;
-    } catch (error) {
-      // Only steps this request wrote ahead are its own to record as not started. Steps that had failed before
-      // have failed as they were (nothing was sent for them now), and may by now be another retry's.
-      if (held !== null) {
-        const failure = failureOf(scope, 'CLOUDCOCKPIT', notStartedError());
-        await Promise.all(others.map((s) => scope.ledger.failStep(operationId, s.step, held, failure, false)));
-      }
-      throw error;
-    }
-  } else {
-    claims = await scope.ledger.startSteps(
-      operationId,
-      others.map((s) => s.step),
-      scope.correlationId,
-      held,
-    );
-  }
   // Null only for a single-call mutation made for no customer, whose step needs none.
-  const canonical = customer;
-  await Promise.all(
-    others.map(async (s) => {
-      try {
-        const claim = claims.get(s.step) ?? null;
-        outcomes.set(s.step, await runStep(scope, operationId, s, canonical, held, { claim }));
-      } catch (error) {
-        outcomes.set(s.step, {
-          __typename: 'ProviderFailure',
-          ...failureOf(scope, stepKindOf(s.step).provider, error),
-        });
-      }
-    }),
-  );
-  return { customer: canonical, outcomes };
+  const runOthers = (customer: CustomerViewModel | null, claims: Map<string, StepClaim | null>) =>
+    Promise.all(
+      others.map(async (s) => {
+        try {
+          const claim = claims.get(s.step) ?? null;
+          outcomes.set(s.step, await runStep(scope, operationId, s, customer, held, { claim }));
+        } catch (error) {
+          outcomes.set(s.step, {
+            __typename: 'ProviderFailure',
+            ...failureOf(scope, stepKindOf(s.step).provider, error),
+          });
+        }
+      }),
+    );
+  if (!customerStep) {
+    await runOthers(
+      knownCustomer,
+      await scope.ledger.startSteps(
+        operationId,
+        others.map((s) => s.step),
+        scope.correlationId,
+        held,
+      ),
+    );
+    return { customer: knownCustomer, outcomes };
+  }
+  let othersCalled = false;
+  try {
+    const attempt = await attemptStep(scope, operationId, customerStep, null, held, {
+      ...(started
+        ? {
+            claim: started.get(customerStep.step) ?? null,
+            meanwhile: (customer) => ((othersCalled = true), runOthers(customer as CustomerViewModel, started)),
+          }
+        : { thenStart: others.map((s) => s.step) }),
+    });
+    const customer = attempt.response as CustomerViewModel;
+    if (!started) await runOthers(customer, attempt.started);
+    return { customer, outcomes };
+  } catch (error) {
+    // Only steps this request wrote ahead are its own to record as not started. Steps that had failed before have
+    // failed as they were (nothing was sent for them now), and may by now be another retry's.
+    if (held !== null && !othersCalled) {
+      const failure = failureOf(scope, 'CLOUDCOCKPIT', notStartedError());
+      await Promise.all(
+        others.map((s) => {
+          const claim = started?.get(s.step);
+          return claim
+            ? scope.ledger.failUncalledStep(operationId, s.step, claim.lease, failure)
+            : scope.ledger.failStep(operationId, s.step, held, failure, false);
+        }),
+      );
+    }
+    throw error;
+  }
 }
 
 /** Planned now, or read back from the ledger. `at`: where its input sits (default: where provisionCustomer has it). */
@@ -294,6 +309,8 @@ export interface StepAttemptOptions {
   claim?: StepClaim | null;
   /** Steps to start in the transaction that records this one's answer, their claims in `started`. */
   thenStart?: readonly string[];
+  /** Run with the answer while it is recorded (steps already started that need it); settled before this returns. */
+  meanwhile?: (response: unknown) => Promise<unknown>;
 }
 
 async function attemptStep(
@@ -302,7 +319,7 @@ async function attemptStep(
   step: RunnableStep,
   customer: CustomerViewModel | null,
   held: StepLease | null,
-  { lookedUp = false, claim: given, thenStart = [] }: StepAttemptOptions,
+  { lookedUp = false, claim: given, thenStart = [], meanwhile }: StepAttemptOptions,
 ): Promise<{ response: unknown; started: Map<string, StepClaim | null> }> {
   const kind = stepKindOf(step.step);
   const claim =
@@ -327,13 +344,15 @@ async function attemptStep(
         throw error;
       });
     }
-    const { completed, claims: started } = await scope.ledger.completeStepAndStart(
-      operationId,
-      step.step,
-      lease,
-      answer,
-      { steps: thenStart, correlationId: scope.correlationId, held },
-    );
+    const recording = scope.ledger.completeStepAndStart(operationId, step.step, lease, answer, {
+      steps: thenStart,
+      correlationId: scope.correlationId,
+      held,
+    });
+    // Both settle before this returns or fails: a step running alongside is never recorded as not started under it.
+    const [recorded] = await Promise.allSettled([recording, meanwhile?.(answer.response)]);
+    if (recorded.status === 'rejected') throw recorded.reason;
+    const { completed, claims: started } = recorded.value;
     if (!completed) {
       // The lease ran out during the call and the worker took the step over: it finds this answer at the provider.
       scope.logger.warn({ operationId, step: step.step }, 'provisioning step answered after its lease was taken over');

@@ -523,6 +523,21 @@ describe.each(testBackends)('the step store and its leases, on $name', (backend)
       expect((await ledger.operationById(operation.id))?.status).toBe('PARTIALLY_FAILED');
     });
 
+    it('records two changes of one step issued at once one after the other: the first under the lease wins', async () => {
+      const operation = newOperation();
+      const { claims } = await ledger.beginOperationStarting(operation, PLAN, ['customer']);
+      const lease = claims.get('customer')!.lease;
+
+      // Queued together, they are not one statement (which would change the row twice, in no set order).
+      const outcomes = await Promise.all([
+        ledger.completeStep(operation.id, 'customer', lease, settled),
+        ledger.failStep(operation.id, 'customer', lease, failureOf('CLOUDCOCKPIT'), false),
+      ]);
+
+      expect(outcomes).toEqual([true, false]);
+      expect(await ledger.stepsOf([operation.id])).toMatchObject([{ step: 'customer', status: 'SUCCEEDED' }, {}, {}]);
+    });
+
     it('goes back to RUNNING when a failed step is started again', async () => {
       const operation = newOperation();
       const begun = await ledger.beginOperation(operation, PLAN);
