@@ -19,9 +19,8 @@ export interface DatabaseOptions {
   /** A PostgreSQL connection string; when unset, PGlite in `dataDir`. */
   url?: string;
   /**
-   * Connections to that server. A provisioning holds one for each of its transactions, for as long as the event loop
-   * takes to send each statement: under load that is most of a transaction's time, and 10 left 50 concurrent
-   * provisionings waiting for a connection for most of theirs. @default 20
+   * Connections to that server. A transaction holds one until it commits, and under load most of that time is the
+   * event loop getting round to its next statement. @default 20
    */
   poolSize?: number;
   /** Where PGlite keeps its files; `memory://` keeps them in memory. */
