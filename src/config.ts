@@ -43,8 +43,8 @@ const Environment = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
-  /** Connections this process keeps to DATABASE_URL: each transaction holds one until it commits. @default 20 */
-  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
+  /** Connections this process keeps to DATABASE_URL: each transaction holds one until it commits. @default openDatabase's */
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().optional(),
   /** How long a process holds a step before another may take it over ({@link CALLS_PER_STEP_CLAIM}). @default 120000 */
   LEDGER_LEASE_MS: z.coerce.number().int().positive().default(120_000),
   /** How often the worker looks for steps to follow or recover. @default 1000 */
@@ -95,7 +95,7 @@ export interface Config {
   upstreams: UpstreamsConfig;
   ledger: {
     databaseUrl: string | undefined;
-    poolSize: number;
+    poolSize: number | undefined;
     dataDir: string;
     leaseMs: number;
     workerIntervalMs: number;

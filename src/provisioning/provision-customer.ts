@@ -262,16 +262,14 @@ async function runSteps(
     if (!started) await runOthers(customer, attempt.started);
     return { customer, outcomes };
   } catch (error) {
-    // Only steps this request wrote ahead are its own to record as not started. Steps that had failed before have
-    // failed as they were (nothing was sent for them now), and may by now be another retry's.
-    if (held !== null && !othersCalled) {
+    // Only steps this request started with its write-ahead are its own to record as not called. Steps that had failed
+    // before have failed as they were (nothing was sent for them now), and may by now be another retry's.
+    if (started && !othersCalled) {
       const failure = failureOf(scope, 'CLOUDCOCKPIT', notStartedError());
       await Promise.all(
         others.map((s) => {
-          const claim = started?.get(s.step);
-          return claim
-            ? scope.ledger.failUncalledStep(operationId, s.step, claim.lease, failure)
-            : scope.ledger.failStep(operationId, s.step, held, failure, false);
+          const claim = started.get(s.step);
+          return claim && scope.ledger.failUncalledStep(operationId, s.step, claim.lease, failure);
         }),
       );
     }
