@@ -99,6 +99,68 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
              AND coalesce(failure->>'code', '') NOT IN ('BAD_USER_INPUT', 'FORBIDDEN', 'NOT_FOUND', 'NOT_STARTED'));
     `,
   },
+  {
+    version: 5,
+    name: 'step changes in one round trip',
+    sql: `
+      -- An operation's status, derived from its steps. It locks the operation's row first, and then, a statement of
+      -- its own in a VOLATILE function, reads the steps with a fresh snapshot (READ COMMITTED): concurrent step
+      -- changes take turns on the lock, and the last to take it sees every step the others committed.
+      CREATE FUNCTION refresh_operation_status(operation uuid) RETURNS void LANGUAGE plpgsql AS $fn$
+      BEGIN
+        PERFORM 1 FROM provisioning_operations WHERE id = operation FOR UPDATE;
+        UPDATE provisioning_operations o SET updated_at = now(), status = (
+          SELECT CASE
+            WHEN bool_or(s.status = 'PENDING') THEN 'RUNNING'
+            WHEN bool_and(s.status = 'FAILED') THEN 'FAILED'
+            WHEN bool_or(s.status = 'FAILED') THEN 'PARTIALLY_FAILED'
+            WHEN bool_or(s.status = 'IN_PROGRESS') THEN 'WAITING'
+            ELSE 'SUCCEEDED'
+          END
+          FROM provisioning_steps s WHERE s.operation_id = o.id)
+        WHERE o.id = operation;
+      END
+      $fn$;
+
+      -- Answers of an operation's steps (distinct steps), each made only under its lease: the steps changed. Their
+      -- rows are locked before the operation's, as everywhere else, so that no two transactions wait on each other.
+      CREATE FUNCTION apply_step_changes(operation uuid, changes jsonb) RETURNS text[] LANGUAGE sql AS $fn$
+        WITH updated AS (
+          UPDATE provisioning_steps s
+            SET status = c.status,
+                result = CASE WHEN c.status = 'FAILED' THEN s.result ELSE c.result END,
+                upstream_ids = s.upstream_ids || coalesce(c.upstream_ids, '{}'),
+                failure = c.failure, outcome_unknown = c.outcome_unknown,
+                attempts = s.attempts - c.attempts_taken_back,
+                finished_at = CASE WHEN c.status = 'IN_PROGRESS' THEN NULL ELSE now() END,
+                next_check_at = c.next_check_at,
+                lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+          FROM jsonb_to_recordset(changes) AS c(step text, lease uuid, status text, result jsonb, upstream_ids jsonb,
+                                               failure jsonb, outcome_unknown boolean, attempts_taken_back int,
+                                               next_check_at timestamptz)
+          WHERE s.operation_id = operation AND s.step = c.step AND s.lease_id = c.lease
+          RETURNING s.step
+        )
+        SELECT coalesce(array_agg(step), '{}') FROM updated;
+      $fn$;
+
+      -- The changes and then the operation's status: one statement for the client, so that recording answers costs
+      -- one round trip however busy the client is. A lost answer does no harm (the step stays started with its
+      -- outcome unknown, and is looked up before anything is sent again), so this commit does not wait for the disk;
+      -- a step's start always does.
+      CREATE FUNCTION record_step_changes(operation uuid, changes jsonb) RETURNS text[] LANGUAGE plpgsql AS $fn$
+      DECLARE
+        changed text[] := apply_step_changes(operation, changes);
+      BEGIN
+        IF cardinality(changed) > 0 THEN
+          PERFORM refresh_operation_status(operation);
+        END IF;
+        PERFORM set_config('synchronous_commit', 'off', true);
+        RETURN changed;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /** An arbitrary constant: replicas starting together take turns to migrate. */

@@ -45,12 +45,26 @@ export interface StepCompletion {
   nextCheckAt?: Date;
 }
 
-/** A step's completion or failure (an UPDATE … RETURNING operation_id) and its caller, waiting for a transaction. */
-interface QueuedStepChange {
+/**
+ * A step's answer or failure as `record_step_changes` (migration 5) takes it: made only under `lease`. Completions
+ * leave `failure` unset and `outcome_unknown` false; failures keep the step's result.
+ */
+interface StepChange {
   step: string;
-  /** An UPDATE of the step's row … RETURNING operation_id. */
-  sql: string;
-  params: unknown[];
+  lease: StepLease;
+  status: 'SUCCEEDED' | 'IN_PROGRESS' | 'FAILED';
+  result?: unknown;
+  upstream_ids?: Record<string, string>;
+  failure?: StepFailure;
+  outcome_unknown: boolean;
+  /** 1 for a step that was started but never called: `attempts` counts calls. */
+  attempts_taken_back: 0 | 1;
+  next_check_at?: string;
+}
+
+/** A change waiting, with its caller, for its operation's next transaction. */
+interface QueuedStepChange {
+  change: StepChange;
   resolve: (changed: boolean) => void;
   reject: (error: unknown) => void;
 }
@@ -172,14 +186,16 @@ export class StepStore {
       return { completed: await this.completeStep(operationId, step, lease, completion), claims: new Map() };
     }
     return this.db.transaction(async (tx) => {
-      const completed = (await tx.query(completionSql, completionParams(operationId, step, lease, completion))).length;
+      const [completed] = await changeSteps(tx, 'apply_step_changes', operationId, [
+        completionChange(step, lease, completion),
+      ]);
       const claims = await this.claimSteps(tx, operationId, next.steps, next.correlationId, next.held);
       if ([...claims.values()].some((claim) => claim !== null)) {
         await markRunning(tx, operationId);
       } else if (completed) {
-        await lockAndRefreshOperationStatus(tx, operationId);
+        await tx.query('SELECT refresh_operation_status($1)', [operationId]);
       }
-      return { completed: completed > 0, claims };
+      return { completed: completed!, claims };
     });
   }
 
@@ -229,7 +245,7 @@ export class StepStore {
     lease: StepLease,
     completion: StepCompletion,
   ): Promise<boolean> {
-    return this.finishStep(operationId, step, completionSql, completionParams(operationId, step, lease, completion));
+    return this.finishStep(operationId, completionChange(step, lease, completion));
   }
 
   /** False, changing nothing, when `lease` no longer holds the step. `outcomeUnknown`: the provider may have acted. */
@@ -240,13 +256,14 @@ export class StepStore {
     failure: StepFailure,
     outcomeUnknown: boolean,
   ): Promise<boolean> {
-    return this.finishStep(operationId, step, failureSql('attempts'), [
-      operationId,
+    return this.finishStep(operationId, {
       step,
-      json(failure),
       lease,
-      outcomeUnknown,
-    ]);
+      status: 'FAILED',
+      failure,
+      outcome_unknown: outcomeUnknown,
+      attempts_taken_back: 0,
+    });
   }
 
   /**
@@ -254,13 +271,14 @@ export class StepStore {
    * known, and its attempt taken back, `attempts` counting calls.
    */
   async failUncalledStep(operationId: string, step: string, lease: StepLease, failure: StepFailure): Promise<boolean> {
-    return this.finishStep(operationId, step, failureSql('attempts - 1'), [
-      operationId,
+    return this.finishStep(operationId, {
       step,
-      json(failure),
       lease,
-      false,
-    ]);
+      status: 'FAILED',
+      failure,
+      outcome_unknown: false,
+      attempts_taken_back: 1,
+    });
   }
 
   /**
@@ -269,15 +287,14 @@ export class StepStore {
    * transaction records them all and refreshes the status once. Each caller still returns only once its change is
    * committed. A batch that fails is retried one change per transaction, so one bad change fails only its caller.
    */
-  private finishStep(operationId: string, step: string, sql: string, params: unknown[]): Promise<boolean> {
+  private finishStep(operationId: string, change: StepChange): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      const change = { step, sql, params, resolve, reject };
       const queued = this.finishing.get(operationId);
       if (queued) {
-        queued.push(change);
+        queued.push({ change, resolve, reject });
         return;
       }
-      this.finishing.set(operationId, [change]);
+      this.finishing.set(operationId, [{ change, resolve, reject }]);
       // Answers that arrive together are read in the same turn of the event loop: starting at its end lets them join
       // this transaction. PGlite, whose transaction holds the thread until it ends, would record them one by one.
       setImmediate(() => void this.recordFinished(operationId));
@@ -291,7 +308,9 @@ export class StepStore {
       return;
     }
     // A statement changes a row at most once: a second change of one step waits for the next transaction.
-    const changes = queued.filter((change, index) => queued.findIndex((c) => c.step === change.step) === index);
+    const changes = queued.filter(
+      ({ change }, index) => queued.findIndex((q) => q.change.step === change.step) === index,
+    );
     this.finishing.set(
       operationId,
       queued.filter((change) => !changes.includes(change)),
@@ -311,17 +330,14 @@ export class StepStore {
     await this.recordFinished(operationId);
   }
 
-  /**
-   * Two statements: the changes with the operation's lock, then its status. Step rows are locked before the
-   * operation's, as everywhere else, so that no two transactions wait on each other.
-   */
+  /** One statement, a transaction of its own. */
   private recordInOneTransaction(operationId: string, changes: QueuedStepChange[]): Promise<boolean[]> {
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx.query<Record<string, unknown>>(...changesLockingOperation(changes));
-      const changed = changes.map((_, index) => Number(row![`changed_${index}`]) > 0);
-      if (changed.some(Boolean)) await refreshOperationStatus(tx, operationId);
-      return changed;
-    });
+    return changeSteps(
+      this.db,
+      'record_step_changes',
+      operationId,
+      changes.map((queued) => queued.change),
+    );
   }
 
   /**
@@ -351,85 +367,37 @@ export class StepStore {
   }
 }
 
-/** A step's answer recorded under its lease; returns the operation's id, or nothing when the lease no longer holds. */
-/** A step's failure under its lease ($4): failure $3, outcome flag $5, attempts set to `attempts`. */
-function failureSql(attempts: 'attempts' | 'attempts - 1'): string {
-  return `UPDATE provisioning_steps
-     SET status = 'FAILED', failure = $3::jsonb, outcome_unknown = $5, attempts = ${attempts}, finished_at = now(),
-         next_check_at = NULL, lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-   WHERE operation_id = $1 AND step = $2 AND lease_id = $4
-   RETURNING operation_id`;
-}
-
-const completionSql = `UPDATE provisioning_steps
-   SET status = $3, result = $4::jsonb, upstream_ids = upstream_ids || $5::jsonb, failure = NULL, outcome_unknown = false,
-       finished_at = CASE WHEN $3 = 'SUCCEEDED' THEN now() END, next_check_at = $6,
-       lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
- WHERE operation_id = $1 AND step = $2 AND lease_id = $7
- RETURNING operation_id`;
-
-function completionParams(operationId: string, step: string, lease: StepLease, completion: StepCompletion): unknown[] {
-  return [
-    operationId,
+function completionChange(step: string, lease: StepLease, completion: StepCompletion): StepChange {
+  return {
     step,
-    completion.status,
-    json(completion.result),
-    json(completion.upstreamIds),
-    completion.status === 'IN_PROGRESS' ? (completion.nextCheckAt ?? new Date()) : null,
     lease,
-  ];
+    status: completion.status,
+    result: completion.result ?? null,
+    upstream_ids: completion.upstreamIds,
+    outcome_unknown: false,
+    attempts_taken_back: 0,
+    ...(completion.status === 'IN_PROGRESS'
+      ? { next_check_at: (completion.nextCheckAt ?? new Date()).toISOString() }
+      : {}),
+  };
 }
 
 /**
- * Step changes of one operation (distinct steps: a statement changes a row once) as one statement, each a
- * data-modifying CTE, that then locks the operation's row if any changed, for the {@link refreshOperationStatus} that
- * must follow in the same transaction: one round trip, however many answers came back together.
+ * Step changes of one operation (distinct steps: a statement changes a row once) in one statement, by a function of
+ * migration 5: `apply_step_changes` alone, or `record_step_changes`, which then refreshes the operation's status.
+ * Whether each change was made.
  */
-function changesLockingOperation(changes: QueuedStepChange[]): [string, unknown[]] {
-  const params: unknown[] = [];
-  const changed = changes.map((change, index) => {
-    const offset = params.length;
-    params.push(...change.params);
-    return `changed_${index} AS (${change.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
-  });
-  const operationIds = changes.map((_, index) => `SELECT operation_id FROM changed_${index}`).join(' UNION ALL ');
-  const counts = changes.map((_, index) => `(SELECT count(*) FROM changed_${index}) AS changed_${index}`);
-  // An answer lost with the machine does no harm: the step stays started with its outcome unknown, and is looked up
-  // before anything is sent again. So this commit does not wait for the disk; a step's start always does.
-  return [
-    `WITH ${changed.join(', ')},
-       locked AS (SELECT 1 FROM provisioning_operations WHERE id IN (${operationIds}) FOR UPDATE)
-     SELECT set_config('synchronous_commit', 'off', true), (SELECT count(*) FROM locked) AS locked, ${counts.join(', ')}`,
-    params,
-  ];
-}
-
-/** {@link refreshOperationStatus} after step changes that did not lock the operation themselves. */
-async function lockAndRefreshOperationStatus(tx: Queryable, operationId: string): Promise<void> {
-  await tx.query('SELECT 1 FROM provisioning_operations WHERE id = $1 FOR UPDATE', [operationId]);
-  await refreshOperationStatus(tx, operationId);
-}
-
-/**
- * Call it inside the transaction that changed a step, once that change has locked the operation's row (see
- * changesLockingOperation): the lock makes concurrent step changes take turns, and this UPDATE, a statement of its own,
- * sees every step the others committed (READ COMMITTED), so the last one to finish writes the true status. The
- * lock is taken by the transaction's last statement but one and held only until its commit.
- */
-async function refreshOperationStatus(tx: Queryable, operationId: string): Promise<void> {
-  await tx.query(
-    `UPDATE provisioning_operations o SET updated_at = now(), status = (
-       SELECT CASE
-         WHEN bool_or(s.status = 'PENDING') THEN 'RUNNING'
-         WHEN bool_and(s.status = 'FAILED') THEN 'FAILED'
-         WHEN bool_or(s.status = 'FAILED') THEN 'PARTIALLY_FAILED'
-         WHEN bool_or(s.status = 'IN_PROGRESS') THEN 'WAITING'
-         ELSE 'SUCCEEDED'
-       END
-       FROM provisioning_steps s WHERE s.operation_id = o.id)
-     WHERE o.id = $1`,
-    [operationId],
-  );
+async function changeSteps(
+  db: Queryable,
+  by: 'apply_step_changes' | 'record_step_changes',
+  operationId: string,
+  changes: StepChange[],
+): Promise<boolean[]> {
+  const [row] = await db.query<{ changed: string[] }>(`SELECT ${by}($1, $2::jsonb) AS changed`, [
+    operationId,
+    json(changes),
+  ]);
+  return changes.map((change) => row!.changed.includes(change.step));
 }
 
 /**
