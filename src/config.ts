@@ -1,7 +1,11 @@
 import { z } from 'zod';
+import {
+  DEFAULT_UPSTREAM_POLICY,
+  longestCallMs,
+  type UpstreamPolicyOptions,
+} from './providers/policies/upstream-policy.js';
 
 /** Every variable is listed in the README's configuration table: keep the two in step. */
-const timeout = z.coerce.number().int().positive().default(10_000);
 
 const Environment = z.object({
   NODE_ENV: z.string().default('development'),
@@ -15,26 +19,21 @@ const Environment = z.object({
   /** Unset: the embedded CloudCockpit emulator is started on loopback (refused in production). */
   CLOUDCOCKPIT_URL: z.url().optional(),
   CLOUDCOCKPIT_TOKEN: z.string().min(1).optional(),
-  /** Per-request timeout for CloudCockpit calls. @default 10000 */
-  CLOUDCOCKPIT_TIMEOUT_MS: timeout,
 
   ADOBE_AEP_URL: z.url().optional(),
   /** Sent as `Authorization`. */
   ADOBE_AEP_TOKEN: z.string().min(1).optional(),
   /** Sent as `x-gw-ims-authorization`. */
   ADOBE_IMS_AUTHORIZATION: z.string().min(1).optional(),
-  ADOBE_AEP_TIMEOUT_MS: timeout,
 
   NET3_URL: z.url().optional(),
   /** Sent as `Authorization: Bearer`; or use NET3_USERNAME and NET3_PASSWORD (Basic). */
   NET3_API_KEY: z.string().min(1).optional(),
   NET3_USERNAME: z.string().min(1).optional(),
   NET3_PASSWORD: z.string().min(1).optional(),
-  NET3_TIMEOUT_MS: timeout,
 
   WEBEX_URL: z.url().optional(),
   WEBEX_TOKEN: z.string().min(1).optional(),
-  WEBEX_TIMEOUT_MS: timeout,
 
   /** Where the embedded ledger (PGlite) keeps its files. @default ./data */
   DATA_DIR: z.string().min(1).default('./data'),
@@ -62,10 +61,10 @@ const Environment = z.object({
 
 export type Environment = z.infer<typeof Environment>;
 
-/** Where a provider is and how long to wait for it; `url` undefined means "start the embedded emulator". */
+/** Where a provider is and how calls to it are made; `url` undefined means "start the embedded emulator". */
 export interface UpstreamConfig<Credentials> {
   url: string | undefined;
-  timeoutMs: number;
+  policy: UpstreamPolicyOptions;
   /** undefined when `url` is: the emulator's own credentials are used then. */
   credentials: Credentials | undefined;
 }
@@ -110,9 +109,9 @@ export class ConfigError extends Error {
 /**
  * Calls a step makes in a row under one ledger claim: a look-up after a lost answer, then the call (a CloudCockpit
  * instance: reseller check, add, read-back). The lease must outlast them, or another process could take the step over
- * and call again while the first call goes through. Clients never retry and every call lasts at most twice its
- * timeout (once for the answer to start, once more for its body: upstream-fetch.ts), so checking the lease against
- * them suffices; renewing mid-call would need a per-step timer and a way to stop a lapsed call.
+ * and call again while the first call goes through. Each call, its retries included, lasts at most
+ * {@link longestCallMs}, so checking the lease against them suffices; renewing mid-call would need a per-step timer
+ * and a way to stop a lapsed call.
  */
 export const CALLS_PER_STEP_CLAIM = { CLOUDCOCKPIT: 4, ADOBE_AEP: 2, NET3: 2, WEBEX: 2 } as const;
 
@@ -162,6 +161,35 @@ function emulatorFaultsOf(env: NodeJS.ProcessEnv, production: boolean): RandomFa
   return faults;
 }
 
+/** Each provider's policy variables are `<PROVIDER>_<suffix>`, every one optional (README, "Configuration"). */
+const POLICY_VARIABLES: Record<string, { option: keyof UpstreamPolicyOptions; min: 0 | 1 }> = {
+  TIMEOUT_MS: { option: 'timeoutMs', min: 1 },
+  RETRY_MAX_ATTEMPTS: { option: 'maxAttempts', min: 0 },
+  RETRY_BUDGET_MS: { option: 'budgetMs', min: 0 },
+  RETRY_BASE_DELAY_MS: { option: 'baseDelayMs', min: 0 },
+  RETRY_MAX_DELAY_MS: { option: 'maxDelayMs', min: 0 },
+  RETRY_AFTER_MAX_SECONDS: { option: 'retryAfterMaxSeconds', min: 0 },
+  BREAKER_THRESHOLD: { option: 'breakerThreshold', min: 1 },
+  BREAKER_HALF_OPEN_AFTER_MS: { option: 'breakerHalfOpenAfterMs', min: 1 },
+  MAX_CONCURRENT: { option: 'maxConcurrent', min: 1 },
+  MAX_QUEUED: { option: 'maxQueued', min: 0 },
+};
+
+function upstreamPolicyOf(env: NodeJS.ProcessEnv, provider: string): UpstreamPolicyOptions {
+  const policy = { ...DEFAULT_UPSTREAM_POLICY };
+  for (const [suffix, { option, min }] of Object.entries(POLICY_VARIABLES)) {
+    const name = `${provider}_${suffix}`;
+    const text = env[name]?.trim();
+    if (!text) continue;
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) {
+      throw new ConfigError(`Invalid configuration: ${name} must be a whole number of at least ${min}; got '${text}'`);
+    }
+    policy[option] = value;
+  }
+  return policy;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Environment.safeParse(env);
   if (!parsed.success) {
@@ -171,18 +199,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
 
-  const upstream = <C>(
-    name: string,
-    url: string | undefined,
-    timeoutMs: number,
-    credentials: C | undefined,
-    needs: string,
-  ) => {
+  const upstream = <C>(name: string, url: string | undefined, credentials: C | undefined, needs: string) => {
     if (!url && production) {
       throw new ConfigError(`${name}_URL is required in production: the embedded emulator is for development only`);
     }
     if (url && !credentials) throw new ConfigError(`${needs} required when ${name}_URL is set`);
-    return { url, timeoutMs, credentials: url ? credentials : undefined };
+    return { url, policy: upstreamPolicyOf(env, name), credentials: url ? credentials : undefined };
   };
   const net3Credentials: Net3Credentials | undefined = e.NET3_API_KEY
     ? { apiKey: e.NET3_API_KEY }
@@ -193,49 +215,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cloudCockpit: upstream(
       'CLOUDCOCKPIT',
       e.CLOUDCOCKPIT_URL,
-      e.CLOUDCOCKPIT_TIMEOUT_MS,
       e.CLOUDCOCKPIT_TOKEN ? { token: e.CLOUDCOCKPIT_TOKEN } : undefined,
       'CLOUDCOCKPIT_TOKEN is',
     ),
     experiencePlatform: upstream(
       'ADOBE_AEP',
       e.ADOBE_AEP_URL,
-      e.ADOBE_AEP_TIMEOUT_MS,
       e.ADOBE_AEP_TOKEN && e.ADOBE_IMS_AUTHORIZATION
         ? { token: e.ADOBE_AEP_TOKEN, imsAuthorization: e.ADOBE_IMS_AUTHORIZATION }
         : undefined,
       'ADOBE_AEP_TOKEN and ADOBE_IMS_AUTHORIZATION are',
     ),
-    net3: upstream(
-      'NET3',
-      e.NET3_URL,
-      e.NET3_TIMEOUT_MS,
-      net3Credentials,
-      'NET3_API_KEY, or NET3_USERNAME and NET3_PASSWORD, are',
-    ),
-    webex: upstream(
-      'WEBEX',
-      e.WEBEX_URL,
-      e.WEBEX_TIMEOUT_MS,
-      e.WEBEX_TOKEN ? { token: e.WEBEX_TOKEN } : undefined,
-      'WEBEX_TOKEN is',
-    ),
+    net3: upstream('NET3', e.NET3_URL, net3Credentials, 'NET3_API_KEY, or NET3_USERNAME and NET3_PASSWORD, are'),
+    webex: upstream('WEBEX', e.WEBEX_URL, e.WEBEX_TOKEN ? { token: e.WEBEX_TOKEN } : undefined, 'WEBEX_TOKEN is'),
     emulatorFaults: emulatorFaultsOf(env, production),
   };
 
-  const timeouts = {
-    CLOUDCOCKPIT: e.CLOUDCOCKPIT_TIMEOUT_MS,
-    ADOBE_AEP: e.ADOBE_AEP_TIMEOUT_MS,
-    NET3: e.NET3_TIMEOUT_MS,
-    WEBEX: e.WEBEX_TIMEOUT_MS,
+  const policies = {
+    CLOUDCOCKPIT: upstreams.cloudCockpit.policy,
+    ADOBE_AEP: upstreams.experiencePlatform.policy,
+    NET3: upstreams.net3.policy,
+    WEBEX: upstreams.webex.policy,
   };
-  for (const [name, timeoutMs] of Object.entries(timeouts) as [keyof typeof timeouts, number][]) {
+  for (const [name, policy] of Object.entries(policies) as [keyof typeof policies, UpstreamPolicyOptions][]) {
     const calls = CALLS_PER_STEP_CLAIM[name];
-    if (e.LEDGER_LEASE_MS <= calls * 2 * timeoutMs) {
+    if (e.LEDGER_LEASE_MS <= calls * longestCallMs(policy)) {
       throw new ConfigError(
-        `LEDGER_LEASE_MS (${e.LEDGER_LEASE_MS}) must be longer than ${calls} × 2 × ${name}_TIMEOUT_MS (${timeoutMs}): ` +
-          `a provisioning step makes up to ${calls} calls to that provider under one lease, each of up to twice ` +
-          'the timeout (for the answer to start, then for its body)',
+        `LEDGER_LEASE_MS (${e.LEDGER_LEASE_MS}) must be longer than ${calls} × (${name}_RETRY_BUDGET_MS + ` +
+          `${name}_TIMEOUT_MS) = ${calls * longestCallMs(policy)}: a provisioning step makes up to ${calls} calls to ` +
+          'that provider under one lease, and no retry of a call starts after its budget',
       );
     }
   }

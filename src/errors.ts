@@ -23,6 +23,11 @@ export const ErrorCode = {
   UPSTREAM_BUSY: 'UPSTREAM_BUSY',
   /** A provider failed, answered 5xx or could not be reached. */
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+  /**
+   * Calls to the provider are paused after repeated failures (its circuit is open); nothing was sent.
+   * `extensions.retryAfterSeconds` says when it will be tried again.
+   */
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   /** A step was not started because one it depends on failed (the CloudCockpit customer). */
   NOT_STARTED: 'NOT_STARTED',
   /** The provisioning is being worked on by another request or process right now. */
@@ -80,12 +85,56 @@ export interface UpstreamFailure {
   message: string;
   /** Field-level validation errors, named as the provider names the properties. */
   invalidProperties: { property: string; messages: string[] }[];
-  /** The provider's `Retry-After`, in seconds, when it sent one. */
+  /** The provider's `Retry-After`, in seconds, when it sent one; or ours, for a call we did not send. */
   retryAfterSeconds?: number | null;
+  /** Why no HTTP answer came, when none did. */
+  unanswered?: Unanswered;
 }
 
-/** How an upstream HTTP status reads to our callers. */
-export function errorCodeForStatus(httpStatus: number | null): ErrorCode {
+/**
+ * A call with no answer: never sent (the connection `refused`, the provider's `circuit-open`, our `concurrency-cap`
+ * full), or sent and `timed-out` or `lost` (reset, closed), so the provider may have acted.
+ */
+export type Unanswered = 'refused' | 'circuit-open' | 'concurrency-cap' | 'timed-out' | 'lost';
+
+const UNANSWERED: Record<Unanswered, { code: ErrorCode; message: (label: string) => string }> = {
+  refused: { code: ErrorCode.UPSTREAM_ERROR, message: (label) => `${label} could not be reached` },
+  lost: { code: ErrorCode.UPSTREAM_ERROR, message: (label) => `${label} could not be reached` },
+  'timed-out': { code: ErrorCode.UPSTREAM_ERROR, message: (label) => `${label} could not be reached in time` },
+  'circuit-open': {
+    code: ErrorCode.UPSTREAM_UNAVAILABLE,
+    message: (label) => `${label} is unavailable: calls to it are paused after repeated failures`,
+  },
+  'concurrency-cap': {
+    code: ErrorCode.UPSTREAM_BUSY,
+    message: (label) => `Too many calls to ${label} are waiting already`,
+  },
+};
+
+/** A call that got no HTTP answer, as {@link Unanswered} tells why. */
+export function unansweredError(
+  provider: ProviderName,
+  correlationId: string,
+  why: Unanswered,
+  retryAfterSeconds?: number,
+): UpstreamError {
+  return new UpstreamError({
+    provider,
+    httpStatus: null,
+    correlationId,
+    message: UNANSWERED[why].message(PROVIDER_LABEL[provider]),
+    invalidProperties: [],
+    unanswered: why,
+    retryAfterSeconds,
+  });
+}
+
+/** How an upstream failure reads to our callers. */
+export function errorCodeFor({
+  httpStatus,
+  unanswered,
+}: Pick<UpstreamFailure, 'httpStatus' | 'unanswered'>): ErrorCode {
+  if (unanswered) return UNANSWERED[unanswered].code;
   if (httpStatus === 400 || httpStatus === 422) return ErrorCode.BAD_USER_INPUT;
   if (httpStatus === 401 || httpStatus === 403) return ErrorCode.FORBIDDEN;
   if (httpStatus === 404) return ErrorCode.NOT_FOUND;
@@ -105,7 +154,7 @@ export class UpstreamError extends GraphQLError {
   ) {
     super(failure.message, {
       extensions: {
-        code: errorCodeForStatus(failure.httpStatus),
+        code: errorCodeFor(failure),
         provider: failure.provider,
         httpStatus: failure.httpStatus,
         correlationId: failure.correlationId,

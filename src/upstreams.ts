@@ -1,7 +1,8 @@
 import type { RandomFaultsConfig, UpstreamConfig, UpstreamsConfig } from './config.js';
 import type { ProviderEndpoints } from './context.js';
 import type { Logger } from './logger.js';
-import { createUpstreamFetch } from './providers/upstream-fetch.js';
+import { UpstreamPolicy } from './providers/policies/upstream-policy.js';
+import type { ProviderName } from './errors.js';
 
 /** The credentials the embedded emulators are started with, and that are then sent to them. */
 export const EMULATOR_CREDENTIALS = {
@@ -33,11 +34,12 @@ export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger):
   const emulators: EmbeddedEmulator[] = [];
   async function locate<C>(
     name: string,
+    provider: ProviderName,
     upstream: UpstreamConfig<C>,
     emulated: C,
     start: (credentials: C) => Promise<EmbeddedEmulator>,
   ) {
-    const common = { fetch: createUpstreamFetch({ timeoutMs: upstream.timeoutMs }) };
+    const common = { policy: new UpstreamPolicy(provider, upstream.policy) };
     if (upstream.url && upstream.credentials)
       return { ...common, baseURL: upstream.url, credentials: upstream.credentials };
     const emulator = await start(emulated);
@@ -53,12 +55,13 @@ export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger):
   }
 
   const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
-    locate('CloudCockpit', config.cloudCockpit, EMULATOR_CREDENTIALS.cloudCockpit, async (c) => {
+    locate('CloudCockpit', 'CLOUDCOCKPIT', config.cloudCockpit, EMULATOR_CREDENTIALS.cloudCockpit, async (c) => {
       const { startCloudCockpitEmulator } = await import('../emulators/cloudcockpit/emulator.js');
       return startCloudCockpitEmulator(c);
     }),
     locate(
       'Adobe Experience Platform',
+      'EXPERIENCE_PLATFORM',
       config.experiencePlatform,
       EMULATOR_CREDENTIALS.experiencePlatform,
       async (c) => {
@@ -66,11 +69,11 @@ export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger):
         return startExperiencePlatformEmulator(c);
       },
     ),
-    locate('Net3', config.net3, EMULATOR_CREDENTIALS.net3, async (c) => {
+    locate('Net3', 'NET3', config.net3, EMULATOR_CREDENTIALS.net3, async (c) => {
       const { startNet3Emulator } = await import('../emulators/net3/emulator.js');
       return startNet3Emulator({ credentials: c });
     }),
-    locate('Webex Wholesale', config.webex, EMULATOR_CREDENTIALS.webex, async (c) => {
+    locate('Webex Wholesale', 'WEBEX_WHOLESALE', config.webex, EMULATOR_CREDENTIALS.webex, async (c) => {
       const { startWebexEmulator } = await import('../emulators/webex/emulator.js');
       return startWebexEmulator(c);
     }),

@@ -7,25 +7,88 @@ describe('the ledger lease in the configuration', () => {
   });
 
   it('is refused when a step could still be calling its provider after the lease ran out', () => {
-    // CloudCockpit: up to four calls under one lease, each of 10 s to answer and 10 s more for its body.
+    // CloudCockpit: up to four calls under one lease, each of up to 10 s of retries and 10 s for the last attempt.
     expect(() => loadConfig({ LEDGER_LEASE_MS: '40000' })).toThrow(ConfigError);
     expect(() => loadConfig({ LEDGER_LEASE_MS: '40000' })).toThrow(/CLOUDCOCKPIT_TIMEOUT_MS/);
-    expect(() => loadConfig({ LEDGER_LEASE_MS: '80000' })).toThrow(/CLOUDCOCKPIT_TIMEOUT_MS/);
+    expect(() => loadConfig({ LEDGER_LEASE_MS: '80000' })).toThrow(/CLOUDCOCKPIT_RETRY_BUDGET_MS/);
     expect(loadConfig({ LEDGER_LEASE_MS: '80001' }).ledger.leaseMs).toBe(80_001);
-    const shortCalls = { CLOUDCOCKPIT_TIMEOUT_MS: '4000', ADOBE_AEP_TIMEOUT_MS: '9000', NET3_TIMEOUT_MS: '9000' };
-    expect(loadConfig({ LEDGER_LEASE_MS: '40000', ...shortCalls, WEBEX_TIMEOUT_MS: '9000' }).ledger.leaseMs).toBe(
-      40_000,
-    );
-    // Webex: a look-up and the call, each of up to a minute to answer and a minute for its body.
+    const shortCalls = {
+      CLOUDCOCKPIT_TIMEOUT_MS: '4000',
+      CLOUDCOCKPIT_RETRY_BUDGET_MS: '5000',
+      ADOBE_AEP_TIMEOUT_MS: '9000',
+      NET3_TIMEOUT_MS: '9000',
+      WEBEX_TIMEOUT_MS: '9000',
+    };
+    expect(loadConfig({ LEDGER_LEASE_MS: '40000', ...shortCalls }).ledger.leaseMs).toBe(40_000);
+    // Without retries a call lasts one timeout.
+    const noRetries = { LEDGER_LEASE_MS: '40001', CLOUDCOCKPIT_RETRY_MAX_ATTEMPTS: '0' };
+    expect(loadConfig(noRetries).upstreams.cloudCockpit.policy.maxAttempts).toBe(0);
+    // Webex: a look-up and the call, each of up to a minute for its last attempt.
     expect(() => loadConfig({ WEBEX_TIMEOUT_MS: '60000' })).toThrow(/WEBEX_TIMEOUT_MS/);
     expect(() =>
       loadConfig({
         LEDGER_LEASE_MS: '20000',
         CLOUDCOCKPIT_TIMEOUT_MS: '1000',
+        CLOUDCOCKPIT_RETRY_BUDGET_MS: '1000',
         ADOBE_AEP_TIMEOUT_MS: '1000',
+        ADOBE_AEP_RETRY_BUDGET_MS: '1000',
         NET3_TIMEOUT_MS: '10000',
       }),
     ).toThrow(/NET3_TIMEOUT_MS/);
+  });
+});
+
+describe("each provider's call policy in the configuration", () => {
+  it('has the documented defaults, the same for every provider', () => {
+    const { upstreams } = loadConfig({});
+    for (const provider of [upstreams.cloudCockpit, upstreams.experiencePlatform, upstreams.net3, upstreams.webex]) {
+      expect(provider.policy).toEqual({
+        timeoutMs: 10_000,
+        maxAttempts: 2,
+        budgetMs: 10_000,
+        baseDelayMs: 100,
+        maxDelayMs: 2_000,
+        retryAfterMaxSeconds: 5,
+        breakerThreshold: 5,
+        breakerHalfOpenAfterMs: 10_000,
+        maxConcurrent: 64,
+        maxQueued: 512,
+      });
+    }
+  });
+
+  it('is set per provider', () => {
+    const { upstreams } = loadConfig({
+      WEBEX_RETRY_MAX_ATTEMPTS: '5',
+      WEBEX_RETRY_AFTER_MAX_SECONDS: '2',
+      WEBEX_BREAKER_THRESHOLD: '3',
+      WEBEX_BREAKER_HALF_OPEN_AFTER_MS: '500',
+      WEBEX_MAX_CONCURRENT: '8',
+      WEBEX_MAX_QUEUED: '0',
+      NET3_RETRY_BASE_DELAY_MS: '50',
+      NET3_RETRY_MAX_DELAY_MS: '400',
+    });
+    expect(upstreams.webex.policy).toMatchObject({
+      maxAttempts: 5,
+      retryAfterMaxSeconds: 2,
+      breakerThreshold: 3,
+      breakerHalfOpenAfterMs: 500,
+      maxConcurrent: 8,
+      maxQueued: 0,
+    });
+    expect(upstreams.net3.policy).toMatchObject({ baseDelayMs: 50, maxDelayMs: 400, maxAttempts: 2 });
+    expect(upstreams.cloudCockpit.policy.maxConcurrent).toBe(64);
+  });
+
+  it.each([
+    ['NET3_TIMEOUT_MS', '0'],
+    ['WEBEX_MAX_CONCURRENT', '0'],
+    ['ADOBE_AEP_BREAKER_THRESHOLD', '-1'],
+    ['CLOUDCOCKPIT_RETRY_MAX_ATTEMPTS', '2.5'],
+    ['WEBEX_RETRY_BUDGET_MS', 'soon'],
+  ])('refuses %s=%s, naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name} must be a whole number`));
   });
 });
 

@@ -40,14 +40,14 @@ export function isTransient(error: unknown): boolean {
 }
 
 /**
- * The provider gave no answer, or a 5xx: the only failures a stored copy may stand in for. A refusal (401, 403,
- * 400) is the provider's word on the request and stays an error.
+ * The provider gave no answer, or a 5xx, or its circuit is open after those: the only failures a stored copy may
+ * stand in for. A refusal (401, 403, 400) is the provider's word on the request and stays an error.
  */
 export function isUnreachable(error: unknown, provider: ProviderName): boolean {
   return (
     error instanceof UpstreamError &&
     error.failure.provider === provider &&
-    error.extensions.code === ErrorCode.UPSTREAM_ERROR
+    (error.extensions.code === ErrorCode.UPSTREAM_ERROR || error.extensions.code === ErrorCode.UPSTREAM_UNAVAILABLE)
   );
 }
 

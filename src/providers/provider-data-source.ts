@@ -6,9 +6,10 @@ import {
   type DataSourceRequest,
 } from '@apollo/datasource-rest';
 import type { GraphQLError } from 'graphql';
-import { PROVIDER_LABEL, UpstreamError, type ProviderName, type UpstreamFailure } from '../errors.js';
+import { PROVIDER_LABEL, unansweredError, UpstreamError, type ProviderName, type UpstreamFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Fetcher } from './upstream-fetch.js';
+import type { UpstreamPolicy } from './policies/upstream-policy.js';
+import { upstreamFetch, type Fetcher } from './upstream-fetch.js';
 
 type FetcherResponse = Awaited<ReturnType<Fetcher>>;
 
@@ -25,7 +26,8 @@ const NOTHING_CACHED: NonNullable<DataSourceConfig['cache']> = {
 /** Where a provider lives and how to reach it; shared by every request. */
 export interface ProviderEndpoint {
   baseURL: string;
-  fetch: Fetcher;
+  /** Timeout, retries, circuit and concurrency cap of every call to it. */
+  policy: UpstreamPolicy;
 }
 
 /** What a provider client knows of the GraphQL request it serves. */
@@ -48,15 +50,18 @@ export type ProviderErrorDescription = Pick<UpstreamFailure, 'message' | 'invali
 export abstract class ProviderDataSource extends RESTDataSource {
   protected abstract readonly provider: ProviderName;
 
+  private readonly policy: UpstreamPolicy;
+
   constructor(
     endpoint: ProviderEndpoint,
     protected readonly scope: ProviderRequestScope,
   ) {
     // RESTDataSource would log only a failed cache write, which NOTHING_CACHED never has: the request's logger, made on
     // first use, is not asked for here.
-    super({ fetch: endpoint.fetch, cache: NOTHING_CACHED });
+    super({ fetch: upstreamFetch, cache: NOTHING_CACHED });
     // RESTDataSource resolves paths against the base URL; a missing trailing slash would drop its last segment.
     this.baseURL = endpoint.baseURL.endsWith('/') ? endpoint.baseURL : `${endpoint.baseURL}/`;
+    this.policy = endpoint.policy;
   }
 
   /** Reads the provider's error body; never copies it whole into what callers see. */
@@ -118,26 +123,28 @@ export abstract class ProviderDataSource extends RESTDataSource {
     });
   }
 
-  override async fetch<TResult>(path: string, request?: DataSourceRequest): Promise<DataSourceFetchResult<TResult>> {
+  /** Each call under the provider's {@link UpstreamPolicy}; each attempt a call of RESTDataSource's own. */
+  override fetch<TResult>(path: string, request: DataSourceRequest = {}): Promise<DataSourceFetchResult<TResult>> {
+    const method = request.method ?? 'GET';
+    return this.policy.execute((signal) => this.attempt<TResult>(path, { ...request, signal }), {
+      read: method === 'GET' || method === 'HEAD',
+      correlationId: this.scope.correlationId,
+      signal: request.signal ?? undefined,
+    });
+  }
+
+  private async attempt<TResult>(path: string, request: DataSourceRequest): Promise<DataSourceFetchResult<TResult>> {
     try {
       return await super.fetch<TResult>(path, request);
     } catch (error) {
       if (error instanceof UpstreamError) throw error;
-      const timedOut = TIMEOUT_TYPES.has(String((error as { type?: unknown } | null)?.type));
       this.scope.logger.warn({ provider: this.provider, path, err: error }, 'upstream call failed without a response');
-      throw new UpstreamError({
-        provider: this.provider,
-        httpStatus: null,
-        correlationId: this.scope.correlationId,
-        message: `${PROVIDER_LABEL[this.provider]} could not be reached${timedOut ? ' in time' : ''}`,
-        invalidProperties: [],
-      });
+      // Refused: nothing was sent. Anything else (reset, closed, aborted) may have reached the provider.
+      const refused = (error as { code?: unknown } | null)?.code === 'ECONNREFUSED';
+      throw unansweredError(this.provider, this.scope.correlationId, refused ? 'refused' : 'lost');
     }
   }
 }
-
-/** The `type` of node-fetch's FetchError when its timeout (upstream-fetch.ts) ran out: before the answer, or in its body. */
-const TIMEOUT_TYPES = new Set(['request-timeout', 'body-timeout']);
 
 /** `Retry-After` as seconds: either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function retryAfterSeconds(header: string | null, now = Date.now()): number | null {

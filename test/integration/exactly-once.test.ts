@@ -405,8 +405,9 @@ describe('exactly once: an answer lost, then its look-up rate-limited (429), the
     expect(script.unspent()).toEqual([]);
     expect(stepNamed(await tenant.provisioning(id), row.step)).toMatchObject({ status: 'FAILED' });
 
-    // The first retry looks first, and is told to wait: what the provider did is still unknown.
-    script.arm(refused(row.lookUp, { retryAfterSeconds: 1 }));
+    // The first retry looks first, and is told to wait longer than a request waits: what the provider did is still
+    // unknown.
+    script.arm(refused(row.lookUp, { retryAfterSeconds: 30 }));
     await tenant.retry(id);
     expect(script.unspent()).toEqual([]);
     expect(stepNamed(await tenant.provisioning(id), row.step)).toMatchObject({ status: 'FAILED' });
@@ -458,7 +459,8 @@ describe('exactly once, when the read after a CloudCockpit create fails', () => 
   it('provisionCustomer: the read of the provider instance status answers 429; its step succeeds, the status unknown', async () => {
     const scripted = current();
     const tenant = await newTenant(scripted.stack);
-    scripted.script.arm(refused(LOOK_UP.customer, { after: CREATE.providerInstance }));
+    // Longer than a request waits: the read fails, and the status stays unknown.
+    scripted.script.arm(refused(LOOK_UP.customer, { after: CREATE.providerInstance, retryAfterSeconds: 30 }));
     const payload = await provisionEverywhere(
       tenant,
       PROVISION_CUSTOMER.replace('{ providerInstanceId }', '{ providerInstanceId status }'),
@@ -491,7 +493,8 @@ describe('exactly once, when the read after a CloudCockpit create fails', () => 
     const tenant = await newTenant(scripted.stack);
     const made = await tenant.call<{ createCustomer: { id: string } }>(CREATE_CUSTOMER, { input: customerInput() });
     expect(made.errors).toBeUndefined();
-    scripted.script.arm(refused(LOOK_UP.customer, { after: CREATE.providerInstance }));
+    // Longer than a request waits: the read fails, and the status stays unknown.
+    scripted.script.arm(refused(LOOK_UP.customer, { after: CREATE.providerInstance, retryAfterSeconds: 30 }));
     const response = await tenant.call<{ addProviderInstance: { providerInstanceId: string } }>(
       ADD_PROVIDER_INSTANCE.replace('{ providerInstanceId }', '{ providerInstanceId status }'),
       { customerId: made.data!.createCustomer.id, input: providerInstanceInput() },

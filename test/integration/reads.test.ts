@@ -475,8 +475,13 @@ describe.each(testBackends)('customers while CloudCockpit is unreachable, ledger
     let down: TestStack;
 
     beforeAll(async () => {
-      // Another server on the same ledger, whose CloudCockpit and Webex cannot be reached.
-      down = await startTestStack({ ledger, urls: { cloudCockpit: CLOSED_PORT, webex: CLOSED_PORT } });
+      // Another server on the same ledger, whose CloudCockpit and Webex cannot be reached (and whose circuits stay
+      // closed, so that every read here finds them unreachable: the open circuit has a test of its own below).
+      down = await startTestStack({
+        ledger,
+        urls: { cloudCockpit: CLOSED_PORT, webex: CLOSED_PORT },
+        policy: { breakerThreshold: 1_000, baseDelayMs: 10 },
+      });
     });
     afterAll(() => down.close());
 
@@ -596,6 +601,32 @@ describe.each(testBackends)('customers while CloudCockpit is unreachable, ledger
         bikes.customerId,
         createdDirectly,
       ]);
+    });
+
+    it('falls back to the ledger while the circuit is open, without calling CloudCockpit', async () => {
+      status = 503;
+      const open = await startTestStack({
+        ledger,
+        urls: { cloudCockpit: cloudCockpit.url },
+        policy: { breakerThreshold: 1, maxAttempts: 0, breakerHalfOpenAfterMs: 60_000 },
+      });
+      try {
+        const first = await graphql(open.server.url, CUSTOMERS_WITH_LEDGER, {}, { token: csp });
+        expect(first.errors).toBeUndefined();
+        const calls = cloudCockpit.requests.length;
+        const response = await graphql<{ customers: { source: string; nodes: { id: string }[] } }>(
+          open.server.url,
+          CUSTOMERS_WITH_LEDGER,
+          {},
+          { token: csp },
+        );
+        expect(response.errors).toBeUndefined();
+        expect(response.data!.customers.source).toBe('LEDGER');
+        expect(response.data!.customers.nodes).toHaveLength(3);
+        expect(cloudCockpit.requests.length).toBe(calls);
+      } finally {
+        await open.close();
+      }
     });
 
     it('passes a refusal on: that is CloudCockpit’s answer, not an outage', async () => {

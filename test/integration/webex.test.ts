@@ -7,11 +7,10 @@ import type { RunningEmulator } from '../../emulators/toolkit/server.js';
 import { WebexClient } from '../../src/providers/webex/client.js';
 import { startWebexEmulator } from '../../emulators/webex/emulator.js';
 import { wholesaleInputFromCanonical } from '../../src/providers/webex/mapping.js';
-import { createUpstreamFetch } from '../../src/providers/upstream-fetch.js';
 import { provisionWholesaleCustomer } from '../../src/providers/webex/operations.js';
 import { UpstreamError } from '../../src/errors.js';
 import { LISBON_ADDRESS, wholesaleCustomerInput } from '../support/fixtures.js';
-import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
+import { graphql, signToken, startTestStack, TEST_CREDENTIALS, testPolicy, type TestStack } from '../support/stack.js';
 
 const CUSTOMER_FIELDS = `
   id orgId externalId status packages
@@ -427,7 +426,7 @@ describe('Webex Wholesale: the service function the fan-out calls', () => {
   beforeAll(async () => {
     emulator = await startWebexEmulator({ ...TEST_CREDENTIALS.webex, provisioningDelayMs: 0 });
     webex = new WebexClient(
-      { baseURL: emulator.url, fetch: createUpstreamFetch({ timeoutMs: 5_000 }), ...TEST_CREDENTIALS.webex },
+      { baseURL: emulator.url, policy: testPolicy('WEBEX_WHOLESALE'), ...TEST_CREDENTIALS.webex },
       { correlationId: randomUUID(), logger: createLogger('silent') },
     );
   });

@@ -7,7 +7,6 @@ import { openLedger } from '../../src/ledger/open.js';
 import { createLogger } from '../../src/logger.js';
 import type { CustomerViewModel } from '../../src/providers/cloudcockpit/wire.js';
 import type { RunningEmulator } from '../../emulators/toolkit/server.js';
-import { createUpstreamFetch } from '../../src/providers/upstream-fetch.js';
 import { startWebexEmulator } from '../../emulators/webex/emulator.js';
 import { customerStep } from '../../src/providers/cloudcockpit/steps.js';
 import { experiencePlatformStep } from '../../src/providers/experience-platform/steps.js';
@@ -23,6 +22,7 @@ import {
   signToken,
   startTestStack,
   TEST_CREDENTIALS,
+  testPolicy,
   type TestStack,
   type TestStackOptions,
 } from '../support/stack.js';
@@ -220,7 +220,12 @@ describe('the provisioning worker when Webex rate-limits it', () => {
       provisioningDelayMs: 0,
       rateLimit: { requests: 1, windowMs: 6_000, retryAfterSeconds: 4 },
     });
-    stack = await startTestStack({ urls: { webex: webex.url }, worker: { intervalMs: 50, initialBackoffMs: 100 } });
+    // A Retry-After over the policy's cap is left to the worker (within it, the call itself would wait it out).
+    stack = await startTestStack({
+      urls: { webex: webex.url },
+      worker: { intervalMs: 50, initialBackoffMs: 100 },
+      policy: { retryAfterMaxSeconds: 1 },
+    });
   });
   afterAll(async () => {
     await stack.close();
@@ -256,13 +261,20 @@ describe('the provisioning worker when Webex rate-limits it', () => {
 
 /** Where a stack's calls go, for a process of the test's own that shares the stack's emulators. */
 function endpointsOf(stack: TestStack, urls: Partial<Record<keyof ProviderEndpoints, string>> = {}): ProviderEndpoints {
-  const fetch = createUpstreamFetch({ timeoutMs: 5_000 });
   const baseURL = (name: keyof ProviderEndpoints) => urls[name] ?? stack.emulators[name].url;
   return {
-    cloudCockpit: { baseURL: baseURL('cloudCockpit'), fetch, ...TEST_CREDENTIALS.cloudCockpit },
-    experiencePlatform: { baseURL: baseURL('experiencePlatform'), fetch, ...TEST_CREDENTIALS.experiencePlatform },
-    net3: { baseURL: baseURL('net3'), fetch, credentials: TEST_CREDENTIALS.net3 },
-    webex: { baseURL: baseURL('webex'), fetch, ...TEST_CREDENTIALS.webex },
+    cloudCockpit: {
+      baseURL: baseURL('cloudCockpit'),
+      policy: testPolicy('CLOUDCOCKPIT'),
+      ...TEST_CREDENTIALS.cloudCockpit,
+    },
+    experiencePlatform: {
+      baseURL: baseURL('experiencePlatform'),
+      policy: testPolicy('EXPERIENCE_PLATFORM'),
+      ...TEST_CREDENTIALS.experiencePlatform,
+    },
+    net3: { baseURL: baseURL('net3'), policy: testPolicy('NET3'), credentials: TEST_CREDENTIALS.net3 },
+    webex: { baseURL: baseURL('webex'), policy: testPolicy('WEBEX_WHOLESALE'), ...TEST_CREDENTIALS.webex },
   };
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { DestinationStream } from 'pino';
 import { createAuthenticator } from '../../src/auth.js';
+import type { ProviderName } from '../../src/errors.js';
 import type { ProviderEndpoints } from '../../src/context.js';
 import type { IdempotencyOptions } from '../../src/idempotency.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
@@ -15,7 +16,11 @@ import { startExperiencePlatformEmulator } from '../../emulators/experience-plat
 import { startNet3Emulator } from '../../emulators/net3/emulator.js';
 import { startWebexEmulator } from '../../emulators/webex/emulator.js';
 import type { WholesalePackageName } from '../../src/providers/webex/wire.js';
-import { createUpstreamFetch } from '../../src/providers/upstream-fetch.js';
+import {
+  DEFAULT_UPSTREAM_POLICY,
+  UpstreamPolicy,
+  type UpstreamPolicyOptions,
+} from '../../src/providers/policies/upstream-policy.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
@@ -99,6 +104,8 @@ export interface TestStackOptions {
   urls?: ProviderUrls | ((emulators: TestStack['emulators']) => Promise<ProviderUrls>);
   /** Per-call upstream timeout. @default 5000 */
   timeoutMs?: number;
+  /** Each provider's policy, over the defaults (and `timeoutMs`). */
+  policy?: Partial<UpstreamPolicyOptions>;
   /** How long a Webex customer stays `provisioning` in the emulator. @default 0 */
   webexProvisioningDelayMs?: number;
   /** Packages whose provisioning fails in the Webex emulator (all of a customer's: it ends in `error`). @default [] */
@@ -124,6 +131,11 @@ export interface TestStackOptions {
 }
 
 /** The API on a free loopback port, in front of fresh emulators of every provider. */
+/** A provider's policy as the product's defaults make it, with a test's own options over them. */
+export function testPolicy(provider: ProviderName, options: Partial<UpstreamPolicyOptions> = {}): UpstreamPolicy {
+  return new UpstreamPolicy(provider, { ...DEFAULT_UPSTREAM_POLICY, timeoutMs: 5_000, ...options });
+}
+
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const credentials = TEST_CREDENTIALS;
   const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
@@ -141,14 +153,19 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   ]);
   const emulators = { cloudCockpit, experiencePlatform, net3, webex };
   for (const emulator of Object.values(emulators)) emulator.faults.random(options.faults ?? null);
-  const fetch = createUpstreamFetch({ timeoutMs: options.timeoutMs ?? 5_000 });
+  const policy = (provider: ProviderName) =>
+    testPolicy(provider, { timeoutMs: options.timeoutMs ?? 5_000, ...options.policy });
   const urls = typeof options.urls === 'function' ? await options.urls(emulators) : options.urls;
   const baseURL = (name: keyof ProviderEndpoints) => urls?.[name] ?? emulators[name].url;
   const endpoints: ProviderEndpoints = {
-    cloudCockpit: { baseURL: baseURL('cloudCockpit'), fetch, ...credentials.cloudCockpit },
-    experiencePlatform: { baseURL: baseURL('experiencePlatform'), fetch, ...credentials.experiencePlatform },
-    net3: { baseURL: baseURL('net3'), fetch, credentials: credentials.net3 },
-    webex: { baseURL: baseURL('webex'), fetch, ...credentials.webex },
+    cloudCockpit: { baseURL: baseURL('cloudCockpit'), policy: policy('CLOUDCOCKPIT'), ...credentials.cloudCockpit },
+    experiencePlatform: {
+      baseURL: baseURL('experiencePlatform'),
+      policy: policy('EXPERIENCE_PLATFORM'),
+      ...credentials.experiencePlatform,
+    },
+    net3: { baseURL: baseURL('net3'), policy: policy('NET3'), credentials: credentials.net3 },
+    webex: { baseURL: baseURL('webex'), policy: policy('WEBEX_WHOLESALE'), ...credentials.webex },
   };
   // A ledger given by the test is closed by the test; only one opened here is closed with the stack.
   const { ledger, database } = options.ledger

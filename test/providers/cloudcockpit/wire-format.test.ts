@@ -279,7 +279,8 @@ describe('CloudCockpit wire format, recorded by an independent server', () => {
     });
     await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`;
-    const slow = await startTestStack({ urls: { cloudCockpit: url }, timeoutMs: 300 });
+    // Retries off: this is about the time limit alone (test/providers/policies.test.ts has the retries).
+    const slow = await startTestStack({ urls: { cloudCockpit: url }, timeoutMs: 300, policy: { maxAttempts: 0 } });
     try {
       for (let attempt = 1; attempt <= 2; attempt++) {
         const response = await graphql(slow.server.url, 'query { customers { totalCount } }', {}, { token });

@@ -4,14 +4,20 @@ import { pino } from 'pino';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ExperiencePlatformClient } from '../../../src/providers/experience-platform/client.js';
 import type { ProvisioningRequest, ProvisioningResponse } from '../../../src/providers/experience-platform/wire.js';
-import { createUpstreamFetch } from '../../../src/providers/upstream-fetch.js';
 import {
   startRecordingServer,
   type RecordedRequest,
   type RecordingServer,
   type Reply,
 } from '../../support/recording-server.js';
-import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../../support/stack.js';
+import {
+  graphql,
+  signToken,
+  startTestStack,
+  TEST_CREDENTIALS,
+  testPolicy,
+  type TestStack,
+} from '../../support/stack.js';
 
 const ORG = '0123456789ABCDEF01234567@AdobeOrg';
 const REQUEST_ID = '5b1f7f0e-7c2d-4b39-9a51-0d7c3f1e2a44';
@@ -286,7 +292,7 @@ describe('Experience Platform client', () => {
     });
     const logger = pino({ level: 'trace' }, sink);
     return new ExperiencePlatformClient(
-      { baseURL, fetch: createUpstreamFetch({ timeoutMs: 1_000 }), token, imsAuthorization },
+      { baseURL, policy: testPolicy('EXPERIENCE_PLATFORM', { timeoutMs: 1_000 }), token, imsAuthorization },
       { correlationId: randomUUID(), logger },
     );
   }

@@ -2,14 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { Net3Client } from '../../../src/providers/net3/client.js';
-import { createUpstreamFetch } from '../../../src/providers/upstream-fetch.js';
 import {
   startRecordingServer,
   type RecordedRequest,
   type RecordingServer,
   type Reply,
 } from '../../support/recording-server.js';
-import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../../support/stack.js';
+import {
+  graphql,
+  signToken,
+  startTestStack,
+  TEST_CREDENTIALS,
+  testPolicy,
+  type TestStack,
+} from '../../support/stack.js';
 
 const LOGINS_COMPANY = 'cb3cd15b-1d6e-45be-b493-c71549cbfd87';
 const USER_ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
@@ -370,7 +376,7 @@ describe('Net3 client with user and password', () => {
       const client = new Net3Client(
         {
           baseURL: recorder.url,
-          fetch: createUpstreamFetch({ timeoutMs: 1_000 }),
+          policy: testPolicy('NET3', { timeoutMs: 1_000 }),
           credentials: { username: 'partner', password: 'p@ss:wörd' },
         },
         { correlationId: randomUUID(), logger: createLogger('silent') },

@@ -1,0 +1,42 @@
+import {
+  circuitBreaker,
+  ConsecutiveBreaker,
+  handleWhen,
+  TaskCancelledError,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { UpstreamError } from '../../errors.js';
+
+/** A provider that did not answer, or answered with its own failure (5xx), or not in time: what opens the circuit. */
+export function isOutage(error: unknown): boolean {
+  if (error instanceof TaskCancelledError) return true;
+  if (!(error instanceof UpstreamError)) return false;
+  const status = error.httpStatus;
+  // Refusals of our own (the cap) say nothing of the provider; a refused connection says it is down.
+  return status === null ? error.failure.unanswered !== 'concurrency-cap' : status >= 500;
+}
+
+/**
+ * After `threshold` outages in a row the circuit opens: calls fail at once, without being sent, for `halfOpenAfterMs`;
+ * then one call goes through as a probe, and its success closes the circuit again.
+ */
+export class ProviderCircuit {
+  readonly policy: CircuitBreakerPolicy;
+  private openedAt = 0;
+
+  constructor(
+    threshold: number,
+    private readonly halfOpenAfterMs: number,
+  ) {
+    this.policy = circuitBreaker(handleWhen(isOutage), {
+      halfOpenAfter: halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(threshold),
+    });
+    this.policy.onBreak(() => (this.openedAt = Date.now()));
+  }
+
+  /** While open: the whole seconds until a probe may be let through (at least 1). */
+  retryAfterSeconds(now = Date.now()): number {
+    return Math.max(1, Math.ceil((this.openedAt + this.halfOpenAfterMs - now) / 1000));
+  }
+}
