@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { GraphQLError, Kind, type GraphQLScalarType, type GraphQLScalarTypeConfig, type ValueNode } from 'graphql';
 import {
   CountryCodeResolver,
   DateTimeResolver,
@@ -12,9 +12,13 @@ import { quantityOf, quantityProblemOf } from '../providers/experience-platform/
 /**
  * Adobe's metrics, strings of decimal digits both ways (the SDL describes the format). A parse error carries no code
  * of its own: Apollo gives a variable's `BAD_USER_INPUT`, prefixed with the input field's path, as for every scalar.
+ * Not a GraphQLScalarType: graphql-tools copies each of its properties onto the schema's type, its empty
+ * `description` over the SDL's, which is the one Sandbox should show.
  */
-export const ExperiencePlatformQuantityResolver = new GraphQLScalarType<string, string>({
-  name: 'ExperiencePlatformQuantity',
+const experiencePlatformQuantity: Pick<
+  GraphQLScalarTypeConfig<string, string>,
+  'serialize' | 'parseValue' | 'parseLiteral'
+> = {
   serialize(value) {
     const quantity = typeof value === 'string' ? quantityOf(value) : null;
     // Resolvers answer null for what Adobe stored that is not digits: anything else here is a bug of ours.
@@ -26,7 +30,7 @@ export const ExperiencePlatformQuantityResolver = new GraphQLScalarType<string, 
     // An Int literal is read as a JSON number is, so a query and its variables accept the same values.
     return parseQuantity(ast.kind === Kind.INT ? Number(ast.value) : ast.kind === Kind.STRING ? ast.value : null);
   },
-});
+};
 
 /** Not a GraphQLError: graphql-js then prefixes the type and, for a literal, the value and its location. */
 function parseQuantity(value: unknown): string {
@@ -41,5 +45,5 @@ export const scalarResolvers: Resolvers = {
   CountryCode: CountryCodeResolver,
   DateTime: DateTimeResolver,
   JSON: JSONResolver,
-  ExperiencePlatformQuantity: ExperiencePlatformQuantityResolver,
+  ExperiencePlatformQuantity: experiencePlatformQuantity as GraphQLScalarType,
 };

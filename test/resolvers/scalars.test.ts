@@ -1,6 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { parseValue } from 'graphql';
-import { ExperiencePlatformQuantityResolver as Quantity } from '../../src/resolvers/scalars.js';
+import { parseValue, type GraphQLScalarType } from 'graphql';
+import { createSchema } from '../../src/schema.js';
+
+// The scalar as the schema wires it, description included.
+const Quantity = createSchema().getType('ExperiencePlatformQuantity') as GraphQLScalarType;
 
 function problemOf(parse: () => unknown): string {
   try {
@@ -12,6 +15,10 @@ function problemOf(parse: () => unknown): string {
 }
 
 describe('ExperiencePlatformQuantity', () => {
+  it("shows Sandbox the SDL's description of the format", () => {
+    expect(Quantity.description).toMatch(/^A whole number of zero or more, in the units of an Adobe/);
+  });
+
   it('takes numbers up to 2^53 − 1 and strings of up to 20 decimal digits, as decimal strings', () => {
     expect(Quantity.parseValue(0)).toBe('0');
     expect(Quantity.parseValue(1_000_000)).toBe('1000000');
