@@ -27,6 +27,15 @@ export type Scalars = {
   DateTime: { input: Date | string; output: Date | string; }
   /** An e-mail address (RFC 5322 addr-spec). */
   EmailAddress: { input: string; output: string; }
+  /**
+   * A whole number of zero or more, in the units of an Adobe Experience Platform value proposition (a number of profiles,
+   * a storage capacity …). Adobe's document types these as strings, and this API answers them as a string of decimal
+   * digits, such as `"1000000"`, exact however large. As input it takes either a string of 1 to 20 decimal digits, such as
+   * `"9007199254740993"`, or a number up to 9007199254740991 (2^53 − 1, the largest a JSON number carries exactly). A
+   * sign, a fraction, an exponent (`"1e3"`), spaces, an empty string or a larger number is refused before anything is
+   * sent to Adobe, the error naming the input field (`BAD_USER_INPUT` for a variable).
+   */
+  ExperiencePlatformQuantity: { input: string; output: string; }
   /** Any JSON value. */
   JSON: { input: unknown; output: unknown; }
   /** A UUID (RFC 4122), written with dashes: `cb3cd15b-1d6e-45be-b493-c71549cbfd87`. */
@@ -278,32 +287,36 @@ export type ExperiencePlatformEntitlementInput = {
   valuePropSKUID: Scalars['String']['input'];
 };
 
-/** The capacities of an Adobe Experience Platform entitlement, in the units Adobe's value proposition defines. */
+/**
+ * The capacities of an Adobe Experience Platform entitlement, in the units Adobe's value proposition defines, each a
+ * string of decimal digits such as `"1000000"`, exactly as Adobe stored it.
+ */
 export type ExperiencePlatformMetrics = {
   __typename?: 'ExperiencePlatformMetrics';
-  /** Bandwidth capacity; null when not set (or not a whole number at Adobe). */
-  capacityBandwidth?: Maybe<Scalars['Int']['output']>;
-  /** CPU capacity; null when not set (or not a whole number at Adobe). */
-  capacityCPU?: Maybe<Scalars['Int']['output']>;
-  /** Storage capacity; null when not set (or not a whole number at Adobe). */
-  capacityStorage?: Maybe<Scalars['Int']['output']>;
-  /** How many customer profiles; null when not set (or not a whole number at Adobe). */
-  numberOfProfiles?: Maybe<Scalars['Int']['output']>;
+  /** Bandwidth capacity; null when not set (or not decimal digits at Adobe). */
+  capacityBandwidth?: Maybe<Scalars['ExperiencePlatformQuantity']['output']>;
+  /** CPU capacity; null when not set (or not decimal digits at Adobe). */
+  capacityCPU?: Maybe<Scalars['ExperiencePlatformQuantity']['output']>;
+  /** Storage capacity; null when not set (or not decimal digits at Adobe). */
+  capacityStorage?: Maybe<Scalars['ExperiencePlatformQuantity']['output']>;
+  /** How many customer profiles; null when not set (or not decimal digits at Adobe). */
+  numberOfProfiles?: Maybe<Scalars['ExperiencePlatformQuantity']['output']>;
 };
 
 /**
- * Capacities to grant, in the units of the value proposition. Whole, non-negative numbers: Adobe's document types
- * them as strings, and they are sent as plain decimal digits (`1000000`).
+ * Capacities to grant, in the units of the value proposition: whole numbers of zero or more, given as a number
+ * (`1000000`) or as a string of decimal digits (`"1000000"`, needed above 9007199254740991). Adobe's document types
+ * them as strings; they are sent as the decimal digits given.
  */
 export type ExperiencePlatformMetricsInput = {
   /** Bandwidth capacity. */
-  capacityBandwidth?: InputMaybe<Scalars['Int']['input']>;
+  capacityBandwidth?: InputMaybe<Scalars['ExperiencePlatformQuantity']['input']>;
   /** CPU capacity. */
-  capacityCPU?: InputMaybe<Scalars['Int']['input']>;
+  capacityCPU?: InputMaybe<Scalars['ExperiencePlatformQuantity']['input']>;
   /** Storage capacity. */
-  capacityStorage?: InputMaybe<Scalars['Int']['input']>;
+  capacityStorage?: InputMaybe<Scalars['ExperiencePlatformQuantity']['input']>;
   /** How many customer profiles. */
-  numberOfProfiles?: InputMaybe<Scalars['Int']['input']>;
+  numberOfProfiles?: InputMaybe<Scalars['ExperiencePlatformQuantity']['input']>;
 };
 
 /** The Adobe Experience Platform part of a `provisionCustomer`: the provisioning, or why it failed. */
@@ -1641,6 +1654,7 @@ export type ResolversTypes = ResolversObject<{
   ExperiencePlatformProvisioningAction: ResolverTypeWrapper<ActionStatus>;
   ExperiencePlatformProvisioningInput: ExperiencePlatformProvisioningInput;
   ExperiencePlatformProvisioningState: ResolverTypeWrapper<ProvisioningState>;
+  ExperiencePlatformQuantity: ResolverTypeWrapper<Scalars['ExperiencePlatformQuantity']['output']>;
   ExperiencePlatformReportsInput: ExperiencePlatformReportsInput;
   ExperiencePlatformRequestStatus: ResolverTypeWrapper<OrgStatusResponse>;
   ExperiencePlatformSection: ExperiencePlatformSection;
@@ -1734,6 +1748,7 @@ export type ResolversParentTypes = ResolversObject<{
   ExperiencePlatformProvisioning: ProvisioningResponse;
   ExperiencePlatformProvisioningAction: ActionStatus;
   ExperiencePlatformProvisioningInput: ExperiencePlatformProvisioningInput;
+  ExperiencePlatformQuantity: Scalars['ExperiencePlatformQuantity']['output'];
   ExperiencePlatformReportsInput: ExperiencePlatformReportsInput;
   ExperiencePlatformRequestStatus: OrgStatusResponse;
   ExperiencePlatformSection: ExperiencePlatformSection;
@@ -1869,10 +1884,10 @@ export type ExperiencePlatformEntitlementResolvers<ContextType = RequestContext,
 }>;
 
 export type ExperiencePlatformMetricsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperiencePlatformMetrics'] = ResolversParentTypes['ExperiencePlatformMetrics']> = ResolversObject<{
-  capacityBandwidth?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  capacityCPU?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  capacityStorage?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  numberOfProfiles?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  capacityBandwidth?: Resolver<Maybe<ResolversTypes['ExperiencePlatformQuantity']>, ParentType, ContextType>;
+  capacityCPU?: Resolver<Maybe<ResolversTypes['ExperiencePlatformQuantity']>, ParentType, ContextType>;
+  capacityStorage?: Resolver<Maybe<ResolversTypes['ExperiencePlatformQuantity']>, ParentType, ContextType>;
+  numberOfProfiles?: Resolver<Maybe<ResolversTypes['ExperiencePlatformQuantity']>, ParentType, ContextType>;
 }>;
 
 export type ExperiencePlatformOutcomeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperiencePlatformOutcome'] = ResolversParentTypes['ExperiencePlatformOutcome']> = ResolversObject<{
@@ -1902,6 +1917,10 @@ export type ExperiencePlatformProvisioningActionResolvers<ContextType = RequestC
 }>;
 
 export type ExperiencePlatformProvisioningStateResolvers = { COMPLETED: 'completed', FAILED: 'failed', IN_PROGRESS: 'inProgress', UNKNOWN: 'unknown' };
+
+export interface ExperiencePlatformQuantityScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['ExperiencePlatformQuantity'], any> {
+  name: 'ExperiencePlatformQuantity';
+}
 
 export type ExperiencePlatformRequestStatusResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperiencePlatformRequestStatus'] = ResolversParentTypes['ExperiencePlatformRequestStatus']> = ResolversObject<{
   actions?: Resolver<Array<ResolversTypes['ExperiencePlatformProvisioningAction']>, ParentType, ContextType>;
@@ -2202,6 +2221,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ExperiencePlatformProvisioning?: ExperiencePlatformProvisioningResolvers<ContextType>;
   ExperiencePlatformProvisioningAction?: ExperiencePlatformProvisioningActionResolvers<ContextType>;
   ExperiencePlatformProvisioningState?: ExperiencePlatformProvisioningStateResolvers;
+  ExperiencePlatformQuantity?: GraphQLScalarType;
   ExperiencePlatformRequestStatus?: ExperiencePlatformRequestStatusResolvers<ContextType>;
   ExperiencePlatformStoredRequest?: ExperiencePlatformStoredRequestResolvers<ContextType>;
   FieldError?: FieldErrorResolvers<ContextType>;

@@ -3,8 +3,8 @@ import { Provider, type Resolvers } from '../generated/graphql.js';
 import {
   entitlementOf,
   isFinalState,
-  metricValueOf,
   provisioningStateOf,
+  quantityOf,
   timeOf,
   withRequestTime,
 } from '../providers/experience-platform/mapping.js';
@@ -59,10 +59,10 @@ export const experiencePlatformResolvers: Resolvers = {
   },
 
   ExperiencePlatformMetrics: {
-    numberOfProfiles: (metrics) => metricValueOf(metrics.numberOfProfiles),
-    capacityCPU: (metrics) => metricValueOf(metrics.capacityCPU),
-    capacityStorage: (metrics) => metricValueOf(metrics.capacityStorage),
-    capacityBandwidth: (metrics) => metricValueOf(metrics.capacityBandwidth),
+    numberOfProfiles: (metrics) => quantityOf(metrics.numberOfProfiles),
+    capacityCPU: (metrics) => quantityOf(metrics.capacityCPU),
+    capacityStorage: (metrics) => quantityOf(metrics.capacityStorage),
+    capacityBandwidth: (metrics) => quantityOf(metrics.capacityBandwidth),
   },
 
   ExperiencePlatformRequestStatus: {

@@ -104,7 +104,7 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
         name: 'rtcdp-prime',
         sku: '65304520CA01A12',
         location: 'EU',
-        metrics: { numberOfProfiles: 1000000, capacityCPU: 8, capacityStorage: 500, capacityBandwidth: 100 },
+        metrics: { numberOfProfiles: '1000000', capacityCPU: '8', capacityStorage: '500', capacityBandwidth: '100' },
       },
       requestStatus: { status: 'COMPLETED', statusText: 'completed', done: true },
     });
@@ -213,9 +213,9 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
     ]);
   });
 
-  it('refuses a malformed organization id, a negative metric and an end before the start without calling Adobe', async () => {
+  it('refuses a malformed organization id and an end before the start without calling Adobe', async () => {
     const callsBefore = emulator.calls.length;
-    const input = provisioningInput('contoso', { entitlement: { metrics: { capacityCPU: -2 } } });
+    const input = provisioningInput('contoso');
     const response = await graphql(
       url,
       PROVISION,
@@ -227,9 +227,65 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
     expect(error!.extensions.provider).toBeUndefined();
     expect((error!.extensions.fieldErrors as { path: unknown[] }[]).map((f) => f.path)).toEqual([
       ['input', 'customer', 'imsOrgId'],
-      ['input', 'entitlement', 'metrics', 'capacityCPU'],
       ['input', 'reports', 'endDate'],
     ]);
+    expect(emulator.calls.length).toBe(callsBefore);
+  });
+
+  it('sends metrics beyond 32 and 53 bits to Adobe as the exact decimal strings, and reads them back', async () => {
+    const metrics = {
+      numberOfProfiles: 9007199254740991, // 2^53 − 1, the largest exact JSON number
+      capacityCPU: '9007199254740993', // 2^53 + 1, which a JSON number would turn into …992
+      capacityStorage: '18446744073709551615', // 2^64 − 1 bytes: 20 digits
+      capacityBandwidth: 3000000000, // past GraphQL's 32-bit Int
+    };
+    const expected = {
+      numberOfProfiles: '9007199254740991',
+      capacityCPU: '9007199254740993',
+      capacityStorage: '18446744073709551615',
+      capacityBandwidth: '3000000000',
+    };
+    const callsBefore = emulator.calls.length;
+    const response = await graphql<{ provisionExperiencePlatform: Provisioning }>(
+      url,
+      PROVISION,
+      { input: provisioningInput(newOrg(), { entitlement: { metrics } }) },
+      { token: csp },
+    );
+    expect(response.errors).toBeUndefined();
+    const [post] = emulator.calls.slice(callsBefore);
+    expect((post!.body as { entitlement: { metrics: unknown } }).entitlement.metrics).toEqual(expected);
+    expect(response.data!.provisionExperiencePlatform.entitlement).toMatchObject({ metrics: expected });
+  });
+
+  it('refuses a metric Adobe could not take, naming the field, before anything goes upstream', async () => {
+    const callsBefore = emulator.calls.length;
+    const refused = [-1, 1.5, 2 ** 53, '-1', '1.5', '1e3', 'abc', '', ' 8', '1'.repeat(21), true];
+    for (const capacityStorage of refused) {
+      const input = provisioningInput(newOrg(), { entitlement: { metrics: { capacityStorage } } });
+      const response = await graphql(url, PROVISION, { input }, { token: csp });
+      expect(response.status, JSON.stringify(capacityStorage)).toBe(400);
+      expect(response.data).toBeUndefined();
+      const [error] = response.errors!;
+      expect(error!.extensions.code).toBe('BAD_USER_INPUT');
+      expect(error!.message).toMatch(
+        /^Variable "\$input" got invalid value .* at "input\.entitlement\.metrics\.capacityStorage"; Expected type "ExperiencePlatformQuantity"\. Must be /,
+      );
+    }
+    // The same rules hold for a value written in the query itself, where GraphQL validation refuses it.
+    const document = `mutation { provisionExperiencePlatform(input: {
+        customer: { name: "Contoso", imsOrgId: "${newOrg()}", contact: "ana@contoso.example", tenantId: "c", region: "VA7" }
+        entitlement: { valuePropId: "rtcdp", valuePropSKUID: "SKU", metrics: { capacityStorage: "1e3" } }
+      }) { message } }`;
+    const literal = await graphql(url, document, {}, { token: csp });
+    expect(literal.errors![0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(literal.errors![0]!.message).toMatch(
+      /^Expected value of type "ExperiencePlatformQuantity", found "1e3"; Must be decimal digits only/,
+    );
+    const line = document.split('\n')[2]!;
+    // Located at the literal, as GraphQL validation names a field in the document.
+    const { locations } = literal.errors![0] as { locations?: unknown };
+    expect(locations).toEqual([{ line: 3, column: line.indexOf('"1e3"') + 1 }]);
     expect(emulator.calls.length).toBe(callsBefore);
   });
 

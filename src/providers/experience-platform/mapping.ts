@@ -24,8 +24,8 @@ export type PathOfProperty = (property: string) => InputPath;
 // GraphQL input -> wire
 
 /**
- * Refuses here, with full input paths, what the gateway's strings cannot carry (negative metrics), what goes out as
- * a header (the organization id), and an end before the start.
+ * Refuses here, with full input paths, what goes out as a header (the organization id) and an end before the start.
+ * Metrics need no check: the `ExperiencePlatformQuantity` scalar admits only what Adobe's strings carry.
  */
 export function toProvisioningRequest(
   input: ExperiencePlatformProvisioningInput,
@@ -35,11 +35,6 @@ export function toProvisioningRequest(
   const problems: { property: string; message: string }[] = [];
   const imsOrgIdProblem = imsOrgIdProblemOf(input.customer.imsOrgId);
   if (imsOrgIdProblem) problems.push({ property: 'customer.imsOrgId', message: imsOrgIdProblem });
-  for (const [name, value] of Object.entries(input.entitlement.metrics ?? {})) {
-    if (typeof value === 'number' && value < 0) {
-      problems.push({ property: `entitlement.metrics.${name}`, message: 'Must be zero or more' });
-    }
-  }
   const { startDate, endDate } = input.reports ?? {};
   if (startDate != null && endDate != null && toInstant(endDate) < toInstant(startDate)) {
     problems.push({ property: 'reports.endDate', message: 'Must not be before startDate' });
@@ -77,7 +72,10 @@ function toEntitlement(input: ExperiencePlatformProvisioningInput['entitlement']
   return entitlement;
 }
 
-/** GraphQL `Int`s are 32-bit, so `String(n)` is always plain decimal digits, never an exponent. */
+/**
+ * Inputs recorded in the ledger before metrics were quantities hold 32-bit `Int`s, which `String` writes as the same
+ * plain digits the scalar gives today; it leaves those strings as they are.
+ */
 function toMetrics(input: ExperiencePlatformMetricsInput): ProvisioningMetrics {
   const metrics: ProvisioningMetrics = {};
   if (input.numberOfProfiles != null) metrics.numberOfProfiles = String(input.numberOfProfiles);
@@ -86,6 +84,34 @@ function toMetrics(input: ExperiencePlatformMetricsInput): ProvisioningMetrics {
   if (input.capacityBandwidth != null) metrics.capacityBandwidth = String(input.capacityBandwidth);
   return metrics;
 }
+
+/**
+ * The most digits an input quantity may have. The document sets no bound; 20 digits hold any unsigned 64-bit count,
+ * the widest a back end keeps, and keep a runaway string out of the request and the ledger.
+ */
+export const QUANTITY_MAX_DIGITS = 20;
+
+/** Why a value cannot be sent as an Adobe metric (`ExperiencePlatformQuantity`); null when it can. */
+export function quantityProblemOf(value: unknown): string | null {
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0) return 'Must be a whole number of 0 or more, such as 1000000';
+    // JSON parsers read 9007199254740993 as …992: past 2^53 − 1 a number may already have lost digits.
+    if (!Number.isSafeInteger(value)) {
+      return `Must be at most ${Number.MAX_SAFE_INTEGER} as a number; send a larger one as a string of digits`;
+    }
+    return null;
+  }
+  if (typeof value === 'string') {
+    if (!DECIMAL_DIGITS.test(value)) {
+      return 'Must be decimal digits only (no sign, fraction, exponent or spaces), such as "1000000"';
+    }
+    if (value.length > QUANTITY_MAX_DIGITS) return `Must be at most ${QUANTITY_MAX_DIGITS} digits`;
+    return null;
+  }
+  return 'Must be a whole number or a string of decimal digits, such as "1000000"';
+}
+
+const DECIMAL_DIGITS = /^[0-9]+$/;
 
 function toReports(input: ExperiencePlatformReportsInput): ProvisioningReports {
   const reports: ProvisioningReports = {};
@@ -236,11 +262,12 @@ export function timeOf(timestamp: number | null | undefined): Date | null {
   return new Date(timestamp < 1e11 ? timestamp * 1000 : timestamp);
 }
 
-/** A metric string as a GraphQL Int; null when absent or not a whole number that fits. */
-export function metricValueOf(value: string | null | undefined): number | null {
-  if (typeof value !== 'string' || !/^\d+$/.test(value.trim())) return null;
-  const number = Number(value.trim());
-  return number <= 2_147_483_647 ? number : null;
+/**
+ * A metric as Adobe stored it, passed on verbatim when it is decimal digits, of any length (a string loses nothing);
+ * null when absent or anything else, which no caller could read as a quantity.
+ */
+export function quantityOf(value: string | null | undefined): string | null {
+  return typeof value === 'string' && DECIMAL_DIGITS.test(value) ? value : null;
 }
 
 /** The entitlement Adobe stored with the request. */

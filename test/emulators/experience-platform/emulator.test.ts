@@ -354,6 +354,13 @@ describe('Experience Platform emulator: validation of the body', () => {
     );
   });
 
+  it('takes metrics of any number of digits and stores them as sent', async () => {
+    const metrics = { numberOfProfiles: '0', capacityStorage: '18446744073709551615', capacityCPU: '9'.repeat(40) };
+    const reply = await provision(request(newOrg(), { entitlement: { metrics } }));
+    expect(reply.status).toBe(200);
+    expect((reply.json as ProvisioningResponse).storedRequest!.stored.entitlement.metrics).toEqual(metrics);
+  });
+
   it('requires report dates to be ISO 8601, the end not before the start', async () => {
     const org = newOrg();
     expectRejection(

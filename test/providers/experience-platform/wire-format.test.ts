@@ -163,6 +163,49 @@ describe('Experience Platform wire format, recorded by an independent server', (
     expect(recorder.requests).toHaveLength(2);
   });
 
+  it("sends a metric past 2^53 as the very digits given, and answers Adobe's as it stored them, null when not digits", async () => {
+    const metrics = { numberOfProfiles: 9007199254740991, capacityStorage: '9007199254740993' };
+    override = (request) => {
+      if (request.method !== 'POST') return undefined;
+      const stored = JSON.parse(request.body) as ProvisioningRequest;
+      // What a gateway might hold that the document's strings allow but no quantity is.
+      stored.entitlement.metrics = { ...stored.entitlement.metrics, capacityCPU: '8 cores', capacityBandwidth: '1.5' };
+      return {
+        status: 200,
+        body: { storedRequest: { id: REQUEST_ID, imsOrgId: ORG, stored, timestamp: 0 }, pollRequired: false },
+      };
+    };
+    try {
+      const { response } = await run(
+        `mutation($input: ExperiencePlatformProvisioningInput!) {
+          provisionExperiencePlatform(input: $input) {
+            entitlement { metrics { numberOfProfiles capacityCPU capacityStorage capacityBandwidth } }
+          }
+        }`,
+        { input: provisioningInput({ entitlement: { ...provisioningInput().entitlement, metrics } }) },
+      );
+      // The raw text: no JSON number anywhere in between.
+      expect(recorder.requests[0]!.body).toContain(
+        '"metrics":{"numberOfProfiles":"9007199254740991","capacityStorage":"9007199254740993"}',
+      );
+      expect(response.errors).toBeUndefined();
+      expect(response.data).toEqual({
+        provisionExperiencePlatform: {
+          entitlement: {
+            metrics: {
+              numberOfProfiles: '9007199254740991',
+              capacityCPU: null,
+              capacityStorage: '9007199254740993',
+              capacityBandwidth: null,
+            },
+          },
+        },
+      });
+    } finally {
+      override = undefined;
+    }
+  });
+
   it('sends reprovision only when given, as true or false', async () => {
     await run(PROVISION, { input: provisioningInput(), reprovision: true });
     expect(recorder.requests[0]!.url).toBe('/provisioning/customer?reprovision=true');
