@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode, UpstreamError, type ProviderName } from '../errors.js';
+import { ErrorCode, UpstreamError, type ProviderName, type Unanswered } from '../errors.js';
 
 /**
  * What a failed provider call tells about trying again: the one place that decides it, for the provisioning
@@ -21,10 +21,14 @@ export function mayHaveActed(error: unknown): boolean {
   if (error instanceof ReportedFailure) return false;
   if (error instanceof UpstreamError) {
     const status = error.httpStatus;
-    return status === null || status === 408 || status < 400 || status >= 500;
+    if (status === null) return !NEVER_SENT.has(error.failure.unanswered ?? 'lost');
+    return status === 408 || status < 400 || status >= 500;
   }
   return !(error instanceof GraphQLError && typeof error.extensions.code === 'string');
 }
+
+/** Calls that got no answer because they never left: the provider cannot have acted on them. */
+const NEVER_SENT = new Set<Unanswered>(['refused', 'circuit-open', 'concurrency-cap']);
 
 /** Worth asking again later: no answer, the provider's own trouble, or a request to wait. */
 export function isTransient(error: unknown): boolean {
