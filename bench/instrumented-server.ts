@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createAuthenticator } from '../src/auth.js';
 import { loadConfig } from '../src/config.js';
+import { openAnswerEncryption } from '../src/ledger/answer-encryption.js';
 import { openDatabase, type Database } from '../src/ledger/database.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { migrate } from '../src/ledger/migrations.js';
@@ -170,6 +171,7 @@ const server = await startServer({
   authenticator: await createAuthenticator(config.jwt),
   endpoints: upstreams.endpoints,
   ledger,
+  answerEncryption: (await openAnswerEncryption(config.answerEncryption, config.ledger.dataDir)).encryption,
 });
 takeLedgerTimes();
 

@@ -3,7 +3,7 @@ import { openSync, closeSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { questionsTo, type Ask, type ReadyMessage } from './ipc.js';
-import { BENCH_JWT_SECRET, upstreamEnvironment, type UpstreamUrls } from './setup.js';
+import { BENCH_IDEMPOTENCY_ENCRYPTION_KEY, BENCH_JWT_SECRET, upstreamEnvironment, type UpstreamUrls } from './setup.js';
 
 /**
  * The bench's processes: each target (the project, the facade, the bare proxy) and the emulators run in a process of
@@ -106,6 +106,7 @@ export function projectEnvironment(options: ProjectOptions, port: number): Recor
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     JWT_SECRET: BENCH_JWT_SECRET,
+    IDEMPOTENCY_ENCRYPTION_KEY: BENCH_IDEMPOTENCY_ENCRYPTION_KEY,
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { DATA_DIR: options.dataDir }),
     ...upstreamEnvironment(options.upstreams),
   };

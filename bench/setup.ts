@@ -11,6 +11,9 @@ export const BENCH_CREDENTIALS = {
 /** HS256 secret the project verifies callers' tokens with (`JWT_SECRET`). */
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-tokens';
 
+/** `IDEMPOTENCY_ENCRYPTION_KEY`, which production requires: it seals the stored `Idempotency-Key` answers. */
+export const BENCH_IDEMPOTENCY_ENCRYPTION_KEY = Buffer.alloc(32, 'bench').toString('base64');
+
 /** Where the four emulators listen, as the upstreams process reports them. */
 export interface UpstreamUrls {
   cloudCockpit: string;

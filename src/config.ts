@@ -57,6 +57,12 @@ const Environment = z.object({
   JWT_ISSUER: z.string().min(1).optional(),
   /** The `aud` callers' JWTs must carry; required with JWKS_URL in production. */
   JWT_AUDIENCE: z.string().min(1).optional(),
+
+  /**
+   * Encrypts the stored answers of `Idempotency-Key`s ({@link parseEncryptionKeys}); required in production.
+   * @default outside production, a key made on first start and kept in DATA_DIR
+   */
+  IDEMPOTENCY_ENCRYPTION_KEY: z.string().min(1).optional(),
 });
 
 export type Environment = z.infer<typeof Environment>;
@@ -86,6 +92,12 @@ export type JwtConfig =
   /** Outside production with neither JWT_SECRET nor JWKS_URL: a secret is made at start-up. */
   | { kind: 'development' };
 
+/** The keys of the stored `Idempotency-Key` answers: the first encrypts, each decrypts. */
+export type AnswerEncryptionConfig =
+  | { kind: 'keys'; keys: Buffer[] }
+  /** Outside production without IDEMPOTENCY_ENCRYPTION_KEY: a key kept in the data directory (answer-encryption.ts). */
+  | { kind: 'development' };
+
 export interface Config {
   production: boolean;
   port: number;
@@ -100,6 +112,7 @@ export interface Config {
     workerIntervalMs: number;
   };
   jwt: JwtConfig;
+  answerEncryption: AnswerEncryptionConfig;
 }
 
 export class ConfigError extends Error {
@@ -190,6 +203,26 @@ function upstreamPolicyOf(env: NodeJS.ProcessEnv, provider: string): UpstreamPol
   return policy;
 }
 
+/** Strict base64 of exactly 32 bytes: Node's decoder skips what it cannot read, so a typo would shorten the key. */
+const BASE64_KEY = /^[A-Za-z0-9+/]{43}=$/;
+
+/**
+ * AES-256 keys as IDEMPOTENCY_ENCRYPTION_KEY spells them: 32 random bytes in base64 (`openssl rand -base64 32`), or
+ * several, comma-separated, while one replaces another. Throws a ConfigError that never quotes a key.
+ */
+export function parseEncryptionKeys(text: string, source = 'IDEMPOTENCY_ENCRYPTION_KEY'): Buffer[] {
+  const keys = text.split(',').map((key) => key.trim());
+  return keys.map((key, index) => {
+    if (!BASE64_KEY.test(key)) {
+      const which = keys.length > 1 ? `key ${index + 1} of ${keys.length} in ${source}` : source;
+      throw new ConfigError(
+        `Invalid configuration: ${which} is not 32 bytes in base64 (make one with \`openssl rand -base64 32\`)`,
+      );
+    }
+    return Buffer.from(key, 'base64');
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Environment.safeParse(env);
   if (!parsed.success) {
@@ -268,6 +301,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } else if (production) throw new ConfigError('JWT_SECRET or JWKS_URL is required in production');
   else jwt = { kind: 'development' };
 
+  let answerEncryption: AnswerEncryptionConfig;
+  if (e.IDEMPOTENCY_ENCRYPTION_KEY)
+    answerEncryption = { kind: 'keys', keys: parseEncryptionKeys(e.IDEMPOTENCY_ENCRYPTION_KEY) };
+  else if (production) {
+    // A key made at start-up would leave every replica and every restart unable to read the others' answers.
+    throw new ConfigError(
+      'IDEMPOTENCY_ENCRYPTION_KEY is required in production: it encrypts the stored answers of Idempotency-Keys, ' +
+        'which can hold Adobe connection strings (make one with `openssl rand -base64 32`)',
+    );
+  } else answerEncryption = { kind: 'development' };
+
   return {
     production,
     port: e.PORT,
@@ -282,5 +326,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workerIntervalMs: e.WORKER_INTERVAL_MS,
     },
     jwt,
+    answerEncryption,
   };
 }

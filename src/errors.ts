@@ -36,6 +36,8 @@ export const ErrorCode = {
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   /** The request first sent with this `Idempotency-Key` is still running (HTTP 409). */
   IDEMPOTENCY_KEY_IN_USE: 'IDEMPOTENCY_KEY_IN_USE',
+  /** The request first sent with this `Idempotency-Key` ran, but its stored answer cannot be decrypted (HTTP 500). */
+  IDEMPOTENCY_KEY_ANSWER_UNREADABLE: 'IDEMPOTENCY_KEY_ANSWER_UNREADABLE',
   /** A fault of this API's own; its details are in the log, never in the response. */
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const;

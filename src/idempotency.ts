@@ -4,6 +4,7 @@ import { getOperationAST, GraphQLError, parse, print, type DocumentNode } from '
 import type { Caller } from './auth.js';
 import type { RequestContext } from './context.js';
 import { ErrorCode } from './errors.js';
+import type { AnswerEncryption } from './ledger/answer-encryption.js';
 import {
   IdempotencyStore,
   type Claim,
@@ -113,6 +114,28 @@ function keyInUse(provisioningIds: string[] = []): GraphQLError {
 }
 
 /**
+ * The request ran, but its stored answer no longer decrypts (the key that sealed it was taken away, or the row was
+ * altered). Running it again could provision twice, so it is not: HTTP 500, since only the server's operators can
+ * help (putting the old key back in IDEMPOTENCY_ENCRYPTION_KEY makes the answer readable again); a repeat stays safe.
+ */
+function answerUnreadable(provisioningIds: string[]): GraphQLError {
+  const follow =
+    provisioningIds.length > 0
+      ? 'follow the provisioning it began with provisioning(id)'
+      : 'look its outcome up, or use a new key for a new request';
+  return new GraphQLError(
+    `The request with this ${IDEMPOTENCY_KEY_HEADER} already ran, but its stored answer cannot be read: it is not run again; ${follow}`,
+    {
+      extensions: {
+        code: ErrorCode.IDEMPOTENCY_KEY_ANSWER_UNREADABLE,
+        ...(provisioningIds.length > 0 ? { provisioningIds } : {}),
+        http: { status: 500 },
+      },
+    },
+  );
+}
+
+/**
  * As Stripe does, an answer is stored only once the mutation started executing (the GraphQL spec leaves `data` out
  * when a request fails before). A mutation refused only because another run holds the provisioning (IN_PROGRESS)
  * changed nothing and would answer differently a moment later.
@@ -121,6 +144,17 @@ function ran(result: { data?: unknown; errors?: readonly { extensions?: Record<s
   if (result.data === undefined) return false;
   const errors = result.errors ?? [];
   return errors.length === 0 || !errors.every((error) => error.extensions?.code === ErrorCode.IN_PROGRESS);
+}
+
+/** The ledger operations the request first sent with a key began: they carry its correlation id. */
+async function operationsBegunBy(
+  ledger: Ledger,
+  tenant: string,
+  holder: { correlationId: string | null; claimedAt: Date },
+): Promise<string[]> {
+  if (!holder.correlationId) return [];
+  const operations = await ledger.operationsByCorrelationId(tenant, holder.correlationId, holder.claimedAt);
+  return operations.map((operation) => operation.id);
 }
 
 /**
@@ -135,9 +169,10 @@ function ran(result: { data?: unknown; errors?: readonly { extensions?: Record<s
  */
 export function idempotencyPlugin(
   ledger: Ledger,
+  encryption: AnswerEncryption,
   options: IdempotencyOptions = {},
 ): ApolloServerPlugin<RequestContext> {
-  const store = new IdempotencyStore(ledger.database, {
+  const store = new IdempotencyStore(ledger.database, encryption, {
     ttlMs: options.ttlMs,
     abandonedAfterMs: options.abandonedAfterMs ?? ledger.leaseDurationMs,
   });
@@ -173,12 +208,17 @@ export function idempotencyPlugin(
             replay = existing.response;
             return;
           }
+          if (existing.state === 'UNREADABLE') {
+            logger.error(
+              { reason: existing.error.reason, keyId: existing.error.keyId, sealingKeyId: encryption.keyId },
+              'the stored answer of an idempotency key could not be decrypted',
+            );
+            throw answerUnreadable(await operationsBegunBy(ledger, caller.tenant, existing));
+          }
           if (!existing.abandoned) throw keyInUse();
 
-          const begun = existing.correlationId
-            ? await ledger.operationsByCorrelationId(caller.tenant, existing.correlationId, existing.claimedAt)
-            : [];
-          if (begun.length > 0) throw keyInUse(begun.map((operation) => operation.id));
+          const begun = await operationsBegunBy(ledger, caller.tenant, existing);
+          if (begun.length > 0) throw keyInUse(begun);
           claim = await store.takeOver(caller.tenant, key, correlationId);
           // Another repeat took it over first and is running it now.
           if (!claim) throw keyInUse();

@@ -1,5 +1,6 @@
 import { createAuthenticator } from './auth.js';
 import { ConfigError, loadConfig } from './config.js';
+import { openAnswerEncryption } from './ledger/answer-encryption.js';
 import { openLedger } from './ledger/open.js';
 import { createLogger } from './logger.js';
 import { ProvisioningWorker } from './provisioning/worker.js';
@@ -25,6 +26,17 @@ async function main(): Promise<void> {
     { database: database.kind, ...(database.kind === 'pglite' ? { dataDir: config.ledger.dataDir } : {}) },
     'ledger ready',
   );
+  // After the ledger: a development key goes into PGlite's directory once PGlite has made it.
+  const { encryption: answerEncryption, developmentKeyFile } = await openAnswerEncryption(
+    config.answerEncryption,
+    config.ledger.dataDir,
+  );
+  if (developmentKeyFile) {
+    logger.warn(
+      { keyFile: developmentKeyFile, keyId: answerEncryption.keyId },
+      'No IDEMPOTENCY_ENCRYPTION_KEY: encrypting the stored answers of Idempotency-Keys with a development key',
+    );
+  }
 
   // Its first pass recovers what a crash left pending; it stops before the upstreams and the database close.
   const worker = new ProvisioningWorker(
@@ -43,6 +55,7 @@ async function main(): Promise<void> {
     authenticator,
     endpoints: upstreams.endpoints,
     ledger,
+    answerEncryption,
   });
   closers.unshift(() => server.close());
   logger.info({ url: server.url }, 'Provisioning Graph is serving GraphQL and Apollo Sandbox');

@@ -16,6 +16,7 @@ import fastifyCors from '@fastify/cors';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
 import type { Authenticator } from './auth.js';
+import type { AnswerEncryption } from './ledger/answer-encryption.js';
 import { ErrorCode } from './errors.js';
 import { createContextFactory, type ProviderEndpoints, type RequestContext } from './context.js';
 import { REPLAYED_HEADER, idempotencyPlugin, type IdempotencyOptions } from './idempotency.js';
@@ -33,6 +34,8 @@ export interface ServerOptions {
   authenticator: Authenticator;
   endpoints: ProviderEndpoints;
   ledger: Ledger;
+  /** Seals the stored answers of `Idempotency-Key`s (a key may hold a `connectionString` for a day). */
+  answerEncryption: AnswerEncryption;
   /** Safe retries with `Idempotency-Key`: how long keys are kept and when a claim counts as abandoned. */
   idempotency?: IdempotencyOptions;
 }
@@ -178,7 +181,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ApolloServerPluginCacheControlDisabled(),
       landingPage,
       outgoingResponsePlugin(logger),
-      idempotencyPlugin(options.ledger, options.idempotency),
+      idempotencyPlugin(options.ledger, options.answerEncryption, options.idempotency),
     ],
     logger,
   });

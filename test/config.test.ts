@@ -1,6 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, randomFaultsFromEnv } from '../src/config.js';
 
+/** 32 bytes in base64, as `openssl rand -base64 32` prints them. */
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
+/** Every setting production requires but the key of the stored Idempotency-Key answers. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'a-production-secret-that-is-long-enough',
+  CLOUDCOCKPIT_URL: 'https://cloudcockpit.example',
+  CLOUDCOCKPIT_TOKEN: 't',
+  ADOBE_AEP_URL: 'https://aep.example',
+  ADOBE_AEP_TOKEN: 't',
+  ADOBE_IMS_AUTHORIZATION: 't',
+  NET3_URL: 'https://net3.example',
+  NET3_API_KEY: 't',
+  WEBEX_URL: 'https://webex.example',
+  WEBEX_TOKEN: 't',
+};
+
 describe('the ledger lease in the configuration', () => {
   it('is accepted by default: longer than the calls a step makes under it at the default timeouts', () => {
     expect(loadConfig({}).ledger.leaseMs).toBe(120_000);
@@ -104,19 +122,7 @@ describe("the embedded emulators' random faults in the configuration", () => {
   it('are refused with a bad value, and in production', () => {
     expect(() => loadConfig({ EMULATOR_FAULTS: '10%' })).toThrow(ConfigError);
     expect(() => loadConfig({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: 'x' })).toThrow(/EMULATOR_FAULTS_SEED/);
-    const production = {
-      NODE_ENV: 'production',
-      JWT_SECRET: 'a-production-secret-that-is-long-enough',
-      CLOUDCOCKPIT_URL: 'https://cloudcockpit.example',
-      CLOUDCOCKPIT_TOKEN: 't',
-      ADOBE_AEP_URL: 'https://aep.example',
-      ADOBE_AEP_TOKEN: 't',
-      ADOBE_IMS_AUTHORIZATION: 't',
-      NET3_URL: 'https://net3.example',
-      NET3_API_KEY: 't',
-      WEBEX_URL: 'https://webex.example',
-      WEBEX_TOKEN: 't',
-    };
+    const production = { ...PRODUCTION, IDEMPOTENCY_ENCRYPTION_KEY: KEY };
     expect(loadConfig(production).upstreams.emulatorFaults).toBeNull();
     expect(() => loadConfig({ ...production, EMULATOR_FAULTS: '0.1' })).toThrow(/production/);
   });
@@ -150,5 +156,47 @@ describe('randomFaultsFromEnv', () => {
     expect(() => randomFaultsFromEnv({ EMULATOR_FAULTS: '0.1', EMULATOR_FAULTS_SEED: seed })).toThrow(
       /^EMULATOR_FAULTS_SEED must be an integer/,
     );
+  });
+});
+
+describe('the key of the stored Idempotency-Key answers in the configuration', () => {
+  it('is read from IDEMPOTENCY_ENCRYPTION_KEY: one key, or several while replacing it, the first encrypting', () => {
+    const older = Buffer.alloc(32, 9);
+    expect(loadConfig({ IDEMPOTENCY_ENCRYPTION_KEY: KEY }).answerEncryption).toEqual({
+      kind: 'keys',
+      keys: [Buffer.alloc(32, 7)],
+    });
+    expect(loadConfig({ IDEMPOTENCY_ENCRYPTION_KEY: `${KEY}, ${older.toString('base64')}` }).answerEncryption).toEqual({
+      kind: 'keys',
+      keys: [Buffer.alloc(32, 7), older],
+    });
+  });
+
+  it('is made in development when unset, and required in production', () => {
+    expect(loadConfig({}).answerEncryption).toEqual({ kind: 'development' });
+    expect(() => loadConfig(PRODUCTION)).toThrow(ConfigError);
+    expect(() => loadConfig(PRODUCTION)).toThrow(/IDEMPOTENCY_ENCRYPTION_KEY is required in production/);
+    expect(loadConfig({ ...PRODUCTION, IDEMPOTENCY_ENCRYPTION_KEY: KEY }).answerEncryption.kind).toBe('keys');
+  });
+
+  it.each([
+    ['empty', ''],
+    ['16 bytes', Buffer.alloc(16, 7).toString('base64')],
+    ['33 bytes', Buffer.alloc(33, 7).toString('base64')],
+    ['hex', Buffer.alloc(32, 7).toString('hex')],
+    ['base64url', Buffer.alloc(32, 0xfb).toString('base64url')],
+    ['base64 with a typo', `${KEY.slice(0, 10)}*${KEY.slice(11)}`],
+    ['a list with a malformed second key', `${KEY},${KEY.slice(0, 20)}`],
+    ['a list with an empty entry', `${KEY},`],
+  ])('is refused when %s, with an error that never quotes it', (_, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ IDEMPOTENCY_ENCRYPTION_KEY: value });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/IDEMPOTENCY_ENCRYPTION_KEY/);
+    for (const key of value.split(',').filter(Boolean)) expect((error as Error).message).not.toContain(key);
   });
 });

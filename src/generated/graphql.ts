@@ -332,7 +332,8 @@ export type ExperiencePlatformProvisioning = {
    * The connection string of the customer's provisioned resources. A secret: only a `csp` caller may read it;
    * for anyone else this field alone fails with `FORBIDDEN` and the rest of the result is still returned. It is
    * never logged, and the provisioning ledger does not keep it; a mutation sent with an `Idempotency-Key` keeps
-   * its whole answer, this field included when asked for, for the key's 24 hours, so that a retry gets it again.
+   * its whole answer, encrypted, this field included when asked for, for the key's 24 hours, so that a retry gets it
+   * again.
    */
   connectionString?: Maybe<Scalars['String']['output']>;
   /** The value proposition the customer is now entitled to, as Adobe stored it. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isEnvelope, UnreadableAnswerError, type AnswerEncryption } from './answer-encryption.js';
 import type { Queryable } from './database.js';
 
 /** A stored answer: what the first request with a key was sent, to send again on a repeat. */
@@ -10,6 +11,14 @@ export interface StoredResponse {
 /** A key another request has already used, as the store holds it. */
 export type KnownKey =
   | { state: 'COMPLETED'; requestHash: string; response: StoredResponse }
+  | {
+      /** Completed, but its answer does not decrypt: the key that sealed it is gone, or the row was altered. */
+      state: 'UNREADABLE';
+      requestHash: string;
+      correlationId: string | null;
+      claimedAt: Date;
+      error: UnreadableAnswerError;
+    }
   | {
       state: 'IN_PROGRESS';
       requestHash: string;
@@ -24,6 +33,8 @@ export type KnownKey =
 export interface Claim {
   tenant: string;
   key: string;
+  /** The request that holds the key: its answer is sealed to it. */
+  requestHash: string;
   /** Made for each claim, so that a request that outlived its claim cannot complete someone else's. */
   claimId: string;
   claimedAt: Date;
@@ -48,6 +59,11 @@ interface KeyRow {
   abandoned: boolean;
 }
 
+/** What an answer is sealed to: its row, so that it opens in no other (answer-encryption.ts). */
+function sealedTo(tenant: string, key: string, requestHash: string): string {
+  return JSON.stringify([tenant, key, requestHash]);
+}
+
 /**
  * One row per tenant and key, IN_PROGRESS from the first request's claim until its response is stored. Every time is
  * the database's `now()`, as in the ledger, so that replicas with drifting clocks agree on expiry and abandonment.
@@ -58,6 +74,7 @@ export class IdempotencyStore {
 
   constructor(
     private readonly db: Queryable,
+    private readonly encryption: AnswerEncryption,
     options: IdempotencyStoreOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? 24 * 60 * 60 * 1000;
@@ -80,7 +97,9 @@ export class IdempotencyStore {
          RETURNING created_at`,
         [tenant, key, requestHash, correlationId, claimId, this.ttlMs / 1000],
       );
-      if (claimed) return { claimed: true, claim: { tenant, key, claimId, claimedAt: new Date(claimed.created_at) } };
+      if (claimed) {
+        return { claimed: true, claim: { tenant, key, requestHash, claimId, claimedAt: new Date(claimed.created_at) } };
+      }
       const existing = await this.find(tenant, key);
       if (existing) return { claimed: false, existing };
     }
@@ -97,10 +116,26 @@ export class IdempotencyStore {
     );
     if (!row) return null;
     if (row.state === 'COMPLETED') {
+      let body = row.response ?? {};
+      // An answer stored before answers were encrypted (up to a day before this version started) is replayed as is.
+      if (isEnvelope(body)) {
+        try {
+          body = JSON.parse(this.encryption.open(body, sealedTo(tenant, key, row.request_hash))) as typeof body;
+        } catch (error) {
+          if (!(error instanceof UnreadableAnswerError)) throw error;
+          return {
+            state: 'UNREADABLE',
+            requestHash: row.request_hash,
+            correlationId: row.correlation_id,
+            claimedAt: new Date(row.created_at),
+            error,
+          };
+        }
+      }
       return {
         state: 'COMPLETED',
         requestHash: row.request_hash,
-        response: { httpStatus: row.http_status ?? 200, body: row.response ?? {} },
+        response: { httpStatus: row.http_status ?? 200, body },
       };
     }
     return {
@@ -115,24 +150,28 @@ export class IdempotencyStore {
   /** The UPDATE checks abandonment again, so of repeats racing for a claim exactly one gets it; null for the rest. */
   async takeOver(tenant: string, key: string, correlationId: string): Promise<Claim | null> {
     const claimId = randomUUID();
-    const [row] = await this.db.query<{ created_at: Date }>(
+    const [row] = await this.db.query<{ created_at: Date; request_hash: string }>(
       `UPDATE idempotency_keys SET correlation_id = $3, claim_id = $4, created_at = now(),
               expires_at = now() + make_interval(secs => $5)
        WHERE tenant = $1 AND key = $2 AND state = 'IN_PROGRESS' AND expires_at > now()
          AND created_at <= now() - make_interval(secs => $6)
-       RETURNING created_at`,
+       RETURNING created_at, request_hash`,
       [tenant, key, correlationId, claimId, this.ttlMs / 1000, this.abandonedAfterMs / 1000],
     );
-    return row ? { tenant, key, claimId, claimedAt: new Date(row.created_at) } : null;
+    return row ? { tenant, key, requestHash: row.request_hash, claimId, claimedAt: new Date(row.created_at) } : null;
   }
 
-  /** Stores the response of the claimed request; false when the claim was lost meanwhile (taken over as abandoned). */
+  /** Stores the claimed request's answer, sealed; false when the claim was lost meanwhile (taken over as abandoned). */
   async complete(claim: Claim, response: StoredResponse): Promise<boolean> {
+    const sealed = this.encryption.seal(
+      JSON.stringify(response.body),
+      sealedTo(claim.tenant, claim.key, claim.requestHash),
+    );
     const rows = await this.db.query(
       `UPDATE idempotency_keys SET state = 'COMPLETED', http_status = $4, response = $5::jsonb
        WHERE tenant = $1 AND key = $2 AND claim_id = $3 AND state = 'IN_PROGRESS'
        RETURNING key`,
-      [claim.tenant, claim.key, claim.claimId, response.httpStatus, JSON.stringify(response.body)],
+      [claim.tenant, claim.key, claim.claimId, response.httpStatus, JSON.stringify(sealed)],
     );
     return rows.length === 1;
   }

@@ -1,16 +1,31 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from '../../src/auth.js';
 import { requestFingerprint } from '../../src/idempotency.js';
+import { AnswerEncryption, DEVELOPMENT_KEY_FILE } from '../../src/ledger/answer-encryption.js';
 import type { Database } from '../../src/ledger/database.js';
 import { IdempotencyStore } from '../../src/ledger/idempotency-store.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { migrate } from '../../src/ledger/migrations.js';
 import { RequestBarrier, startBarrierProxy } from '../support/barrier-proxy.js';
 import type { ForwardingProxy } from '../support/proxy.js';
-import { testBackends, type TestBackend, type TestDatabase } from '../support/databases.js';
+import { pgliteBackend, testBackends, type TestBackend, type TestDatabase } from '../support/databases.js';
 import { customerInput, provisionEverywhereInput } from '../support/fixtures.js';
-import { graphql, signToken, startTestStack, type GraphQLResponse, type TestStack } from '../support/stack.js';
+import { startServerProcess } from '../support/server-process.js';
+import {
+  graphql,
+  signToken,
+  startTestStack,
+  TEST_ANSWER_KEY,
+  TEST_JWT_SECRET,
+  type GraphQLResponse,
+  type TestStack,
+} from '../support/stack.js';
 
 const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
   provisionCustomer(input: $input) {
@@ -26,6 +41,9 @@ const PROVISION = `mutation Provision($input: ProvisionCustomerInput!) {
 type Payload = {
   provisionCustomer: { customer: { id: string }; providerInstances: { status?: string }[]; failures: unknown[] };
 };
+
+/** As the test stacks seal their stored answers. */
+const TEST_ENCRYPTION = new AnswerEncryption([TEST_ANSWER_KEY]);
 
 const CSP: Caller = { subject: 'user-1', tenant: 'contoso.example', roles: ['csp'], resellerId: null };
 
@@ -331,7 +349,7 @@ describe.each(testBackends)('Idempotency-Key while the first request is still ru
     const token = await signToken();
     const key = newKey();
     const input = customerOnly();
-    const store = new IdempotencyStore(stack.ledger.database);
+    const store = new IdempotencyStore(stack.ledger.database, TEST_ENCRYPTION);
 
     const first = graphql<Payload>(stack.server.url, PROVISION, { input }, withKey(key, token));
     await eventually(async () => (await store.find(CSP.tenant, key))?.state === 'IN_PROGRESS');
@@ -384,7 +402,7 @@ describe.each(testBackends)('Idempotency-Key held by a process that died, on $na
     ({ ledger, target } = await ledgerOn(backend));
     // Every IN_PROGRESS claim counts as abandoned at once, as one would once the ledger's lease has run out.
     stack = await startTestStack({ ledger, idempotency: { abandonedAfterMs: 0 } });
-    store = new IdempotencyStore(stack.ledger.database);
+    store = new IdempotencyStore(stack.ledger.database, TEST_ENCRYPTION);
   });
   afterAll(async () => {
     await stack.close();
@@ -449,6 +467,225 @@ describe.each(testBackends)('Idempotency-Key held by a process that died, on $na
   });
 });
 
+const PROVISION_ADOBE = `mutation ProvisionAdobe($input: ProvisionCustomerInput!) {
+  provisionCustomer(input: $input) {
+    customer { id companyName }
+    experiencePlatform {
+      __typename
+      ... on ExperiencePlatformProvisioning { storedRequest { id } connectionString }
+      ... on ProviderFailure { code }
+    }
+    failures { provider code }
+  }
+}`;
+
+type AdobePayload = {
+  provisionCustomer: {
+    customer: { id: string; companyName: string };
+    experiencePlatform: { connectionString?: string };
+    failures: unknown[];
+  };
+};
+
+/** A customer and its Adobe Experience Platform provisioning, whose answer carries a connection string. */
+function withAdobe(): Record<string, unknown> {
+  return { customer: customerInput(), experiencePlatform: provisionEverywhereInput().experiencePlatform };
+}
+
+/** The key's whole row, every column as the database holds it, as text. */
+async function storedRow(database: Database, key: string): Promise<{ text: string; response: unknown }> {
+  const [row] = await database.query<{ text: string; response: unknown }>(
+    'SELECT row_to_json(k)::text AS text, k.response FROM idempotency_keys k WHERE key = $1',
+    [key],
+  );
+  if (!row) throw new Error(`no row for ${key}`);
+  return row;
+}
+
+/** The envelope's string with the first character of its ciphertext changed. */
+function tampered(envelope: string): string {
+  const parts = envelope.split(':');
+  const ciphertext = Buffer.from(parts[4]!, 'base64url');
+  ciphertext[0] = ciphertext[0]! ^ 0x01;
+  parts[4] = ciphertext.toString('base64url');
+  return parts.join(':');
+}
+
+describe('Idempotency-Key answers, encrypted at rest', () => {
+  let stack: TestStack;
+  let csp: string;
+  let target: TestDatabase;
+  let logs = '';
+
+  beforeAll(async () => {
+    let ledger: Ledger;
+    // A ledger of the test's own, so that stacks with other keys can be started on it.
+    ({ ledger, target } = await ledgerOn(pgliteBackend));
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs += chunk.toString();
+        done();
+      },
+    });
+    stack = await startTestStack({ ledger, logs: sink });
+    csp = await signToken();
+  });
+  afterAll(async () => {
+    await stack.close();
+    await target.drop();
+  });
+
+  /** Provisions with Adobe under a new key: the request, its first answer and the connection string in it. */
+  async function provisionWithAdobe() {
+    const key = newKey();
+    const variables = { input: withAdobe() };
+    const first = await graphql<AdobePayload>(stack.server.url, PROVISION_ADOBE, variables, withKey(key, csp));
+    expect(first.status).toBe(200);
+    expect(first.data!.provisionCustomer.failures).toEqual([]);
+    const connectionString = first.data!.provisionCustomer.experiencePlatform.connectionString!;
+    expect(connectionString).toEqual(expect.any(String));
+    const repeat = (url = stack.server.url) =>
+      graphql<AdobePayload>(url, PROVISION_ADOBE, variables, withKey(key, csp));
+    return { key, first, connectionString, repeat };
+  }
+
+  it('keeps no connection string in the database, and replays it to the caller to the byte', async () => {
+    const { key, first, connectionString, repeat } = await provisionWithAdobe();
+    const row = await storedRow(stack.ledger.database, key);
+    expect(row.response).toEqual({ $encrypted: expect.stringMatching(/^v1:[0-9a-f]{8}:/) });
+    expect(row.text).not.toContain(connectionString);
+    // The whole answer is sealed: nothing of the customer lies there either.
+    expect(row.text).not.toContain(first.data!.provisionCustomer.customer.id);
+    expect(row.text).not.toContain('Contoso Pizza');
+    const before = provisioningCalls(stack);
+
+    const replayed = await repeat();
+    expect(replayed.status).toBe(200);
+    expect(replayed.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(replayed.data!.provisionCustomer.experiencePlatform.connectionString).toBe(connectionString);
+    // The same JSON text, fields in their first order (a jsonb column would have sorted them).
+    expect(JSON.stringify(replayed.data)).toBe(JSON.stringify(first.data));
+    expect(replayed.errors).toBeUndefined();
+    expect(provisioningCalls(stack)).toEqual(before);
+  });
+
+  it('answers a tampered answer with IDEMPOTENCY_KEY_ANSWER_UNREADABLE, HTTP 500: not run again, nothing leaked', async () => {
+    const { key, first, connectionString, repeat } = await provisionWithAdobe();
+    const { response } = await storedRow(stack.ledger.database, key);
+    await stack.ledger.database.query(
+      `UPDATE idempotency_keys SET response = jsonb_build_object('$encrypted', $2::text) WHERE key = $1`,
+      [key, tampered((response as { $encrypted: string }).$encrypted)],
+    );
+    const before = provisioningCalls(stack);
+    const [operation] = await stack.ledger.operationsOfCustomers(CSP.tenant, [
+      first.data!.provisionCustomer.customer.id,
+    ]);
+
+    const refused = await repeat();
+    expect(refused.status).toBe(500);
+    expect(refused.data).toBeUndefined();
+    expect(errorOf(refused).extensions).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_ANSWER_UNREADABLE',
+      // The provisioning it began, to follow instead.
+      provisioningIds: [operation!.id],
+    });
+    expect(JSON.stringify(refused)).not.toContain(connectionString);
+    expect(provisioningCalls(stack)).toEqual(before);
+
+    const logged = logs.split('\n').filter((line) => line.includes('could not be decrypted'));
+    expect(logged).toHaveLength(1);
+    expect(JSON.parse(logged[0]!)).toMatchObject({ level: 50, reason: 'failed authentication' });
+    expect(logs).not.toContain(connectionString);
+    expect(logs).not.toContain(TEST_ANSWER_KEY.toString('base64'));
+  });
+
+  it('cannot read an answer without the key that sealed it, and reads it again once that key is listed after a new one', async () => {
+    const { connectionString, repeat } = await provisionWithAdobe();
+    const replacement = randomBytes(32);
+    const withoutOldKey = await startTestStack({ ledger: stack.ledger, answerKeys: [replacement] });
+    const rotated = await startTestStack({ ledger: stack.ledger, answerKeys: [replacement, TEST_ANSWER_KEY] });
+    try {
+      const refused = await repeat(withoutOldKey.server.url);
+      expect(refused.status).toBe(500);
+      expect(errorOf(refused).extensions).toMatchObject({ code: 'IDEMPOTENCY_KEY_ANSWER_UNREADABLE' });
+      expect(JSON.stringify(refused)).not.toContain(connectionString);
+
+      const replayed = await repeat(rotated.server.url);
+      expect(replayed.headers.get('Idempotent-Replayed')).toBe('true');
+      expect(replayed.data!.provisionCustomer.experiencePlatform.connectionString).toBe(connectionString);
+      expect(provisioningCalls(withoutOldKey).experiencePlatform + provisioningCalls(rotated).experiencePlatform).toBe(
+        0,
+      );
+    } finally {
+      await withoutOldKey.close();
+      await rotated.close();
+    }
+  });
+
+  it('replays an answer stored in plaintext, before answers were encrypted', async () => {
+    const key = newKey();
+    const input = customerOnly();
+    const body = {
+      data: { provisionCustomer: { customer: { id: randomUUID(), companyName: 'Stored in plaintext' } } },
+    };
+    await stack.ledger.database.query(
+      `INSERT INTO idempotency_keys (tenant, key, request_hash, state, http_status, response, claim_id, created_at, expires_at)
+       VALUES ($1, $2, $3, 'COMPLETED', 200, $4::jsonb, $5, now(), now() + interval '1 day')`,
+      [
+        CSP.tenant,
+        key,
+        requestFingerprint({ query: PROVISION, variables: { input } }, CSP),
+        JSON.stringify(body),
+        randomUUID(),
+      ],
+    );
+    const before = provisioningCalls(stack);
+
+    const replayed = await graphql(stack.server.url, PROVISION, { input }, withKey(key, csp));
+    expect(replayed.status).toBe(200);
+    expect(replayed.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(replayed.data).toEqual(body.data);
+    expect(provisioningCalls(stack)).toEqual(before);
+  });
+});
+
+describe('Idempotency-Key answers across a restart, with the development key', { timeout: 120_000 }, () => {
+  it('makes the key once in DATA_DIR, readable by its owner only, and replays with it after a restart', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'idempotency-restart-')), 'data');
+    // No IDEMPOTENCY_ENCRYPTION_KEY and no provider URL: `npm start`'s embedded defaults.
+    const env = { LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET };
+    const keyFile = join(dataDir, DEVELOPMENT_KEY_FILE);
+    const token = await signToken();
+    const key = newKey();
+    const variables = { input: customerOnly() };
+
+    const first = await startServerProcess(env);
+    let answered: GraphQLResponse<Payload>;
+    try {
+      answered = await graphql<Payload>(first.url, PROVISION, variables, withKey(key, token));
+      expect(answered.status).toBe(200);
+    } finally {
+      first.child.kill('SIGTERM');
+      await once(first.child, 'exit');
+    }
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const madeKey = readFileSync(keyFile, 'utf8');
+    expect(first.logs()).toContainEqual(expect.objectContaining({ keyFile, level: 40 }));
+    expect(JSON.stringify(first.logs())).not.toContain(madeKey.trim());
+
+    const restarted = await startServerProcess(env);
+    try {
+      const replayed = await graphql<Payload>(restarted.url, PROVISION, variables, withKey(key, token));
+      expect(replayed.headers.get('Idempotent-Replayed')).toBe('true');
+      expect(replayed.data).toEqual(answered.data);
+    } finally {
+      restarted.child.kill('SIGTERM');
+      await once(restarted.child, 'exit');
+    }
+    expect(readFileSync(keyFile, 'utf8')).toBe(madeKey);
+  });
+});
+
 describe.each(testBackends)('idempotency keys in the store on $name', (backend) => {
   let target: TestDatabase;
   let store: IdempotencyStore;
@@ -456,7 +693,7 @@ describe.each(testBackends)('idempotency keys in the store on $name', (backend) 
   beforeAll(async () => {
     target = await backend.create();
     await migrate(target.database);
-    store = new IdempotencyStore(target.database);
+    store = new IdempotencyStore(target.database, TEST_ENCRYPTION);
   });
   afterAll(() => target.drop());
   afterEach(async () => {
@@ -493,13 +730,30 @@ describe.each(testBackends)('idempotency keys in the store on $name', (backend) 
     expect((await store.claim('contoso.example', 'k3', 'hash-c', randomUUID())).claimed).toBe(true);
   });
 
+  it('does not open an answer copied into another key’s row: each answer is sealed to its row', async () => {
+    const original = await store.claim('contoso.example', 'k9', 'hash-a', randomUUID());
+    const other = await store.claim('contoso.example', 'k10', 'hash-a', randomUUID());
+    if (!original.claimed || !other.claimed) throw new Error('a new key is claimed');
+    await store.complete(original.claim, { httpStatus: 200, body: { data: { secret: 'of k9' } } });
+    await store.complete(other.claim, { httpStatus: 200, body: { data: { secret: 'of k10' } } });
+    await target.database.query(
+      `UPDATE idempotency_keys SET response = (SELECT response FROM idempotency_keys WHERE key = 'k9') WHERE key = 'k10'`,
+    );
+    expect(await store.find('contoso.example', 'k9')).toMatchObject({ state: 'COMPLETED' });
+    expect(await store.find('contoso.example', 'k10')).toMatchObject({
+      state: 'UNREADABLE',
+      requestHash: 'hash-a',
+      error: { reason: 'failed authentication' },
+    });
+  });
+
   it('scopes a key to its tenant', async () => {
     expect((await store.claim('contoso.example', 'k4', 'hash-a', randomUUID())).claimed).toBe(true);
     expect((await store.claim('fabrikam.example', 'k4', 'hash-a', randomUUID())).claimed).toBe(true);
   });
 
   it('treats an expired key as unseen and deletes only expired keys', async () => {
-    const shortLived = new IdempotencyStore(target.database, { ttlMs: 0 });
+    const shortLived = new IdempotencyStore(target.database, TEST_ENCRYPTION, { ttlMs: 0 });
     const expired = await shortLived.claim('contoso.example', 'k5', 'hash-a', randomUUID());
     if (!expired.claimed) throw new Error('a new key is claimed');
     await shortLived.complete(expired.claim, { httpStatus: 200, body: { data: {} } });

@@ -14,7 +14,7 @@ import {
   type ProxyDecision,
 } from '../support/proxy.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { graphql, signToken, TEST_CREDENTIALS, TEST_JWT_SECRET } from '../support/stack.js';
+import { graphql, signToken, TEST_ANSWER_KEY, TEST_CREDENTIALS, TEST_JWT_SECRET } from '../support/stack.js';
 
 const TENANT = 'contoso.example';
 const REPLICAS = ['a', 'b'] as const;
@@ -94,6 +94,8 @@ describe.skipIf(!postgresBackend)('two server replicas on one PostgreSQL', () =>
             LEDGER_LEASE_MS: '90000',
             WORKER_INTERVAL_MS: '50',
             JWT_SECRET: TEST_JWT_SECRET,
+            // Else each would keep a development key in the checkout's ./data.
+            IDEMPOTENCY_ENCRYPTION_KEY: TEST_ANSWER_KEY.toString('base64'),
             CLOUDCOCKPIT_URL: cloudCockpit.url,
             CLOUDCOCKPIT_TOKEN: TEST_CREDENTIALS.cloudCockpit.token,
             WEBEX_URL: proxy.url,

@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,6 +145,7 @@ describe('npm start with the embedded defaults', { timeout: 60_000 }, () => {
       NODE_ENV: 'production',
       ...EVERY_PROVIDER_URL,
       JWT_SECRET: secret,
+      IDEMPOTENCY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'info',
       PORT: '0',
     });

@@ -5,6 +5,7 @@ import { createAuthenticator } from '../../src/auth.js';
 import type { ProviderName } from '../../src/errors.js';
 import type { ProviderEndpoints } from '../../src/context.js';
 import type { IdempotencyOptions } from '../../src/idempotency.js';
+import { AnswerEncryption } from '../../src/ledger/answer-encryption.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { openLedger } from '../../src/ledger/open.js';
 import { createLogger } from '../../src/logger.js';
@@ -24,6 +25,8 @@ import {
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
+/** The key test stacks seal stored `Idempotency-Key` answers with, unless told otherwise: one ledger, one key. */
+export const TEST_ANSWER_KEY = Buffer.alloc(32, 'test-answer-key');
 /** What the test emulators accept and the test server sends. */
 export const TEST_CREDENTIALS = {
   cloudCockpit: { token: 'cloudcockpit-test-token' },
@@ -121,6 +124,8 @@ export interface TestStackOptions {
   ledger?: Ledger;
   /** `Idempotency-Key` settings (a short TTL, abandonment); the server's defaults unless given. */
   idempotency?: IdempotencyOptions;
+  /** The keys of the stored answers, as IDEMPOTENCY_ENCRYPTION_KEY lists them. @default [TEST_ANSWER_KEY] */
+  answerKeys?: Buffer[];
   /**
    * Runs the background worker, as `npm start` does, with these options (short intervals for tests); `leaseMs`
    * is the lease of the ledger opened here. @default no worker
@@ -182,6 +187,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     authenticator: await createAuthenticator({ kind: 'secret', secret: TEST_JWT_SECRET }),
     endpoints,
     ledger,
+    answerEncryption: new AnswerEncryption(options.answerKeys ?? [TEST_ANSWER_KEY]),
     idempotency: options.idempotency,
   });
   return {
