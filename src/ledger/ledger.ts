@@ -131,8 +131,9 @@ export class Ledger {
     lease: StepLease,
     at: Date,
     failure: StepFailure | null,
+    outcomeUnknown?: boolean,
   ): Promise<boolean> {
-    return this.steps.postponeStep(operationId, step, lease, at, failure);
+    return this.steps.postponeStep(operationId, step, lease, at, failure, outcomeUnknown);
   }
 
   // The worker's queue: work-queue.ts.

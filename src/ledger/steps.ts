@@ -343,7 +343,8 @@ export class StepStore {
   /**
    * The worker could not settle the step this time: it is due again at `at`, `failure` saying why (null: nothing
    * failed). A PENDING step stays under `lease` until then, since one whose lease ran out is due at once; an
-   * IN_PROGRESS one is released. False when `lease` no longer holds the step.
+   * IN_PROGRESS one is released. `outcomeUnknown`, when given, is what the attempt just made leaves known of the step.
+   * False when `lease` no longer holds the step.
    */
   async postponeStep(
     operationId: string,
@@ -351,17 +352,18 @@ export class StepStore {
     lease: StepLease,
     at: Date,
     failure: StepFailure | null,
+    outcomeUnknown?: boolean,
   ): Promise<boolean> {
     const updated = await this.db.query(
       `UPDATE provisioning_steps
-         SET failure = $3::jsonb, next_check_at = $4::timestamptz,
+         SET failure = $3::jsonb, next_check_at = $4::timestamptz, outcome_unknown = coalesce($6, outcome_unknown),
              lease_id = CASE WHEN status = 'PENDING' THEN lease_id END,
              lease_owner = CASE WHEN status = 'PENDING' THEN lease_owner END,
              lease_expires_at = CASE WHEN status = 'PENDING' THEN $4::timestamptz END,
              updated_at = now()
        WHERE operation_id = $1 AND step = $2 AND status IN ('PENDING', 'IN_PROGRESS') AND lease_id = $5
        RETURNING step`,
-      [operationId, step, failure === null ? null : json(failure), at, lease],
+      [operationId, step, failure === null ? null : json(failure), at, lease, outcomeUnknown ?? null],
     );
     return updated.length === 1;
   }

@@ -309,6 +309,11 @@ export interface StepAttemptOptions {
   thenStart?: readonly string[];
   /** Run with the answer while it is recorded (steps already started that need it); settled before this returns. */
   meanwhile?: (response: unknown) => Promise<unknown>;
+  /**
+   * When to try a failed call again, the step staying PENDING under its lease until then (the worker's back-off);
+   * null, or no function, records the step FAILED.
+   */
+  retryLater?: (failure: StepFailure, error: unknown) => { at: Date; failure: StepFailure } | null;
 }
 
 async function attemptStep(
@@ -317,7 +322,7 @@ async function attemptStep(
   step: RunnableStep,
   customer: CustomerViewModel | null,
   held: StepLease | null,
-  { lookedUp = false, claim: given, thenStart = [], meanwhile }: StepAttemptOptions,
+  { lookedUp = false, claim: given, thenStart = [], meanwhile, retryLater }: StepAttemptOptions,
 ): Promise<{ response: unknown; started: Map<string, StepClaim | null> }> {
   const kind = stepKindOf(step.step);
   const claim =
@@ -369,7 +374,9 @@ async function attemptStep(
       },
       'provisioning step failed',
     );
-    await scope.ledger.failStep(operationId, step.step, lease, failure, outcomeUnknown);
+    const later = retryLater?.(failure, error) ?? null;
+    if (later) await scope.ledger.postponeStep(operationId, step.step, lease, later.at, later.failure, outcomeUnknown);
+    else await scope.ledger.failStep(operationId, step.step, lease, failure, outcomeUnknown);
     throw error;
   }
 }

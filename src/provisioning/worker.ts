@@ -176,18 +176,26 @@ export class ProvisioningWorker {
       }
     }
     try {
-      await runStep(scope, operation.id, step, customer, step.lease, { lookedUp: step.outcomeUnknown });
+      // A transient failure of the call (the provider down, busy) keeps the step PENDING for a later pass.
+      await runStep(scope, operation.id, step, customer, step.lease, {
+        lookedUp: step.outcomeUnknown,
+        retryLater: (failure, error) => this.nextTry(step, failure, error),
+      });
     } catch (error) {
       // runStep has recorded the failure; another request (of any process) holding the step is no outcome at all.
       if (error instanceof GraphQLError && error.extensions.code === ErrorCode.IN_PROGRESS) return;
     }
     const [after] = (await ledger.stepsOf([operation.id])).filter((s) => s.step === step.step);
+    const how = step.outcomeUnknown ? 'not found, ran again' : 'ran';
     this.logSettled(
       scope,
       operation,
       step,
       after?.status ?? 'UNKNOWN',
-      step.outcomeUnknown ? 'not found, ran again' : 'ran',
+      after?.status === 'PENDING' ? `${how}; to be tried again` : how,
+      {
+        ...(after?.status === 'PENDING' ? { nextCheckAt: after.nextCheckAt } : {}),
+      },
     );
   }
 
@@ -227,9 +235,25 @@ export class ProvisioningWorker {
   }
 
   /**
-   * After the provider's `Retry-After`, else a back-off doubling with each failure in a row. Any other failure is
-   * final: the provider refused the request, or reported its work failed.
+   * When a step that failed transiently is tried again: after the provider's `Retry-After`, else a back-off doubling
+   * with each failure in a row. Null when it is not tried again: any other failure is final (the provider refused the
+   * request, or reported its work failed), and so is the last of `maxTransientFailures` in a row.
    */
+  private nextTry(
+    step: StepRecord,
+    failure: StepFailure,
+    error: unknown,
+  ): { at: Date; failure: RepeatedFailure } | null {
+    const failuresInARow = ((step.failure as RepeatedFailure | null)?.failuresInARow ?? 0) + 1;
+    if (!isTransient(error) || failuresInARow >= this.maxTransientFailures) return null;
+    const waitMs =
+      failure.retryAfterSeconds !== null
+        ? failure.retryAfterSeconds * 1000
+        : Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (failuresInARow - 1));
+    return { at: new Date(Date.now() + waitMs), failure: { ...failure, failuresInARow } };
+  }
+
+  /** A look-up or a check that failed: tried again later ({@link nextTry}), or the step recorded FAILED. */
   private async tryAgainLater(
     scope: StepScope,
     operation: OperationRecord,
@@ -238,8 +262,8 @@ export class ProvisioningWorker {
     error: unknown,
   ): Promise<void> {
     const failure = failureOf(scope, provider, error);
-    const failuresInARow = ((step.failure as RepeatedFailure | null)?.failuresInARow ?? 0) + 1;
-    if (!isTransient(error) || failuresInARow >= this.maxTransientFailures) {
+    const later = this.nextTry(step, failure, error);
+    if (!later) {
       // A step being followed has its record at the provider, and one being recovered may: a retry looks it up.
       const outcomeUnknown = step.outcomeUnknown || step.status === 'IN_PROGRESS';
       if (!(await this.services.ledger.failStep(operation.id, step.step, step.lease, failure, outcomeUnknown))) return;
@@ -257,20 +281,7 @@ export class ProvisioningWorker {
       );
       return;
     }
-    const waitMs =
-      failure.retryAfterSeconds !== null
-        ? failure.retryAfterSeconds * 1000
-        : Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (failuresInARow - 1));
-    const repeated: RepeatedFailure = { ...failure, failuresInARow };
-    if (
-      !(await this.services.ledger.postponeStep(
-        operation.id,
-        step.step,
-        step.lease,
-        new Date(Date.now() + waitMs),
-        repeated,
-      ))
-    )
+    if (!(await this.services.ledger.postponeStep(operation.id, step.step, step.lease, later.at, later.failure)))
       return;
     scope.logger.info(
       {
@@ -279,8 +290,8 @@ export class ProvisioningWorker {
         provider,
         code: failure.code,
         httpStatus: failure.httpStatus,
-        failuresInARow,
-        waitMs,
+        failuresInARow: later.failure.failuresInARow,
+        waitMs: later.at.getTime() - Date.now(),
         ...(failure.code === ErrorCode.INTERNAL ? { err: error } : {}),
       },
       'provisioning step will be tried again',

@@ -570,3 +570,52 @@ describe.each(testBackends)('the provisioning worker when a provider keeps faili
     expect(net3.requests.filter((r) => r.method === 'POST')).toHaveLength(3);
   });
 });
+
+describe('the provisioning worker when a provider is down for a while', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: { intervalMs: 20, initialBackoffMs: 50, maxBackoffMs: 100 } });
+  });
+  afterAll(() => stack.close());
+
+  it('keeps a recovered step PENDING through transient failures of its call, and runs it once the provider is back', async () => {
+    const webex = stack.emulators.webex;
+    // The provider refuses the worker's first two calls of the step (the policy does not send a write again after a
+    // 503: the worker does, after its back-off).
+    webex.faults.script({
+      method: 'POST',
+      path: '/v1/wholesale/customers',
+      fault: { kind: 'refuse', status: 503 },
+      times: 2,
+    });
+    const { operationId, customerId } = await abandonedProvisioning(stack, {
+      customer: customerInput(),
+      sections: { wholesale: storedWholesaleSection() },
+      // The dead process created the customer; Webex was never called.
+      started: ['customer'],
+    });
+
+    const waiting = await eventually(
+      () => stack.ledger.stepsOf([operationId]),
+      (steps) => steps.some((s) => s.step === 'wholesale' && s.failure !== null),
+    );
+    expect(waiting.find((s) => s.step === 'wholesale')).toMatchObject({
+      status: 'PENDING',
+      failure: { provider: 'WEBEX_WHOLESALE', httpStatus: 503, code: 'UPSTREAM_ERROR', failuresInARow: 1 },
+      // A 503 may come after the provider acted: the next try looks it up before it calls again.
+      outcomeUnknown: true,
+    });
+
+    const steps = await eventually(() => stack.ledger.stepsOf([operationId]), settled);
+    expect(steps.map((s) => [s.step, s.status])).toEqual([
+      ['customer', 'SUCCEEDED'],
+      ['wholesale', 'SUCCEEDED'],
+    ]);
+    expect(steps[1]!.failure).toBeNull();
+    expect((await stack.ledger.operationById(operationId))!.status).not.toMatch(/FAILED/);
+    const posts = webex.calls.filter((c) => c.method === 'POST' && c.path === '/v1/wholesale/customers');
+    expect(posts).toHaveLength(3);
+    expect(webex.created.get(customerId)).toBe(1);
+  });
+});
