@@ -126,11 +126,16 @@ export abstract class ProviderDataSource extends RESTDataSource {
   /** Each call under the provider's {@link UpstreamPolicy}; each attempt a call of RESTDataSource's own. */
   override fetch<TResult>(path: string, request: DataSourceRequest = {}): Promise<DataSourceFetchResult<TResult>> {
     const method = request.method ?? 'GET';
-    return this.policy.execute((signal) => this.attempt<TResult>(path, { ...request, signal }), {
-      read: method === 'GET' || method === 'HEAD',
-      correlationId: this.scope.correlationId,
-      signal: request.signal ?? undefined,
-    });
+    // node-fetch's own `timeout`: the request is abandoned on the wire by the attempt's deadline (policies/timeout.ts).
+    return this.policy.execute(
+      ({ timeoutMs, signal }) =>
+        this.attempt<TResult>(path, Object.assign({}, request, { timeout: timeoutMs, signal })),
+      {
+        read: method === 'GET' || method === 'HEAD',
+        correlationId: this.scope.correlationId,
+        signal: request.signal ?? undefined,
+      },
+    );
   }
 
   private async attempt<TResult>(path: string, request: DataSourceRequest): Promise<DataSourceFetchResult<TResult>> {
@@ -138,6 +143,8 @@ export abstract class ProviderDataSource extends RESTDataSource {
       return await super.fetch<TResult>(path, request);
     } catch (error) {
       if (error instanceof UpstreamError) throw error;
+      // The caller's abort is theirs to make sense of.
+      if (request.signal?.aborted) throw request.signal.reason;
       this.scope.logger.warn({ provider: this.provider, path, err: error }, 'upstream call failed without a response');
       // Refused: nothing was sent. Anything else (reset, closed, aborted) may have reached the provider.
       const refused = (error as { code?: unknown } | null)?.code === 'ECONNREFUSED';

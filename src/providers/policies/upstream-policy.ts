@@ -1,20 +1,13 @@
-import {
-  BrokenCircuitError,
-  BulkheadRejectedError,
-  TaskCancelledError,
-  wrap,
-  type BulkheadPolicy,
-  type IPolicy,
-} from 'cockatiel';
+import { BrokenCircuitError, BulkheadRejectedError, TaskCancelledError, type BulkheadPolicy } from 'cockatiel';
 import { unansweredError, UpstreamError, type ProviderName, type Unanswered } from '../../errors.js';
 import { ProviderCircuit } from './circuit-breaker.js';
 import { concurrencyCap } from './concurrency.js';
 import { retriesOfOneCall, type RetryOptions } from './retry.js';
-import { callTimeout } from './timeout.js';
+import { withinTimeLimit, type CallLimits } from './timeout.js';
 
 /** How calls to one provider are made; each is set per provider by environment (README, "Configuration"). */
 export interface UpstreamPolicyOptions extends RetryOptions {
-  /** A call's time limit, waiting for a slot included. @default 10000 */
+  /** A call's time limit for its answer to start, its wait for a slot included. @default 10000 */
   timeoutMs: number;
   /** Outages in a row (5xx, no answer, timeout) that open the circuit. @default 5 */
   breakerThreshold: number;
@@ -41,8 +34,9 @@ export const DEFAULT_UPSTREAM_POLICY: UpstreamPolicyOptions = {
 };
 
 /**
- * The longest one call through the policy can last: no retry starts after the budget, and each attempt ends within
- * the timeout. The ledger's lease must outlast the calls a step makes under it (config.ts checks).
+ * How long after a call began its last request may still reach the provider: no retry starts after the budget, and
+ * each attempt has its answer started, or is abandoned, within the timeout. The ledger's lease must outlast the calls
+ * a step makes under it (config.ts checks).
  */
 export function longestCallMs(options: Pick<UpstreamPolicyOptions, 'timeoutMs' | 'maxAttempts' | 'budgetMs'>): number {
   return options.maxAttempts > 0 ? options.budgetMs + options.timeoutMs : options.timeoutMs;
@@ -58,14 +52,14 @@ export interface UpstreamCall {
 }
 
 /**
- * Every call to one provider, composed once per process and shared by all requests: retries around each attempt,
- * and each attempt through the provider's circuit, its time limit and its concurrency cap, in that order (an open
- * circuit takes no slot; the time limit covers the wait for one). Failures leave as {@link UpstreamError}s.
+ * Every call to one provider, composed once per process and shared by all requests: retries (cockatiel) around each
+ * attempt, and each attempt through the provider's circuit breaker, its time limit and its concurrency cap, in that
+ * order (an open circuit takes no slot; the time limit covers the wait for one). Failures leave as
+ * {@link UpstreamError}s.
  */
 export class UpstreamPolicy {
   private readonly circuit: ProviderCircuit;
   private readonly cap: BulkheadPolicy;
-  private readonly attempt: IPolicy;
 
   constructor(
     readonly provider: ProviderName,
@@ -73,37 +67,38 @@ export class UpstreamPolicy {
   ) {
     this.circuit = new ProviderCircuit(options.breakerThreshold, options.breakerHalfOpenAfterMs);
     this.cap = concurrencyCap(options.maxConcurrent, options.maxQueued);
-    this.attempt = wrap(this.circuit.policy, callTimeout(options.timeoutMs), this.cap);
   }
 
-  /** Runs `call` (given the signal that aborts it) under the policy. */
-  execute<T>(call: (signal: AbortSignal) => Promise<T>, { read, correlationId, signal }: UpstreamCall): Promise<T> {
-    // A signal of the call's own: without one, cockatiel would hang every call's abort listener on one shared signal.
-    const ended = signal ?? new AbortController().signal;
-    return retriesOfOneCall(read, this.options).execute(async ({ signal: retrySignal }) => {
+  /** Runs `call` under the policy, each attempt given its {@link CallLimits}. */
+  execute<T>(call: (limits: CallLimits) => Promise<T>, { read, correlationId, signal }: UpstreamCall): Promise<T> {
+    const { timeoutMs } = this.options;
+    return retriesOfOneCall(read, this.options).execute(async () => {
+      const deadline = Date.now() + timeoutMs;
       let sent = false;
       try {
-        return await this.attempt.execute(({ signal: attemptSignal }) => {
-          sent = true;
-          return call(attemptSignal);
-        }, retrySignal);
+        return await this.circuit.policy.execute(() =>
+          withinTimeLimit(timeoutMs, (expired) =>
+            this.cap.execute(() => {
+              if (expired()) throw new TaskCancelledError('timed out waiting for a free slot');
+              sent = true;
+              return call({ timeoutMs: Math.max(1, deadline - Date.now()), signal });
+            }),
+          ),
+        );
       } catch (error) {
-        throw this.upstreamErrorOf(error, sent, correlationId, signal);
+        throw this.upstreamErrorOf(error, sent, correlationId);
       }
-    }, ended);
+    }, signal);
   }
 
-  private upstreamErrorOf(error: unknown, sent: boolean, correlationId: string, caller?: AbortSignal): unknown {
+  private upstreamErrorOf(error: unknown, sent: boolean, correlationId: string): unknown {
     if (error instanceof UpstreamError) return error;
     const unanswered = (why: Unanswered, retryAfterSeconds?: number) =>
       unansweredError(this.provider, correlationId, why, retryAfterSeconds);
     if (error instanceof BrokenCircuitError) return unanswered('circuit-open', this.circuit.retryAfterSeconds());
     if (error instanceof BulkheadRejectedError) return unanswered('concurrency-cap', 1);
-    if (error instanceof TaskCancelledError) {
-      // The caller's abort is theirs to make sense of; a call still waiting for a slot was never sent.
-      if (caller?.aborted) return caller.reason;
-      return sent ? unanswered('timed-out') : unanswered('concurrency-cap', 1);
-    }
+    // A call still waiting for a slot at its deadline was never sent.
+    if (error instanceof TaskCancelledError) return unanswered(sent ? 'timed-out' : 'concurrency-cap', 1);
     return error;
   }
 }
