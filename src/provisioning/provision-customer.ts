@@ -4,7 +4,7 @@ import { badUserInput, ErrorCode, notFound, UpstreamError, type FieldError, type
 import type { ProvisionCustomerInput } from '../generated/graphql.js';
 import type { OperationRecord, PlannedStep, StepClaim, StepFailure, StepLease, StepRecord } from '../ledger/ledger.js';
 import { wireGuid } from '../providers/cloudcockpit/mapping.js';
-import type { ProviderInstanceModel } from '../providers/cloudcockpit/operations.js';
+import { customerRequestOf, type ProviderInstanceModel } from '../providers/cloudcockpit/operations.js';
 import type { CustomerViewModel } from '../providers/cloudcockpit/wire.js';
 import type { ProvisioningResponse } from '../providers/experience-platform/wire.js';
 import { withRequestTime } from '../providers/experience-platform/mapping.js';
@@ -91,6 +91,9 @@ export async function provisionCustomer(
       ? [{ step: 'wholesale', provider: 'WEBEX_WHOLESALE' as const, position: 1002, input: input.wholesale }]
       : []),
   ];
+  // A customer refused without calling CloudCockpit (invalid, or for another reseller) is refused before anything is
+  // recorded, as it would fail the whole mutation. A section refused so stays that section's failure in the payload.
+  customerRequestOf(caller, customerInput, inputPathOf(plan[0]!));
   const operationId = randomUUID();
   const { lease, claims } = await scope.ledger.beginOperationStarting(
     {
@@ -144,6 +147,9 @@ export interface SingleCallProvisioning {
  */
 export async function provisionOnce<Response>(scope: StepScope, call: SingleCallProvisioning): Promise<Response> {
   const { caller } = scope;
+  const customer = call.customerId ? ({ id: call.customerId } as CustomerViewModel) : null;
+  // Refused before anything is recorded or called, as a malformed variable is.
+  stepKindOf(call.step).check?.(scope, call.input, customer, ['input']);
   const operationId = randomUUID();
   const { lease, claims } = await scope.ledger.beginOperationStarting(
     {
@@ -158,7 +164,6 @@ export async function provisionOnce<Response>(scope: StepScope, call: SingleCall
     [{ step: call.step, provider: call.provider, position: 0, input: call.input }],
     [call.step],
   );
-  const customer = call.customerId ? ({ id: call.customerId } as CustomerViewModel) : null;
   const step = { step: call.step, position: 0, input: call.input, at: ['input'] };
   const claim = claims.get(call.step) ?? null;
   return (await runStep(scope, operationId, step, customer, lease, { claim }).catch(

@@ -26,6 +26,11 @@ export interface StepAnswer extends StepCompletion {
 
 export interface StepKind<Input> {
   provider: ProviderName;
+  /**
+   * Throws what `run` would refuse without calling anyone (invalid input, a role the caller lacks), so that a
+   * single-call mutation is refused before anything is recorded or called, as a malformed variable is.
+   */
+  check?(scope: StepScope, input: Input, customer: CustomerViewModel | null, at: InputPath): void;
   /** Calls the provider: the first time, or again once a look-up proved that nothing is there. */
   run(scope: StepScope, input: Input, customer: CustomerViewModel | null, at: InputPath): Promise<StepAnswer>;
   /**

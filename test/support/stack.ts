@@ -42,15 +42,29 @@ export interface TokenClaims {
   resellerId?: string;
 }
 
+/** A token's registered claims besides `sub`: those a stack started with `jwt` requires, and its expiry. */
+export interface RegisteredClaims {
+  issuer?: string;
+  audience?: string;
+  /** As jose takes it: seconds since the epoch, or a span from now such as `'10m'`. @default '10m' */
+  expiresAt?: number | string;
+}
+
 /** A caller's JWT signed with the test secret; a csp on `contoso.example` unless told otherwise. */
-export async function signToken(claims: TokenClaims = {}, secret = TEST_JWT_SECRET): Promise<string> {
+export async function signToken(
+  claims: TokenClaims = {},
+  secret = TEST_JWT_SECRET,
+  { issuer, audience, expiresAt = '10m' }: RegisteredClaims = {},
+): Promise<string> {
   const { sub = 'user-1', ...rest } = claims;
-  return new SignJWT({ tenant: 'contoso.example', roles: ['csp'], ...rest })
+  const jwt = new SignJWT({ tenant: 'contoso.example', roles: ['csp'], ...rest })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(sub)
     .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(secret));
+    .setExpirationTime(expiresAt);
+  if (issuer) jwt.setIssuer(issuer);
+  if (audience) jwt.setAudience(audience);
+  return jwt.sign(new TextEncoder().encode(secret));
 }
 
 export interface GraphQLResponse<TData = Record<string, unknown>> {
@@ -133,6 +147,8 @@ export interface TestStackOptions {
   worker?: ProvisioningWorkerOptions & { leaseMs?: number };
   /** Random faults injected by all four emulators, each drawing from its own PRNG with this seed. @default none */
   faults?: RandomFaults;
+  /** The `iss` and `aud` every caller's JWT must carry, as JWT_ISSUER and JWT_AUDIENCE set them. @default neither */
+  jwt?: { issuer?: string; audience?: string };
 }
 
 /** The API on a free loopback port, in front of fresh emulators of every provider. */
@@ -184,7 +200,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     host: '127.0.0.1',
     production: false,
     logger,
-    authenticator: await createAuthenticator({ kind: 'secret', secret: TEST_JWT_SECRET }),
+    authenticator: await createAuthenticator({ kind: 'secret', secret: TEST_JWT_SECRET, ...options.jwt }),
     endpoints,
     ledger,
     answerEncryption: new AnswerEncryption(options.answerKeys ?? [TEST_ANSWER_KEY]),

@@ -20,13 +20,18 @@ export interface CloudCockpitScope {
   logger: Logger;
 }
 
+/** The customer as createCustomer sends it; throws what it refuses to send. */
+export function customerRequestOf(caller: Caller, input: CreateCustomerInput, at: InputPath): CustomerViewModel {
+  return toCustomerViewModel(input, actingResellerId(caller, input.resellerId), at);
+}
+
 /** Creates the customer in CloudCockpit and returns it as CloudCockpit then holds it. */
 export async function createCustomer(
   scope: CloudCockpitScope,
   input: CreateCustomerInput,
   at: InputPath,
 ): Promise<CustomerViewModel> {
-  const body = toCustomerViewModel(input, actingResellerId(scope.caller, input.resellerId), at);
+  const body = customerRequestOf(scope.caller, input, at);
   const id = await scope.cloudCockpit
     .createCustomer(body)
     .catch(rethrowAtInput(at, (property) => inputPathOfProperty(property, input)));

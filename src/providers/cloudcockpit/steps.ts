@@ -1,7 +1,8 @@
 import type { AddProviderInstanceInput, CreateCustomerInput } from '../../generated/graphql.js';
 import { requireCustomer, succeeded, type StepKind, type StepScope } from '../../provisioning/step-kind.js';
-import { addProviderInstance, createCustomer, type CloudCockpitScope } from './operations.js';
-import { providerCustomerOf, wireGuid } from './mapping.js';
+import { actingResellerId } from '../../auth.js';
+import { addProviderInstance, createCustomer, customerRequestOf, type CloudCockpitScope } from './operations.js';
+import { providerCustomerOf, toAddProviderInstanceRequest, wireGuid } from './mapping.js';
 
 /** The input of a CloudCockpit provider-instance step: the instance, and the reseller a CSP acted for. */
 export type ProviderInstanceStepInput = AddProviderInstanceInput & { resellerId?: string | null };
@@ -14,6 +15,9 @@ const cloudCockpitScope = ({ caller, providers, logger }: StepScope): CloudCockp
 
 export const customerStep: StepKind<CreateCustomerInput & { id: string }> = {
   provider: 'CLOUDCOCKPIT',
+  check(scope, input, _customer, at) {
+    customerRequestOf(scope.caller, input, at);
+  },
   async run(scope, input, _customer, at) {
     const customer = await createCustomer(cloudCockpitScope(scope), input, at);
     return succeeded(customer, { customerId: customer.id });
@@ -27,6 +31,10 @@ export const customerStep: StepKind<CreateCustomerInput & { id: string }> = {
 
 export const providerInstanceStep: StepKind<ProviderInstanceStepInput> = {
   provider: 'CLOUDCOCKPIT',
+  check(scope, { resellerId, ...input }, _customer, at) {
+    actingResellerId(scope.caller, resellerId);
+    toAddProviderInstanceRequest(input, at);
+  },
   async run(scope, { resellerId, ...input }, customer, at) {
     const { id } = requireCustomer(customer);
     const instance = await addProviderInstance(cloudCockpitScope(scope), id, input, resellerId, at);

@@ -145,6 +145,9 @@ export interface ExperiencePlatformCall extends RequestTime {
 
 export const experiencePlatformCallStep: StepKind<ExperiencePlatformCall> = {
   provider: 'EXPERIENCE_PLATFORM',
+  check(_scope, { input }, _customer, at) {
+    toProvisioningRequest(input, at);
+  },
   async run(scope, { input, reprovision }, _customer, at) {
     return adobeAnswer(
       await provisionExperiencePlatform(scope.providers.experiencePlatform, input, at, { reprovision }),

@@ -9,7 +9,7 @@ import {
   type StepScope,
 } from '../../provisioning/step-kind.js';
 import { net3InputFromCanonical, net3SectionPathOfProperty } from './mapping.js';
-import { provisionNet3Customer, type Net3Scope } from './operations.js';
+import { net3RequestOf, provisionNet3Customer, type Net3Scope } from './operations.js';
 
 const net3Scope = ({ caller, providers, clientIp }: StepScope): Net3Scope => ({
   caller,
@@ -35,6 +35,9 @@ export const net3Step: StepKind<Net3Section> = {
 
 export const net3CallStep: StepKind<Net3ProvisioningInput> = {
   provider: 'NET3',
+  check(scope, input, _customer, at) {
+    net3RequestOf(scope, input, at);
+  },
   async run(scope, input, _customer, at) {
     const response = await provisionNet3Customer(net3Scope(scope), input, at);
     return succeeded(

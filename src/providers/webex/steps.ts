@@ -98,6 +98,9 @@ export const wholesaleStep: StepKind<WholesaleSection> = {
 
 export const wholesaleCallStep: StepKind<WholesaleCustomerInput> = {
   provider: 'WEBEX_WHOLESALE',
+  check(_scope, input, _customer, at) {
+    toProvisionRequest(input, at);
+  },
   async run(scope, input, _customer, at) {
     return webexAnswer(scope, await provisionWholesaleCustomer(scope.providers.webex, input, at));
   },
