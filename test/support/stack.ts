@@ -22,6 +22,7 @@ import {
   UpstreamPolicy,
   type UpstreamPolicyOptions,
 } from '../../src/providers/policies/upstream-policy.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../../src/query-limits.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
@@ -133,6 +134,10 @@ export interface TestStackOptions {
   worker?: ProvisioningWorkerOptions & { leaseMs?: number };
   /** Random faults injected by all four emulators, each drawing from its own PRNG with this seed. @default none */
   faults?: RandomFaults;
+  /** Run the server as in production (no introspection, no stack traces, no suggestions). @default false */
+  production?: boolean;
+  /** The server's limits on one operation, over the defaults. */
+  queryLimits?: Partial<QueryLimits>;
 }
 
 /** The API on a free loopback port, in front of fresh emulators of every provider. */
@@ -182,13 +187,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    production: false,
+    production: options.production ?? false,
     logger,
     authenticator: await createAuthenticator({ kind: 'secret', secret: TEST_JWT_SECRET }),
     endpoints,
     ledger,
     answerEncryption: new AnswerEncryption(options.answerKeys ?? [TEST_ANSWER_KEY]),
     idempotency: options.idempotency,
+    queryLimits: { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits },
   });
   return {
     server,
