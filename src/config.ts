@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
 import {
   DEFAULT_UPSTREAM_POLICY,
   longestCallMs,
@@ -58,6 +59,17 @@ const Environment = z.object({
   /** The `aud` callers' JWTs must carry; required with JWKS_URL in production. */
   JWT_AUDIENCE: z.string().min(1).optional(),
 
+  /** Nested fields one operation may select, fragments flattened (query-limits.ts). @default 10 */
+  MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(DEFAULT_QUERY_LIMITS.maxDepth),
+  /** Aliased fields one operation may hold. @default 15 */
+  MAX_QUERY_ALIASES: z.coerce.number().int().nonnegative().default(DEFAULT_QUERY_LIMITS.maxAliases),
+  /** Directives one operation may hold. @default 50 */
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().nonnegative().default(DEFAULT_QUERY_LIMITS.maxDirectives),
+  /** Lexical tokens one document may hold. @default 1000 */
+  MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(DEFAULT_QUERY_LIMITS.maxTokens),
+  /** Provider calls one operation may make at most, as upstream-cost.ts prices it. @default 250 */
+  MAX_QUERY_COST: z.coerce.number().int().positive().default(DEFAULT_QUERY_LIMITS.maxCost),
+
   /**
    * Encrypts the stored answers of `Idempotency-Key`s ({@link parseEncryptionKeys}); required in production.
    * @default outside production, a key made on first start and kept in DATA_DIR
@@ -113,6 +125,7 @@ export interface Config {
   };
   jwt: JwtConfig;
   answerEncryption: AnswerEncryptionConfig;
+  queryLimits: QueryLimits;
 }
 
 export class ConfigError extends Error {
@@ -327,5 +340,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     jwt,
     answerEncryption,
+    queryLimits: {
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxAliases: e.MAX_QUERY_ALIASES,
+      maxDirectives: e.MAX_QUERY_DIRECTIVES,
+      maxTokens: e.MAX_QUERY_TOKENS,
+      maxCost: e.MAX_QUERY_COST,
+    },
   };
 }

@@ -11,6 +11,11 @@ export const ErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
   /** The request body is over the size limit (HTTP 413). */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /**
+   * The operation could make more provider calls than one request may (HTTP 400); nothing was called.
+   * `extensions.cost` is its price (null when too large to price) and `extensions.maxCost` the limit.
+   */
+  QUERY_COST_EXCEEDED: 'QUERY_COST_EXCEEDED',
   /** No valid JWT was sent. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The caller (or this service, upstream) may not do this. */

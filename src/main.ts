@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     endpoints: upstreams.endpoints,
     ledger,
     answerEncryption,
+    queryLimits: config.queryLimits,
   });
   closers.unshift(() => server.close());
   logger.info({ url: server.url }, 'Provisioning Graph is serving GraphQL and Apollo Sandbox');

@@ -14,6 +14,7 @@ import {
 } from '@apollo/server/plugin/landingPage/default';
 import fastifyCors from '@fastify/cors';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { GraphQLFormattedError } from 'graphql';
 import Negotiator from 'negotiator';
 import type { Authenticator } from './auth.js';
 import type { AnswerEncryption } from './ledger/answer-encryption.js';
@@ -22,7 +23,9 @@ import { createContextFactory, type ProviderEndpoints, type RequestContext } fro
 import { REPLAYED_HEADER, idempotencyPlugin, type IdempotencyOptions } from './idempotency.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
+import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './query-limits.js';
 import { createSchema } from './schema.js';
+import { refuseOverBudget } from './upstream-cost.js';
 
 export interface ServerOptions {
   /** 0 picks a free port. */
@@ -38,6 +41,8 @@ export interface ServerOptions {
   answerEncryption: AnswerEncryption;
   /** Safe retries with `Idempotency-Key`: how long keys are kept and when a claim counts as abandoned. */
   idempotency?: IdempotencyOptions;
+  /** How large one operation may be: depth, aliases, directives, tokens and provider calls. @default DEFAULT_QUERY_LIMITS */
+  queryLimits?: QueryLimits;
 }
 
 export interface RunningServer {
@@ -73,8 +78,16 @@ function forbidCaching({ response }: OutgoingResponse): void {
   if (!response.http.headers.has('cache-control')) response.http.headers.set('cache-control', 'no-store');
 }
 
-/** Apollo's request errors: the document could not be parsed or validated, or the variables could not be coerced. */
-const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+/**
+ * Request errors: the document could not be parsed or validated (Apollo's, graphql-armor's limits among them), the
+ * variables could not be coerced, or the operation is over the budget of provider calls; nothing was executed.
+ */
+const REQUEST_ERROR_CODES = new Set<string>([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  ErrorCode.QUERY_COST_EXCEEDED,
+]);
 const JSON_MEDIA_TYPES = ['application/json', 'application/graphql-response+json'];
 
 /**
@@ -89,6 +102,14 @@ function statusForRequestErrors({ request, response, errors }: OutgoingResponse)
   const preferred = accept ? new Negotiator({ headers: { accept } }).mediaType(JSON_MEDIA_TYPES) : undefined;
   if (accept && preferred !== 'application/json') return;
   response.http.status = 200;
+}
+
+/**
+ * In production, no "Did you mean …?": it would spell out the schema that introspection keeps to itself. Apollo's
+ * `hideSchemaDetailsFromClientErrors` does this for validation only, not for a variable's enum value.
+ */
+function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  return { ...formatted, message: formatted.message.replace(/ ?Did you mean .+?\?$/, '') };
 }
 
 /**
@@ -112,10 +133,11 @@ function logOperation(
 }
 
 /**
- * What every answer gets on its way out, in one plugin: each hook a plugin adds costs every request a promise, and a
- * read's profile showed Apollo's hook calls at twice the minimal facade's.
+ * What every operation is checked for before it runs and what every answer gets on its way out, in one plugin: each
+ * hook a plugin adds costs every request a promise, and a read's profile showed Apollo's hook calls at twice the
+ * minimal facade's.
  */
-function outgoingResponsePlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
+function requestPlugin(logger: Logger, maxCost: number): ApolloServerPlugin<RequestContext> {
   // The outcome line holds only the fields logOperation names, none of them a credential: it skips the redaction every
   // other line gets, which cost a read some 8 µs of CPU, more than writing the line.
   const outcomeLogger = logger.child({}, { redact: [] });
@@ -123,6 +145,9 @@ function outgoingResponsePlugin(logger: Logger): ApolloServerPlugin<RequestConte
     async requestDidStart() {
       const startedAt = performance.now();
       return {
+        async didResolveOperation(resolved) {
+          refuseOverBudget(maxCost, resolved);
+        },
         async willSendResponse(outgoing) {
           addCorrelationId(outgoing);
           forbidCaching(outgoing);
@@ -168,19 +193,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         headers: authenticator.developmentToken ? { Authorization: `Bearer ${authenticator.developmentToken}` } : {},
       });
 
+  const limits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
   const apollo = new ApolloServer<RequestContext>({
     schema: createSchema(),
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
+    ...(production ? { formatError: withoutSuggestions } : {}),
+    // graphql-js stops reading past the limit, before the document is whole.
+    parseOptions: { maxTokens: limits.maxTokens },
+    // Apollo runs these once per document and keeps it validated in its document store, keyed by the query's hash.
+    validationRules: queryLimitRules(limits),
+    // Automatic persisted queries (Apollo's default, said here): a query registered by its SHA-256 is kept in
+    // Apollo's in-memory LRU cache, bounded at about 30 MiB; a hash it no longer holds is PERSISTED_QUERY_NOT_FOUND.
+    persistedQueries: {},
     // main.ts owns shutdown: it closes the server, then the emulators, then exits.
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: app.server }),
       // The schema sets no cache hints: the default plugin would wrap every field's resolver only to conclude
-      // `no-store`, which outgoingResponsePlugin says outright.
+      // `no-store`, which requestPlugin says outright.
       ApolloServerPluginCacheControlDisabled(),
       landingPage,
-      outgoingResponsePlugin(logger),
+      requestPlugin(logger, limits.maxCost),
       idempotencyPlugin(options.ledger, options.answerEncryption, options.idempotency),
     ],
     logger,

@@ -200,3 +200,29 @@ describe('the key of the stored Idempotency-Key answers in the configuration', (
     for (const key of value.split(',').filter(Boolean)) expect((error as Error).message).not.toContain(key);
   });
 });
+
+describe('the limits on one operation in the configuration', () => {
+  it('have the documented defaults', () => {
+    expect(loadConfig({}).queryLimits).toEqual({
+      maxDepth: 10,
+      maxAliases: 15,
+      maxDirectives: 50,
+      maxTokens: 1000,
+      maxCost: 250,
+    });
+  });
+
+  it('are each set by their variable, and refused when not a whole number in range', () => {
+    const { queryLimits } = loadConfig({
+      MAX_QUERY_DEPTH: '12',
+      MAX_QUERY_ALIASES: '0',
+      MAX_QUERY_DIRECTIVES: '5',
+      MAX_QUERY_TOKENS: '4000',
+      MAX_QUERY_COST: '500',
+    });
+    expect(queryLimits).toEqual({ maxDepth: 12, maxAliases: 0, maxDirectives: 5, maxTokens: 4000, maxCost: 500 });
+    expect(() => loadConfig({ MAX_QUERY_COST: '0' })).toThrow(/MAX_QUERY_COST/);
+    expect(() => loadConfig({ MAX_QUERY_DEPTH: 'deep' })).toThrow(/MAX_QUERY_DEPTH/);
+    expect(() => loadConfig({ MAX_QUERY_TOKENS: '1.5' })).toThrow(/MAX_QUERY_TOKENS/);
+  });
+});

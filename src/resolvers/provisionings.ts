@@ -9,7 +9,7 @@ import { isUuid } from '../uuid.js';
 import { stepScopeOf } from './scope.js';
 
 /** Largest `first` of `provisionings`. */
-const MAX_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 100;
 
 const provisioningCursors = offsetCursors('provisioning');
 

@@ -89,8 +89,15 @@ export async function startForwardingProxy(target: string, hooks: ProxyHooks = {
       const headers = Object.fromEntries(
         Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.includes(name)),
       ) as Record<string, string>;
-      const upstream = await fetch(new URL(request.path, target), { method: request.method, headers, body: raw });
-      const answer = Buffer.from(await upstream.arrayBuffer());
+      let upstream: Response;
+      let answer: Buffer;
+      try {
+        upstream = await fetch(new URL(request.path, target), { method: request.method, headers, body: raw });
+        answer = Buffer.from(await upstream.arrayBuffer());
+      } catch {
+        // The provider reset the connection (an emulator's fault): so does the proxy.
+        return req.socket.destroy();
+      }
       exchanges.push({ ...request, status: upstream.status });
       const after = (await hooks.afterAnswer?.(request, upstream.status)) ?? 'pass';
       if (after !== 'pass') return settle(after, req, res);

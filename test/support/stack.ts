@@ -22,6 +22,7 @@ import {
   UpstreamPolicy,
   type UpstreamPolicyOptions,
 } from '../../src/providers/policies/upstream-policy.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../../src/query-limits.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
@@ -149,14 +150,18 @@ export interface TestStackOptions {
   faults?: RandomFaults;
   /** The `iss` and `aud` every caller's JWT must carry, as JWT_ISSUER and JWT_AUDIENCE set them. @default neither */
   jwt?: { issuer?: string; audience?: string };
+  /** Run the server as in production (no introspection, no stack traces, no suggestions). @default false */
+  production?: boolean;
+  /** The server's limits on one operation, over the defaults. */
+  queryLimits?: Partial<QueryLimits>;
 }
 
-/** The API on a free loopback port, in front of fresh emulators of every provider. */
 /** A provider's policy as the product's defaults make it, with a test's own options over them. */
 export function testPolicy(provider: ProviderName, options: Partial<UpstreamPolicyOptions> = {}): UpstreamPolicy {
   return new UpstreamPolicy(provider, { ...DEFAULT_UPSTREAM_POLICY, timeoutMs: 5_000, ...options });
 }
 
+/** The API on a free loopback port, in front of fresh emulators of every provider. */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const credentials = TEST_CREDENTIALS;
   const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
@@ -198,13 +203,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    production: false,
+    production: options.production ?? false,
     logger,
     authenticator: await createAuthenticator({ kind: 'secret', secret: TEST_JWT_SECRET, ...options.jwt }),
     endpoints,
     ledger,
     answerEncryption: new AnswerEncryption(options.answerKeys ?? [TEST_ANSWER_KEY]),
     idempotency: options.idempotency,
+    queryLimits: { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits },
   });
   return {
     server,
