@@ -117,8 +117,9 @@ export class Ledger {
     lease: StepLease,
     failure: StepFailure,
     outcomeUnknown: boolean,
+    called = true,
   ): Promise<boolean> {
-    return this.steps.failStep(operationId, step, lease, failure, outcomeUnknown);
+    return this.steps.failStep(operationId, step, lease, failure, outcomeUnknown, called);
   }
 
   failUncalledStep(operationId: string, step: string, lease: StepLease, failure: StepFailure): Promise<boolean> {

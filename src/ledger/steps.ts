@@ -248,13 +248,17 @@ export class StepStore {
     return this.finishStep(operationId, completionChange(step, lease, completion));
   }
 
-  /** False, changing nothing, when `lease` no longer holds the step. `outcomeUnknown`: the provider may have acted. */
+  /**
+   * False, changing nothing, when `lease` no longer holds the step. `outcomeUnknown`: the provider may have acted.
+   * `called`: whether this attempt sent the step's call; when not, the attempt is taken back (`attempts` counts calls).
+   */
   async failStep(
     operationId: string,
     step: string,
     lease: StepLease,
     failure: StepFailure,
     outcomeUnknown: boolean,
+    called = true,
   ): Promise<boolean> {
     return this.finishStep(operationId, {
       step,
@@ -262,7 +266,7 @@ export class StepStore {
       status: 'FAILED',
       failure,
       outcome_unknown: outcomeUnknown,
-      attempts_taken_back: 0,
+      attempts_taken_back: called ? 0 : 1,
     });
   }
 

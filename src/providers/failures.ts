@@ -21,7 +21,7 @@ export function mayHaveActed(error: unknown): boolean {
   if (error instanceof ReportedFailure) return false;
   if (error instanceof UpstreamError) {
     const status = error.httpStatus;
-    if (status === null) return !NEVER_SENT.has(error.failure.unanswered ?? 'lost');
+    if (status === null) return !neverLeft(error);
     return status === 408 || status < 400 || status >= 500;
   }
   return !(error instanceof GraphQLError && typeof error.extensions.code === 'string');
@@ -29,6 +29,11 @@ export function mayHaveActed(error: unknown): boolean {
 
 /** Calls that got no answer because they never left: the provider cannot have acted on them. */
 const NEVER_SENT = new Set<Unanswered>(['refused', 'circuit-open', 'concurrency-cap']);
+
+/** The call never left (a refused connection, an open circuit, a full cap): the provider did not see it. */
+export function neverLeft(error: unknown): boolean {
+  return error instanceof UpstreamError && NEVER_SENT.has(error.failure.unanswered ?? 'lost');
+}
 
 /** Worth asking again later: no answer, the provider's own trouble, or a request to wait. */
 export function isTransient(error: unknown): boolean {

@@ -11,7 +11,7 @@ import { withRequestTime } from '../providers/experience-platform/mapping.js';
 import { withRequestFacts } from '../providers/net3/mapping.js';
 import type { ProvisionCustomerModelResponse } from '../providers/net3/wire.js';
 import type { WholesaleCustomer } from '../providers/webex/wire.js';
-import { isRepeatRefused, mayHaveActed } from '../providers/failures.js';
+import { isRepeatRefused, mayHaveActed, neverLeft } from '../providers/failures.js';
 import type { StepScope } from './step-kind.js';
 import { stepKindOf } from './step-kinds.js';
 
@@ -381,7 +381,8 @@ async function attemptStep(
     );
     const later = retryLater?.(failure, error) ?? null;
     if (later) await scope.ledger.postponeStep(operationId, step.step, lease, later.at, later.failure, outcomeUnknown);
-    else await scope.ledger.failStep(operationId, step.step, lease, failure, outcomeUnknown);
+    // A call that never left (refused, circuit open, cap full) gives its attempt back: `attempts` counts calls.
+    else await scope.ledger.failStep(operationId, step.step, lease, failure, outcomeUnknown, !neverLeft(error));
     throw error;
   }
 }

@@ -27,8 +27,11 @@ const CONCURRENCY = 10;
 const FAULT_RATE = 0.1;
 /** How often a client "loses" our answer on purpose and resends its request with the same key. */
 const LOST_ANSWER_RATE = 0.1;
-/** How long one operation may take before it counts as unfinished; generous against Retry-After and back-off. */
-const OPERATION_TIMEOUT_MS = 60_000;
+/**
+ * How long one operation may take before it counts as unfinished; generous against Retry-After and back-off, and a
+ * client keeps retrying through an outage of Net3 as long as it lasts.
+ */
+const OPERATION_TIMEOUT_MS = 60_000 + OUTAGE_MS;
 /** How long a client waits for one answer of ours before it takes the request as lost. */
 const CLIENT_TIMEOUT_MS = 30_000;
 /** A step that keeps failing with a code that no retry changes (CONFLICT, BAD_USER_INPUT …) this often is given up. */

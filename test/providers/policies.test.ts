@@ -373,4 +373,33 @@ describe('a provider that is down', () => {
     expect(open.errors![0]!.path).toEqual(['customers']);
     expect((await graphql(stack.server.url, LIST, {}, { token })).errors).toBeUndefined();
   });
+
+  it('records a provisioning step whose call never left as FAILED with no attempt and nothing to look up', async () => {
+    const down = await startTestStack({ urls: { webex: 'http://127.0.0.1:9' }, policy: { maxAttempts: 0 } });
+    try {
+      const tenantToken = await signToken({ tenant: `refused-${Date.now()}.example` });
+      const refused = await graphql(
+        down.server.url,
+        PROVISION,
+        { input: wholesaleCustomerInput() },
+        { token: tenantToken },
+      );
+      expect(refused.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', httpStatus: null });
+      const listed = await graphql<{
+        provisionings: {
+          nodes: { steps: { name: string; status: string; attempts: number; outcomeUnknown: boolean }[] }[];
+        };
+      }>(
+        down.server.url,
+        'query { provisionings(first: 1) { nodes { steps { name status attempts outcomeUnknown } } } }',
+        {},
+        { token: tenantToken },
+      );
+      expect(listed.data!.provisionings.nodes[0]!.steps).toEqual([
+        { name: 'provisionWholesaleCustomer', status: 'FAILED', attempts: 0, outcomeUnknown: false },
+      ]);
+    } finally {
+      await down.close();
+    }
+  });
 });
