@@ -11,9 +11,9 @@ import { UpstreamError } from '../../errors.js';
 export function isOutage(error: unknown): boolean {
   if (error instanceof TaskCancelledError) return true;
   if (!(error instanceof UpstreamError)) return false;
-  const status = error.httpStatus;
-  // Refusals of our own (the cap) say nothing of the provider; a refused connection says it is down.
-  return status === null ? error.failure.unanswered !== 'concurrency-cap' : status >= 500;
+  // A refused connection says the provider is down. The cap's refusals (BulkheadRejectedError, inside the circuit) are
+  // no UpstreamError, so they never count.
+  return error.httpStatus === null || error.httpStatus >= 500;
 }
 
 /**
