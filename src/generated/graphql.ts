@@ -1232,6 +1232,42 @@ export type QueryWholesaleCustomersArgs = {
   status?: InputMaybe<WholesaleCustomerStatus>;
 };
 
+/**
+ * Live progress over `graphql-ws` on `/graphql`: the same JWT as queries, sent in `connection_init`'s payload as
+ * `{ "Authorization": "Bearer …" }`, and the same tenant and reseller rules.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The provisionings of one customer: first each one's current state, then each one again whenever it or one of its
+   * steps changes status, new provisionings of the customer included.
+   */
+  customerProvisioningUpdated: Provisioning;
+  /**
+   * One provisioning as it stands: first its current state, then again each time it or one of its steps changes
+   * status, whichever server process or background worker changed it. `NOT_FOUND` when the caller may not see it.
+   */
+  provisioningUpdated: Provisioning;
+};
+
+
+/**
+ * Live progress over `graphql-ws` on `/graphql`: the same JWT as queries, sent in `connection_init`'s payload as
+ * `{ "Authorization": "Bearer …" }`, and the same tenant and reseller rules.
+ */
+export type SubscriptionCustomerProvisioningUpdatedArgs = {
+  customerId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Live progress over `graphql-ws` on `/graphql`: the same JWT as queries, sent in `connection_init`'s payload as
+ * `{ "Authorization": "Bearer …" }`, and the same tenant and reseller rules.
+ */
+export type SubscriptionProvisioningUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
 /** One id a provider gave (or was given) for a step's record, such as Webex's `id` and `externalId`. */
 export type UpstreamId = {
   __typename?: 'UpstreamId';
@@ -1702,6 +1738,7 @@ export type ResolversTypes = ResolversObject<{
   ProvisioningStepStatus: ResolverTypeWrapper<StepStatus>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UUID: ResolverTypeWrapper<Scalars['UUID']['output']>;
   UpstreamId: ResolverTypeWrapper<UpstreamId>;
   WholesaleAddress: ResolverTypeWrapper<WholesaleAddress>;
@@ -1791,6 +1828,7 @@ export type ResolversParentTypes = ResolversObject<{
   ProvisioningStep: StepRecord;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   UUID: Scalars['UUID']['output'];
   UpstreamId: UpstreamId;
   WholesaleAddress: WholesaleAddress;
@@ -2140,6 +2178,11 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   wholesaleCustomers?: Resolver<ResolversTypes['WholesaleCustomerConnection'], ParentType, ContextType, RequireFields<QueryWholesaleCustomersArgs, 'first'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  customerProvisioningUpdated?: SubscriptionResolver<ResolversTypes['Provisioning'], "customerProvisioningUpdated", ParentType, ContextType, RequireFields<SubscriptionCustomerProvisioningUpdatedArgs, 'customerId'>>;
+  provisioningUpdated?: SubscriptionResolver<ResolversTypes['Provisioning'], "provisioningUpdated", ParentType, ContextType, RequireFields<SubscriptionProvisioningUpdatedArgs, 'id'>>;
+}>;
+
 export interface UuidScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['UUID'], any> {
   name: 'UUID';
 }
@@ -2252,6 +2295,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ProvisioningStep?: ProvisioningStepResolvers<ContextType>;
   ProvisioningStepStatus?: ProvisioningStepStatusResolvers;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   UUID?: GraphQLScalarType;
   UpstreamId?: UpstreamIdResolvers<ContextType>;
   WholesaleAddress?: WholesaleAddressResolvers<ContextType>;
