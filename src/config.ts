@@ -75,6 +75,9 @@ const Environment = z.object({
    * @default outside production, a key made on first start and kept in DATA_DIR
    */
   IDEMPOTENCY_ENCRYPTION_KEY: z.string().min(1).optional(),
+
+  /** When set, `GET /metrics` asks for `Authorization: Bearer <METRICS_TOKEN>`. @default open to whoever reaches it */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
 });
 
 export type Environment = z.infer<typeof Environment>;
@@ -126,6 +129,8 @@ export interface Config {
   jwt: JwtConfig;
   answerEncryption: AnswerEncryptionConfig;
   queryLimits: QueryLimits;
+  /** The bearer token `/metrics` asks for; undefined leaves it open. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -347,5 +352,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: e.MAX_QUERY_TOKENS,
       maxCost: e.MAX_QUERY_COST,
     },
+    metricsToken: e.METRICS_TOKEN,
   };
 }

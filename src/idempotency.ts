@@ -12,6 +12,7 @@ import {
   type StoredResponse,
 } from './ledger/idempotency-store.js';
 import type { Ledger } from './ledger/ledger.js';
+import type { Metrics } from './telemetry/metrics.js';
 
 /**
  * `Idempotency-Key` as Stripe and draft-ietf-httpapi-idempotency-key-header define it: a repeat of a request replays
@@ -171,6 +172,7 @@ export function idempotencyPlugin(
   ledger: Ledger,
   encryption: AnswerEncryption,
   options: IdempotencyOptions = {},
+  metrics?: Metrics,
 ): ApolloServerPlugin<RequestContext> {
   const store = new IdempotencyStore(ledger.database, encryption, {
     ttlMs: options.ttlMs,
@@ -230,6 +232,7 @@ export function idempotencyPlugin(
 
         async responseForOperation(): Promise<GraphQLResponse | null> {
           if (!replay) return null;
+          metrics?.countIdempotentReplay();
           return {
             body: { kind: 'single', singleResult: replay.body },
             http: { status: replay.httpStatus, headers: new HeaderMap([[REPLAYED_HEADER.toLowerCase(), 'true']]) },

@@ -5,14 +5,21 @@ import { openLedger } from './ledger/open.js';
 import { createLogger } from './logger.js';
 import { ProvisioningWorker } from './provisioning/worker.js';
 import { startServer } from './server.js';
+import { Metrics } from './telemetry/metrics.js';
+import { startTracing } from './telemetry/tracing.js';
 import { resolveUpstreams } from './upstreams.js';
 
 async function main(): Promise<void> {
+  // Before the rest, so that every span of the process has the SDK to go to (null unless OTEL_* asks for traces).
+  const tracing = await startTracing();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const closers: (() => Promise<void>)[] = [];
+  if (tracing) logger.info('sending traces as the OTEL_* environment says');
 
-  const upstreams = await resolveUpstreams(config.upstreams, logger);
+  // One set of metrics for the process: the provider policies count into it, and the server exposes it.
+  const metrics = new Metrics();
+  const upstreams = await resolveUpstreams(config.upstreams, logger, metrics);
   closers.push(() => upstreams.close());
 
   const { ledger, database } = await openLedger({
@@ -57,8 +64,12 @@ async function main(): Promise<void> {
     ledger,
     answerEncryption,
     queryLimits: config.queryLimits,
+    metrics,
+    metricsToken: config.metricsToken,
   });
   closers.unshift(() => server.close());
+  // Last: the spans of everything closed before it go out.
+  if (tracing) closers.push(() => tracing.shutdown());
   logger.info({ url: server.url }, 'Provisioning Graph is serving GraphQL and Apollo Sandbox');
 
   if (authenticator.developmentToken) {

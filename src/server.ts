@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import {
@@ -25,6 +26,8 @@ import type { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './query-limits.js';
 import { createSchema } from './schema.js';
+import { Metrics, type OperationOutcome } from './telemetry/metrics.js';
+import { describeOperation, inOperationSpan } from './telemetry/tracing.js';
 import { refuseOverBudget } from './upstream-cost.js';
 
 export interface ServerOptions {
@@ -43,6 +46,13 @@ export interface ServerOptions {
   idempotency?: IdempotencyOptions;
   /** How large one operation may be: depth, aliases, directives, tokens and provider calls. @default DEFAULT_QUERY_LIMITS */
   queryLimits?: QueryLimits;
+  /**
+   * What `GET /metrics` exposes; the provider policies given in `endpoints` count their calls into the same one.
+   * @default metrics of this server's own
+   */
+  metrics?: Metrics;
+  /** When set, `GET /metrics` asks for `Authorization: Bearer <metricsToken>` (METRICS_TOKEN). @default open */
+  metricsToken?: string;
 }
 
 export interface RunningServer {
@@ -132,12 +142,31 @@ function logOperation(
   );
 }
 
+function outcomeOf({ response, errors }: OutgoingResponse): OperationOutcome {
+  if (!errors?.length) return 'success';
+  return response.body.kind === 'single' && response.body.singleResult.data != null ? 'partial' : 'error';
+}
+
+/** Counts the operation in the metrics and describes its span (when traced), under one bounded name. */
+function measureOperation(metrics: Metrics, outgoing: OutgoingResponse, startedAt: number): void {
+  const name = metrics.operationLabel(outgoing.operationName);
+  const type = outgoing.operation?.operation ?? 'unknown';
+  const outcome = outcomeOf(outgoing);
+  metrics.observeOperation(name, type, outcome, (performance.now() - startedAt) / 1000);
+  describeOperation(
+    name,
+    type,
+    outgoing.errors?.map((error) => error.extensions.code),
+    outcome === 'error',
+  );
+}
+
 /**
  * What every operation is checked for before it runs and what every answer gets on its way out, in one plugin: each
  * hook a plugin adds costs every request a promise, and a read's profile showed Apollo's hook calls at twice the
  * minimal facade's.
  */
-function requestPlugin(logger: Logger, maxCost: number): ApolloServerPlugin<RequestContext> {
+function requestPlugin(logger: Logger, maxCost: number, metrics: Metrics): ApolloServerPlugin<RequestContext> {
   // The outcome line holds only the fields logOperation names, none of them a credential: it skips the redaction every
   // other line gets, which cost a read some 8 µs of CPU, more than writing the line.
   const outcomeLogger = logger.child({}, { redact: [] });
@@ -153,6 +182,7 @@ function requestPlugin(logger: Logger, maxCost: number): ApolloServerPlugin<Requ
           forbidCaching(outgoing);
           statusForRequestErrors(outgoing);
           logOperation(outcomeLogger, outgoing, startedAt);
+          measureOperation(metrics, outgoing, startedAt);
         },
       };
     },
@@ -161,6 +191,10 @@ function requestPlugin(logger: Logger, maxCost: number): ApolloServerPlugin<Requ
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger, authenticator, production } = options;
+  const metrics = options.metrics ?? new Metrics();
+  metrics.watchWorkBacklog(() => options.ledger.workBacklog());
+  const database = options.ledger.database;
+  metrics.watchLedgerPool(database.kind, () => database.poolStats());
   // Fastify rather than Express: the profile of a read put Express's router and response at an eighth of its CPU.
   const app = Fastify({
     // Behind a load balancer on the same host, request.ip is the client's address from X-Forwarded-For.
@@ -214,8 +248,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // `no-store`, which requestPlugin says outright.
       ApolloServerPluginCacheControlDisabled(),
       landingPage,
-      requestPlugin(logger, limits.maxCost),
-      idempotencyPlugin(options.ledger, options.answerEncryption, options.idempotency),
+      requestPlugin(logger, limits.maxCost, metrics),
+      idempotencyPlugin(options.ledger, options.answerEncryption, options.idempotency, metrics),
     ],
     logger,
   });
@@ -229,17 +263,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (request, reply) => {
+    if (options.metricsToken && !bearerMatches(request.headers.authorization, options.metricsToken)) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send();
+    }
+    return reply.type(metrics.contentType).send(await metrics.exposition());
+  });
   app.get('/', async (_request, reply) => reply.redirect('/graphql'));
   await app.register(fastifyCors, { exposedHeaders: ['X-Correlation-Id', REPLAYED_HEADER] });
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
     handler: (request, reply) =>
-      serveGraphQL(apollo, request, reply, async () => {
-        const context = await createContext(request.headers, request.ip ?? null);
-        void reply.header('X-Correlation-Id', context.correlationId);
-        return context;
-      }),
+      inOperationSpan(request.headers, () =>
+        serveGraphQL(apollo, request, reply, async () => {
+          const context = await createContext(request.headers, request.ip ?? null);
+          void reply.header('X-Correlation-Id', context.correlationId);
+          return context;
+        }),
+      ),
   });
 
   await app.listen({ port: options.port, host: options.host ?? '0.0.0.0' });
@@ -248,6 +290,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `http://localhost:${port}/graphql`,
     close: () => apollo.stop(),
   };
+}
+
+/** Compared as digests, in constant time: the token's length and contents stay unknown to a guesser. */
+function bearerMatches(authorization: string | undefined, token: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(authorization ?? ''), digest(`Bearer ${token}`));
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ProviderEndpoints } from './context.js';
 import type { Logger } from './logger.js';
 import { UpstreamPolicy } from './providers/policies/upstream-policy.js';
 import type { ProviderName } from './errors.js';
+import type { Metrics } from './telemetry/metrics.js';
 
 /** The credentials the embedded emulators are started with, and that are then sent to them. */
 export const EMULATOR_CREDENTIALS = {
@@ -29,8 +30,13 @@ export interface Upstreams {
  * Every provider's endpoint: the configured URL and credentials, or, where no URL is set, an embedded
  * emulator on loopback (config.ts refuses that in production), injecting the configured random faults if any.
  * An emulator's modules are imported only then, so that a server with every URL set loads none of emulators/.
+ * Each provider's calls are counted in `metrics`, when given.
  */
-export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger): Promise<Upstreams> {
+export async function resolveUpstreams(
+  config: UpstreamsConfig,
+  logger: Logger,
+  metrics?: Metrics,
+): Promise<Upstreams> {
   const emulators: EmbeddedEmulator[] = [];
   async function locate<C>(
     name: string,
@@ -39,7 +45,7 @@ export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger):
     emulated: C,
     start: (credentials: C) => Promise<EmbeddedEmulator>,
   ) {
-    const common = { policy: new UpstreamPolicy(provider, upstream.policy) };
+    const common = { policy: new UpstreamPolicy(provider, upstream.policy, metrics) };
     if (upstream.url && upstream.credentials)
       return { ...common, baseURL: upstream.url, credentials: upstream.credentials };
     const emulator = await start(emulated);

@@ -12,7 +12,17 @@ export interface Queryable {
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Its connections, for the metrics: read from the pool, no query sent. */
+  poolStats(): PoolStats;
   close(): Promise<void>;
+}
+
+/** The ledger's connections; PGlite is one connection in the process, and tells no more. */
+export interface PoolStats {
+  max: number;
+  total: number;
+  idle?: number;
+  waiting?: number;
 }
 
 export interface DatabaseOptions {
@@ -44,6 +54,7 @@ async function openPGlite(dataDir: string): Promise<Database> {
     ...over(db),
     // PGlite is one connection: its transactions queue behind each other, as row locks would make them.
     transaction: (work) => db.transaction((tx) => work(over(tx))),
+    poolStats: () => ({ max: 1, total: 1 }),
     close: () => db.close(),
   };
 }
@@ -75,6 +86,12 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         client.release();
       }
     },
+    poolStats: () => ({
+      max: poolSize,
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
     close: () => pool.end(),
   };
 }

@@ -12,14 +12,14 @@ import {
 } from './steps.js';
 import { UpstreamIdIndex, type UpstreamIdRecord } from './upstream-ids.js';
 import type { ResellerScope } from './visibility.js';
-import { WorkQueue, type LeasedStep } from './work-queue.js';
+import { WorkQueue, type LeasedStep, type WorkBacklog } from './work-queue.js';
 
 export type { OperationRecord, OperationStatus, StepFailure, StepRecord, StepStatus } from './records.js';
 export type { PageWindow } from './reads.js';
 export type { LeaseTerms, PlannedStep, StepClaim, StepCompletion, StepLease } from './steps.js';
 export type { UpstreamIdRecord } from './upstream-ids.js';
 export type { ResellerScope } from './visibility.js';
-export type { LeasedStep } from './work-queue.js';
+export type { LeasedStep, WorkBacklog } from './work-queue.js';
 
 export interface LedgerOptions {
   /** Names this process in leases. */
@@ -145,6 +145,10 @@ export class Ledger {
 
   releaseLeasesOfEarlierProcesses(): Promise<number> {
     return this.queue.releaseLeasesOfEarlierProcesses();
+  }
+
+  workBacklog(): Promise<WorkBacklog> {
+    return this.queue.backlog();
   }
 
   // Tenants' reads: reads.ts; who sees which provisioning: visibility.ts.

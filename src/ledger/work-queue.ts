@@ -2,6 +2,16 @@ import type { Database } from './database.js';
 import { stepOf, type StepRecord, type StepRow } from './records.js';
 import type { LeaseTerms, StepLease } from './steps.js';
 
+/** What the worker still has to settle, in the whole ledger (every replica's). */
+export interface WorkBacklog {
+  /** Steps not settled yet: PENDING or IN_PROGRESS. */
+  steps: number;
+  /** Of those, the ones a worker may take now: not leased, and due ({@link WorkQueue.leaseDueSteps}'s condition). */
+  due: number;
+  /** Since the oldest of them began (or last changed, if it never began); 0 when there is none. */
+  oldestAgeSeconds: number;
+}
+
 /** A step the worker took, with the lease it holds it under. */
 export interface LeasedStep extends StepRecord {
   lease: StepLease;
@@ -56,5 +66,20 @@ export class WorkQueue {
       [this.terms.owner],
     );
     return released.length;
+  }
+
+  /** For the metrics, at each scrape: one statement over the unsettled steps only (the partial index provisioning_steps_due). */
+  async backlog(): Promise<WorkBacklog> {
+    const [row] = await this.db.query<{ steps: number; due: number; oldest_age_seconds: number | null }>(
+      `SELECT count(*)::int AS steps,
+              count(*) FILTER (
+                WHERE (lease_expires_at IS NULL OR lease_expires_at < now())
+                  AND (status = 'PENDING' OR next_check_at <= now())
+              )::int AS due,
+              extract(epoch FROM now() - min(coalesce(started_at, updated_at)))::float8 AS oldest_age_seconds
+         FROM provisioning_steps
+        WHERE status IN ('PENDING', 'IN_PROGRESS')`,
+    );
+    return { steps: row?.steps ?? 0, due: row?.due ?? 0, oldestAgeSeconds: Math.max(0, row?.oldest_age_seconds ?? 0) };
   }
 }

@@ -8,6 +8,7 @@ import {
 import type { GraphQLError } from 'graphql';
 import { PROVIDER_LABEL, unansweredError, UpstreamError, type ProviderName, type UpstreamFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { injectTraceContext } from '../telemetry/tracing.js';
 import type { UpstreamPolicy } from './policies/upstream-policy.js';
 import { upstreamFetch, type Fetcher } from './upstream-fetch.js';
 
@@ -71,6 +72,7 @@ export abstract class ProviderDataSource extends RESTDataSource {
 
   protected override willSendRequest(_path: string, request: AugmentedRequest): void {
     this.setHeaders(request);
+    injectTraceContext(request.headers);
     // Nothing is ever cached (NOTHING_CACHED): no look-up, not even an empty one, before each call.
     request.skipCache = true;
   }
@@ -132,6 +134,9 @@ export abstract class ProviderDataSource extends RESTDataSource {
         this.attempt<TResult>(path, Object.assign({}, request, { timeout: timeoutMs, signal })),
       {
         read: method === 'GET' || method === 'HEAD',
+        method,
+        path,
+        statusOf: (result) => result.response.status,
         correlationId: this.scope.correlationId,
         signal: request.signal ?? undefined,
       },

@@ -24,6 +24,7 @@ import {
 } from '../../src/providers/policies/upstream-policy.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../../src/query-limits.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { Metrics } from '../../src/telemetry/metrics.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
 /** The key test stacks seal stored `Idempotency-Key` answers with, unless told otherwise: one ledger, one key. */
@@ -109,6 +110,8 @@ export interface TestStack {
   ledger: Ledger;
   /** The background worker, when the stack was started with `worker`. */
   worker: ProvisioningWorker | null;
+  /** What the server's `/metrics` exposes, the provider policies' counts included. */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -154,11 +157,17 @@ export interface TestStackOptions {
   production?: boolean;
   /** The server's limits on one operation, over the defaults. */
   queryLimits?: Partial<QueryLimits>;
+  /** The bearer token `/metrics` asks for (METRICS_TOKEN). @default none: open */
+  metricsToken?: string;
 }
 
 /** A provider's policy as the product's defaults make it, with a test's own options over them. */
-export function testPolicy(provider: ProviderName, options: Partial<UpstreamPolicyOptions> = {}): UpstreamPolicy {
-  return new UpstreamPolicy(provider, { ...DEFAULT_UPSTREAM_POLICY, timeoutMs: 5_000, ...options });
+export function testPolicy(
+  provider: ProviderName,
+  options: Partial<UpstreamPolicyOptions> = {},
+  metrics?: Metrics,
+): UpstreamPolicy {
+  return new UpstreamPolicy(provider, { ...DEFAULT_UPSTREAM_POLICY, timeoutMs: 5_000, ...options }, metrics);
 }
 
 /** The API on a free loopback port, in front of fresh emulators of every provider. */
@@ -179,8 +188,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   ]);
   const emulators = { cloudCockpit, experiencePlatform, net3, webex };
   for (const emulator of Object.values(emulators)) emulator.faults.random(options.faults ?? null);
+  const metrics = new Metrics();
   const policy = (provider: ProviderName) =>
-    testPolicy(provider, { timeoutMs: options.timeoutMs ?? 5_000, ...options.policy });
+    testPolicy(provider, { timeoutMs: options.timeoutMs ?? 5_000, ...options.policy }, metrics);
   const urls = typeof options.urls === 'function' ? await options.urls(emulators) : options.urls;
   const baseURL = (name: keyof ProviderEndpoints) => urls?.[name] ?? emulators[name].url;
   const endpoints: ProviderEndpoints = {
@@ -211,12 +221,15 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     answerEncryption: new AnswerEncryption(options.answerKeys ?? [TEST_ANSWER_KEY]),
     idempotency: options.idempotency,
     queryLimits: { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits },
+    metrics,
+    metricsToken: options.metricsToken,
   });
   return {
     server,
     emulators,
     ledger,
     worker,
+    metrics,
     async close() {
       await server.close();
       await worker?.stop();

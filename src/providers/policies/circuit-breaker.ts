@@ -6,6 +6,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { UpstreamError } from '../../errors.js';
+import type { CircuitStateName } from '../../telemetry/metrics.js';
 
 /** A provider that did not answer, or answered with its own failure (5xx), or not in time: what opens the circuit. */
 export function isOutage(error: unknown): boolean {
@@ -33,6 +34,14 @@ export class ProviderCircuit {
       breaker: new ConsecutiveBreaker(threshold),
     });
     this.policy.onBreak(() => (this.openedAt = Date.now()));
+  }
+
+  /** Tells `listener` the circuit's state now, and each time it changes. */
+  onStateChange(listener: (state: CircuitStateName) => void): void {
+    listener('closed');
+    this.policy.onBreak(() => listener('open'));
+    this.policy.onHalfOpen(() => listener('half-open'));
+    this.policy.onReset(() => listener('closed'));
   }
 
   /** While open: the whole seconds until a probe may be let through (at least 1). */

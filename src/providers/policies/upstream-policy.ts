@@ -1,5 +1,7 @@
 import { BrokenCircuitError, BulkheadRejectedError, TaskCancelledError, type BulkheadPolicy } from 'cockatiel';
 import { unansweredError, UpstreamError, type ProviderName, type Unanswered } from '../../errors.js';
+import { UNANSWERED_OUTCOME, type Metrics, type UpstreamOutcome } from '../../telemetry/metrics.js';
+import { describeUpstreamCall, inUpstreamSpan, routeTemplate } from '../../telemetry/tracing.js';
 import { ProviderCircuit } from './circuit-breaker.js';
 import { concurrencyCap } from './concurrency.js';
 import { retriesOfOneCall, type RetryOptions } from './retry.js';
@@ -42,9 +44,15 @@ export function longestCallMs(options: Pick<UpstreamPolicyOptions, 'timeoutMs' |
   return options.maxAttempts > 0 ? options.budgetMs + options.timeoutMs : options.timeoutMs;
 }
 
-export interface UpstreamCall {
+export interface UpstreamCall<T = unknown> {
   /** GET and HEAD: repeated after a 5xx, a timeout or a lost answer, which a write never is. */
   read: boolean;
+  /** For the call's span. @default GET for a read, POST otherwise */
+  method?: string;
+  /** The path called, ids and all: the span names it by its {@link routeTemplate}. @default '' */
+  path?: string;
+  /** The HTTP status of an answer, for the metrics and the span. */
+  statusOf?: (result: T) => number;
   /** Named in the errors made here, when no answer carries one. */
   correlationId: string;
   /** The caller's own signal, if any: it ends the call too. */
@@ -55,40 +63,81 @@ export interface UpstreamCall {
  * Every call to one provider, composed once per process and shared by all requests: retries (cockatiel) around each
  * attempt, and each attempt through the provider's circuit breaker, its time limit and its concurrency cap, in that
  * order (an open circuit takes no slot; the time limit covers the wait for one). Failures leave as
- * {@link UpstreamError}s.
+ * {@link UpstreamError}s. Every provider call passes here, so here it is measured: each attempt in the metrics, each
+ * call (retries included) in a span.
  */
 export class UpstreamPolicy {
   private readonly circuit: ProviderCircuit;
   private readonly cap: BulkheadPolicy;
 
+  /** `metrics`: where its calls, retries and circuit state are counted; none when not given. */
   constructor(
     readonly provider: ProviderName,
     private readonly options: UpstreamPolicyOptions = DEFAULT_UPSTREAM_POLICY,
+    private readonly metrics?: Metrics,
   ) {
     this.circuit = new ProviderCircuit(options.breakerThreshold, options.breakerHalfOpenAfterMs);
     this.cap = concurrencyCap(options.maxConcurrent, options.maxQueued);
+    if (metrics) this.circuit.onStateChange((state) => metrics.setCircuitState(provider, state));
   }
 
   /** Runs `call` under the policy, each attempt given its {@link CallLimits}. */
-  execute<T>(call: (limits: CallLimits) => Promise<T>, { read, correlationId, signal }: UpstreamCall): Promise<T> {
-    const { timeoutMs } = this.options;
-    return retriesOfOneCall(read, this.options).execute(async () => {
-      const deadline = Date.now() + timeoutMs;
-      let sent = false;
+  execute<T>(call: (limits: CallLimits) => Promise<T>, upstreamCall: UpstreamCall<T>): Promise<T> {
+    const { read, path = '' } = upstreamCall;
+    const method = upstreamCall.method ?? (read ? 'GET' : 'POST');
+    return inUpstreamSpan({ provider: this.provider, method, route: routeTemplate(path) }, async (span) => {
+      let retries = 0;
+      let status: number | null = null;
+      const retrying = retriesOfOneCall(read, this.options);
+      retrying.onRetry(() => {
+        retries += 1;
+        this.metrics?.countRetry(this.provider);
+      });
       try {
-        return await this.circuit.policy.execute(() =>
-          withinTimeLimit(timeoutMs, (expired) =>
-            this.cap.execute(() => {
-              if (expired()) throw new TaskCancelledError('timed out waiting for a free slot');
-              sent = true;
-              return call({ timeoutMs: Math.max(1, deadline - Date.now()), signal });
-            }),
-          ),
+        const result = await retrying.execute(
+          () => this.attempt(call, upstreamCall, (attemptStatus) => (status = attemptStatus)),
+          upstreamCall.signal,
         );
+        describeUpstreamCall(span, status, retries);
+        return result;
       } catch (error) {
-        throw this.upstreamErrorOf(error, sent, correlationId);
+        describeUpstreamCall(span, status, retries, outcomeOf(error));
+        throw error;
       }
-    }, signal);
+    });
+  }
+
+  /** One attempt: through the circuit, the time limit and the cap; measured, whatever its end. */
+  private async attempt<T>(
+    call: (limits: CallLimits) => Promise<T>,
+    { correlationId, signal, statusOf }: UpstreamCall<T>,
+    answered: (status: number | null) => void,
+  ): Promise<T> {
+    const { timeoutMs } = this.options;
+    const startedAt = performance.now();
+    const deadline = Date.now() + timeoutMs;
+    let sent = false;
+    try {
+      const result = await this.circuit.policy.execute(() =>
+        withinTimeLimit(timeoutMs, (expired) =>
+          this.cap.execute(() => {
+            if (expired()) throw new TaskCancelledError('timed out waiting for a free slot');
+            sent = true;
+            return call({ timeoutMs: Math.max(1, deadline - Date.now()), signal });
+          }),
+        ),
+      );
+      const status = statusOf?.(result) ?? null;
+      answered(status);
+      this.metrics?.observeUpstreamCall(this.provider, status, 'success', (performance.now() - startedAt) / 1000);
+      return result;
+    } catch (error) {
+      const failure = this.upstreamErrorOf(error, sent, correlationId);
+      const status = failure instanceof UpstreamError ? failure.httpStatus : null;
+      answered(status);
+      this.metrics?.observeUpstreamCall(this.provider, status, outcomeOf(failure), (performance.now() - startedAt) / 1000);
+      throw failure;
+    }
   }
 
   private upstreamErrorOf(error: unknown, sent: boolean, correlationId: string): unknown {
@@ -101,4 +150,11 @@ export class UpstreamPolicy {
     if (error instanceof TaskCancelledError) return unanswered(sent ? 'timed-out' : 'concurrency-cap', 1);
     return error;
   }
+}
+
+/** How an attempt ended, as the metrics and spans name it. */
+function outcomeOf(error: unknown): UpstreamOutcome {
+  if (!(error instanceof UpstreamError)) return 'cancelled';
+  const { unanswered } = error.failure;
+  return unanswered ? UNANSWERED_OUTCOME[unanswered] : 'http_error';
 }
