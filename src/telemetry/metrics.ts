@@ -165,7 +165,7 @@ export class Metrics {
 
   /**
    * The worker's backlog, read from the ledger at each scrape (all replicas' work: each replica reports the same). A
-   * ledger that fails or is slow to answer leaves these series out of that scrape rather than failing it.
+   * ledger that fails or is slow to answer makes them NaN, unknown, in that scrape rather than failing it.
    */
   watchWorkBacklog(read: () => Promise<WorkBacklog>): void {
     let pending: Promise<WorkBacklog | null> | null = null;
@@ -178,9 +178,8 @@ export class Metrics {
         help,
         registers: [this.registry],
         async collect() {
-          this.reset();
           const read = await backlog();
-          if (read) this.set(value(read));
+          this.set(read ? value(read) : NaN);
         },
       });
     gauge(
