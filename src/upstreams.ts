@@ -32,11 +32,7 @@ export interface Upstreams {
  * An emulator's modules are imported only then, so that a server with every URL set loads none of emulators/.
  * Each provider's calls are counted in `metrics`, when given.
  */
-export async function resolveUpstreams(
-  config: UpstreamsConfig,
-  logger: Logger,
-  metrics?: Metrics,
-): Promise<Upstreams> {
+export async function resolveUpstreams(config: UpstreamsConfig, logger: Logger, metrics?: Metrics): Promise<Upstreams> {
   const emulators: EmbeddedEmulator[] = [];
   async function locate<C>(
     name: string,

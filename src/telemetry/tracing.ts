@@ -1,13 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  context,
-  propagation,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Span,
-} from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -109,7 +101,10 @@ export interface UpstreamRoute {
 }
 
 /** Runs one provider call, its retries included, in a client span of its own (the current operation's child). */
-export function inUpstreamSpan<T>({ provider, method, route }: UpstreamRoute, call: (span: Span) => Promise<T>): Promise<T> {
+export function inUpstreamSpan<T>(
+  { provider, method, route }: UpstreamRoute,
+  call: (span: Span) => Promise<T>,
+): Promise<T> {
   return tracer.startActiveSpan(
     `${method} ${route}`,
     {
@@ -144,5 +139,7 @@ export function injectTraceContext(headers: Record<string, string>): void {
 export function routeTemplate(path: string): string {
   const end = path.search(/[?#]/);
   const segments = (end === -1 ? path : path.slice(0, end)).split('/');
-  return segments.map((segment) => (/^(?:|v\d{1,2}|[A-Za-z][A-Za-z_-]{0,31})$/.test(segment) ? segment : '{id}')).join('/');
+  return segments
+    .map((segment) => (/^(?:|v\d{1,2}|[A-Za-z][A-Za-z_-]{0,31})$/.test(segment) ? segment : '{id}'))
+    .join('/');
 }

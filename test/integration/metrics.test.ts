@@ -59,7 +59,10 @@ describe('/metrics after a provisionCustomer', () => {
           .samples.filter((s) => s.name === `${UPSTREAM}_count` && s.labels['provider'] === provider)
           .map((s) => s.labels['status']),
       );
-      expect([...statuses].every((status) => /^2\d\d$/.test(status!)), [...statuses].join()).toBe(true);
+      expect(
+        [...statuses].every((status) => /^2\d\d$/.test(status!)),
+        [...statuses].join(),
+      ).toBe(true);
       expect(sumOf(metrics, `${UPSTREAM}_sum`, { provider })).toBeGreaterThan(0);
     }
     expect(metrics.get(UPSTREAM)!.type).toBe('histogram');
@@ -69,9 +72,9 @@ describe('/metrics after a provisionCustomer', () => {
 
   it('counts the operation by name, type and outcome; the repeat under the same Idempotency-Key as a replay', () => {
     expect(replayed).toBe('true');
-    expect(valueOf(metrics, `${OPERATIONS}_count`, { operation: 'Provision', type: 'mutation', outcome: 'success' })).toBe(
-      2,
-    );
+    expect(
+      valueOf(metrics, `${OPERATIONS}_count`, { operation: 'Provision', type: 'mutation', outcome: 'success' }),
+    ).toBe(2);
     expect(valueOf(metrics, 'provisioning_graph_idempotent_replays_total')).toBe(1);
     const fastest = valueOf(metrics, `${OPERATIONS}_bucket`, {
       operation: 'Provision',
@@ -114,7 +117,9 @@ describe('/metrics after a provisionCustomer', () => {
     expect(
       valueOf(after, `${UPSTREAM}_count`, { provider: 'WEBEX_WHOLESALE', status: '503', outcome: 'http_error' }),
     ).toBe(1);
-    expect(valueOf(after, `${OPERATIONS}_count`, { operation: 'Wholesale', type: 'query', outcome: 'success' })).toBe(1);
+    expect(valueOf(after, `${OPERATIONS}_count`, { operation: 'Wholesale', type: 'query', outcome: 'success' })).toBe(
+      1,
+    );
   });
 
   it('counts unnamed operations and requests that do not parse as `other`', async () => {

@@ -135,7 +135,12 @@ export class UpstreamPolicy {
       const failure = this.upstreamErrorOf(error, sent, correlationId);
       const status = failure instanceof UpstreamError ? failure.httpStatus : null;
       answered(status);
-      this.metrics?.observeUpstreamCall(this.provider, status, outcomeOf(failure), (performance.now() - startedAt) / 1000);
+      this.metrics?.observeUpstreamCall(
+        this.provider,
+        status,
+        outcomeOf(failure),
+        (performance.now() - startedAt) / 1000,
+      );
       throw failure;
     }
   }
