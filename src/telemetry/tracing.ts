@@ -1,5 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+} from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -50,8 +59,21 @@ export async function startTracing(env: NodeJS.ProcessEnv = process.env): Promis
     instrumentations: [],
   });
   sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  started = true;
+  return {
+    shutdown: async () => {
+      started = false;
+      await sdk.shutdown();
+    },
+  };
 }
+
+/**
+ * Whether an SDK was started here. Without one the API is a no-op already, but the wrapping around each operation and
+ * provider call (promise hops, the route's template) is not free: it is skipped too (bench/telemetry-overhead.ts).
+ */
+let started = false;
+const NOT_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 const tracer = trace.getTracer('provisioning-graph');
 
@@ -69,6 +91,7 @@ export const ATTR_PROVIDER = 'provisioning_graph.provider';
  * named once the operation is known ({@link describeOperation}).
  */
 export function inOperationSpan<T>(headers: IncomingHttpHeaders, serve: () => Promise<T>): Promise<T> {
+  if (!started) return serve();
   const parent = propagation.extract(ROOT_CONTEXT, headers);
   const span = tracer.startSpan('graphql.operation', { kind: SpanKind.SERVER }, parent);
   return context.with(trace.setSpan(parent, span), serve).finally(() => span.end());
@@ -96,15 +119,17 @@ export function describeOperation(
 export interface UpstreamRoute {
   provider: string;
   method: string;
-  /** The path with its ids as `{id}` ({@link routeTemplate}). */
-  route: string;
+  /** The path called, ids and all: the span is named by its {@link routeTemplate}. */
+  path: string;
 }
 
 /** Runs one provider call, its retries included, in a client span of its own (the current operation's child). */
 export function inUpstreamSpan<T>(
-  { provider, method, route }: UpstreamRoute,
+  { provider, method, path }: UpstreamRoute,
   call: (span: Span) => Promise<T>,
 ): Promise<T> {
+  if (!started) return call(NOT_RECORDING);
+  const route = routeTemplate(path);
   return tracer.startActiveSpan(
     `${method} ${route}`,
     {

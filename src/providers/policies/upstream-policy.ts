@@ -1,7 +1,7 @@
 import { BrokenCircuitError, BulkheadRejectedError, TaskCancelledError, type BulkheadPolicy } from 'cockatiel';
 import { unansweredError, UpstreamError, type ProviderName, type Unanswered } from '../../errors.js';
 import { UNANSWERED_OUTCOME, type Metrics, type UpstreamOutcome } from '../../telemetry/metrics.js';
-import { describeUpstreamCall, inUpstreamSpan, routeTemplate } from '../../telemetry/tracing.js';
+import { describeUpstreamCall, inUpstreamSpan } from '../../telemetry/tracing.js';
 import { ProviderCircuit } from './circuit-breaker.js';
 import { concurrencyCap } from './concurrency.js';
 import { retriesOfOneCall, type RetryOptions } from './retry.js';
@@ -49,7 +49,7 @@ export interface UpstreamCall<T = unknown> {
   read: boolean;
   /** For the call's span. @default GET for a read, POST otherwise */
   method?: string;
-  /** The path called, ids and all: the span names it by its {@link routeTemplate}. @default '' */
+  /** The path called, ids and all: the span names it by its route template (telemetry/tracing.ts). @default '' */
   path?: string;
   /** The HTTP status of an answer, for the metrics and the span. */
   statusOf?: (result: T) => number;
@@ -85,7 +85,7 @@ export class UpstreamPolicy {
   execute<T>(call: (limits: CallLimits) => Promise<T>, upstreamCall: UpstreamCall<T>): Promise<T> {
     const { read, path = '' } = upstreamCall;
     const method = upstreamCall.method ?? (read ? 'GET' : 'POST');
-    return inUpstreamSpan({ provider: this.provider, method, route: routeTemplate(path) }, async (span) => {
+    return inUpstreamSpan({ provider: this.provider, method, path }, async (span) => {
       let retries = 0;
       let status: number | null = null;
       const retrying = retriesOfOneCall(read, this.options);
