@@ -97,7 +97,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** Child metrics by label values: prom-client hashes a label object on every update otherwise. */
+  /** Child metrics by label values, made once: prom-client's `labels()` makes its closures anew on every call. */
   private readonly operationChildren = new Map<string, Histogram.Internal<'operation' | 'type' | 'outcome'>>();
   private readonly upstreamChildren = new Map<string, Histogram.Internal<'provider' | 'status' | 'outcome'>>();
 
