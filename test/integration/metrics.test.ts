@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
+import { eventually } from '../support/eventually.js';
 import { provisionEverywhereInput } from '../support/fixtures.js';
 import { scrape, sumOf, valueOf, type MetricFamily } from '../support/prometheus-text.js';
 import { graphql, recordWebexCustomers, signToken, startTestStack, type TestStack } from '../support/stack.js';
@@ -168,6 +169,38 @@ describe('/metrics during an outage', () => {
     expect(valueOf(metrics, `${OPERATIONS}_count`, { operation: 'Wholesale', type: 'query', outcome: 'partial' })).toBe(
       3,
     );
+  });
+});
+
+describe('/metrics while a probe goes through a half-open circuit', () => {
+  let stack: TestStack;
+  let csp: string;
+  const id = 'Y2lzY29zcGFyazovL3VzL1dIT0xFU0FMRV9DVVNUT01FUi9wcm9iZQ';
+  const circuitOf = async () =>
+    valueOf(await scrape(stack.server.url), 'provisioning_graph_upstream_circuit_state', {
+      provider: 'WEBEX_WHOLESALE',
+    });
+
+  beforeAll(async () => {
+    stack = await startTestStack({ policy: { breakerThreshold: 1, maxAttempts: 0, breakerHalfOpenAfterMs: 200 } });
+    csp = await signToken();
+    await recordWebexCustomers(stack.ledger, [id]);
+  });
+  afterAll(() => stack.close());
+
+  it('shows it open, half-open while the probe waits for its answer, then closed', async () => {
+    stack.emulators.webex.faults.script(
+      { fault: { kind: 'refuse', status: 503 } },
+      // The probe: answered, but only after a while, so that a scrape sees the circuit half-open meanwhile.
+      { fault: { kind: 'latency', ms: 3_000 } },
+    );
+    await graphql(stack.server.url, WHOLESALE, { id }, { token: csp });
+    expect(await circuitOf()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const probe = graphql(stack.server.url, WHOLESALE, { id }, { token: csp });
+    expect(await eventually(circuitOf, (state) => state === 2, 2_800)).toBe(2);
+    await probe;
+    expect(await circuitOf()).toBe(0);
   });
 });
 
