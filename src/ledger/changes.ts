@@ -27,6 +27,14 @@ export class ProvisioningChanges {
     return this.follow(this.ofCustomer, customerId, listener);
   }
 
+  /** How many follow now: one per open subscription. */
+  get followers(): number {
+    let count = 0;
+    for (const followers of [this.ofOperation, this.ofCustomer])
+      for (const set of followers.values()) count += set.size;
+    return count;
+  }
+
   async close(): Promise<void> {
     const listening = this.listening;
     this.listening = null;

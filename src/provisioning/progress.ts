@@ -54,8 +54,21 @@ function progress(
     try {
       const shown = new Map<string, string>();
       let changed: ReadonlySet<string> | null = null;
+      let first = true;
       while (!wakeups.closed) {
-        for (const operation of await read(changed)) {
+        let operations: OperationRecord[];
+        try {
+          operations = await read(changed);
+        } catch (error) {
+          // The first read's failure is the subscriber's answer; a later one (the database away a moment) is read
+          // again in full, rather than ending a subscription the client would have to make again.
+          if (first) throw error;
+          await wakeups.pause(REREAD_AFTER_MS);
+          changed = null;
+          continue;
+        }
+        first = false;
+        for (const operation of operations) {
           const state = `${operation.status} ${operation.updatedAt.toISOString()}`;
           if (shown.get(operation.id) === state) continue;
           shown.set(operation.id, state);
@@ -86,6 +99,9 @@ function progress(
   };
 }
 
+/** How long a subscription waits before it reads again after a failed read. */
+const REREAD_AFTER_MS = 1_000;
+
 /** The provisionings announced since the last `next()`; null when any may have changed (a gap). */
 class Wakeups {
   closed = false;
@@ -111,6 +127,18 @@ class Wakeups {
     this.changed = new Set();
     this.any = false;
     return changed;
+  }
+
+  /** Waits `ms`, or less if closed meanwhile. */
+  async pause(ms: number): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.waiting = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   private release(): void {

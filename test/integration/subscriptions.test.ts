@@ -4,7 +4,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { openLedger } from '../../src/ledger/open.js';
-import type { Database } from '../../src/ledger/database.js';
+import { openDatabase, type Database } from '../../src/ledger/database.js';
 import { postgresBackend, type TestDatabase } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
 import { customerInput, providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
@@ -135,7 +135,17 @@ describe('subscriptions on one server (PGlite, in process)', () => {
     // Each event is a change: no state twice in a row.
     const states = events.map((event) => JSON.stringify(event));
     expect(new Set(states).size).toBe(states.length);
+
+    // A subscriber who leaves while nothing changes stops following at once.
+    expect(stack.ledger.changes.followers).toBe(1);
     subscription.close();
+    expect(
+      await eventually(
+        async () => stack.ledger.changes.followers,
+        (n) => n === 0,
+        2_000,
+      ),
+    ).toBe(0);
   });
 
   it('follows a customer’s provisionings, including one that starts after it subscribed', async () => {
@@ -265,5 +275,33 @@ describe.skipIf(!postgresBackend)('subscriptions across two replicas on PostgreS
       (events) => events.at(-1)?.status === 'SUCCEEDED',
     );
     expect(events.at(-1)).toMatchObject({ id: provisioning.id, customerId });
+  });
+
+  it('makes a lost LISTEN connection again and reads what changed meanwhile', async () => {
+    const customerId = randomUUID();
+    const subscription = new Subscription(client(follower, token), CUSTOMER_UPDATED, { customerId });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const admin = await openDatabase({ url: db.url, dataDir: '' });
+    try {
+      const listeners = await admin.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
+      );
+      // Only the follower listens: a process starts listening when its first subscriber comes.
+      expect(listeners).toHaveLength(1);
+      // The follower loses it; the change is made while it is being made again (after 250 ms).
+      await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [
+        listeners.map((l) => l.pid),
+      ]);
+      const { provisioning } = await provision(provisioner, token, {
+        customer: { ...customerInput(), id: customerId },
+      });
+      const events = await eventually(
+        async () => subscription.events,
+        (events) => events.at(-1)?.status === 'SUCCEEDED',
+      );
+      expect(events.at(-1)).toMatchObject({ id: provisioning.id, customerId });
+    } finally {
+      await admin.close();
+    }
   });
 });
