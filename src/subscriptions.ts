@@ -120,8 +120,11 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { close(
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** `Authorization` in the payload, as graphql-ws clients send it, or in its `headers`, as some IDEs do. */
 function authorizationOf(params: ConnectionParams): string | undefined {
-  const value = params?.Authorization ?? params?.authorization;
+  const headers = params?.headers;
+  const nested = typeof headers === 'object' && headers !== null ? (headers as Record<string, unknown>) : {};
+  const value = params?.Authorization ?? params?.authorization ?? nested.Authorization ?? nested.authorization;
   return typeof value === 'string' ? value : undefined;
 }
 
