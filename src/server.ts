@@ -250,6 +250,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     authenticator,
     limits,
     production,
+    maxMessageBytes: BODY_LIMIT_BYTES,
     logger,
     endpoints: options.endpoints,
     ledger: options.ledger,

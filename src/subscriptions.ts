@@ -28,6 +28,8 @@ export interface SubscriptionServerOptions extends ContextServices {
   authenticator: Authenticator;
   limits: QueryLimits;
   production: boolean;
+  /** A larger message closes the socket (1009). */
+  maxMessageBytes: number;
 }
 
 /** What `connection_init` carries: the same `Authorization` value as an HTTP request's header. */
@@ -43,7 +45,12 @@ type SubscriptionContext = Context<ConnectionParams, Extra & { caller?: Caller }
 export function serveSubscriptions(options: SubscriptionServerOptions): { close(): Promise<void> } {
   const { schema, authenticator, limits, logger } = options;
   const rules = [...specifiedRules, ...queryLimitRules(limits)];
-  const webSockets = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
+  // A message is a subscription's document and variables: the HTTP body limit bounds it as it bounds a POST.
+  const webSockets = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    maxPayload: options.maxMessageBytes,
+  });
 
   const server = useServer<ConnectionParams, { caller?: Caller }>(
     {
