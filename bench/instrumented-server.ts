@@ -96,6 +96,7 @@ function timed(database: Database): Database {
     // The statements inside a transaction are its own: the transaction is counted once, from BEGIN to COMMIT.
     transaction: (work) => around(() => database.transaction(work)),
     poolStats: () => database.poolStats(),
+    listen: (channel, listener) => database.listen(channel, listener),
     close: () => database.close(),
   };
 }
