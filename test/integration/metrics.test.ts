@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ledger } from '../../src/ledger/ledger.js';
+import { migrate } from '../../src/ledger/migrations.js';
 import { openLedger } from '../../src/ledger/open.js';
+import { testBackends, type TestDatabase } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
 import { provisionEverywhereInput } from '../support/fixtures.js';
 import { scrape, sumOf, valueOf, type MetricFamily } from '../support/prometheus-text.js';
@@ -219,6 +222,49 @@ describe('/metrics with METRICS_TOKEN', () => {
     expect((await fetch(url, { headers: { authorization: `Bearer ${token}x` } })).status).toBe(401);
     const metrics = await scrape(stack.server.url, { authorization: `Bearer ${token}` });
     expect(metrics.has('provisioning_graph_graphql_operation_duration_seconds')).toBe(true);
+  });
+});
+
+describe.each(testBackends)("/metrics of the ledger's pool and backlog, on $name", (backend) => {
+  let testDatabase: TestDatabase;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    testDatabase = await backend.create();
+    await migrate(testDatabase.database);
+    const ledger = new Ledger(testDatabase.database, { owner: `metrics-test-${randomUUID().slice(0, 8)}` });
+    stack = await startTestStack({ ledger, webexProvisioningDelayMs: 600_000 });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await testDatabase?.drop();
+  });
+
+  it('shows the connections as the database has them, and the step left to follow', async () => {
+    const token = await signToken();
+    const provisioned = await graphql(stack.server.url, PROVISION, { input: provisionEverywhereInput() }, { token });
+    expect(provisioned.errors).toBeUndefined();
+    const metrics = await scrape(stack.server.url);
+    const pool = (state: string) =>
+      valueOf(metrics, 'provisioning_graph_ledger_pool_connections', { database: backend.name, state });
+    if (backend.name === 'postgres') {
+      expect(valueOf(metrics, 'provisioning_graph_ledger_pool_max_connections', { database: 'postgres' })).toBe(20);
+      expect(pool('total')).toBeGreaterThanOrEqual(1);
+      expect(pool('idle')).toBeLessThanOrEqual(pool('total')!);
+      // The backlog's own query may be waiting for a connection while the pool is read, in the same scrape.
+      expect(pool('waiting')).toBeGreaterThanOrEqual(0);
+    } else {
+      expect(pool('total')).toBe(1);
+      expect(pool('idle')).toBeUndefined();
+    }
+    // Webex is still provisioning (and Adobe may be): their steps wait for the worker to follow them, not yet due.
+    const correlationId = String(provisioned.extensions!['correlationId']);
+    const [operation] = await stack.ledger.operationsByCorrelationId('contoso.example', correlationId, new Date(0));
+    const unsettled = (await stack.ledger.stepsOf([operation!.id])).filter((step) => step.status === 'IN_PROGRESS');
+    expect(unsettled.map((step) => step.step)).toContain('wholesale');
+    expect(valueOf(metrics, 'provisioning_graph_worker_backlog_steps')).toBe(unsettled.length);
+    expect(valueOf(metrics, 'provisioning_graph_worker_due_steps')).toBe(0);
+    expect(valueOf(metrics, 'provisioning_graph_worker_oldest_step_age_seconds')).toBeGreaterThan(0);
   });
 });
 
