@@ -1,10 +1,13 @@
+import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracing, type Tracing } from '../../src/telemetry/tracing.js';
 import { eventually } from '../support/eventually.js';
 import { provisionEverywhereInput } from '../support/fixtures.js';
-import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
+import { scrape, sumOf } from '../support/prometheus-text.js';
+import { startServerProcess } from '../support/server-process.js';
+import { graphql, signToken, startTestStack, TEST_JWT_SECRET, type TestStack } from '../support/stack.js';
 
 /** A span as OTLP/JSON spells it (ids in hex, attributes as typed values). */
 interface OtlpSpan {
@@ -184,5 +187,49 @@ describe('traces, with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set', () => {
     expect(operation && attribute(operation, 'graphql.error.codes')).toEqual({
       values: [{ stringValue: 'UPSTREAM_ERROR' }],
     });
+  });
+});
+
+describe('the server started by npm start, with OTEL_* and METRICS_TOKEN set', () => {
+  it('sends its spans under OTEL_SERVICE_NAME, and counts its provider calls in /metrics', async () => {
+    const receiver = await startOtlpReceiver();
+    const metricsToken = 'a-metrics-token-for-the-process';
+    const server = await startServerProcess({
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      PORT: '0',
+      DATA_DIR: 'memory://',
+      JWT_SECRET: TEST_JWT_SECRET,
+      METRICS_TOKEN: metricsToken,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      OTEL_SERVICE_NAME: 'graph-under-test',
+    });
+    try {
+      const token = await signToken({ tenant: 'sandbox.local' });
+      const read = await graphql(server.url, 'query Customers { customers(first: 1) { totalCount } }', {}, { token });
+      expect(read.errors).toBeUndefined();
+
+      const spans = await eventually(
+        async () => receiver.exports.flatMap((e) => e.resourceSpans),
+        (resources) =>
+          resources.some((r) => r.scopeSpans.some((s) => s.spans.some((span) => span.name === 'GET v1/Customers'))),
+      );
+      const names = spans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((span) => span.name)));
+      expect(names).toEqual(expect.arrayContaining(['graphql.operation Customers', 'GET v1/Customers']));
+      const services = spans.map((r) => r.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue);
+      expect(new Set(services)).toEqual(new Set(['graph-under-test']));
+
+      await expect(scrape(server.url)).rejects.toThrow('/metrics answered 401');
+      const metrics = await scrape(server.url, { authorization: `Bearer ${metricsToken}` });
+      expect(
+        sumOf(metrics, 'provisioning_graph_upstream_request_duration_seconds_count', { provider: 'CLOUDCOCKPIT' }),
+      ).toBeGreaterThanOrEqual(1);
+    } finally {
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit');
+      await receiver.close();
+    }
   });
 });
