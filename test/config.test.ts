@@ -226,3 +226,11 @@ describe('the limits on one operation in the configuration', () => {
     expect(() => loadConfig({ MAX_QUERY_TOKENS: '1.5' })).toThrow(/MAX_QUERY_TOKENS/);
   });
 });
+
+describe('the token of /metrics in the configuration', () => {
+  it('is unset by default, read from METRICS_TOKEN, and refused when short', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'sixteen-chars-ok' }).metricsToken).toBe('sixteen-chars-ok');
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+  });
+});
