@@ -202,6 +202,15 @@ export class Ledger {
     return this.reads.provisionedCustomers(tenant, query);
   }
 
+  stepRecorded(
+    tenant: string,
+    scope: ResellerScope,
+    provider: ProviderName,
+    upstreamIds: Record<string, string>,
+  ): Promise<boolean> {
+    return this.reads.stepRecorded(tenant, scope, provider, upstreamIds);
+  }
+
   // The upstream-id index: upstream-ids.ts.
 
   recordedUpstreamIds(

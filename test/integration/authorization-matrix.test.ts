@@ -91,9 +91,9 @@ const MATRIX: Record<RootField, Row> = {
       experiencePlatformRequestStatus(imsOrgId: $imsOrgId, requestId: $requestId) { requestId }
     }`,
     variables: (r) => r.adobeRequest,
-    // Adobe's requests are not checked against the ledger, unlike Webex's customers: any caller who knows an
-    // organization and a request id reads its status (the README is silent; see the issue 11 report).
-    outcomes: { csp: 'allowed', reseller: 'allowed', otherReseller: 'allowed', otherTenant: 'allowed' },
+    // Adobe's credentials are the partner's, as Webex's: a status is read only for a request that a provisioning the
+    // caller sees stored (the CSP made this one, for no reseller), whoever else knows its organization and id.
+    outcomes: { csp: 'allowed', reseller: 'hidden', otherReseller: 'hidden', otherTenant: 'hidden' },
     shows: (data, r) =>
       (data.experiencePlatformRequestStatus as { requestId: string } | null)?.requestId === r.adobeRequest.requestId,
   },

@@ -231,24 +231,42 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
  * tests that read Webex customers they did not make through the API (a tenant reads only its own).
  */
 export async function recordWebexCustomers(ledger: Ledger, ids: string[], tenant = 'contoso.example'): Promise<void> {
-  for (const id of ids) {
-    const operationId = randomUUID();
-    const lease = await ledger.beginOperation(
-      {
-        id: operationId,
-        tenant,
-        caller: { subject: 'user-1', tenant, roles: ['csp'], resellerId: null },
-        kind: 'provisionWholesaleCustomer',
-        customerId: null,
-        request: {},
-        correlationId: randomUUID(),
-      },
-      [{ step: 'provisionWholesaleCustomer', provider: 'WEBEX_WHOLESALE', position: 0, input: {} }],
-    );
-    await ledger.completeStep(operationId, 'provisionWholesaleCustomer', lease, {
-      status: 'SUCCEEDED',
-      result: null,
-      upstreamIds: { id },
-    });
-  }
+  for (const id of ids)
+    await recordProvisioning(ledger, 'provisionWholesaleCustomer', 'WEBEX_WHOLESALE', { id }, tenant);
+}
+
+/**
+ * Records in `ledger` that a CSP of `tenant` stored this Adobe request, as provisionExperiencePlatform would: for tests
+ * that read the status of a request they did not make through the API (a caller reads only its own).
+ */
+export async function recordExperiencePlatformRequest(
+  ledger: Ledger,
+  request: { imsOrgId: string; requestId: string },
+  tenant = 'contoso.example',
+): Promise<void> {
+  const upstreamIds = { storedRequestId: request.requestId, imsOrgId: request.imsOrgId };
+  await recordProvisioning(ledger, 'provisionExperiencePlatform', 'EXPERIENCE_PLATFORM', upstreamIds, tenant);
+}
+
+async function recordProvisioning(
+  ledger: Ledger,
+  kind: string,
+  provider: ProviderName,
+  upstreamIds: Record<string, string>,
+  tenant: string,
+): Promise<void> {
+  const operationId = randomUUID();
+  const lease = await ledger.beginOperation(
+    {
+      id: operationId,
+      tenant,
+      caller: { subject: 'user-1', tenant, roles: ['csp'], resellerId: null },
+      kind,
+      customerId: null,
+      request: {},
+      correlationId: randomUUID(),
+    },
+    [{ step: kind, provider, position: 0, input: {} }],
+  );
+  await ledger.completeStep(operationId, kind, lease, { status: 'SUCCEEDED', result: null, upstreamIds });
 }
