@@ -70,6 +70,11 @@ const Environment = z.object({
   /** Provider calls one operation may make at most, as upstream-cost.ts prices it. @default 250 */
   MAX_QUERY_COST: z.coerce.number().int().positive().default(DEFAULT_QUERY_LIMITS.maxCost),
 
+  /** `enforce`: only the operations of PERSISTED_QUERIES_MANIFEST run (persisted-queries.ts). @default off */
+  PERSISTED_QUERIES: z.enum(['off', 'enforce']).default('off'),
+  /** The client preset's persisted-documents.json; required with PERSISTED_QUERIES=enforce. */
+  PERSISTED_QUERIES_MANIFEST: z.string().min(1).optional(),
+
   /**
    * Encrypts the stored answers of `Idempotency-Key`s ({@link parseEncryptionKeys}); required in production.
    * @default outside production, a key made on first start and kept in DATA_DIR
@@ -126,6 +131,8 @@ export interface Config {
   jwt: JwtConfig;
   answerEncryption: AnswerEncryptionConfig;
   queryLimits: QueryLimits;
+  /** The manifest whose operations alone run (PERSISTED_QUERIES=enforce); null: any operation. */
+  persistedQueriesManifest: string | null;
 }
 
 export class ConfigError extends Error {
@@ -325,6 +332,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   } else answerEncryption = { kind: 'development' };
 
+  if (e.PERSISTED_QUERIES === 'enforce' && !e.PERSISTED_QUERIES_MANIFEST) {
+    throw new ConfigError('PERSISTED_QUERIES=enforce needs PERSISTED_QUERIES_MANIFEST: the operations it lets run');
+  }
+
   return {
     production,
     port: e.PORT,
@@ -347,5 +358,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: e.MAX_QUERY_TOKENS,
       maxCost: e.MAX_QUERY_COST,
     },
+    persistedQueriesManifest: e.PERSISTED_QUERIES === 'enforce' ? e.PERSISTED_QUERIES_MANIFEST! : null,
   };
 }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openAnswerEncryption } from './ledger/answer-encryption.js';
 import { openLedger } from './ledger/open.js';
 import { createLogger } from './logger.js';
+import { PersistedQueryManifest } from './persisted-queries.js';
 import { ProvisioningWorker } from './provisioning/worker.js';
 import { startServer } from './server.js';
 import { resolveUpstreams } from './upstreams.js';
@@ -47,6 +48,15 @@ async function main(): Promise<void> {
   closers.unshift(() => worker.stop());
 
   const authenticator = await createAuthenticator(config.jwt);
+  const persistedQueries = config.persistedQueriesManifest
+    ? await PersistedQueryManifest.load(config.persistedQueriesManifest)
+    : null;
+  if (persistedQueries) {
+    logger.info(
+      { manifest: config.persistedQueriesManifest, operations: persistedQueries.size },
+      'PERSISTED_QUERIES=enforce: only the operations of the manifest run',
+    );
+  }
   const server = await startServer({
     port: config.port,
     host: config.host,
@@ -57,6 +67,7 @@ async function main(): Promise<void> {
     ledger,
     answerEncryption,
     queryLimits: config.queryLimits,
+    persistedQueries,
   });
   closers.unshift(() => server.close());
   logger.info({ url: server.url }, 'Provisioning Graph is serving GraphQL and Apollo Sandbox');

@@ -23,6 +23,7 @@ import { createContextFactory, type ProviderEndpoints, type RequestContext } fro
 import { REPLAYED_HEADER, idempotencyPlugin, type IdempotencyOptions } from './idempotency.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
+import { refuseUnlisted, type PersistedQueryManifest } from './persisted-queries.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './query-limits.js';
 import { createSchema } from './schema.js';
 import { serveSubscriptions } from './subscriptions.js';
@@ -44,6 +45,11 @@ export interface ServerOptions {
   idempotency?: IdempotencyOptions;
   /** How large one operation may be: depth, aliases, directives, tokens and provider calls. @default DEFAULT_QUERY_LIMITS */
   queryLimits?: QueryLimits;
+  /**
+   * PERSISTED_QUERIES=enforce: only this manifest's operations run, by hash or by text, and no client registers
+   * another. @default null: any operation, and automatic persisted queries as Apollo keeps them
+   */
+  persistedQueries?: PersistedQueryManifest | null;
 }
 
 export interface RunningServer {
@@ -88,6 +94,7 @@ const REQUEST_ERROR_CODES = new Set<string>([
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_USER_INPUT',
   ErrorCode.QUERY_COST_EXCEEDED,
+  ErrorCode.PERSISTED_QUERY_NOT_ALLOWED,
 ]);
 const JSON_MEDIA_TYPES = ['application/json', 'application/graphql-response+json'];
 
@@ -138,7 +145,11 @@ function logOperation(
  * hook a plugin adds costs every request a promise, and a read's profile showed Apollo's hook calls at twice the
  * minimal facade's.
  */
-function requestPlugin(logger: Logger, maxCost: number): ApolloServerPlugin<RequestContext> {
+function requestPlugin(
+  logger: Logger,
+  maxCost: number,
+  manifest: PersistedQueryManifest | null,
+): ApolloServerPlugin<RequestContext> {
   // The outcome line holds only the fields logOperation names, none of them a credential: it skips the redaction every
   // other line gets, which cost a read some 8 µs of CPU, more than writing the line.
   const outcomeLogger = logger.child({}, { redact: [] });
@@ -147,6 +158,8 @@ function requestPlugin(logger: Logger, maxCost: number): ApolloServerPlugin<Requ
       const startedAt = performance.now();
       return {
         async didResolveOperation(resolved) {
+          // Before Apollo registers a new persisted query, which it does only once this hook has passed.
+          if (manifest) refuseUnlisted(manifest, resolved.queryHash);
           refuseOverBudget(maxCost, resolved);
         },
         async willSendResponse(outgoing) {
@@ -207,7 +220,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     validationRules: queryLimitRules(limits),
     // Automatic persisted queries (Apollo's default, said here): a query registered by its SHA-256 is kept in
     // Apollo's in-memory LRU cache, bounded at about 30 MiB; a hash it no longer holds is PERSISTED_QUERY_NOT_FOUND.
-    persistedQueries: {},
+    // Under enforcement, the manifest is that cache, and nothing is added to it.
+    persistedQueries: options.persistedQueries ? { cache: options.persistedQueries.apolloCache(), ttl: null } : {},
     // main.ts owns shutdown: it closes the server, then the emulators, then exits.
     stopOnTerminationSignals: false,
     plugins: [
@@ -216,7 +230,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // `no-store`, which requestPlugin says outright.
       ApolloServerPluginCacheControlDisabled(),
       landingPage,
-      requestPlugin(logger, limits.maxCost),
+      requestPlugin(logger, limits.maxCost, options.persistedQueries ?? null),
       idempotencyPlugin(options.ledger, options.answerEncryption, options.idempotency),
     ],
     logger,

@@ -22,6 +22,7 @@ import {
   UpstreamPolicy,
   type UpstreamPolicyOptions,
 } from '../../src/providers/policies/upstream-policy.js';
+import type { PersistedQueryManifest } from '../../src/persisted-queries.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../../src/query-limits.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
@@ -76,12 +77,27 @@ export interface GraphQLResponse<TData = Record<string, unknown>> {
   extensions?: Record<string, unknown>;
 }
 
+export interface GraphQLRequestOptions {
+  token?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
 /** POSTs one GraphQL operation over real HTTP. */
-export async function graphql<TData = Record<string, unknown>>(
+export function graphql<TData = Record<string, unknown>>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
-  options: { token?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  options: GraphQLRequestOptions = {},
+): Promise<GraphQLResponse<TData>> {
+  return postGraphQL<TData>(url, { query, variables }, options);
+}
+
+/** POSTs a GraphQL request body as given: by a persisted query's hash, with `extensions`, without `query` … */
+export async function postGraphQL<TData = Record<string, unknown>>(
+  url: string,
+  body: Record<string, unknown>,
+  options: GraphQLRequestOptions = {},
 ): Promise<GraphQLResponse<TData>> {
   const response = await fetch(url, {
     method: 'POST',
@@ -93,10 +109,10 @@ export async function graphql<TData = Record<string, unknown>>(
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify(body),
   });
-  const body = (await response.json()) as Omit<GraphQLResponse<TData>, 'status' | 'headers'>;
-  return { status: response.status, headers: response.headers, ...body };
+  const answer = (await response.json()) as Omit<GraphQLResponse<TData>, 'status' | 'headers'>;
+  return { status: response.status, headers: response.headers, ...answer };
 }
 
 export interface TestStack {
@@ -154,6 +170,8 @@ export interface TestStackOptions {
   production?: boolean;
   /** The server's limits on one operation, over the defaults. */
   queryLimits?: Partial<QueryLimits>;
+  /** Run only this manifest's operations, as PERSISTED_QUERIES=enforce does. @default null, any operation */
+  persistedQueries?: PersistedQueryManifest | null;
 }
 
 /** A provider's policy as the product's defaults make it, with a test's own options over them. */
@@ -211,6 +229,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     answerEncryption: new AnswerEncryption(options.answerKeys ?? [TEST_ANSWER_KEY]),
     idempotency: options.idempotency,
     queryLimits: { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits },
+    persistedQueries: options.persistedQueries ?? null,
   });
   return {
     server,
