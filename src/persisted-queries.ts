@@ -53,15 +53,18 @@ export class PersistedQueryManifest {
   }
 
   /**
-   * Whether a request may run, by its text or its hash (graphql-ws's subscribe payload as much as an HTTP body):
-   * text must hash to a manifest entry, and a hash sent with it must be that hash.
+   * The manifest's document a request names, or undefined when it names none: by its hash when it sends one (the
+   * text sent with it is not what runs: Apollo Client's GraphQLWsLink sends its own printing of the document), else
+   * by its text, which must be a manifest entry's to the byte. For transports Apollo does not serve (graphql-ws).
    */
-  isAllowedDocument({ query, sha256Hash }: DocumentReference): boolean {
-    if (query) {
-      const hash = persistedQueryHash(query);
-      return this.documents.has(hash) && (!sha256Hash || DOCUMENT_ID.exec(sha256Hash)?.[1] === hash);
-    }
-    return !!sha256Hash && this.documentOf(sha256Hash) !== undefined;
+  documentFor({ query, sha256Hash }: DocumentReference): string | undefined {
+    if (sha256Hash) return this.documentOf(sha256Hash);
+    return query ? this.documents.get(persistedQueryHash(query)) : undefined;
+  }
+
+  /** Whether a request names a manifest document ({@link documentFor}). */
+  isAllowedDocument(reference: DocumentReference): boolean {
+    return this.documentFor(reference) !== undefined;
   }
 
   /**
@@ -77,10 +80,14 @@ export class PersistedQueryManifest {
   }
 }
 
-/** Refuses an operation whose document the manifest lacks; Apollo's `queryHash` is the SHA-256 of the document. */
-export function refuseUnlisted(manifest: PersistedQueryManifest, queryHash: string | undefined): void {
-  if (queryHash !== undefined && manifest.documentOf(queryHash) !== undefined) return;
-  throw new GraphQLError('This server runs only the operations of its persisted-query manifest', {
+/** An operation whose document is not in the manifest (PERSISTED_QUERIES=enforce): refused before it runs. */
+export function persistedQueryNotAllowed(): GraphQLError {
+  return new GraphQLError('This server runs only the operations of its persisted-query manifest', {
     extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_ALLOWED, http: { status: 400 } },
   });
+}
+
+/** Refuses an operation whose document the manifest lacks; Apollo's `queryHash` is the SHA-256 of the document. */
+export function refuseUnlisted(manifest: PersistedQueryManifest, queryHash: string | undefined): void {
+  if (queryHash === undefined || manifest.documentOf(queryHash) === undefined) throw persistedQueryNotAllowed();
 }

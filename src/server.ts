@@ -265,6 +265,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     limits,
     production,
     maxMessageBytes: BODY_LIMIT_BYTES,
+    persistedQueries: options.persistedQueries ?? null,
     logger,
     endpoints: options.endpoints,
     ledger: options.ledger,

@@ -1,12 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { print } from 'graphql';
+import { randomUUID } from 'node:crypto';
+import { print, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { createClient, type SubscribePayload } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CustomersDocument } from '../../examples/client/generated/graphql.js';
+import { CustomersDocument, ProvisioningUpdatedDocument } from '../../examples/client/generated/graphql.js';
 import { PersistedQueryManifest, persistedQueryHash } from '../../src/persisted-queries.js';
 import { customerInput } from '../support/fixtures.js';
-import { postGraphQL, signToken, startTestStack, type TestStack } from '../support/stack.js';
+import { postGraphQL, signToken, startTestStack, type GraphQLResponse, type TestStack } from '../support/stack.js';
 
 /*
  * Issue 12: PERSISTED_QUERIES=enforce runs only the operations of the client preset's manifest, by hash (Apollo's
@@ -17,6 +20,9 @@ const MANIFEST_PATH = new URL('../../examples/client/generated/persisted-documen
 /** Ad hoc: in no manifest. */
 const AD_HOC = 'query AdHoc { provisionings(first: 5) { totalCount } }';
 const persisted = (sha256Hash: string) => ({ persistedQuery: { version: 1, sha256Hash } });
+/** The manifest's hash the client preset put in a generated document, bare as Apollo's extension takes it. */
+const persistedHashOf = (document: DocumentNode) =>
+  (document as DocumentNode & { __meta__: { hash: string } }).__meta__.hash.replace(/^sha256:/, '');
 
 let manifest: PersistedQueryManifest;
 /** The generated Customers document, as its manifest entry spells it (what a client sends by text). */
@@ -25,9 +31,8 @@ let customersHash: string;
 
 beforeAll(async () => {
   manifest = await PersistedQueryManifest.load(MANIFEST_PATH);
-  const { hash } = (CustomersDocument as unknown as { __meta__: { hash: string } }).__meta__;
-  customersHash = hash.replace(/^sha256:/, '');
-  customersText = manifest.documentOf(hash)!;
+  customersHash = persistedHashOf(CustomersDocument);
+  customersText = manifest.documentOf(customersHash)!;
 });
 
 describe('the persisted-query manifest', () => {
@@ -38,15 +43,16 @@ describe('the persisted-query manifest', () => {
     expect(manifest.documentOf(`sha256:${customersHash}`)).toBe(customersText);
   });
 
-  it('tells an allowed document, by text or hash, for a transport that is not HTTP (graphql-ws)', () => {
+  it('names the document to run, by hash or text, for a transport that is not HTTP (graphql-ws)', () => {
+    expect(manifest.documentFor({ query: customersText })).toBe(customersText);
+    expect(manifest.documentFor({ sha256Hash: customersHash })).toBe(customersText);
+    // By its hash, whatever text comes with it (Apollo Client prints its own): the manifest's text is what runs.
+    expect(manifest.documentFor({ query: print(CustomersDocument), sha256Hash: customersHash })).toBe(customersText);
     expect(manifest.isAllowedDocument({ query: customersText })).toBe(true);
-    expect(manifest.isAllowedDocument({ sha256Hash: customersHash })).toBe(true);
-    expect(manifest.isAllowedDocument({ query: customersText, sha256Hash: customersHash })).toBe(true);
-    // The same operation printed otherwise is another document.
+    // The same operation printed otherwise, alone, is another document.
     expect(manifest.isAllowedDocument({ query: print(CustomersDocument) })).toBe(false);
     expect(manifest.isAllowedDocument({ query: AD_HOC })).toBe(false);
-    expect(manifest.isAllowedDocument({ query: AD_HOC, sha256Hash: customersHash })).toBe(false);
-    expect(manifest.isAllowedDocument({ sha256Hash: persistedQueryHash(AD_HOC) })).toBe(false);
+    expect(manifest.isAllowedDocument({ query: customersText, sha256Hash: persistedQueryHash(AD_HOC) })).toBe(false);
     expect(manifest.isAllowedDocument({})).toBe(false);
   });
 
@@ -121,6 +127,43 @@ describe('PERSISTED_QUERIES=enforce', () => {
     expect(refused.errors?.map((e) => e.extensions.code)).toEqual(['PERSISTED_QUERY_NOT_ALLOWED']);
     expect((await operations()).length).toBe(before);
     expect(upstreamCalls()).toBe(callsBefore);
+  });
+
+  it('serves over graphql-ws only the manifest subscriptions, by hash or text', async () => {
+    const subscriptionHash = persistedHashOf(ProvisioningUpdatedDocument);
+    const subscriptionText = manifest.documentOf(subscriptionHash)!;
+    const ws = createClient({
+      url: stack.server.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { Authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+    });
+    /** The first answer to a subscription: its first event, or its error. */
+    const firstAnswer = (payload: SubscribePayload) =>
+      new Promise<unknown>((resolve) => {
+        const stop = ws.subscribe(payload, {
+          next: (result) => {
+            stop();
+            resolve(result);
+          },
+          error: resolve,
+          complete: () => resolve('complete'),
+        });
+      });
+    try {
+      const variables = { id: randomUUID() };
+      // Ad hoc: refused as over HTTP. A manifest subscription runs: here NOT_FOUND, for no such provisioning.
+      const adHoc = `subscription { provisioningUpdated(id: "${variables.id}") { id status } }`;
+      const codesOf = (answer: unknown) => (answer as GraphQLFormattedError[]).map((e) => e.extensions?.code);
+      expect(codesOf(await firstAnswer({ query: adHoc }))).toEqual(['PERSISTED_QUERY_NOT_ALLOWED']);
+      const byText = await firstAnswer({ query: subscriptionText, variables });
+      const byHash = await firstAnswer({ query: '', variables, extensions: persisted(subscriptionHash) });
+      for (const answer of [byText, byHash]) {
+        expect((answer as GraphQLResponse).errors?.map((e) => e.extensions.code)).toEqual(['NOT_FOUND']);
+      }
+    } finally {
+      await ws.dispose();
+    }
   });
 
   it('registers no new hash: an APQ registration is refused, and its hash stays unknown', async () => {
