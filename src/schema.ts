@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+// The type Apollo's documentation imports for a subgraph's resolvers; @apollo/subgraph has no export map.
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse, type GraphQLSchema } from 'graphql';
 import { requireCaller } from './auth.js';
 import type { RequestContext } from './context.js';
@@ -57,7 +58,7 @@ export function createSchema(): GraphQLSchema {
 }
 
 /** buildSubgraphSchema takes one resolver map; each of ours resolves fields of its own, so they merge without clash. */
-function mergedResolvers(maps: Resolvers[]): GraphQLResolverMap<RequestContext> {
+function mergedResolvers(maps: Resolvers[]): GraphQLResolverMap<unknown> {
   const merged: Record<string, object> = {};
   for (const map of maps) {
     for (const [typeName, resolvers] of Object.entries(map as Record<string, object>)) {
@@ -65,7 +66,7 @@ function mergedResolvers(maps: Resolvers[]): GraphQLResolverMap<RequestContext> 
       merged[typeName] = typeName in merged ? { ...merged[typeName], ...resolvers } : resolvers;
     }
   }
-  return merged as GraphQLResolverMap<RequestContext>;
+  return merged as GraphQLResolverMap<unknown>;
 }
 
 /** `_service` spells out the whole schema: like every other field, it answers only an authenticated caller. */

@@ -24,6 +24,7 @@ import { REPLAYED_HEADER, idempotencyPlugin, type IdempotencyOptions } from './i
 import type { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './query-limits.js';
+import { noSubgraphSdlRule } from './federation.js';
 import { createSchema } from './schema.js';
 import { refuseOverBudget } from './upstream-cost.js';
 
@@ -202,7 +203,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // graphql-js stops reading past the limit, before the document is whole.
     parseOptions: { maxTokens: limits.maxTokens },
     // Apollo runs these once per document and keeps it validated in its document store, keyed by the query's hash.
-    validationRules: queryLimitRules(limits),
+    validationRules: [...queryLimitRules(limits), ...(production ? [noSubgraphSdlRule] : [])],
     // Automatic persisted queries (Apollo's default, said here): a query registered by its SHA-256 is kept in
     // Apollo's in-memory LRU cache, bounded at about 30 MiB; a hash it no longer holds is PERSISTED_QUERY_NOT_FOUND.
     persistedQueries: {},
