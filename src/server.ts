@@ -6,7 +6,10 @@ import {
   type ApolloServerPlugin,
   type GraphQLRequestContextWillSendResponse,
 } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
@@ -214,6 +217,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // The schema sets no cache hints: the default plugin would wrap every field's resolver only to conclude
       // `no-store`, which requestPlugin says outright.
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo adds it to a subgraph by default: a gateway's header would then buy any caller per-field timings and
+      // errors of its operation. Nothing here reports to GraphOS.
+      ApolloServerPluginInlineTraceDisabled(),
       landingPage,
       requestPlugin(logger, limits.maxCost),
       idempotencyPlugin(options.ledger, options.answerEncryption, options.idempotency),
