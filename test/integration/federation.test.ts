@@ -5,6 +5,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startBillingSubgraph, type RunningBillingSubgraph } from '../../examples/billing/server.js';
 import { composeSupergraph } from '../../scripts/supergraph.js';
+import { createSchema } from '../../src/schema.js';
 import { customerInput, wholesaleCustomerInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
 
@@ -231,6 +232,33 @@ describe('_entities at the facade', () => {
     }
   });
 
+  it('reads CloudCockpit for a field of its record asked through a named fragment, and only then', async () => {
+    const reference = [{ __typename: 'Customer', id: customerIds[1] }];
+    const asked = async (query: string) => {
+      const before = customerReads();
+      const response = await graphql<{ _entities: unknown[] }>(
+        stack.server.url,
+        query,
+        { representations: reference },
+        { token: csp },
+      );
+      expect(response.errors).toBeUndefined();
+      return { entities: response.data!._entities, reads: customerReads() - before };
+    };
+    const byFragment = (fields: string) => `query($representations: [_Any!]!) {
+      _entities(representations: $representations) { ...Billed }
+    }
+    fragment Billed on Customer { ${fields} }`;
+    expect(await asked(byFragment('id net3 { customer { customerId } }'))).toEqual({
+      entities: [{ id: customerIds[1], net3: { customer: { customerId: customerIds[1] } } }],
+      reads: 0,
+    });
+    expect(await asked(byFragment('id companyName'))).toEqual({
+      entities: [{ id: customerIds[1], companyName: expect.stringMatching(/^Billed /) }],
+      reads: 1,
+    });
+  });
+
   it('is UNAUTHENTICATED without a token, and prices each reference against the budget', async () => {
     const anonymous = await entities(undefined, [{ __typename: 'Customer', id: customerIds[0] }], '__typename');
     expect(anonymous.status).toBe(401);
@@ -273,6 +301,14 @@ describe('_entities at the facade', () => {
 });
 
 describe('the facade on its own', () => {
+  it('keeps its Subscription root in the subgraph schema, for graphql-ws to serve from the same object', () => {
+    const subscription = createSchema().getSubscriptionType();
+    expect(Object.keys(subscription?.getFields() ?? {}).sort()).toEqual([
+      'customerProvisioningUpdated',
+      'provisioningUpdated',
+    ]);
+  });
+
   it('still answers its root queries as before', async () => {
     const response = await graphql<{ customer: { id: string; net3: unknown }; provisioning: { id: string } }>(
       stack.server.url,
