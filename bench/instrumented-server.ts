@@ -95,6 +95,7 @@ function timed(database: Database): Database {
     exec: (sql) => around(() => database.exec(sql)),
     // The statements inside a transaction are its own: the transaction is counted once, from BEGIN to COMMIT.
     transaction: (work) => around(() => database.transaction(work)),
+    listen: (channel, listener) => database.listen(channel, listener),
     close: () => database.close(),
   };
 }

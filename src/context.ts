@@ -63,14 +63,23 @@ export function createContextFactory({ authenticator, ...services }: ContextDepe
   };
 }
 
+export interface ContextOf {
+  caller: Caller | null;
+  correlationId: string;
+  clientIp: string | null;
+  /** A subscription's: it lives for many events, each read afresh (nothing cached between them). */
+  live?: boolean;
+}
+
 /** A context acting for `caller`: a request's, or the worker's when it resumes a caller's provisioning. */
 export function contextFor(
   { logger, endpoints, ledger }: ContextServices,
-  { caller, correlationId, clientIp }: { caller: Caller | null; correlationId: string; clientIp: string | null },
+  { caller, correlationId, clientIp, live = false }: ContextOf,
 ): RequestContext {
   const scope = new RequestScope(logger, correlationId);
   const providers = caller ? providersFor(endpoints, caller, scope) : null;
-  return new ContextOfRequest(scope, caller, clientIp, providers, ledger, createLoaders(ledger, caller, providers));
+  const loaders = createLoaders(ledger, caller, providers, { cache: !live });
+  return new ContextOfRequest(scope, caller, clientIp, providers, ledger, loaders);
 }
 
 /**

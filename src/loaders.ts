@@ -35,8 +35,16 @@ export interface LiveClients {
   webex: WebexClient;
 }
 
-/** The loaders of one request of `caller`, reading live through `clients` (null without a caller). */
-export function createLoaders(ledger: Ledger, caller: Caller | null, clients: LiveClients | null): Loaders {
+/**
+ * The loaders of one request of `caller`, reading live through `clients` (null without a caller). `cache: false` for
+ * a subscription, whose context outlives each event: every event reads afresh, still batched.
+ */
+export function createLoaders(
+  ledger: Ledger,
+  caller: Caller | null,
+  clients: LiveClients | null,
+  { cache = true }: { cache?: boolean } = {},
+): Loaders {
   // Resolved when a loader first runs: an anonymous request fails there, as every resolver would make it.
   const tenant = () => requireCaller(caller).tenant;
   const scope = () => scopeOf(requireCaller(caller));
@@ -51,30 +59,42 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, clients: Li
   };
 
   return {
-    provisioning: new DataLoader(async (ids) => {
-      const operations = await ledger.operationsByIds(tenant(), uuids(ids), scope());
-      return ids.map((id) => operations.find((op) => same(op.id, id)) ?? null);
-    }),
+    provisioning: new DataLoader(
+      async (ids) => {
+        const operations = await ledger.operationsByIds(tenant(), uuids(ids), scope());
+        return ids.map((id) => operations.find((op) => same(op.id, id)) ?? null);
+      },
+      { cache },
+    ),
 
-    stepsOfProvisioning: new DataLoader(async (ids) => {
-      const steps = await ledger.stepsOf(uuids(ids));
-      return ids.map((id) => steps.filter((step) => same(step.operationId, id)));
-    }),
+    stepsOfProvisioning: new DataLoader(
+      async (ids) => {
+        const steps = await ledger.stepsOf(uuids(ids));
+        return ids.map((id) => steps.filter((step) => same(step.operationId, id)));
+      },
+      { cache },
+    ),
 
-    provisioningsOfCustomer: new DataLoader(async (customerIds) => {
-      const operations = await ledger.operationsOfCustomers(tenant(), uuids(customerIds), scope());
-      return customerIds.map((id) => operations.filter((op) => same(op.customerId, id)));
-    }),
+    provisioningsOfCustomer: new DataLoader(
+      async (customerIds) => {
+        const operations = await ledger.operationsOfCustomers(tenant(), uuids(customerIds), scope());
+        return customerIds.map((id) => operations.filter((op) => same(op.customerId, id)));
+      },
+      { cache },
+    ),
 
-    currentStepsOfCustomer: new DataLoader(async (customerIds) => {
-      const rows = await ledger.currentStepsOfCustomers(tenant(), uuids(customerIds));
-      return customerIds.map(
-        (id) => new Map(rows.filter((row) => same(row.customerId, id)).map((row) => [row.step.step, row.step])),
-      );
-    }),
+    currentStepsOfCustomer: new DataLoader(
+      async (customerIds) => {
+        const rows = await ledger.currentStepsOfCustomers(tenant(), uuids(customerIds));
+        return customerIds.map(
+          (id) => new Map(rows.filter((row) => same(row.customerId, id)).map((row) => [row.step.step, row.step])),
+        );
+      },
+      { cache },
+    ),
 
     // Webex reads one customer per call and has no batch read: this loader only dedupes within the request.
-    wholesaleCustomer: new DataLoader(async ([id]) => [await live().webex.getCustomer(id!)], { batch: false }),
+    wholesaleCustomer: new DataLoader(async ([id]) => [await live().webex.getCustomer(id!)], { batch: false, cache }),
 
     madeByTenant: new DataLoader(async (webexIds) => {
       const made = await ledger.recordedUpstreamIds(tenant(), 'WEBEX_WHOLESALE', 'id', webexIds);
@@ -84,6 +104,7 @@ export function createLoaders(ledger: Ledger, caller: Caller | null, clients: Li
     // CloudCockpit reads one customer per call: this loader only dedupes and caches within the request.
     cloudCockpitCustomer: new DataLoader(async ([id]) => [await live().cloudCockpit.getCustomer(id!)], {
       batch: false,
+      cache,
       cacheKeyFn: (id) => wireGuid(id),
     }),
   };

@@ -29,6 +29,7 @@ import type { Logger } from './logger.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './query-limits.js';
 import { noSubgraphSdlRule } from './federation.js';
 import { createSchema } from './schema.js';
+import { serveSubscriptions } from './subscriptions.js';
 import { refuseOverBudget } from './upstream-cost.js';
 
 export interface ServerOptions {
@@ -198,8 +199,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
 
   const limits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
+  const schema = createSchema();
   const apollo = new ApolloServer<RequestContext>({
-    schema: createSchema(),
+    schema,
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     ...(production ? { formatError: withoutSuggestions } : {}),
@@ -249,11 +251,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }),
   });
 
+  const subscriptions = serveSubscriptions({
+    httpServer: app.server,
+    schema,
+    authenticator,
+    limits,
+    production,
+    maxMessageBytes: BODY_LIMIT_BYTES,
+    logger,
+    endpoints: options.endpoints,
+    ledger: options.ledger,
+  });
+
   await app.listen({ port: options.port, host: options.host ?? '0.0.0.0' });
   const { port } = app.server.address() as AddressInfo;
   return {
     url: `http://localhost:${port}/graphql`,
-    close: () => apollo.stop(),
+    async close() {
+      // Subscribers are told the server is going away (1001) before the HTTP server drains: their sockets would
+      // keep it open.
+      await subscriptions.close();
+      await apollo.stop();
+    },
   };
 }
 

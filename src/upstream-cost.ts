@@ -213,10 +213,20 @@ export function refuseOverBudget(
   { schema, document, operation, request, contextValue }: GraphQLRequestContextDidResolveOperation<RequestContext>,
 ): void {
   // No operation to run: execution answers that, calling nothing.
-  if (!operation) return;
+  if (operation)
+    refuseOperationOverBudget(maxCost, schema, { operation, document, variables: request.variables }, contextValue);
+}
+
+/** refuseOverBudget's check, for an operation that did not come through Apollo (a subscription over WebSocket). */
+export function refuseOperationOverBudget(
+  maxCost: number,
+  schema: GraphQLSchema,
+  request: Parameters<typeof upstreamCallsOf>[1],
+  context: RequestContext,
+): void {
   let cost: number | null;
   try {
-    cost = upstreamCallsOf(schema, { operation, document, variables: request.variables }, contextValue);
+    cost = upstreamCallsOf(schema, request, context);
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
     throw costExceeded(maxCost, null);

@@ -1139,6 +1139,12 @@ export type ProvisioningStep = {
   status: ProvisioningStepStatus;
   /** The ids that identify the step's record at its provider; empty until the provider answered. */
   upstreamIds: Array<UpstreamId>;
+  /**
+   * The Webex Wholesale customer as Webex last showed it to this step (the background worker follows it until its
+   * status is final): `PROVISIONING`, then `PROVISIONED`. Null for the steps of other providers, and until Webex
+   * answered.
+   */
+  wholesaleCustomer?: Maybe<WholesaleCustomer>;
 };
 
 /** Where one step of a provisioning stands. */
@@ -2202,6 +2208,7 @@ export type ProvisioningStepResolvers<ContextType = RequestContext, ParentType e
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ProvisioningStepStatus'], ParentType, ContextType>;
   upstreamIds?: Resolver<Array<ResolversTypes['UpstreamId']>, ParentType, ContextType>;
+  wholesaleCustomer?: Resolver<Maybe<ResolversTypes['WholesaleCustomer']>, ParentType, ContextType>;
 }>;
 
 export type ProvisioningStepStatusResolvers = EnumResolverSignature<{ FAILED?: any, IN_PROGRESS?: any, PENDING?: any, SUCCEEDED?: any }, ResolversTypes['ProvisioningStepStatus']>;

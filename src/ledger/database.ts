@@ -12,7 +12,17 @@ export interface Queryable {
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` with each payload NOTIFYed on `channel` once the listening has begun; `onGap` when some may have
+   * been missed (the listening connection was lost, and is made again). Resolves once listening.
+   */
+  listen(channel: string, listener: NotificationListener): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface NotificationListener {
+  onNotify(payload: string): void;
+  onGap(): void;
 }
 
 export interface DatabaseOptions {
@@ -44,6 +54,8 @@ async function openPGlite(dataDir: string): Promise<Database> {
     ...over(db),
     // PGlite is one connection: its transactions queue behind each other, as row locks would make them.
     transaction: (work) => db.transaction((tx) => work(over(tx))),
+    // In process: PGlite delivers its own NOTIFYs to its listeners, and no connection can be lost.
+    listen: (channel, { onNotify }) => db.listen(channel, onNotify),
     close: () => db.close(),
   };
 }
@@ -52,6 +64,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // Fail at start-up, not at the first request, when the server cannot be reached.
   await pool.query('SELECT 1');
+  const listening = new Set<() => Promise<void>>();
   const over = (target: pg.Pool | pg.PoolClient): Queryable => ({
     query: async <Row>(sql: string, params?: unknown[]) => (await target.query(sql, params)).rows as Row[],
     exec: async (sql) => {
@@ -75,6 +88,63 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         client.release();
       }
     },
-    close: () => pool.end(),
+    async listen(channel, listener) {
+      const stop = await listenOnServer(url, channel, listener);
+      listening.add(stop);
+      return () => {
+        listening.delete(stop);
+        return stop();
+      };
+    },
+    async close() {
+      await Promise.all([...listening].map((stop) => stop()));
+      await pool.end();
+    },
+  };
+}
+
+/** How long a lost listening connection waits before it is made again, doubling up to the longest. */
+const RELISTEN_DELAYS_MS = { first: 250, longest: 10_000 };
+
+/**
+ * A connection of its own, outside the pool: LISTEN holds its session. When it is lost, it is made again (back-off
+ * doubling to 10 s) and the listener is told that notifications may have been missed in between.
+ */
+async function listenOnServer(url: string, channel: string, listener: NotificationListener) {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url });
+    next.on('notification', (message) => {
+      if (message.channel === channel) listener.onNotify(message.payload ?? '');
+    });
+    // Errors are followed by 'end'; both only start the reconnecting.
+    next.on('error', () => undefined);
+    next.on('end', () => {
+      if (client === next && !stopped) reconnect(RELISTEN_DELAYS_MS.first);
+    });
+    await next.connect();
+    await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    client = next;
+  };
+
+  const reconnect = (delayMs: number) => {
+    client = null;
+    retry = setTimeout(() => {
+      connect().then(
+        () => listener.onGap(),
+        () => !stopped && reconnect(Math.min(delayMs * 2, RELISTEN_DELAYS_MS.longest)),
+      );
+    }, delayMs);
+    retry.unref();
+  };
+
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => undefined);
   };
 }

@@ -1,4 +1,5 @@
 import type { ProviderName } from '../errors.js';
+import { ProvisioningChanges } from './changes.js';
 import type { Database } from './database.js';
 import { LedgerReads, type PageWindow } from './reads.js';
 import type { OperationRecord, OperationStatus, StepFailure, StepRecord } from './records.js';
@@ -39,6 +40,8 @@ export class Ledger {
   private readonly queue: WorkQueue;
   private readonly reads: LedgerReads;
   private readonly upstreamIds: UpstreamIdIndex;
+  /** Announcements of changed provisionings, this process's and other processes' alike: changes.ts. */
+  readonly changes: ProvisioningChanges;
 
   constructor(
     private readonly db: Database,
@@ -51,6 +54,7 @@ export class Ledger {
     this.queue = new WorkQueue(db, terms);
     this.reads = new LedgerReads(db);
     this.upstreamIds = new UpstreamIdIndex(db);
+    this.changes = new ProvisioningChanges(db);
   }
 
   /** For the stores beside the ledger (idempotency keys) that share its migrations. */

@@ -161,6 +161,36 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       $fn$;
     `,
   },
+  {
+    version: 6,
+    name: 'provisioning change announcements',
+    sql: `
+      -- Live progress: each committed change of a provisioning's or a step's status is announced on one channel to
+      -- every server process that LISTENs (at commit, so listeners read what was committed; PGlite in process).
+      -- The payload is '<operation id> <customer id>'; a transaction's identical announcements arrive once.
+      CREATE FUNCTION announce_operation_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        PERFORM pg_notify('provisioning_changes', NEW.id || ' ' || coalesce(NEW.customer_id::text, ''));
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE FUNCTION announce_step_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        PERFORM pg_notify('provisioning_changes', NEW.operation_id || ' ' || coalesce(
+          (SELECT customer_id::text FROM provisioning_operations WHERE id = NEW.operation_id), ''));
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER operation_created AFTER INSERT ON provisioning_operations
+        FOR EACH ROW EXECUTE FUNCTION announce_operation_change();
+      CREATE TRIGGER operation_status_changed AFTER UPDATE OF status ON provisioning_operations
+        FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION announce_operation_change();
+      CREATE TRIGGER step_created AFTER INSERT ON provisioning_steps
+        FOR EACH ROW EXECUTE FUNCTION announce_step_change();
+      CREATE TRIGGER step_status_changed AFTER UPDATE OF status ON provisioning_steps
+        FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION announce_step_change();
+    `,
+  },
 ];
 
 /** An arbitrary constant: replicas starting together take turns to migrate. */

@@ -1,8 +1,10 @@
 import { authorized, type RequestContext } from '../context.js';
 import { notFound } from '../errors.js';
+import type { WholesaleCustomer } from '../providers/webex/wire.js';
 import type { Resolvers } from '../generated/graphql.js';
 import type { OperationRecord } from '../ledger/ledger.js';
 import { scopeOf } from '../ledger/visibility.js';
+import { customerProvisioningProgress, provisioningProgress } from '../provisioning/progress.js';
 import { retryProvisioning } from '../provisioning/provision-customer.js';
 import { connectionOf, offsetCursors, requestedWindow } from '../relay.js';
 import { isUuid } from '../uuid.js';
@@ -49,6 +51,25 @@ export const provisioningLedgerResolvers: Resolvers = {
     },
   },
 
+  Subscription: {
+    provisioningUpdated: {
+      async subscribe(_, { id }, context) {
+        // Refused at once, as `provisioning(id:)` answers null: the caller learns nothing of another's provisioning.
+        if (!(await visibleProvisioning(context, id))) throw notFound(`There is no provisioning ${id}`);
+        return provisioningProgress(context.ledger, authorized(context).caller, id);
+      },
+      resolve: (operation: OperationRecord) => operation,
+    },
+    customerProvisioningUpdated: {
+      subscribe(_, { customerId }, context) {
+        const { caller } = authorized(context);
+        if (!isUuid(customerId)) throw notFound(`There is no customer ${customerId}`);
+        return customerProvisioningProgress(context.ledger, caller, customerId);
+      },
+      resolve: (operation: OperationRecord) => operation,
+    },
+  },
+
   Provisioning: {
     // A gateway's reference: the loader reads every reference of the request in one ledger query, with the same rule.
     __resolveReference: ({ id }, context) => visibleProvisioning(context, id),
@@ -59,5 +80,7 @@ export const provisioningLedgerResolvers: Resolvers = {
     name: (step) => step.step,
     upstreamIds: (step) => Object.entries(step.upstreamIds).map(([name, value]) => ({ name, value })),
     failure: (step) => (step.failure ? { __typename: 'ProviderFailure' as const, ...step.failure } : null),
+    wholesaleCustomer: (step) =>
+      step.provider === 'WEBEX_WHOLESALE' ? ((step.result as WholesaleCustomer | null) ?? null) : null,
   },
 };
