@@ -96,10 +96,13 @@ export function createLoaders(
     // Webex reads one customer per call and has no batch read: this loader only dedupes within the request.
     wholesaleCustomer: new DataLoader(async ([id]) => [await live().webex.getCustomer(id!)], { batch: false, cache }),
 
-    madeByTenant: new DataLoader(async (webexIds) => {
-      const made = await ledger.recordedUpstreamIds(tenant(), 'WEBEX_WHOLESALE', 'id', webexIds);
-      return webexIds.map((id) => made.has(id));
-    }),
+    madeByTenant: new DataLoader(
+      async (webexIds) => {
+        const made = await ledger.recordedUpstreamIds(tenant(), 'WEBEX_WHOLESALE', 'id', webexIds);
+        return webexIds.map((id) => made.has(id));
+      },
+      { cache },
+    ),
 
     // CloudCockpit reads one customer per call: this loader only dedupes and caches within the request.
     cloudCockpitCustomer: new DataLoader(async ([id]) => [await live().cloudCockpit.getCustomer(id!)], {
