@@ -6,7 +6,10 @@ import {
   type ApolloServerPlugin,
   type GraphQLRequestContextWillSendResponse,
 } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
@@ -25,6 +28,7 @@ import type { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
 import { refuseUnlisted, type PersistedQueryManifest } from './persisted-queries.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './query-limits.js';
+import { noSubgraphSdlRule } from './federation.js';
 import { createSchema } from './schema.js';
 import { serveSubscriptions } from './subscriptions.js';
 import { refuseOverBudget } from './upstream-cost.js';
@@ -217,7 +221,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // graphql-js stops reading past the limit, before the document is whole.
     parseOptions: { maxTokens: limits.maxTokens },
     // Apollo runs these once per document and keeps it validated in its document store, keyed by the query's hash.
-    validationRules: queryLimitRules(limits),
+    validationRules: [...queryLimitRules(limits), ...(production ? [noSubgraphSdlRule] : [])],
     // Automatic persisted queries (Apollo's default, said here): a query registered by its SHA-256 is kept in
     // Apollo's in-memory LRU cache, bounded at about 30 MiB; a hash it no longer holds is PERSISTED_QUERY_NOT_FOUND.
     // Under enforcement, the manifest is that cache, and nothing is added to it.
@@ -229,6 +233,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // The schema sets no cache hints: the default plugin would wrap every field's resolver only to conclude
       // `no-store`, which requestPlugin says outright.
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo adds it to a subgraph by default: a gateway's header would then buy any caller per-field timings and
+      // errors of its operation. Nothing here reports to GraphOS.
+      ApolloServerPluginInlineTraceDisabled(),
       landingPage,
       requestPlugin(logger, limits.maxCost, options.persistedQueries ?? null),
       idempotencyPlugin(options.ledger, options.answerEncryption, options.idempotency),
