@@ -24,6 +24,7 @@ import { REPLAYED_HEADER, idempotencyPlugin, type IdempotencyOptions } from './i
 import type { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './query-limits.js';
+import { Readiness } from './readiness.js';
 import { createSchema } from './schema.js';
 import { serveSubscriptions } from './subscriptions.js';
 import { refuseOverBudget } from './upstream-cost.js';
@@ -44,6 +45,10 @@ export interface ServerOptions {
   idempotency?: IdempotencyOptions;
   /** How large one operation may be: depth, aliases, directives, tokens and provider calls. @default DEFAULT_QUERY_LIMITS */
   queryLimits?: QueryLimits;
+  /** What `/readyz` answers; main.ts drains it on SIGTERM. @default over the ledger's database and `endpoints` */
+  readiness?: Readiness;
+  /** How long `close` lets requests in flight finish before it cuts their connections. @default 10000 */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -211,7 +216,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // main.ts owns shutdown: it closes the server, then the emulators, then exits.
     stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: app.server }),
+      ApolloServerPluginDrainHttpServer({ httpServer: app.server, stopGracePeriodMillis: options.shutdownGraceMs }),
       // The schema sets no cache hints: the default plugin would wrap every field's resolver only to conclude
       // `no-store`, which requestPlugin says outright.
       ApolloServerPluginCacheControlDisabled(),
@@ -230,7 +235,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ledger: options.ledger,
   });
 
+  // Liveness only: a process that answers is alive, whatever its database does (a restart would not bring that back).
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const readiness = options.readiness ?? new Readiness(options.ledger.database, options.endpoints, logger);
+  app.get('/readyz', async (_request, reply) => {
+    const report = await readiness.report();
+    return reply
+      .code(report.status === 'ready' ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(report);
+  });
   app.get('/', async (_request, reply) => reply.redirect('/graphql'));
   await app.register(fastifyCors, { exposedHeaders: ['X-Correlation-Id', REPLAYED_HEADER] });
   app.route({
