@@ -130,6 +130,7 @@ function logOperation(
   logger.info(
     {
       correlationId: contextValue.correlationId,
+      tenant: contextValue.caller?.tenant ?? null,
       operationName: operationName ?? null,
       durationMs: Math.round(performance.now() - startedAt),
       errorCodes: errors?.map((e) => e.extensions.code) ?? [],
@@ -152,6 +153,7 @@ function requestPlugin(logger: Logger, maxCost: number): ApolloServerPlugin<Requ
       const startedAt = performance.now();
       return {
         async didResolveOperation(resolved) {
+          resolved.contextValue.nameOperation(resolved.operationName ?? null);
           refuseOverBudget(maxCost, resolved);
         },
         async willSendResponse(outgoing) {

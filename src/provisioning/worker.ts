@@ -142,7 +142,9 @@ export class ProvisioningWorker {
   private scopeOf(operation: OperationRecord, step: StepRecord): StepScope {
     const { endpoints, ledger, logger } = this.services;
     const correlationId = step.correlationId ?? operation.correlationId;
-    const scope = { correlationId, logger: logger.child({ correlationId }) };
+    // The ledger's kind ('provisionCustomer') stands for the operation: the caller's own name for it is not recorded.
+    const bindings = { correlationId, tenant: operation.tenant, operationKind: operation.kind };
+    const scope = { correlationId, logger: logger.child(bindings) };
     return {
       ...scope,
       caller: operation.caller,
