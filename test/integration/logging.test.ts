@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { customerInput, providerInstanceInput } from '../support/fixtures.js';
+import { provisionEverywhereInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/stack.js';
 
 const PROVISION = `mutation ProvisionLogged($input: ProvisionCustomerInput!) {
@@ -12,19 +12,6 @@ const PROVISION = `mutation ProvisionLogged($input: ProvisionCustomerInput!) {
     failures { provider code }
   }
 }`;
-
-/** A fresh Adobe organization and Net3 (unreachable here) beside the customer: every provider's path logs. */
-const provisionInput = () => ({
-  customer: customerInput(),
-  providerInstances: [providerInstanceInput()],
-  experiencePlatform: {
-    imsOrgId: `${randomBytes(12).toString('hex').toUpperCase()}@AdobeOrg`,
-    tenantId: 'contosopizza',
-    region: 'NLD2',
-    entitlement: { valuePropId: 'rtcdp-prime', valuePropSKUID: '65304520CA01A12' },
-  },
-  net3: {},
-});
 
 type LogLine = Record<string, unknown>;
 
@@ -81,7 +68,7 @@ describe('logs', () => {
     await graphql(
       stack.server.url,
       PROVISION,
-      { input: provisionInput() },
+      { input: provisionEverywhereInput() },
       { token: await signToken(), headers: { 'x-correlation-id': correlationId } },
     );
     const lines = linesOf(correlationId);
@@ -101,7 +88,7 @@ describe('logs', () => {
       token,
       headers: { 'x-correlation-id': correlationId, 'idempotency-key': `logging-${randomUUID()}` },
     };
-    const input = provisionInput();
+    const input = provisionEverywhereInput();
     const first = await graphql<{ provisionCustomer: { experiencePlatform: { connectionString: string } } }>(
       stack.server.url,
       PROVISION,
