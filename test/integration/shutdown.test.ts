@@ -35,13 +35,40 @@ describe.each(backends)('SIGTERM, ledger on $name', ({ name }) => {
   let postgres: TestDatabase | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'provisioning-graph-shutdown-'));
   let server: ServerProcess | undefined;
-  /** CloudCockpit's customer creations wait here until the test lets them through. */
+  /** CloudCockpit's customer creations wait here until the test lets them through; each test holds anew. */
   let letThrough!: () => void;
-  const gate = new Promise<void>((resolve) => (letThrough = resolve));
+  let gate!: Promise<void>;
   let heldCreations = 0;
+  const holdCreations = () => {
+    heldCreations = 0;
+    gate = new Promise<void>((resolve) => (letThrough = resolve));
+  };
+  holdCreations();
 
   const openLedgerDatabase = (): Promise<Database> =>
     postgres ? openDatabase({ url: postgres.url, dataDir: '' }) : openDatabase({ dataDir });
+
+  const serverEnv = (shutdown: Record<string, string>): Record<string, string> => ({
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...(postgres ? { DATABASE_URL: postgres.url! } : { DATA_DIR: dataDir }),
+    LEDGER_LEASE_MS: String(LEASE_MS),
+    // Held calls must not time out: the point is that they finish after the signal.
+    CLOUDCOCKPIT_TIMEOUT_MS: '60000',
+    JWT_SECRET: TEST_JWT_SECRET,
+    CLOUDCOCKPIT_URL: cloudCockpit.url,
+    CLOUDCOCKPIT_TOKEN: TEST_CREDENTIALS.cloudCockpit.token,
+    ADOBE_AEP_URL: emulators[1]!.url,
+    ADOBE_AEP_TOKEN: TEST_CREDENTIALS.experiencePlatform.token,
+    ADOBE_IMS_AUTHORIZATION: TEST_CREDENTIALS.experiencePlatform.imsAuthorization,
+    NET3_URL: emulators[2]!.url,
+    NET3_API_KEY: TEST_CREDENTIALS.net3.apiKey,
+    WEBEX_URL: emulators[3]!.url,
+    WEBEX_TOKEN: TEST_CREDENTIALS.webex.token,
+    ...shutdown,
+  });
 
   beforeAll(async () => {
     const [cc, aep, net3, webex] = await Promise.all([
@@ -98,28 +125,7 @@ describe.each(backends)('SIGTERM, ledger on $name', ({ name }) => {
       );
       await database.close();
 
-      server = await startServerProcess({
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'info',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        ...(postgres ? { DATABASE_URL: postgres.url! } : { DATA_DIR: dataDir }),
-        LEDGER_LEASE_MS: String(LEASE_MS),
-        SHUTDOWN_DELAY_MS: '1500',
-        SHUTDOWN_GRACE_MS: '60000',
-        // Held calls must not time out: the point is that they finish after the signal.
-        CLOUDCOCKPIT_TIMEOUT_MS: '60000',
-        JWT_SECRET: TEST_JWT_SECRET,
-        CLOUDCOCKPIT_URL: cloudCockpit.url,
-        CLOUDCOCKPIT_TOKEN: TEST_CREDENTIALS.cloudCockpit.token,
-        ADOBE_AEP_URL: emulators[1]!.url,
-        ADOBE_AEP_TOKEN: TEST_CREDENTIALS.experiencePlatform.token,
-        ADOBE_IMS_AUTHORIZATION: TEST_CREDENTIALS.experiencePlatform.imsAuthorization,
-        NET3_URL: emulators[2]!.url,
-        NET3_API_KEY: TEST_CREDENTIALS.net3.apiKey,
-        WEBEX_URL: emulators[3]!.url,
-        WEBEX_TOKEN: TEST_CREDENTIALS.webex.token,
-      });
+      server = await startServerProcess(serverEnv({ SHUTDOWN_DELAY_MS: '1500', SHUTDOWN_GRACE_MS: '60000' }));
       const origin = new URL(server.url).origin;
       // The worker's recovery of the customer step, then a caller's request: both held at CloudCockpit.
       await waitUntil('the worker calls CloudCockpit', () => heldCreations === 1);
@@ -182,4 +188,63 @@ describe.each(backends)('SIGTERM, ledger on $name', ({ name }) => {
       }
     },
   );
+
+  // The rest on one backend: what they try is the process's, not the database's.
+  it.runIf(name === 'pglite')(
+    'past the grace period, exits 1 and keeps the lease of the call still on the wire',
+    { timeout: 120_000 },
+    async () => {
+      holdCreations();
+      server = await startServerProcess(serverEnv({ SHUTDOWN_GRACE_MS: '1000' }));
+      const correlationId = randomUUID();
+      const inFlight = graphql(
+        server.url,
+        CREATE_CUSTOMER,
+        { input: customerInput() },
+        { token: await signToken(), headers: { 'x-correlation-id': correlationId } },
+      ).catch((error: Error) => error);
+      await waitUntil('the request calls CloudCockpit', () => heldCreations === 1);
+      const exited = once(server.child, 'exit');
+      server.child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      expect(code).toBe(1);
+      expect(server.logs().map((line) => line.msg)).toContain(
+        'shutdown grace period ran out with work in flight: exiting',
+      );
+      expect(await inFlight).toBeInstanceOf(Error);
+
+      // Handing the step back could let another replica call CloudCockpit again while this call is still on the wire.
+      const after = await openLedgerDatabase();
+      try {
+        const [step] = await after.query<{ status: string; outcome_unknown: boolean; lease_live: boolean }>(
+          `SELECT status, outcome_unknown, lease_expires_at > now() AS lease_live FROM provisioning_steps
+           WHERE correlation_id = $1`,
+          [correlationId],
+        );
+        expect(step).toEqual({ status: 'PENDING', outcome_unknown: true, lease_live: true });
+      } finally {
+        await after.close();
+      }
+      letThrough();
+    },
+  );
+
+  it.runIf(name === 'pglite')('exits at once on a second signal', { timeout: 120_000 }, async () => {
+    holdCreations();
+    server = await startServerProcess(serverEnv({ SHUTDOWN_GRACE_MS: '60000' }));
+    const inFlight = graphql(server.url, CREATE_CUSTOMER, { input: customerInput() }, { token: await signToken() });
+    void inFlight.catch(() => undefined);
+    await waitUntil('the request calls CloudCockpit', () => heldCreations === 1);
+    const exited = once(server.child, 'exit');
+    server.child.kill('SIGTERM');
+    const running = server;
+    await waitUntil('the server starts shutting down', () =>
+      running.logs().some((line) => line.msg === 'no longer accepting requests; finishing those in flight'),
+    );
+    server.child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(1);
+    expect(server.logs().map((line) => line.msg)).toContain('second signal: exiting at once');
+    letThrough();
+  });
 });
