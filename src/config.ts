@@ -50,6 +50,11 @@ const Environment = z.object({
   /** How often the worker looks for steps to follow or recover. @default 1000 */
   WORKER_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
 
+  /** After SIGTERM, how long `/readyz` answers 503 while requests are still served, for load balancers to notice. @default 0 */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().nonnegative().default(0),
+  /** After that, how long requests in flight and the worker's calls may take to finish before the process exits. @default 25000 */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(25_000),
+
   /** HS256 secret for callers' JWTs. */
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   /** JWKS of the identity provider that signs callers' JWTs (RS256, ES256 …). */
@@ -133,6 +138,7 @@ export interface Config {
   queryLimits: QueryLimits;
   /** The manifest whose operations alone run (PERSISTED_QUERIES=enforce); null: any operation. */
   persistedQueriesManifest: string | null;
+  shutdown: { delayMs: number; graceMs: number };
 }
 
 export class ConfigError extends Error {
@@ -359,5 +365,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCost: e.MAX_QUERY_COST,
     },
     persistedQueriesManifest: e.PERSISTED_QUERIES === 'enforce' ? e.PERSISTED_QUERIES_MANIFEST! : null,
+    shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
   };
 }

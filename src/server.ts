@@ -29,6 +29,7 @@ import type { Logger } from './logger.js';
 import { refuseUnlisted, type PersistedQueryManifest } from './persisted-queries.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './query-limits.js';
 import { noSubgraphSdlRule } from './federation.js';
+import { Readiness } from './readiness.js';
 import { createSchema } from './schema.js';
 import { serveSubscriptions } from './subscriptions.js';
 import { refuseOverBudget } from './upstream-cost.js';
@@ -54,6 +55,10 @@ export interface ServerOptions {
    * another. @default null: any operation, and automatic persisted queries as Apollo keeps them
    */
   persistedQueries?: PersistedQueryManifest | null;
+  /** What `/readyz` answers; main.ts drains it on SIGTERM. @default over the ledger's database and `endpoints` */
+  readiness?: Readiness;
+  /** How long `close` lets requests in flight finish before it cuts their connections. @default 10000 */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -136,6 +141,7 @@ function logOperation(
   logger.info(
     {
       correlationId: contextValue.correlationId,
+      tenant: contextValue.caller?.tenant ?? null,
       operationName: operationName ?? null,
       durationMs: Math.round(performance.now() - startedAt),
       errorCodes: errors?.map((e) => e.extensions.code) ?? [],
@@ -162,6 +168,7 @@ function requestPlugin(
       const startedAt = performance.now();
       return {
         async didResolveOperation(resolved) {
+          resolved.contextValue.nameOperation(resolved.operationName ?? null);
           // Before Apollo registers a new persisted query, which it does only once this hook has passed.
           if (manifest) refuseUnlisted(manifest, resolved.queryHash);
           refuseOverBudget(maxCost, resolved);
@@ -229,7 +236,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // main.ts owns shutdown: it closes the server, then the emulators, then exits.
     stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: app.server }),
+      ApolloServerPluginDrainHttpServer({ httpServer: app.server, stopGracePeriodMillis: options.shutdownGraceMs }),
       // The schema sets no cache hints: the default plugin would wrap every field's resolver only to conclude
       // `no-store`, which requestPlugin says outright.
       ApolloServerPluginCacheControlDisabled(),
@@ -251,7 +258,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ledger: options.ledger,
   });
 
+  // Liveness only: a process that answers is alive, whatever its database does (a restart would not bring that back).
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const readiness = options.readiness ?? new Readiness(options.ledger.database, options.endpoints, logger);
+  app.get('/readyz', async (_request, reply) => {
+    const report = await readiness.report();
+    return reply
+      .code(report.status === 'ready' ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(report);
+  });
   app.get('/', async (_request, reply) => reply.redirect('/graphql'));
   await app.register(fastifyCors, { exposedHeaders: ['X-Correlation-Id', REPLAYED_HEADER] });
   app.route({

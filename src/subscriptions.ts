@@ -94,6 +94,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { close(
           clientIp: ctx.extra.request.socket.remoteAddress ?? null,
           live: true,
         });
+        contextValue.nameOperation(operation.name?.value ?? null);
         const variableValues = payload.variables ?? undefined;
         try {
           refuseOperationOverBudget(

@@ -147,6 +147,10 @@ export class Ledger {
     return this.queue.leaseDueSteps(limit);
   }
 
+  releaseSteps(steps: readonly LeasedStep[]): Promise<number> {
+    return this.queue.releaseSteps(steps);
+  }
+
   releaseLeasesOfEarlierProcesses(): Promise<number> {
     return this.queue.releaseLeasesOfEarlierProcesses();
   }

@@ -69,6 +69,12 @@ export class UpstreamPolicy {
     this.cap = concurrencyCap(options.maxConcurrent, options.maxQueued);
   }
 
+  /** The provider's circuit as it stands, with the seconds until a probe while it is open. */
+  circuitStatus(): { state: ProviderCircuit['state']; retryAfterSeconds?: number } {
+    const { state } = this.circuit;
+    return state === 'open' ? { state, retryAfterSeconds: this.circuit.retryAfterSeconds() } : { state };
+  }
+
   /** Runs `call` under the policy, each attempt given its {@link CallLimits}. */
   execute<T>(call: (limits: CallLimits) => Promise<T>, { read, correlationId, signal }: UpstreamCall): Promise<T> {
     const { timeoutMs } = this.options;
