@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'src/generated/'] },
+  { ignores: ['dist/', 'data/', 'src/generated/', 'examples/client/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,11 +10,13 @@ import { startWebexEmulator } from './webex/emulator.js';
  */
 const faults = faultsFromEnv();
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+// Loopback unless told otherwise: compose.yaml runs them in a container of their own, reached by the servers' containers.
+const host = process.env.EMULATOR_HOST ?? '127.0.0.1';
 const [cloudCockpit, experiencePlatform, net3, webex] = await Promise.all([
-  startCloudCockpitEmulator({ port: port('CLOUDCOCKPIT_EMULATOR_PORT', 4101) }),
-  startExperiencePlatformEmulator({ port: port('ADOBE_AEP_EMULATOR_PORT', 4102) }),
-  startNet3Emulator({ port: port('NET3_EMULATOR_PORT', 4103) }),
-  startWebexEmulator({ port: port('WEBEX_EMULATOR_PORT', 4104) }),
+  startCloudCockpitEmulator({ host, port: port('CLOUDCOCKPIT_EMULATOR_PORT', 4101) }),
+  startExperiencePlatformEmulator({ host, port: port('ADOBE_AEP_EMULATOR_PORT', 4102) }),
+  startNet3Emulator({ host, port: port('NET3_EMULATOR_PORT', 4103) }),
+  startWebexEmulator({ host, port: port('WEBEX_EMULATOR_PORT', 4104) }),
 ]);
 for (const emulator of [cloudCockpit, experiencePlatform, net3, webex]) emulator.faults.random(faults);
 

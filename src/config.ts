@@ -50,6 +50,11 @@ const Environment = z.object({
   /** How often the worker looks for steps to follow or recover. @default 1000 */
   WORKER_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
 
+  /** After SIGTERM, how long `/readyz` answers 503 while requests are still served, for load balancers to notice. @default 0 */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().nonnegative().default(0),
+  /** After that, how long requests in flight and the worker's calls may take to finish before the process exits. @default 25000 */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(25_000),
+
   /** HS256 secret for callers' JWTs. */
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   /** JWKS of the identity provider that signs callers' JWTs (RS256, ES256 …). */
@@ -69,6 +74,11 @@ const Environment = z.object({
   MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(DEFAULT_QUERY_LIMITS.maxTokens),
   /** Provider calls one operation may make at most, as upstream-cost.ts prices it. @default 250 */
   MAX_QUERY_COST: z.coerce.number().int().positive().default(DEFAULT_QUERY_LIMITS.maxCost),
+
+  /** `enforce`: only the operations of PERSISTED_QUERIES_MANIFEST run (persisted-queries.ts). @default off */
+  PERSISTED_QUERIES: z.enum(['off', 'enforce']).default('off'),
+  /** The client preset's persisted-documents.json; required with PERSISTED_QUERIES=enforce. */
+  PERSISTED_QUERIES_MANIFEST: z.string().min(1).optional(),
 
   /**
    * Encrypts the stored answers of `Idempotency-Key`s ({@link parseEncryptionKeys}); required in production.
@@ -131,6 +141,9 @@ export interface Config {
   queryLimits: QueryLimits;
   /** The bearer token `/metrics` asks for; undefined leaves it open. */
   metricsToken: string | undefined;
+  /** The manifest whose operations alone run (PERSISTED_QUERIES=enforce); null: any operation. */
+  persistedQueriesManifest: string | null;
+  shutdown: { delayMs: number; graceMs: number };
 }
 
 export class ConfigError extends Error {
@@ -330,6 +343,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   } else answerEncryption = { kind: 'development' };
 
+  if (e.PERSISTED_QUERIES === 'enforce' && !e.PERSISTED_QUERIES_MANIFEST) {
+    throw new ConfigError('PERSISTED_QUERIES=enforce needs PERSISTED_QUERIES_MANIFEST: the operations it lets run');
+  }
+
   return {
     production,
     port: e.PORT,
@@ -353,5 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCost: e.MAX_QUERY_COST,
     },
     metricsToken: e.METRICS_TOKEN,
+    persistedQueriesManifest: e.PERSISTED_QUERIES === 'enforce' ? e.PERSISTED_QUERIES_MANIFEST! : null,
+    shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
   };
 }

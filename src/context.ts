@@ -34,6 +34,8 @@ export interface RequestContext {
   ledger: Ledger;
   /** This request's batching, caching reads of the ledger and of live upstream state. */
   loaders: Loaders;
+  /** Puts the operation's name on this request's log lines, once Apollo has resolved which operation runs. */
+  nameOperation(name: string | null): void;
 }
 
 /** Where the providers are; fixed for the process. */
@@ -76,7 +78,7 @@ export function contextFor(
   { logger, endpoints, ledger }: ContextServices,
   { caller, correlationId, clientIp, live = false }: ContextOf,
 ): RequestContext {
-  const scope = new RequestScope(logger, correlationId);
+  const scope = new RequestScope(logger, correlationId, caller?.tenant ?? null);
   const providers = caller ? providersFor(endpoints, caller, scope) : null;
   const loaders = createLoaders(ledger, caller, providers, { cache: !live });
   return new ContextOfRequest(scope, caller, clientIp, providers, ledger, loaders);
@@ -103,6 +105,10 @@ class ContextOfRequest implements RequestContext {
   get logger(): Logger {
     return this.scope.logger;
   }
+
+  nameOperation(name: string | null): void {
+    this.scope.nameOperation(name);
+  }
 }
 
 /**
@@ -111,14 +117,22 @@ class ContextOfRequest implements RequestContext {
  */
 class RequestScope implements ProviderRequestScope {
   private child?: Logger;
+  private operationName: string | null = null;
 
   constructor(
     private readonly base: Logger,
     readonly correlationId: string,
+    private readonly tenant: string | null,
   ) {}
 
+  nameOperation(name: string | null): void {
+    this.operationName = name;
+    this.child?.setBindings({ operationName: name });
+  }
+
   get logger(): Logger {
-    return (this.child ??= this.base.child({ correlationId: this.correlationId }));
+    const { correlationId, tenant, operationName } = this;
+    return (this.child ??= this.base.child({ correlationId, tenant, operationName }));
   }
 }
 

@@ -37,6 +37,11 @@ export const ErrorCode = {
   NOT_STARTED: 'NOT_STARTED',
   /** The provisioning is being worked on by another request or process right now. */
   IN_PROGRESS: 'IN_PROGRESS',
+  /**
+   * Under PERSISTED_QUERIES=enforce, the operation is not in the server's persisted-query manifest (HTTP 400); nothing
+   * ran, nor was it registered.
+   */
+  PERSISTED_QUERY_NOT_ALLOWED: 'PERSISTED_QUERY_NOT_ALLOWED',
   /** An `Idempotency-Key` was used before for a different request (HTTP 422). */
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   /** The request first sent with this `Idempotency-Key` is still running (HTTP 409). */

@@ -23,6 +23,8 @@ export interface Loaders {
   currentStepsOfCustomer: DataLoader<string, ReadonlyMap<string, StepRecord>>;
   /** A Webex Wholesale customer read live by its Webex id; null when Webex has none. */
   wholesaleCustomer: DataLoader<string, WholesaleCustomer | null>;
+  /** Whether a provisioning of the caller's tenant made this Webex customer (the Webex token sees the partner's). */
+  madeByTenant: DataLoader<string, boolean>;
   /** A CloudCockpit customer read live by id; null when CloudCockpit has none. */
   cloudCockpitCustomer: DataLoader<string, CustomerViewModel | null>;
 }
@@ -93,6 +95,14 @@ export function createLoaders(
 
     // Webex reads one customer per call and has no batch read: this loader only dedupes within the request.
     wholesaleCustomer: new DataLoader(async ([id]) => [await live().webex.getCustomer(id!)], { batch: false, cache }),
+
+    madeByTenant: new DataLoader(
+      async (webexIds) => {
+        const made = await ledger.recordedUpstreamIds(tenant(), 'WEBEX_WHOLESALE', 'id', webexIds);
+        return webexIds.map((id) => made.has(id));
+      },
+      { cache },
+    ),
 
     // CloudCockpit reads one customer per call: this loader only dedupes and caches within the request.
     cloudCockpitCustomer: new DataLoader(async ([id]) => [await live().cloudCockpit.getCustomer(id!)], {

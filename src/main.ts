@@ -2,9 +2,11 @@ import { createAuthenticator } from './auth.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openAnswerEncryption } from './ledger/answer-encryption.js';
 import { openLedger } from './ledger/open.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import { PersistedQueryManifest } from './persisted-queries.js';
 import { ProvisioningWorker } from './provisioning/worker.js';
-import { startServer } from './server.js';
+import { Readiness } from './readiness.js';
+import { startServer, type RunningServer } from './server.js';
 import { Metrics } from './telemetry/metrics.js';
 import { startTracing } from './telemetry/tracing.js';
 import { resolveUpstreams } from './upstreams.js';
@@ -14,6 +16,7 @@ async function main(): Promise<void> {
   const tracing = await startTracing();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // Closed in this order once the server and the worker have stopped.
   const closers: (() => Promise<void>)[] = [];
   if (tracing) logger.info('sending traces as the OTEL_* environment says');
 
@@ -45,15 +48,24 @@ async function main(): Promise<void> {
     );
   }
 
-  // Its first pass recovers what a crash left pending; it stops before the upstreams and the database close.
+  // Its first pass recovers what a crash left pending; it stops (shutDown) before the upstreams and the database close.
   const worker = new ProvisioningWorker(
     { logger, endpoints: upstreams.endpoints, ledger },
     { intervalMs: config.ledger.workerIntervalMs },
   );
   worker.start();
-  closers.unshift(() => worker.stop());
 
+  const readiness = new Readiness(database, upstreams.endpoints, logger);
   const authenticator = await createAuthenticator(config.jwt);
+  const persistedQueries = config.persistedQueriesManifest
+    ? await PersistedQueryManifest.load(config.persistedQueriesManifest)
+    : null;
+  if (persistedQueries) {
+    logger.info(
+      { manifest: config.persistedQueriesManifest, operations: persistedQueries.size },
+      'PERSISTED_QUERIES=enforce: only the operations of the manifest run',
+    );
+  }
   const server = await startServer({
     port: config.port,
     host: config.host,
@@ -64,10 +76,12 @@ async function main(): Promise<void> {
     ledger,
     answerEncryption,
     queryLimits: config.queryLimits,
+    persistedQueries,
+    readiness,
+    shutdownGraceMs: config.shutdown.graceMs,
     metrics,
     metricsToken: config.metricsToken,
   });
-  closers.unshift(() => server.close());
   // Last: the spans of everything closed before it go out.
   if (tracing) closers.push(() => tracing.shutdown());
   logger.info({ url: server.url }, 'Provisioning Graph is serving GraphQL and Apollo Sandbox');
@@ -81,13 +95,63 @@ async function main(): Promise<void> {
     );
   }
 
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    for (const close of closers) await close();
-    process.exit(0);
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stopping) {
+      stopping = true;
+      void shutDown(signal, { logger, readiness, server, worker, closers, ...config.shutdown });
+      return;
+    }
+    // An operator who asks twice wants the process gone: leases still held run out as after a crash.
+    logger.warn({ signal }, 'second signal: exiting at once');
+    process.exit(1);
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Unready first, so that load balancers stop sending requests (`delayMs`); then no new connection is accepted, the
+ * requests in flight finish and the worker ends its calls and hands back the steps it had not begun, within `graceMs`;
+ * then the emulators and the database close. Past the grace period the process exits 1 with the database open: a
+ * call still in flight keeps its step's lease, which runs out as after a crash (handing it back could let another
+ * replica send the call again while this one is still on the wire).
+ */
+async function shutDown(
+  signal: NodeJS.Signals,
+  parts: {
+    logger: Logger;
+    readiness: Readiness;
+    server: RunningServer;
+    worker: ProvisioningWorker;
+    closers: (() => Promise<void>)[];
+    delayMs: number;
+    graceMs: number;
+  },
+): Promise<void> {
+  const { logger, readiness, server, worker, delayMs, graceMs } = parts;
+  logger.info({ signal, delayMs, graceMs }, 'shutting down: unready, then draining');
+  readiness.drain();
+  try {
+    await sleep(delayMs);
+    logger.info('no longer accepting requests; finishing those in flight');
+    const drained = await Promise.race([
+      Promise.all([server.close(), worker.stop()]).then(() => true),
+      sleep(graceMs).then(() => false),
+    ]);
+    if (!drained) {
+      logger.error({ graceMs }, 'shutdown grace period ran out with work in flight: exiting');
+      process.exit(1);
+    }
+    for (const close of parts.closers) await close();
+  } catch (error) {
+    logger.error({ err: error }, 'shutdown failed');
+    process.exit(1);
+  }
+  logger.info('shut down');
+  process.exit(0);
 }
 
 main().catch((error: unknown) => {

@@ -7,7 +7,10 @@ import {
   type ApolloServerPlugin,
   type GraphQLRequestContextWillSendResponse,
 } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
@@ -24,7 +27,10 @@ import { createContextFactory, type ProviderEndpoints, type RequestContext } fro
 import { REPLAYED_HEADER, idempotencyPlugin, type IdempotencyOptions } from './idempotency.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
+import { refuseUnlisted, type PersistedQueryManifest } from './persisted-queries.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './query-limits.js';
+import { noSubgraphSdlRule } from './federation.js';
+import { Readiness } from './readiness.js';
 import { createSchema } from './schema.js';
 import { Metrics, type OperationOutcome } from './telemetry/metrics.js';
 import { describeOperation, inOperationSpan } from './telemetry/tracing.js';
@@ -54,6 +60,15 @@ export interface ServerOptions {
   metrics?: Metrics;
   /** When set, `GET /metrics` asks for `Authorization: Bearer <metricsToken>` (METRICS_TOKEN). @default open */
   metricsToken?: string;
+  /**
+   * PERSISTED_QUERIES=enforce: only this manifest's operations run, by hash or by text, and no client registers
+   * another. @default null: any operation, and automatic persisted queries as Apollo keeps them
+   */
+  persistedQueries?: PersistedQueryManifest | null;
+  /** What `/readyz` answers; main.ts drains it on SIGTERM. @default over the ledger's database and `endpoints` */
+  readiness?: Readiness;
+  /** How long `close` lets requests in flight finish before it cuts their connections. @default 10000 */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -98,6 +113,7 @@ const REQUEST_ERROR_CODES = new Set<string>([
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_USER_INPUT',
   ErrorCode.QUERY_COST_EXCEEDED,
+  ErrorCode.PERSISTED_QUERY_NOT_ALLOWED,
 ]);
 const JSON_MEDIA_TYPES = ['application/json', 'application/graphql-response+json'];
 
@@ -135,6 +151,7 @@ function logOperation(
   logger.info(
     {
       correlationId: contextValue.correlationId,
+      tenant: contextValue.caller?.tenant ?? null,
       operationName: operationName ?? null,
       durationMs: Math.round(performance.now() - startedAt),
       errorCodes: errors?.map((e) => e.extensions.code) ?? [],
@@ -167,7 +184,12 @@ function measureOperation(metrics: Metrics, outgoing: OutgoingResponse, startedA
  * hook a plugin adds costs every request a promise, and a read's profile showed Apollo's hook calls at twice the
  * minimal facade's.
  */
-function requestPlugin(logger: Logger, maxCost: number, metrics: Metrics): ApolloServerPlugin<RequestContext> {
+function requestPlugin(
+  logger: Logger,
+  maxCost: number,
+  manifest: PersistedQueryManifest | null,
+  metrics: Metrics,
+): ApolloServerPlugin<RequestContext> {
   // The outcome line holds only the fields logOperation names, none of them a credential: it skips the redaction every
   // other line gets, which cost a read some 8 µs of CPU, more than writing the line.
   const outcomeLogger = logger.child({}, { redact: [] });
@@ -176,6 +198,9 @@ function requestPlugin(logger: Logger, maxCost: number, metrics: Metrics): Apoll
       const startedAt = performance.now();
       return {
         async didResolveOperation(resolved) {
+          resolved.contextValue.nameOperation(resolved.operationName ?? null);
+          // Before Apollo registers a new persisted query, which it does only once this hook has passed.
+          if (manifest) refuseUnlisted(manifest, resolved.queryHash);
           refuseOverBudget(maxCost, resolved);
         },
         async willSendResponse(outgoing) {
@@ -238,19 +263,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // graphql-js stops reading past the limit, before the document is whole.
     parseOptions: { maxTokens: limits.maxTokens },
     // Apollo runs these once per document and keeps it validated in its document store, keyed by the query's hash.
-    validationRules: queryLimitRules(limits),
+    validationRules: [...queryLimitRules(limits), ...(production ? [noSubgraphSdlRule] : [])],
     // Automatic persisted queries (Apollo's default, said here): a query registered by its SHA-256 is kept in
     // Apollo's in-memory LRU cache, bounded at about 30 MiB; a hash it no longer holds is PERSISTED_QUERY_NOT_FOUND.
-    persistedQueries: {},
+    // Under enforcement, the manifest is that cache, and nothing is added to it.
+    persistedQueries: options.persistedQueries ? { cache: options.persistedQueries.apolloCache(), ttl: null } : {},
     // main.ts owns shutdown: it closes the server, then the emulators, then exits.
     stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: app.server }),
+      ApolloServerPluginDrainHttpServer({ httpServer: app.server, stopGracePeriodMillis: options.shutdownGraceMs }),
       // The schema sets no cache hints: the default plugin would wrap every field's resolver only to conclude
       // `no-store`, which requestPlugin says outright.
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo adds it to a subgraph by default: a gateway's header would then buy any caller per-field timings and
+      // errors of its operation. Nothing here reports to GraphOS.
+      ApolloServerPluginInlineTraceDisabled(),
       landingPage,
-      requestPlugin(logger, limits.maxCost, metrics),
+      requestPlugin(logger, limits.maxCost, options.persistedQueries ?? null, metrics),
       idempotencyPlugin(options.ledger, options.answerEncryption, options.idempotency, metrics),
     ],
     logger,
@@ -264,7 +293,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ledger: options.ledger,
   });
 
+  // Liveness only: a process that answers is alive, whatever its database does (a restart would not bring that back).
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const readiness = options.readiness ?? new Readiness(options.ledger.database, options.endpoints, logger);
+  app.get('/readyz', async (_request, reply) => {
+    const report = await readiness.report();
+    return reply
+      .code(report.status === 'ready' ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(report);
+  });
   app.get('/metrics', async (request, reply) => {
     if (options.metricsToken && !bearerMatches(request.headers.authorization, options.metricsToken)) {
       return reply.code(401).header('www-authenticate', 'Bearer').send();
@@ -293,6 +331,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     limits,
     production,
     maxMessageBytes: BODY_LIMIT_BYTES,
+    persistedQueries: options.persistedQueries ?? null,
     logger,
     endpoints: options.endpoints,
     ledger: options.ledger,

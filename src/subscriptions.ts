@@ -18,6 +18,7 @@ import { WebSocketServer } from 'ws';
 import type { Authenticator, Caller } from './auth.js';
 import { contextFor, type ContextServices } from './context.js';
 import { ErrorCode } from './errors.js';
+import { persistedQueryNotAllowed, type PersistedQueryManifest } from './persisted-queries.js';
 import { queryLimitRules, type QueryLimits } from './query-limits.js';
 import { refuseOperationOverBudget } from './upstream-cost.js';
 
@@ -30,6 +31,8 @@ export interface SubscriptionServerOptions extends ContextServices {
   production: boolean;
   /** A larger message closes the socket (1009). */
   maxMessageBytes: number;
+  /** PERSISTED_QUERIES=enforce: only this manifest's subscriptions run, named by hash or by text. @default null */
+  persistedQueries?: PersistedQueryManifest | null;
 }
 
 /** What `connection_init` carries: the same `Authorization` value as an HTTP request's header. */
@@ -65,9 +68,13 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { close(
         return true;
       },
       onSubscribe(ctx: SubscriptionContext, _id, payload): ExecutionArgs | readonly GraphQLError[] {
+        const query = options.persistedQueries
+          ? options.persistedQueries.documentFor({ query: payload.query, sha256Hash: sha256HashOf(payload.extensions) })
+          : payload.query;
+        if (query === undefined) return [persistedQueryNotAllowed()];
         let document: DocumentNode;
         try {
-          document = parse(payload.query, { maxTokens: limits.maxTokens });
+          document = parse(query, { maxTokens: limits.maxTokens });
         } catch (error) {
           return [error as GraphQLError];
         }
@@ -87,6 +94,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { close(
           clientIp: ctx.extra.request.socket.remoteAddress ?? null,
           live: true,
         });
+        contextValue.nameOperation(operation.name?.value ?? null);
         const variableValues = payload.variables ?? undefined;
         try {
           refuseOperationOverBudget(
@@ -123,6 +131,12 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { close(
       await server.dispose();
     },
   };
+}
+
+/** Apollo's persisted-query extension, as Apollo Client's PersistedQueryLink puts it on a subscription too. */
+function sha256HashOf(extensions: Record<string, unknown> | null | undefined): string | undefined {
+  const persisted = extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
+  return typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;

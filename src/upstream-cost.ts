@@ -25,6 +25,8 @@ import { MAX_PAGE_SIZE as PROVISIONINGS_PAGE_SIZE } from './resolvers/provisioni
 interface FieldCost {
   calls: number | ((args: Record<string, unknown>, context: RequestContext | undefined) => number);
   pageSize?: { max: number; default: number };
+  /** For a list as long as its arguments say (`_entities`): how many items it answers, each costing its selection. */
+  items?: (args: Record<string, unknown>) => number;
 }
 
 const CLOUDCOCKPIT_STEP = CALLS_PER_STEP_CLAIM.CLOUDCOCKPIT;
@@ -34,6 +36,15 @@ const WEBEX_STEP = CALLS_PER_STEP_CLAIM.WEBEX;
 
 /** A `provisionCustomer` with every section and one provider instance: what `retryProvisioning` is priced at. */
 const FULL_PROVISIONING = 2 * CLOUDCOCKPIT_STEP + ADOBE_STEP + NET3_STEP + WEBEX_STEP;
+
+/**
+ * What a gateway's reference to each entity may read upstream: CloudCockpit's customer (none when the ledger answers
+ * it: a bound, not a count), Webex's customer, and the ledger alone for a provisioning.
+ */
+const ENTITY_READS: Readonly<Record<string, number>> = { Customer: 1, WholesaleCustomer: 1, Provisioning: 0 };
+
+const representationsOf = ({ representations }: Record<string, unknown>): { __typename?: unknown }[] =>
+  Array.isArray(representations) ? (representations as { __typename?: unknown }[]) : [];
 
 /**
  * The upstream calls of every field that makes any, by schema coordinate; every other field costs none (it reads
@@ -58,6 +69,13 @@ export const UPSTREAM_COSTS: Readonly<Record<string, FieldCost>> = {
   'Query.wholesaleCustomers': { calls: 1, pageSize: { max: WEBEX_PAGE_SIZE, default: 20 } },
   // Adobe `GET /provisioning/status`.
   'Query.experiencePlatformRequestStatus': { calls: 1 },
+  // A federation gateway's references: each one's own read, and what is selected under it once per reference, so
+  // that a gateway cannot ask for more than a client could.
+  'Query._entities': {
+    calls: (args) =>
+      representationsOf(args).reduce((sum, { __typename }) => sum + (ENTITY_READS[String(__typename)] ?? 0), 0),
+    items: (args) => representationsOf(args).length,
+  },
   // The ledger only; paged so that anything priced under a provisioning one day is counted per item.
   'Query.provisionings': { calls: 0, pageSize: { max: PROVISIONINGS_PAGE_SIZE, default: 20 } },
 
@@ -105,6 +123,7 @@ export const upstreamCallsEstimator: ComplexityEstimator = ({ type, field, args,
   const cost = UPSTREAM_COSTS[`${type.name}.${field.name}`];
   if (!cost) return childComplexity;
   const calls = typeof cost.calls === 'function' ? cost.calls(args, context as RequestContext | undefined) : cost.calls;
+  if (cost.items) return calls + cost.items(args) * childComplexity;
   if (!cost.pageSize) return calls + childComplexity;
   const first = typeof args['first'] === 'number' ? args['first'] : cost.pageSize.default;
   if (first < 1 || first > cost.pageSize.max) return 0;
@@ -114,7 +133,9 @@ export const upstreamCallsEstimator: ComplexityEstimator = ({ type, field, args,
 /** Whether a field's price depends on the request: its arguments (so the variables) or its caller. */
 function pricedByRequest(type: string, field: string): boolean {
   const cost = UPSTREAM_COSTS[`${type}.${field}`];
-  return cost !== undefined && (cost.pageSize !== undefined || typeof cost.calls === 'function');
+  return (
+    cost !== undefined && (cost.pageSize !== undefined || cost.items !== undefined || typeof cost.calls === 'function')
+  );
 }
 
 /** `@include` and `@skip` can take a variable, which makes whatever they hold priced by the request. */

@@ -234,3 +234,17 @@ describe('the token of /metrics in the configuration', () => {
     expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
   });
 });
+
+describe('persisted-query enforcement in the configuration', () => {
+  it('is off by default, and enforces the manifest PERSISTED_QUERIES_MANIFEST names', () => {
+    expect(loadConfig({}).persistedQueriesManifest).toBeNull();
+    expect(loadConfig({ PERSISTED_QUERIES_MANIFEST: 'manifest.json' }).persistedQueriesManifest).toBeNull();
+    const enforced = loadConfig({ PERSISTED_QUERIES: 'enforce', PERSISTED_QUERIES_MANIFEST: 'manifest.json' });
+    expect(enforced.persistedQueriesManifest).toBe('manifest.json');
+  });
+
+  it('is refused without a manifest, or with another mode', () => {
+    expect(() => loadConfig({ PERSISTED_QUERIES: 'enforce' })).toThrow(/PERSISTED_QUERIES_MANIFEST/);
+    expect(() => loadConfig({ PERSISTED_QUERIES: 'on' })).toThrow(/PERSISTED_QUERIES/);
+  });
+});

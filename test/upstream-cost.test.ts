@@ -62,7 +62,8 @@ describe('the price of an operation in upstream calls', () => {
       if (!isObjectType(type) || type.name.startsWith('__')) continue;
       for (const field of Object.values(type.getFields())) {
         const coordinate = `${type.name}.${field.name}`;
-        if (!isList(field.type) || UPSTREAM_COSTS[coordinate]?.pageSize) continue;
+        const cost = UPSTREAM_COSTS[coordinate];
+        if (!isList(field.type) || cost?.pageSize || cost?.items) continue;
         if (reachesCost(getNamedType(field.type))) unpriced.push(coordinate);
       }
     }
@@ -113,6 +114,21 @@ describe('the price of an operation in upstream calls', () => {
       experiencePlatform { ... on ExperiencePlatformProvisioning { requestStatus { done } } ... on ProviderFailure { code } }
     } }`;
     expect(price(outcomes, { input: { customer } })).toBe(4 + 1 + 1);
+  });
+
+  it("prices a gateway's `_entities` by its references: each one's read, and its selection once per reference", () => {
+    const query = `query($representations: [_Any!]!) {
+      _entities(representations: $representations) { ... on Customer { wholesale { id } } ... on Provisioning { id } }
+    }`;
+    const references = (...typenames: string[]) => ({
+      representations: typenames.map((__typename) => ({ __typename, id: '7f9c0b3e-4e0a-4c4e-9d56-0c6f4f1f6a10' })),
+    });
+    // CloudCockpit's customer per Customer, none for a Provisioning (the ledger), and the costliest selection, Webex's
+    // `wholesale`, once per reference whatever its type: a bound.
+    expect(price(query, references('Customer', 'Customer', 'Customer', 'Provisioning', 'Provisioning'))).toBe(3 + 5);
+    // Priced per request: the same document with other references costs what they do.
+    expect(price(query, references('Provisioning'))).toBe(1);
+    expect(price(query, references(...Array<string>(200).fill('Customer')))).toBe(400);
   });
 
   it('is unknown (null) when the variables do not coerce: execution refuses them before any call', () => {

@@ -40,6 +40,7 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
   /** A UUID (RFC 4122), written with dashes: `cb3cd15b-1d6e-45be-b493-c71549cbfd87`. */
   UUID: { input: string; output: string; }
+  _FieldSet: { input: string; output: string; }
 };
 
 /**
@@ -97,7 +98,9 @@ export type CreateCustomerInput = {
 
 /**
  * A customer as CloudCockpit holds it: the canonical customer record that every provisioning starts from
- * (`POST /v1/Customers`, `GET /v1/Customers/{customerId}`).
+ * (`POST /v1/Customers`, `GET /v1/Customers/{customerId}`). A federation entity keyed by `id`, CloudCockpit's GUID,
+ * which never changes and which every other provider's record of the customer is made from (Net3's `customerId`,
+ * Webex's `externalId`): another subgraph refers to a customer by it, and sees it only where `customer(id:)` would.
  */
 export type Customer = {
   __typename?: 'Customer';
@@ -1042,7 +1045,10 @@ export type ProvisionCustomerPayload = {
 /**
  * A provisioning as the durable ledger records it: one `provisionCustomer` and every provider step it took, with
  * their upstream ids, statuses, timestamps, correlation ids and errors. Nothing secret is kept here (not Adobe's
- * connection string, nor any credential).
+ * connection string, nor any credential). A federation entity keyed by `id`, the ledger's id, made once and never
+ * changed; it is seen where `provisioning(id:)` would show it. A step is no entity: it has no id of its own, only its
+ * name within its provisioning. Nor are Net3's and Adobe's answers: they are read from the ledger through their
+ * customer (Net3 has no read endpoint, and Adobe's status read tells a request's progress, not a record).
  */
 export type Provisioning = {
   __typename?: 'Provisioning';
@@ -1358,7 +1364,8 @@ export type WholesaleCallingParametersInput = {
 /**
  * A customer of the partner at Cisco Webex Wholesale (`POST /v1/wholesale/customers`,
  * `GET /v1/wholesale/customers/{customerId}`). Provisioning runs in the background at Webex: a new customer
- * starts `PROVISIONING` and is read again to see it finish.
+ * starts `PROVISIONING` and is read again to see it finish. A federation entity keyed by `id`, the id Webex gave it,
+ * which never changes; it is seen where `wholesaleCustomer(id:)` would show it.
  */
 export type WholesaleCustomer = {
   __typename?: 'WholesaleCustomer';
@@ -1578,6 +1585,17 @@ export type ResolversObject<TObject> = WithIndex<TObject>;
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
 
 export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
   resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
@@ -1641,7 +1659,25 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
   info: GraphQLResolveInfo
 ) => TResult | Promise<TResult>;
 
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Customer: Customer;
+  Provisioning: Provisioning;
+  WholesaleCustomer: WholesaleCustomer;
+}>;
 
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Customer:
+    ( { __typename: 'Customer' }
+    & GraphQLRecursivePick<FederationTypes['Customer'], {"id":true}> );
+  Provisioning:
+    ( { __typename: 'Provisioning' }
+    & GraphQLRecursivePick<FederationTypes['Provisioning'], {"id":true}> );
+  WholesaleCustomer:
+    ( { __typename: 'WholesaleCustomer' }
+    & GraphQLRecursivePick<FederationTypes['WholesaleCustomer'], {"id":true}> );
+}>;
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
@@ -1674,13 +1710,15 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   AddProviderInstanceInput: AddProviderInstanceInput;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CountryCode: ResolverTypeWrapper<Scalars['CountryCode']['output']>;
   CreateCustomerInput: CreateCustomerInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Customer: ResolverTypeWrapper<CustomerViewModel>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CustomerAssociation: ResolverTypeWrapper<CustomerAssociation>;
   CustomerAssociationInput: CustomerAssociationInput;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['CustomerEdge']>, nodes: Array<ResolversTypes['Customer']> }>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CustomerCreationError: ResolverTypeWrapper<CustomerCreationErrorWire>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerSource: CustomerSource;
@@ -1694,6 +1732,7 @@ export type ResolversTypes = ResolversObject<{
   ExperiencePlatformMetricsInput: ExperiencePlatformMetricsInput;
   ExperiencePlatformOutcome: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ExperiencePlatformOutcome']>;
   ExperiencePlatformProvisioning: ResolverTypeWrapper<ProvisioningResponse>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ExperiencePlatformProvisioningAction: ResolverTypeWrapper<ActionStatus>;
   ExperiencePlatformProvisioningInput: ExperiencePlatformProvisioningInput;
   ExperiencePlatformProvisioningState: ResolverTypeWrapper<ProvisioningState>;
@@ -1703,11 +1742,9 @@ export type ResolversTypes = ResolversObject<{
   ExperiencePlatformSection: ExperiencePlatformSection;
   ExperiencePlatformStoredRequest: ResolverTypeWrapper<StoredRequest>;
   FieldError: ResolverTypeWrapper<FieldError>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Margin: ResolverTypeWrapper<Margin>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   MarginInput: MarginInput;
   MarginRule: ResolverTypeWrapper<MarginRule>;
   MarginRuleInput: MarginRuleInput;
@@ -1743,7 +1780,6 @@ export type ResolversTypes = ResolversObject<{
   ProvisioningStep: ResolverTypeWrapper<StepRecord>;
   ProvisioningStepStatus: ResolverTypeWrapper<StepStatus>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UUID: ResolverTypeWrapper<Scalars['UUID']['output']>;
   UpstreamId: ResolverTypeWrapper<UpstreamId>;
@@ -1772,13 +1808,15 @@ export type ResolversTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   AddProviderInstanceInput: AddProviderInstanceInput;
-  Boolean: Scalars['Boolean']['output'];
   CountryCode: Scalars['CountryCode']['output'];
   CreateCustomerInput: CreateCustomerInput;
+  String: Scalars['String']['output'];
   Customer: CustomerViewModel;
+  ID: Scalars['ID']['output'];
   CustomerAssociation: CustomerAssociation;
   CustomerAssociationInput: CustomerAssociationInput;
   CustomerConnection: Omit<CustomerConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CustomerEdge']>, nodes: Array<ResolversParentTypes['Customer']> };
+  Int: Scalars['Int']['output'];
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   DateTime: Scalars['DateTime']['output'];
   EmailAddress: Scalars['EmailAddress']['output'];
@@ -1790,6 +1828,7 @@ export type ResolversParentTypes = ResolversObject<{
   ExperiencePlatformMetricsInput: ExperiencePlatformMetricsInput;
   ExperiencePlatformOutcome: ResolversUnionTypes<ResolversParentTypes>['ExperiencePlatformOutcome'];
   ExperiencePlatformProvisioning: ProvisioningResponse;
+  Boolean: Scalars['Boolean']['output'];
   ExperiencePlatformProvisioningAction: ActionStatus;
   ExperiencePlatformProvisioningInput: ExperiencePlatformProvisioningInput;
   ExperiencePlatformQuantity: Scalars['ExperiencePlatformQuantity']['output'];
@@ -1798,11 +1837,9 @@ export type ResolversParentTypes = ResolversObject<{
   ExperiencePlatformSection: ExperiencePlatformSection;
   ExperiencePlatformStoredRequest: StoredRequest;
   FieldError: FieldError;
-  Float: Scalars['Float']['output'];
-  ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   Margin: Margin;
+  Float: Scalars['Float']['output'];
   MarginInput: MarginInput;
   MarginRule: MarginRule;
   MarginRuleInput: MarginRuleInput;
@@ -1833,7 +1870,6 @@ export type ResolversParentTypes = ResolversObject<{
   ProvisioningEdge: Omit<ProvisioningEdge, 'node'> & { node: ResolversParentTypes['Provisioning'] };
   ProvisioningStep: StepRecord;
   Query: Record<PropertyKey, never>;
-  String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   UUID: Scalars['UUID']['output'];
   UpstreamId: UpstreamId;
@@ -1860,7 +1896,8 @@ export interface CountryCodeScalarConfig extends GraphQLScalarTypeConfig<Resolve
   name: 'CountryCode';
 }
 
-export type CustomerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = ResolversObject<{
+export type CustomerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   addressLine1?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   addressLine2?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   associations?: Resolver<Array<ResolversTypes['CustomerAssociation']>, ParentType, ContextType>;
@@ -2134,7 +2171,8 @@ export type ProvisionCustomerPayloadResolvers<ContextType = RequestContext, Pare
   wholesale?: Resolver<Maybe<ResolversTypes['WholesaleOutcome']>, ParentType, ContextType>;
 }>;
 
-export type ProvisioningResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Provisioning'] = ResolversParentTypes['Provisioning']> = ResolversObject<{
+export type ProvisioningResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Provisioning'] = ResolversParentTypes['Provisioning'], FederationReferenceType extends FederationReferenceTypes['Provisioning'] = FederationReferenceTypes['Provisioning']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Provisioning']> | FederationReferenceType, FederationReferenceType, ContextType>;
   correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   customerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
@@ -2208,7 +2246,8 @@ export type WholesaleAddressResolvers<ContextType = RequestContext, ParentType e
   zipOrPostalCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
-export type WholesaleCustomerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WholesaleCustomer'] = ResolversParentTypes['WholesaleCustomer']> = ResolversObject<{
+export type WholesaleCustomerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WholesaleCustomer'] = ResolversParentTypes['WholesaleCustomer'], FederationReferenceType extends FederationReferenceTypes['WholesaleCustomer'] = FederationReferenceTypes['WholesaleCustomer']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['WholesaleCustomer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   address?: Resolver<ResolversTypes['WholesaleAddress'], ParentType, ContextType>;
   errors?: Resolver<Array<ResolversTypes['WholesaleProvisioningIssue']>, ParentType, ContextType>;
   externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -73,6 +73,9 @@ async function openPGlite(dataDir: string): Promise<Database> {
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection the server or the network closed (a restart, a failover): the pool drops it and connects anew
+  // on the next query. Unheard, the pool's 'error' event would end the process.
+  pool.on('error', () => undefined);
   // Fail at start-up, not at the first request, when the server cannot be reached.
   await pool.query('SELECT 1');
   const listening = new Set<() => Promise<void>>();

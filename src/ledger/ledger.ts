@@ -147,6 +147,10 @@ export class Ledger {
     return this.queue.leaseDueSteps(limit);
   }
 
+  releaseSteps(steps: readonly LeasedStep[]): Promise<number> {
+    return this.queue.releaseSteps(steps);
+  }
+
   releaseLeasesOfEarlierProcesses(): Promise<number> {
     return this.queue.releaseLeasesOfEarlierProcesses();
   }
@@ -204,6 +208,15 @@ export class Ledger {
     query: PageWindow & { resellerId: string | null; search: string | null },
   ): Promise<{ items: unknown[]; totalCount: number }> {
     return this.reads.provisionedCustomers(tenant, query);
+  }
+
+  stepRecorded(
+    tenant: string,
+    scope: ResellerScope,
+    provider: ProviderName,
+    upstreamIds: Record<string, string>,
+  ): Promise<boolean> {
+    return this.reads.stepRecorded(tenant, scope, provider, upstreamIds);
   }
 
   // The upstream-id index: upstream-ids.ts.

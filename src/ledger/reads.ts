@@ -1,3 +1,4 @@
+import type { ProviderName } from '../errors.js';
 import type { Database } from './database.js';
 import {
   operationOf,
@@ -111,6 +112,27 @@ export class LedgerReads {
       where.params,
     );
     return rows.map(operationOf);
+  }
+
+  /**
+   * Whether one step of a provisioning the reader sees recorded all of `upstreamIds` (say Adobe's request and its
+   * organization): how a read of a provider whose credentials are the partner's tells a record the reader made.
+   */
+  async stepRecorded(
+    tenant: string,
+    scope: ResellerScope,
+    provider: ProviderName,
+    upstreamIds: Record<string, string>,
+  ): Promise<boolean> {
+    const where = visible(tenant, scope)
+      .and(provider, (p) => `s.provider = ${p}`)
+      .and(JSON.stringify(upstreamIds), (p) => `s.upstream_ids @> ${p}::jsonb`);
+    const rows = await this.db.query(
+      `SELECT 1 FROM provisioning_steps s JOIN provisioning_operations o ON o.id = s.operation_id
+       WHERE ${where.sql} LIMIT 1`,
+      where.params,
+    );
+    return rows.length > 0;
   }
 
   /** What a request left behind when its process died before answering: the idempotency keys look for it. */

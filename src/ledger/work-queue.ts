@@ -52,6 +52,24 @@ export class WorkQueue {
   }
 
   /**
+   * Hands back steps this process took but will not settle (it is shutting down): free at once for any replica,
+   * instead of after `LEDGER_LEASE_MS`. Only under the lease they were taken with, so a step settled or taken over
+   * meanwhile is left alone; `next_check_at` stays, and an IN_PROGRESS step is checked when it was due.
+   */
+  async releaseSteps(steps: readonly LeasedStep[]): Promise<number> {
+    if (steps.length === 0) return 0;
+    const released = await this.db.query(
+      `UPDATE provisioning_steps s
+         SET lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS r(operation_id, step, lease)
+       WHERE s.operation_id = r.operation_id AND s.step = r.step AND s.lease_id = r.lease
+       RETURNING s.step`,
+      [steps.map((s) => s.operationId), steps.map((s) => s.step), steps.map((s) => s.lease)],
+    );
+    return released.length;
+  }
+
+  /**
    * Only for a ledger no other process can be using (PGlite, in one process's data directory): whoever held those
    * leases is dead, so the worker's first pass recovers their steps at once instead of after `LEDGER_LEASE_MS`. A
    * lease that is the worker's back-off on a PENDING step (postponeStep) is kept.

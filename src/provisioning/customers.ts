@@ -48,6 +48,27 @@ export async function findCustomer(scope: CustomerReadScope, id: string): Promis
 }
 
 /**
+ * A customer a federation gateway refers to by id: null where `findCustomer` would be. A CSP's rule is its tenant
+ * alone, which the ledger knows as well as CloudCockpit: when the fields asked for are the ledger's own
+ * (`needsRecord` false), a customer this API provisioned is answered with the ledger's copy, so a gateway's N
+ * references cost one ledger query (loaders.currentStepsOfCustomer batches them, and the fields read the same rows)
+ * where CloudCockpit, which reads one customer per call and has no batch read, would cost N calls. A reseller's
+ * relations to a customer may have changed at CloudCockpit since it was provisioned: its references are read there.
+ */
+export async function customerReference(
+  scope: CustomerReadScope,
+  id: string,
+  { needsRecord }: { needsRecord: boolean },
+): Promise<CustomerViewModel | null> {
+  if (!isUuid(id)) return null;
+  if (!needsRecord && !isReseller(scope.caller)) {
+    const copy = await ledgerCopyOfCustomer(scope.loaders, wireGuid(id));
+    if (copy) return copy;
+  }
+  return findCustomer(scope, id);
+}
+
+/**
  * The instance as CloudCockpit holds it. One just accepted (not read back, to keep a read off the fan-out's critical
  * path) is read from its customer, once per customer and request; as accepted while that read fails or lags.
  */

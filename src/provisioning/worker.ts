@@ -41,6 +41,8 @@ export class ProvisioningWorker {
   private readonly maxTransientFailures: number;
   private readonly logger: Logger;
   private running = false;
+  /** Set by stop: a pass under way finishes the steps it has begun and hands back the rest. */
+  private stopping = false;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> | undefined;
 
@@ -63,9 +65,14 @@ export class ProvisioningWorker {
     this.pass = this.passThenSchedule();
   }
 
-  /** No pass starts after this; resolves once the pass under way, if any, has finished. */
+  /**
+   * No pass starts after this, and the pass under way starts no further step: it finishes the calls it has made and
+   * hands the steps it took but did not begin back to the ledger, for another replica to take at once. Resolves once
+   * that pass has ended.
+   */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     clearTimeout(this.timer);
     await this.pass;
   }
@@ -99,8 +106,24 @@ export class ProvisioningWorker {
     const operation = await this.services.ledger.operationById(operationId);
     if (!operation) return;
     const customerStep = steps.find((s) => s.step === 'customer');
-    if (customerStep) await this.settleSafely(operation, customerStep);
-    await Promise.all(steps.filter((s) => s !== customerStep).map((s) => this.settleSafely(operation, s)));
+    if (customerStep && !(await this.handedBack([customerStep]))) await this.settleSafely(operation, customerStep);
+    const others = steps.filter((s) => s !== customerStep);
+    if (await this.handedBack(others)) return;
+    await Promise.all(others.map((s) => this.settleSafely(operation, s)));
+  }
+
+  /** While stopping: `steps`, not begun, go back to the ledger (see stop). Whether they did. */
+  private async handedBack(steps: LeasedStep[]): Promise<boolean> {
+    if (!this.stopping) return false;
+    if (steps.length === 0) return true;
+    try {
+      const released = await this.services.ledger.releaseSteps(steps);
+      this.logger.info({ steps: steps.map((s) => s.step), released }, 'provisioning worker handed steps back');
+    } catch (error) {
+      // Their leases then run out as a crash's would: nothing is lost, only later.
+      this.logger.error({ err: error }, 'provisioning worker could not hand steps back');
+    }
+    return true;
   }
 
   /** One step's trouble never stops the others or the loop: its lease runs out and a later pass takes it again. */
@@ -119,7 +142,9 @@ export class ProvisioningWorker {
   private scopeOf(operation: OperationRecord, step: StepRecord): StepScope {
     const { endpoints, ledger, logger } = this.services;
     const correlationId = step.correlationId ?? operation.correlationId;
-    const scope = { correlationId, logger: logger.child({ correlationId }) };
+    // The ledger's kind ('provisionCustomer') stands for the operation: the caller's own name for it is not recorded.
+    const bindings = { correlationId, tenant: operation.tenant, operationKind: operation.kind };
+    const scope = { correlationId, logger: logger.child(bindings) };
     return {
       ...scope,
       caller: operation.caller,

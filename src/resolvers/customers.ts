@@ -11,7 +11,9 @@ import {
   providerInstancesOf,
   wireGuid,
 } from '../providers/cloudcockpit/mapping.js';
+import { entityFieldsAsked } from '../federation.js';
 import {
+  customerReference,
   entitlementsOf,
   experiencePlatformOf,
   findCustomer,
@@ -26,6 +28,17 @@ import { provisionOnce } from '../provisioning/provision-customer.js';
 import { requestedWindow } from '../relay.js';
 import { isUuid } from '../uuid.js';
 import { stepScopeOf } from './scope.js';
+
+/** The fields of a customer the ledger answers, given its id: a gateway asking only these needs no CloudCockpit read. */
+const LEDGER_FIELDS = new Set([
+  '__typename',
+  'id',
+  'experiencePlatform',
+  'net3',
+  'wholesale',
+  'entitlements',
+  'provisionings',
+]);
 
 export const customerResolvers: Resolvers = {
   Query: {
@@ -66,6 +79,10 @@ export const customerResolvers: Resolvers = {
   },
 
   Customer: {
+    __resolveReference: ({ id }, context, info) =>
+      customerReference(customerReadScope(context), id, {
+        needsRecord: [...entityFieldsAsked(info, 'Customer')].some((field) => !LEDGER_FIELDS.has(field)),
+      }),
     providerInstances: (customer) => providerInstancesOf(customer),
     associations: (customer) => customer.customerAssociations ?? [],
     source: (customer) => sourceOf(customer),

@@ -19,8 +19,11 @@ import { stepScopeOf } from './scope.js';
 
 export const experiencePlatformResolvers: Resolvers = {
   Query: {
-    experiencePlatformRequestStatus: (_, { imsOrgId, requestId }, context) =>
-      requestStatus(authorized(context).providers.experiencePlatform, imsOrgId, requestId),
+    experiencePlatformRequestStatus(_, { imsOrgId, requestId }, context) {
+      const { caller, providers } = authorized(context);
+      const scope = { caller, adobe: providers.experiencePlatform, ledger: context.ledger };
+      return requestStatus(scope, imsOrgId, requestId);
+    },
   },
 
   Mutation: {

@@ -71,6 +71,8 @@ export const provisioningLedgerResolvers: Resolvers = {
   },
 
   Provisioning: {
+    // A gateway's reference: the loader reads every reference of the request in one ledger query, with the same rule.
+    __resolveReference: ({ id }, context) => visibleProvisioning(context, id),
     steps: (operation, _, context) => context.loaders.stepsOfProvisioning.load(operation.id),
   },
 

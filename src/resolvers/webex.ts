@@ -20,7 +20,7 @@ import { stepScopeOf } from './scope.js';
 
 export const wholesaleResolvers: Resolvers = {
   Query: {
-    wholesaleCustomer: (_, { id }, context) => readWholesaleCustomer(webexScope(context), id),
+    wholesaleCustomer: (_, { id }, context) => readWholesaleCustomer(authorized(context).caller, context.loaders, id),
     wholesaleCustomers(_, { externalId, status, first, after }, context) {
       const { offset, size: max } = requestedWindow(first, after, {
         cursors: wholesaleCustomerCursors,
@@ -50,6 +50,8 @@ export const wholesaleResolvers: Resolvers = {
   },
 
   WholesaleCustomer: {
+    // A gateway's reference: seen exactly where `wholesaleCustomer(id:)` shows it.
+    __resolveReference: ({ id }, context) => readWholesaleCustomer(authorized(context).caller, context.loaders, id),
     orgId: (customer) => customer.orgId ?? null,
     packages: (customer) => knownPackagesOf(customer),
     packageDetails: (customer) => packageDetailsOf(customer),

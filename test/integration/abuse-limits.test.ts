@@ -1,7 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionEverywhereInput, providerInstanceInput } from '../support/fixtures.js';
-import { graphql, signToken, startTestStack, type GraphQLResponse, type TestStack } from '../support/stack.js';
+import {
+  graphql,
+  postGraphQL,
+  signToken,
+  startTestStack,
+  type GraphQLResponse,
+  type TestStack,
+} from '../support/stack.js';
 
 /**
  * Issue 11, "Abuse limits": one query with 1,000 aliased `customers` fields made 1,000 calls to CloudCockpit. Every
@@ -184,20 +191,8 @@ describe('automatic persisted queries', () => {
   });
   afterAll(() => stack.close());
 
-  const post = async (body: Record<string, unknown>, headers: Record<string, string> = {}) => {
-    const response = await fetch(stack.server.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json',
-        authorization: `Bearer ${token}`,
-        ...headers,
-      },
-      body: JSON.stringify(body),
-    });
-    const answer = (await response.json()) as Omit<GraphQLResponse, 'status' | 'headers'>;
-    return { status: response.status, headers: response.headers, ...answer };
-  };
+  const post = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    postGraphQL(stack.server.url, body, { token, headers });
 
   it('answers PERSISTED_QUERY_NOT_FOUND for an unknown hash, then runs the query by its hash once registered, over POST and GET', async () => {
     const unknown = await post({ extensions: persisted(QUERY), variables: { first: 5 } });

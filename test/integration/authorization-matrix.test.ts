@@ -25,7 +25,8 @@ const AUDIENCE = 'provisioning-graph';
 const RESELLER = randomUUID();
 const OTHER_RESELLER = randomUUID();
 
-type RootField = Exclude<keyof Query | keyof Mutation, '__typename'>;
+/** The schema's own root fields, and the two buildSubgraphSchema adds for a federation gateway (not in codegen's types). */
+type RootField = Exclude<keyof Query | keyof Mutation, '__typename'> | '_entities' | '_service';
 
 const AUTHENTICATED = ['csp', 'reseller', 'otherReseller', 'otherTenant'] as const;
 const UNAUTHENTICATED = ['anonymous', 'expired', 'forgedSecret', 'algNone', 'wrongAudience', 'wrongIssuer'] as const;
@@ -91,9 +92,9 @@ const MATRIX: Record<RootField, Row> = {
       experiencePlatformRequestStatus(imsOrgId: $imsOrgId, requestId: $requestId) { requestId }
     }`,
     variables: (r) => r.adobeRequest,
-    // Adobe's requests are not checked against the ledger, unlike Webex's customers: any caller who knows an
-    // organization and a request id reads its status (the README is silent; see the issue 11 report).
-    outcomes: { csp: 'allowed', reseller: 'allowed', otherReseller: 'allowed', otherTenant: 'allowed' },
+    // Adobe's credentials are the partner's, as Webex's: a status is read only for a request that a provisioning the
+    // caller sees stored (the CSP made this one, for no reseller), whoever else knows its organization and id.
+    outcomes: { csp: 'allowed', reseller: 'hidden', otherReseller: 'hidden', otherTenant: 'hidden' },
     shows: (data, r) =>
       (data.experiencePlatformRequestStatus as { requestId: string } | null)?.requestId === r.adobeRequest.requestId,
   },
@@ -102,6 +103,28 @@ const MATRIX: Record<RootField, Row> = {
     variables: (r) => ({ id: r.resellerProvisioningId }),
     outcomes: { csp: 'allowed', reseller: 'allowed', otherReseller: 'hidden', otherTenant: 'hidden' },
     shows: (data, r) => (data.provisioning as { id: string } | null)?.id === r.resellerProvisioningId,
+  },
+  _entities: {
+    // A gateway's references: each entity is seen where its root query would show it.
+    document: `query($representations: [_Any!]!) {
+      _entities(representations: $representations) { ... on Customer { id } ... on Provisioning { id } }
+    }`,
+    variables: (r) => ({
+      representations: [
+        { __typename: 'Customer', id: r.resellerCustomerId },
+        { __typename: 'Provisioning', id: r.resellerProvisioningId },
+      ],
+    }),
+    outcomes: { csp: 'allowed', reseller: 'allowed', otherReseller: 'hidden', otherTenant: 'hidden' },
+    shows: (data, r) =>
+      JSON.stringify(data._entities) ===
+      JSON.stringify([{ id: r.resellerCustomerId }, { id: r.resellerProvisioningId }]),
+  },
+  _service: {
+    // The schema's SDL, the same for every caller: nobody's record is in it.
+    document: 'query { _service { sdl } }',
+    variables: () => ({}),
+    outcomes: { csp: 'allowed', reseller: 'allowed', otherReseller: 'allowed', otherTenant: 'allowed' },
   },
   provisionings: {
     document: 'query { provisionings(first: 100) { nodes { id } } }',

@@ -321,6 +321,36 @@ describe('Adobe Experience Platform provisioning over the emulator', () => {
     expect(otherOrg.data).toEqual({ experiencePlatformRequestStatus: null });
   });
 
+  it("shows a request's status only to callers who see the provisioning that stored it", async () => {
+    const org = newOrg();
+    const provisioned = await graphql<{ provisionExperiencePlatform: Provisioning }>(
+      url,
+      PROVISION,
+      { input: provisioningInput(org) },
+      { token: reseller },
+    );
+    const variables = { imsOrgId: org, requestId: provisioned.data!.provisionExperiencePlatform.storedRequest.id };
+    const statusAs = async (token: string) => {
+      const response = await graphql<{ experiencePlatformRequestStatus: { requestId: string } | null }>(
+        url,
+        STATUS,
+        variables,
+        { token },
+      );
+      expect(response.errors).toBeUndefined();
+      return response.data!.experiencePlatformRequestStatus?.requestId ?? null;
+    };
+
+    // The reseller who asked for it, and a CSP of its tenant, who sees every provisioning of the tenant.
+    expect(await statusAs(reseller)).toBe(variables.requestId);
+    expect(await statusAs(csp)).toBe(variables.requestId);
+    // Adobe would answer both (its credentials are the partner's): the ledger says the request is not theirs.
+    const callsBefore = emulator.calls.length;
+    expect(await statusAs(await signToken({ roles: ['reseller'], resellerId: randomUUID() }))).toBeNull();
+    expect(await statusAs(await signToken({ tenant: 'fabrikam.example' }))).toBeNull();
+    expect(emulator.calls.length).toBe(callsBefore);
+  });
+
   it('refuses a malformed organization id in a status query', async () => {
     const response = await graphql(
       url,

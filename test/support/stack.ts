@@ -22,6 +22,7 @@ import {
   UpstreamPolicy,
   type UpstreamPolicyOptions,
 } from '../../src/providers/policies/upstream-policy.js';
+import type { PersistedQueryManifest } from '../../src/persisted-queries.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../../src/query-limits.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { Metrics } from '../../src/telemetry/metrics.js';
@@ -77,12 +78,27 @@ export interface GraphQLResponse<TData = Record<string, unknown>> {
   extensions?: Record<string, unknown>;
 }
 
+export interface GraphQLRequestOptions {
+  token?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
 /** POSTs one GraphQL operation over real HTTP. */
-export async function graphql<TData = Record<string, unknown>>(
+export function graphql<TData = Record<string, unknown>>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
-  options: { token?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  options: GraphQLRequestOptions = {},
+): Promise<GraphQLResponse<TData>> {
+  return postGraphQL<TData>(url, { query, variables }, options);
+}
+
+/** POSTs a GraphQL request body as given: by a persisted query's hash, with `extensions`, without `query` … */
+export async function postGraphQL<TData = Record<string, unknown>>(
+  url: string,
+  body: Record<string, unknown>,
+  options: GraphQLRequestOptions = {},
 ): Promise<GraphQLResponse<TData>> {
   const response = await fetch(url, {
     method: 'POST',
@@ -94,10 +110,10 @@ export async function graphql<TData = Record<string, unknown>>(
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify(body),
   });
-  const body = (await response.json()) as Omit<GraphQLResponse<TData>, 'status' | 'headers'>;
-  return { status: response.status, headers: response.headers, ...body };
+  const answer = (await response.json()) as Omit<GraphQLResponse<TData>, 'status' | 'headers'>;
+  return { status: response.status, headers: response.headers, ...answer };
 }
 
 export interface TestStack {
@@ -159,6 +175,8 @@ export interface TestStackOptions {
   queryLimits?: Partial<QueryLimits>;
   /** The bearer token `/metrics` asks for (METRICS_TOKEN). @default none: open */
   metricsToken?: string;
+  /** Run only this manifest's operations, as PERSISTED_QUERIES=enforce does. @default null, any operation */
+  persistedQueries?: PersistedQueryManifest | null;
 }
 
 /** A provider's policy as the product's defaults make it, with a test's own options over them. */
@@ -223,6 +241,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     queryLimits: { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits },
     metrics,
     metricsToken: options.metricsToken,
+    persistedQueries: options.persistedQueries ?? null,
   });
   return {
     server,
@@ -244,24 +263,42 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
  * tests that read Webex customers they did not make through the API (a tenant reads only its own).
  */
 export async function recordWebexCustomers(ledger: Ledger, ids: string[], tenant = 'contoso.example'): Promise<void> {
-  for (const id of ids) {
-    const operationId = randomUUID();
-    const lease = await ledger.beginOperation(
-      {
-        id: operationId,
-        tenant,
-        caller: { subject: 'user-1', tenant, roles: ['csp'], resellerId: null },
-        kind: 'provisionWholesaleCustomer',
-        customerId: null,
-        request: {},
-        correlationId: randomUUID(),
-      },
-      [{ step: 'provisionWholesaleCustomer', provider: 'WEBEX_WHOLESALE', position: 0, input: {} }],
-    );
-    await ledger.completeStep(operationId, 'provisionWholesaleCustomer', lease, {
-      status: 'SUCCEEDED',
-      result: null,
-      upstreamIds: { id },
-    });
-  }
+  for (const id of ids)
+    await recordProvisioning(ledger, 'provisionWholesaleCustomer', 'WEBEX_WHOLESALE', { id }, tenant);
+}
+
+/**
+ * Records in `ledger` that a CSP of `tenant` stored this Adobe request, as provisionExperiencePlatform would: for tests
+ * that read the status of a request they did not make through the API (a caller reads only its own).
+ */
+export async function recordExperiencePlatformRequest(
+  ledger: Ledger,
+  request: { imsOrgId: string; requestId: string },
+  tenant = 'contoso.example',
+): Promise<void> {
+  const upstreamIds = { storedRequestId: request.requestId, imsOrgId: request.imsOrgId };
+  await recordProvisioning(ledger, 'provisionExperiencePlatform', 'EXPERIENCE_PLATFORM', upstreamIds, tenant);
+}
+
+async function recordProvisioning(
+  ledger: Ledger,
+  kind: string,
+  provider: ProviderName,
+  upstreamIds: Record<string, string>,
+  tenant: string,
+): Promise<void> {
+  const operationId = randomUUID();
+  const lease = await ledger.beginOperation(
+    {
+      id: operationId,
+      tenant,
+      caller: { subject: 'user-1', tenant, roles: ['csp'], resellerId: null },
+      kind,
+      customerId: null,
+      request: {},
+      correlationId: randomUUID(),
+    },
+    [{ step: kind, provider, position: 0, input: {} }],
+  );
+  await ledger.completeStep(operationId, kind, lease, { status: 'SUCCEEDED', result: null, upstreamIds });
 }

@@ -1,6 +1,8 @@
 import { isReseller, type Caller } from '../../auth.js';
 import { badUserInput, forbidden, rethrowAtInput, type InputPath } from '../../errors.js';
 import type { ExperiencePlatformProvisioningInput } from '../../generated/graphql.js';
+import type { Ledger } from '../../ledger/ledger.js';
+import { scopeOf } from '../../ledger/visibility.js';
 import type { ExperiencePlatformClient } from './client.js';
 import { imsOrgIdProblemOf, inputPathOfProperty, toProvisioningRequest, type PathOfProperty } from './mapping.js';
 import type { ProvisioningResponse, OrgStatusResponse } from './wire.js';
@@ -27,14 +29,25 @@ export async function provisionExperiencePlatform(
   return adobe.provision(body, options.reprovision ?? null).catch(rethrowAtInput(at, pathOf));
 }
 
+/** What a status read acts with: Adobe's credentials are the partner's, so the ledger tells what the caller made. */
+export interface ExperiencePlatformScope {
+  caller: Caller;
+  adobe: ExperiencePlatformClient;
+  ledger: Ledger;
+}
+
+/** A request that a provisioning the caller sees (visibility.ts) stored at Adobe; null for any other, as Webex's. */
 export async function requestStatus(
-  adobe: ExperiencePlatformClient,
+  { caller, adobe, ledger }: ExperiencePlatformScope,
   imsOrgId: string,
   requestId: string,
 ): Promise<OrgStatusResponse | null> {
   // The organization goes out as a header: refused here rather than sent malformed.
   const problem = imsOrgIdProblemOf(imsOrgId);
   if (problem) throw badUserInput(problem, [{ path: ['imsOrgId'], messages: [problem] }]);
+  // The names the provisioning steps record the request by (steps.ts, adobeAnswer).
+  const upstreamIds = { storedRequestId: requestId, imsOrgId };
+  if (!(await ledger.stepRecorded(caller.tenant, scopeOf(caller), 'EXPERIENCE_PLATFORM', upstreamIds))) return null;
   return adobe.getProvisioningStatus(requestId, imsOrgId);
 }
 

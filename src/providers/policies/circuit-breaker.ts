@@ -1,5 +1,6 @@
 import {
   circuitBreaker,
+  CircuitState,
   ConsecutiveBreaker,
   handleWhen,
   TaskCancelledError,
@@ -42,6 +43,13 @@ export class ProviderCircuit {
     this.policy.onBreak(() => listener('open'));
     this.policy.onHalfOpen(() => listener('half-open'));
     this.policy.onReset(() => listener('closed'));
+  }
+
+  /** How the circuit stands, as readiness reports it. */
+  get state(): 'closed' | 'open' | 'half-open' {
+    const state = this.policy.state;
+    if (state === CircuitState.Closed) return 'closed';
+    return state === CircuitState.HalfOpen ? 'half-open' : 'open';
   }
 
   /** While open: the whole seconds until a probe may be let through (at least 1). */

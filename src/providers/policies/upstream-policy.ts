@@ -81,6 +81,12 @@ export class UpstreamPolicy {
     if (metrics) this.circuit.onStateChange((state) => metrics.setCircuitState(provider, state));
   }
 
+  /** The provider's circuit as it stands, with the seconds until a probe while it is open. */
+  circuitStatus(): { state: ProviderCircuit['state']; retryAfterSeconds?: number } {
+    const { state } = this.circuit;
+    return state === 'open' ? { state, retryAfterSeconds: this.circuit.retryAfterSeconds() } : { state };
+  }
+
   /** Runs `call` under the policy, each attempt given its {@link CallLimits}. */
   execute<T>(call: (limits: CallLimits) => Promise<T>, upstreamCall: UpstreamCall<T>): Promise<T> {
     const { read, path = '' } = upstreamCall;

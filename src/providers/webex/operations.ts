@@ -36,16 +36,26 @@ export async function provisionWholesaleCustomer(
   return acceptedCustomer(body, id, location);
 }
 
-/** A Webex customer the tenant's provisionings made; null for any other. */
+/** What a read of one Webex customer goes through: the request's loaders, which batch and dedupe its reads. */
+export interface WholesaleCustomerReads {
+  madeByTenant: { load(id: string): Promise<boolean> };
+  wholesaleCustomer: { load(id: string): Promise<WholesaleCustomer | null> };
+}
+
+/**
+ * A Webex customer the tenant's provisionings made; null for any other. The ledger's check is batched over a request's
+ * reads (a gateway's N references cost one query); Webex reads one customer per call and has no batch read.
+ */
 export async function readWholesaleCustomer(
-  { caller, webex, ledger }: WebexScope,
+  caller: Caller,
+  reads: WholesaleCustomerReads,
   id: string,
 ): Promise<WholesaleCustomer | null> {
   requireCsp(caller);
   // An empty id would address the list endpoint instead of a customer.
   if (id.trim() === '') return null;
-  if (!(await ledger.recordedUpstreamIds(caller.tenant, 'WEBEX_WHOLESALE', 'id', [id])).has(id)) return null;
-  return webex.getCustomer(id);
+  if (!(await reads.madeByTenant.load(id))) return null;
+  return reads.wholesaleCustomer.load(id);
 }
 
 /** A page of Webex's customers, showing the tenant its own of each page (paging stays Webex's). */

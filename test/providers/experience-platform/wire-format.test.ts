@@ -12,6 +12,7 @@ import {
 } from '../../support/recording-server.js';
 import {
   graphql,
+  recordExperiencePlatformRequest,
   signToken,
   startTestStack,
   TEST_CREDENTIALS,
@@ -98,6 +99,10 @@ describe('Experience Platform wire format, recorded by an independent server', (
     recorder = await startRecordingServer(gateway);
     stack = await startTestStack({ urls: { experiencePlatform: recorder.url }, timeoutMs: 1_000 });
     token = await signToken();
+    // A caller reads the status of its own requests only: those the status reads below ask for.
+    for (const requestId of [REQUEST_ID, 'a b&c']) {
+      await recordExperiencePlatformRequest(stack.ledger, { imsOrgId: ORG, requestId });
+    }
   });
   afterAll(async () => {
     await stack.close();
