@@ -221,6 +221,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   metrics.watchWorkBacklog(() => options.ledger.workBacklog());
   const database = options.ledger.database;
   metrics.watchLedgerPool(database.kind, () => database.poolStats());
+  metrics.watchSubscriptions(() => options.ledger.changes.followers);
   // Fastify rather than Express: the profile of a read put Express's router and response at an eighth of its CPU.
   const app = Fastify({
     // Behind a load balancer on the same host, request.ip is the client's address from X-Forwarded-For.

@@ -199,6 +199,18 @@ export class Metrics {
     );
   }
 
+  /** The subscriptions open on this process (graphql-ws), read at each scrape. */
+  watchSubscriptions(count: () => number): void {
+    new Gauge({
+      name: 'provisioning_graph_subscriptions',
+      help: 'Subscriptions open on this process, each following a provisioning or a customer',
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
+  }
+
   /** The ledger's connections, read at each scrape. */
   watchLedgerPool(kind: string, stats: () => PoolStats): void {
     new Gauge({

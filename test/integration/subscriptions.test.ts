@@ -7,6 +7,7 @@ import { openLedger } from '../../src/ledger/open.js';
 import { openDatabase, type Database } from '../../src/ledger/database.js';
 import { postgresBackend, type TestDatabase } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
+import { scrape, valueOf } from '../support/prometheus-text.js';
 import { customerInput, providerInstanceInput, provisionEverywhereInput } from '../support/fixtures.js';
 import { graphql, signToken, startTestStack, type TestStack } from '../support/stack.js';
 
