@@ -153,6 +153,8 @@ export function describeUpstreamCall(span: Span, status: number | null, retries:
 
 /** Adds the current span's `traceparent` (and `tracestate`) to a provider request's headers. */
 export function injectTraceContext(headers: Record<string, string>): void {
+  // Tracing off: nothing to propagate, and a provider call is spared the no-op's few µs.
+  if (!started) return;
   propagation.inject(context.active(), headers);
 }
 
